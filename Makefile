@@ -1,0 +1,39 @@
+# Two commands: `make demo` and `make test`. Both work on a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo
+DEMO_DB ?= sqlite:///$(DEMO_DIR)/werkkans.db
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test test-fast services bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	# the CPU build of PyTorch first, so nothing pulls in a multi-GB GPU build
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/werkkans demo --dir $(DEMO_DIR)
+
+services:
+	bash scripts/install_test_services.sh
+
+test: install services
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not postgres and not browser"
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

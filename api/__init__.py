@@ -1,0 +1,1 @@
+"""The ways people reach werkkans: command line, HTTP API and web pages."""

@@ -1,0 +1,42 @@
+"""Shared pieces of the CLI: options, opening the store, printing errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from api.settings import Settings
+from matching.storage import Store, StoreError
+
+console = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $WERKKANS_DB or sqlite:///werkkans.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def settings(db: str | None = None, **overrides: object) -> Settings:
+    return Settings.from_env(db_url=db, **overrides)
+
+
+def open_store(db: str | None, *, create: bool = True) -> Store:
+    url = settings(db).db_url
+    try:
+        return Store(url, create=create)
+    except StoreError as exc:
+        fail(str(exc), code=2)
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    console.print(f"[bold red]fout:[/] {message}")
+    raise typer.Exit(code)
+
+
+def print_json(payload: object) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

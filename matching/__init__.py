@@ -1,0 +1,1 @@
+"""The domain and the engine: records, storage, filters, features, shortlists, plans, outcomes."""
