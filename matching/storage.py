@@ -296,7 +296,10 @@ class Store:
         keep_history: bool = True,
         conn: Connection | None = None,
     ) -> int:
-        """Delete records by id; with ``keep_history`` the old values go to the history."""
+        """Delete records by id; with ``keep_history`` the old values go to the history.
+
+        A history row marks the deletion either way, so :meth:`version` moves on.
+        """
         if conn is None:
             with self.transaction() as own:
                 return self.delete(
@@ -308,7 +311,7 @@ class Store:
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
             old = [dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings()]
-            if keep_history and old:
+            if old:
                 conn.execute(
                     history_table.insert(),
                     [
@@ -319,7 +322,7 @@ class Store:
                             "action": "delete",
                             "actor": actor,
                             "changed_at": now,
-                            "before": _jsonable(row),
+                            "before": _jsonable(row) if keep_history else None,
                             "after": None,
                         }
                         for row in old
@@ -378,6 +381,11 @@ class Store:
             query = query.where(table.c.municipality == municipality)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def version(self) -> int:
+        """A number that grows with every write; caches compare it to know they are stale."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(history_table.c.seq))).scalar() or 0)
 
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""

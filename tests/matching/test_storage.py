@@ -100,3 +100,14 @@ def test_sqlite_uses_wal(tmp_path):
     s = Store(f"sqlite:///{tmp_path / 'wal.db'}")
     with s.engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_version_moves_on_with_every_write(store):
+    v0 = store.version()
+    store.upsert(tiny_world())
+    v1 = store.version()
+    store.upsert(tiny_world())  # nothing changed
+    assert v0 < v1 == store.version()
+    store.delete(Candidate, ["C1"], keep_history=False)
+    assert store.version() > v1
+    assert store.history(Candidate, "C1")[-1]["before"] is None

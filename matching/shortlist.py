@@ -1,0 +1,480 @@
+"""Shortlists in both directions: work need → candidates and candidate → work needs.
+
+The pipeline: hard vetoes → hybrid retrieval (FAISS, with an exact fallback
+when too few retrieved pairs survive the vetoes) → pair features → the
+ranker's calibrated probability (or, without a trained model, the hybrid
+similarity, and the shortlist says so) → relationship-manager overrides
+(pin, exclude with reason) → a Dutch reason per match.
+
+The engine keeps the municipality's pool as column arrays and vectors in
+memory and rebuilds them when the store's version moves on, so a request
+touches the database once for that check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from matching.candidate_arrays import CandidateArrays
+from matching.explanations import explain
+from matching.features import (
+    TrackRecord,
+    WorkNeedArrays,
+    employer_track_record,
+    occupation_levels,
+    pair_features,
+)
+from matching.retrieval import RetrievalIndex
+from matching.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.storage import Store
+from matching.text_space import TextVectors, candidate_text
+from matching.vetoes import VETO_LABELS, Site, allowed, veto_masks, vetoes_of
+
+logger = logging.getLogger(__name__)
+
+MAX_K = 500
+SIMILARITY_NOTE = "geen getraind model in gebruik: gerangschikt op tekstovereenkomst"
+Direction = Literal["work_need", "candidate"]
+Audience = Literal["staff", "employer"]
+
+
+class ShortlistError(ValueError):
+    """A shortlist request that cannot be answered as asked."""
+
+
+class UnknownRecordError(ShortlistError):
+    """The work need or candidate does not exist (in this municipality)."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        super().__init__(f"unknown {kind} {record_id!r}")
+
+
+class Prediction(Protocol):
+    score: np.ndarray
+    probability: np.ndarray
+    contributions: pd.DataFrame
+
+
+class PairScorer(Protocol):
+    """What the shortlist needs of a trained ranker bundle."""
+
+    version: str
+
+    def predict(self, features: pd.DataFrame) -> Prediction: ...
+
+
+@dataclass(frozen=True)
+class Match:
+    """One line of a shortlist."""
+
+    rank: int
+    candidate_id: str
+    work_need_id: str
+    employer_id: str
+    score: float
+    probability: float | None  # calibrated chance of a WEP or job if they meet
+    similarity: float
+    reason: str
+    checks_passed: list[str]
+    pinned: bool = False
+    contributions: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """A ranked answer with what it was based on."""
+
+    direction: Direction
+    query_id: str
+    municipality: str
+    matches: list[Match]
+    pool_size: int
+    vetoed: dict[str, int]
+    excluded: dict[str, str]
+    scored_by: str  # the model version, or "similarity"
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShortlistConfig:
+    """Tuning of the pipeline."""
+
+    retrieve_k: int = 200  # pairs scored by the ranker per request
+    overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
+    max_k: int = MAX_K
+
+
+@dataclass
+class _Pool:
+    """One municipality's records as arrays and vectors, valid for one store version."""
+
+    version: int
+    candidates: list[Candidate]
+    arrays: CandidateArrays
+    vectors: TextVectors
+    row_of: dict[str, int]
+    needs: list[WorkNeed]
+    need_arrays: WorkNeedArrays
+    need_vectors: TextVectors
+    need_row_of: dict[str, int]
+    employers: dict[str, Employer]
+    track: TrackRecord
+    placed_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+class ShortlistEngine:
+    """Answers shortlist requests for every municipality in a store.
+
+    Parameters
+    ----------
+    store
+        The records.
+    index
+        The retrieval index (its text space embeds queries).
+    scorer
+        A trained ranker bundle; None ranks by similarity and says so.
+    today
+        Gives the date vetoes judge availability on (injected for tests).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        index: RetrievalIndex,
+        *,
+        scorer: PairScorer | None = None,
+        config: ShortlistConfig = ShortlistConfig(),
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.scorer = scorer
+        self.config = config
+        self.today = today
+        self._pools: dict[str, _Pool] = {}
+        self._lock = threading.Lock()
+
+    def set_scorer(self, scorer: PairScorer | None) -> None:
+        """Swap the ranker (reload without restart)."""
+        self.scorer = scorer
+
+    # ---- pool ------------------------------------------------------------------------------
+
+    def refresh(self) -> int:
+        """Sync the index with the store if it moved on; returns the store version."""
+        version = self.store.version()
+        with self._lock:
+            if any(p.version != version for p in self._pools.values()) or not self._pools:
+                self.index.sync(self.store)
+                self._pools = {m: p for m, p in self._pools.items() if p.version == version}
+        return version
+
+    def _pool(self, municipality: str) -> _Pool:
+        version = self.refresh()
+        pool = self._pools.get(municipality)
+        if pool is not None and pool.version == version:
+            return pool
+        store, space = self.store, self.index.space
+        candidates = store.list(Candidate, municipality=municipality)
+        needs = store.list(WorkNeed, municipality=municipality, where={"open": True})
+        employers = {e.id: e for e in store.list(Employer, municipality=municipality)}
+        # no vectors for candidates who did not consent to matching: they are vetoed anyway
+        consenting = [c for c in candidates if c.consent_matching]
+        dense, lexical = space.embed([candidate_text(c) for c in consenting])
+        full_dense = np.zeros((len(candidates), dense.shape[1]), np.float32)
+        full_lexical = np.zeros((len(candidates), lexical.shape[1]), np.float32)
+        rows = [i for i, c in enumerate(candidates) if c.consent_matching]
+        if rows:
+            full_dense[rows] = dense
+            full_lexical[rows] = lexical
+        events = {e.id: e.date for e in store.list(Event, municipality=municipality)}
+        outcomes = store.list(Outcome, municipality=municipality)
+        track = employer_track_record(
+            store.list(TableMeeting, municipality=municipality),
+            outcomes,
+            event_dates=events,
+            before=self.today() + dt.timedelta(days=1),
+        )
+        placed = frozenset(
+            o.candidate_id for o in outcomes if o.kind.is_placement and (o.end_date is None or o.end_date >= self.today())
+        )
+        pool = _Pool(
+            version=version,
+            candidates=candidates,
+            arrays=CandidateArrays.from_candidates(candidates),
+            vectors=TextVectors(np.array([c.id for c in candidates], dtype=object), full_dense, full_lexical),
+            row_of={c.id: i for i, c in enumerate(candidates)},
+            needs=needs,
+            need_arrays=WorkNeedArrays.from_needs(needs, employers),
+            need_vectors=space.work_need_vectors(needs),
+            need_row_of={n.id: i for i, n in enumerate(needs)},
+            employers=employers,
+            track=track,
+            placed_ids=placed,
+        )
+        with self._lock:
+            self._pools[municipality] = pool
+        return pool
+
+    # ---- requests --------------------------------------------------------------------------
+
+    def _check_k(self, k: int) -> int:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+            raise ShortlistError(f"k must be a whole number, got {k!r}")
+        if k < 1:
+            raise ShortlistError(f"k must be >= 1, got {k}")
+        if k > self.config.max_k:
+            raise ShortlistError(f"k must be at most {self.config.max_k}, got {k}")
+        return int(k)
+
+    def for_work_need(
+        self,
+        work_need_id: str,
+        k: int = 20,
+        *,
+        municipality: str | None = None,
+        audience: Audience = "staff",
+        pinned: Sequence[str] = (),
+        excluded: Mapping[str, str] | None = None,
+    ) -> Shortlist:
+        """The candidates most likely to lead to a good outcome for one work need.
+
+        Parameters
+        ----------
+        municipality
+            When given, a work need of another municipality is unknown.
+        audience
+            ``"employer"`` also drops candidates who did not consent to being
+            shown to employers.
+        pinned, excluded
+            Relationship-manager overrides: pinned candidates go first (if they
+            pass the vetoes), excluded ones (id -> reason) are left out.
+        """
+        k = self._check_k(k)
+        need = self.store.get(WorkNeed, work_need_id, municipality=municipality)
+        if need is None:
+            raise UnknownRecordError("work need", work_need_id)
+        pool = self._pool(need.municipality)
+        employer = pool.employers.get(need.employer_id) or self.store.get(Employer, need.employer_id)
+        if employer is None:  # pragma: no cover - imports check references
+            raise UnknownRecordError("employer", need.employer_id)
+        excluded = dict(excluded or {})
+        masks = veto_masks(
+            pool.arrays,
+            Site.of_work_need(need, employer),
+            on=self.today(),
+            consent="employers" if audience == "employer" else "matching",
+            placed_ids=pool.placed_ids,
+        )
+        ok = allowed(masks)
+        for cid in excluded:
+            if cid in pool.row_of:
+                ok[pool.row_of[cid]] = False
+        vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
+        base = dict(
+            direction="work_need", query_id=work_need_id, municipality=need.municipality,
+            pool_size=len(pool.candidates), vetoed=vetoed, excluded=excluded,
+        )
+        if not ok.any():
+            note = "geen kandidaten in deze gemeente" if not pool.candidates else (
+                "alle kandidaten vallen af op harde criteria"
+            )
+            return Shortlist(matches=[], scored_by=self._scored_by(), note=note, **base)
+        notes = []
+        if not need.title.strip() and not need.description.strip():
+            notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
+        need_vec = self._need_vectors(pool, need)
+        query = need_vec.hybrid(self.index.space.dense_weight)[0]
+        rows = self._retrieve("candidates", query, ok, pool.row_of, pool.vectors)
+        pin_rows = [pool.row_of[c] for c in pinned if c in pool.row_of and ok[pool.row_of[c]]]
+        rows = np.array(list(dict.fromkeys([*pin_rows, *rows.tolist()])), dtype=int)
+        skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
+        if skipped:
+            notes.append("vastgezet maar valt af: " + ", ".join(skipped))
+        need_rows = np.zeros(len(rows), dtype=int)
+        features = self._features(pool, pool.arrays.take(rows), need_vec, pool.vectors.take(rows),
+                                  need_arrays=WorkNeedArrays.from_needs([need], {employer.id: employer}),
+                                  need_rows=need_rows,
+                                  desired=[pool.candidates[r].desired_occupations for r in rows],
+                                  need_uris=[need.esco_uri or ""] * len(rows),
+                                  employer_ids=[employer.id] * len(rows))
+        score, probability, contributions = self._score(features)
+        pinned_set = set(pinned)
+        order = sorted(
+            range(len(rows)),
+            key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -score[i], pool.candidates[rows[i]].id),
+        )[:k]
+        matches = []
+        for rank, i in enumerate(order, start=1):
+            candidate = pool.candidates[rows[i]]
+            _, passed = vetoes_of(masks, rows[i])
+            matches.append(
+                self._match(rank, candidate, need, employer, features.iloc[i], score[i],
+                            probability, contributions, i, passed, candidate.id in pinned_set)
+            )
+        if self.scorer is None:
+            notes.append(SIMILARITY_NOTE)
+        return Shortlist(matches=matches, scored_by=self._scored_by(), note="; ".join(notes) or None, **base)
+
+    def for_candidate(
+        self,
+        candidate_id: str,
+        k: int = 20,
+        *,
+        municipality: str | None = None,
+        one_per_employer: bool = True,
+        excluded: Mapping[str, str] | None = None,
+    ) -> Shortlist:
+        """The work needs (and so employers) a candidate is most worth meeting.
+
+        With ``one_per_employer`` only each employer's best work need is listed.
+        """
+        k = self._check_k(k)
+        candidate = self.store.get(Candidate, candidate_id, municipality=municipality)
+        if candidate is None:
+            raise UnknownRecordError("candidate", candidate_id)
+        pool = self._pool(candidate.municipality)
+        excluded = dict(excluded or {})
+        base = dict(
+            direction="candidate", query_id=candidate_id, municipality=candidate.municipality,
+            pool_size=len(pool.needs), excluded=excluded,
+        )
+        if not pool.needs:
+            return Shortlist(matches=[], vetoed={}, scored_by=self._scored_by(),
+                             note="geen open werkvragen in deze gemeente", **base)
+        row = pool.row_of[candidate.id]
+        repeated = pool.arrays.take(np.full(len(pool.needs), row))
+        site = Site.of_work_needs(pool.needs, pool.employers)
+        masks = veto_masks(repeated, site, on=self.today(), placed_ids=pool.placed_ids)
+        ok = allowed(masks)
+        for nid in excluded:
+            if nid in pool.need_row_of:
+                ok[pool.need_row_of[nid]] = False
+        vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
+        if not ok.any():
+            reasons = sorted({VETO_LABELS[v] for v, m in masks.items() if m.any()})
+            return Shortlist(matches=[], vetoed=vetoed, scored_by=self._scored_by(),
+                             note="alle werkvragen vallen af: " + ", ".join(reasons), **base)
+        cand_vec = pool.vectors.take(np.array([row]))
+        query = cand_vec.hybrid(self.index.space.dense_weight)[0]
+        need_rows = self._retrieve("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
+        features = self._features(
+            pool, pool.arrays.take(np.full(len(need_rows), row)), pool.need_vectors.take(need_rows),
+            cand_vec, need_arrays=pool.need_arrays.take(need_rows), need_rows=None,
+            desired=[candidate.desired_occupations] * len(need_rows),
+            need_uris=[pool.needs[r].esco_uri or "" for r in need_rows],
+            employer_ids=[pool.needs[r].employer_id for r in need_rows],
+        )
+        score, probability, contributions = self._score(features)
+        order = sorted(range(len(need_rows)), key=lambda i: (-score[i], pool.needs[need_rows[i]].id))
+        matches: list[Match] = []
+        seen: set[str] = set()
+        for i in order:
+            need = pool.needs[need_rows[i]]
+            if one_per_employer and need.employer_id in seen:
+                continue
+            seen.add(need.employer_id)
+            _, passed = vetoes_of(masks, need_rows[i])
+            matches.append(
+                self._match(len(matches) + 1, candidate, need, pool.employers[need.employer_id],
+                            features.iloc[i], score[i], probability, contributions, i, passed, False)
+            )
+            if len(matches) == k:
+                break
+        note = SIMILARITY_NOTE if self.scorer is None else None
+        return Shortlist(matches=matches, vetoed=vetoed, scored_by=self._scored_by(), note=note, **base)
+
+    # ---- steps -----------------------------------------------------------------------------
+
+    def _need_vectors(self, pool: _Pool, need: WorkNeed) -> TextVectors:
+        row = pool.need_row_of.get(need.id)
+        if row is not None:
+            return pool.need_vectors.take(np.array([row]))
+        return self.index.space.work_need_vectors([need])  # a closed work need is not pooled
+
+    def _retrieve(
+        self,
+        kind: str,
+        query: np.ndarray,
+        ok: np.ndarray,
+        row_of: dict[str, int],
+        vectors: TextVectors,
+    ) -> np.ndarray:
+        """Rows of the best allowed records: FAISS first, the exact scan when too few survive."""
+        wanted = min(self.config.retrieve_k, int(ok.sum()))
+        if self.config.overfetch > 0:
+            _, ids = self.index.search(kind, query, wanted * self.config.overfetch)
+            rows = [row_of[i] for i in ids if i in row_of and ok[row_of[i]]][:wanted]
+            if len(rows) >= wanted:
+                return np.array(rows, dtype=int)
+        candidates = np.flatnonzero(ok)
+        sims = vectors.take(candidates).hybrid(self.index.space.dense_weight) @ query
+        top = np.argsort(-sims, kind="stable")[:wanted]
+        return candidates[top]
+
+    def _features(self, pool: _Pool, cand_arrays: CandidateArrays, a: TextVectors, b: TextVectors, *,
+                  need_arrays: WorkNeedArrays, need_rows: np.ndarray | None,
+                  desired: Sequence[Sequence[str]], need_uris: Sequence[str],
+                  employer_ids: Sequence[str]) -> pd.DataFrame:
+        n = len(cand_arrays)
+        if need_rows is not None:
+            need_arrays = need_arrays.take(need_rows)
+        # a and b are aligned or one of them is a single row broadcast over the other
+        rows_a = np.arange(n) if len(a) == n else np.zeros(n, dtype=int)
+        rows_b = np.arange(n) if len(b) == n else np.zeros(n, dtype=int)
+        sim_dense, sim_lexical = self.index.space.pair_similarities(a, b, rows_a, rows_b)
+        return pair_features(
+            cand_arrays,
+            need_arrays,
+            sim_dense=sim_dense,
+            sim_lexical=sim_lexical,
+            occupation_level=occupation_levels(desired, need_uris),
+            employer_good_rate=pool.track.rate(employer_ids),
+            employer_meetings=pool.track.count(employer_ids),
+            dense_weight=self.index.space.dense_weight,
+        )
+
+    def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, pd.DataFrame | None]:
+        if self.scorer is None:
+            return features["sim_hybrid"].to_numpy(), None, None
+        prediction = self.scorer.predict(features)
+        probability = np.asarray(prediction.probability, dtype=float)
+        return probability, probability, prediction.contributions
+
+    def _scored_by(self) -> str:
+        return "similarity" if self.scorer is None else str(self.scorer.version)
+
+    @staticmethod
+    def _match(rank, candidate, need, employer, features, score, probability, contributions, i, passed,
+               pinned) -> Match:  # noqa: ANN001
+        contrib = None
+        if contributions is not None:
+            row = contributions.iloc[i]
+            contrib = {name: float(row[name]) for name in contributions.columns}
+        return Match(
+            rank=rank,
+            candidate_id=candidate.id,
+            work_need_id=need.id,
+            employer_id=employer.id,
+            score=float(score),
+            probability=None if probability is None else float(probability[i]),
+            similarity=float(features["sim_hybrid"]),
+            reason=explain(candidate, need, employer, features.to_dict(), contrib),
+            checks_passed=[v.value for v in passed],
+            pinned=pinned,
+            contributions=contrib,
+        )
+
