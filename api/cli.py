@@ -14,6 +14,7 @@ import sys
 import typer
 
 from api.commands import data as data_commands
+from api.commands import retrieval as retrieval_commands
 
 app = typer.Typer(
     name="werkkans",
@@ -23,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (data_commands,):
+for module in (data_commands, retrieval_commands):
     module.register(app)
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json
+from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json, settings
 from matching.importer import ImportRejected, export_folder, import_folder
 
 MAX_ERRORS_SHOWN = 200
@@ -47,6 +47,9 @@ def import_(
     directory: Annotated[Path, typer.Argument(help="Folder with one CSV file per record type.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    update_index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Embed new and changed texts into the index.")
+    ] = True,
 ) -> None:
     """Import a CSV folder: everything is checked first; one bad cell and nothing is written."""
     store = open_store(db)
@@ -63,10 +66,18 @@ def import_(
         if len(exc.errors) > MAX_ERRORS_SHOWN:
             console.print(f"... en nog {len(exc.errors) - MAX_ERRORS_SHOWN} problemen")
         raise typer.Exit(1)
+    index_changes = None
+    if update_index:
+        from api.commands.retrieval import sync_with_progress
+        from api.services import open_services
+
+        services = open_services(settings(db), store=store, with_model=False)
+        index_changes = sync_with_progress(services.index, store)
     if as_json:
         print_json(
             {
                 "ok": True,
+                "index": None if index_changes is None else index_changes.__dict__,
                 "read": report.read,
                 "inserted": report.written.inserted,
                 "updated": report.written.updated,
