@@ -109,6 +109,20 @@ class Shortlist:
 
 
 @dataclass(frozen=True)
+class PairMatrix:
+    """Scores of candidate × work need pairs; rows follow ``candidate_ids``."""
+
+    candidate_ids: list[str]
+    work_need_ids: list[str]
+    employer_ids: list[str]  # per work need
+    score: np.ndarray  # the probability, or the similarity without a model
+    probability: np.ndarray | None
+    similarity: np.ndarray
+    occupation_level: np.ndarray
+    scored_by: str
+
+
+@dataclass(frozen=True)
 class ShortlistConfig:
     """Tuning of the pipeline."""
 
@@ -304,13 +318,10 @@ class ShortlistEngine:
         skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
         if skipped:
             notes.append("vastgezet maar valt af: " + ", ".join(skipped))
-        need_rows = np.zeros(len(rows), dtype=int)
-        features = self._features(pool, pool.arrays.take(rows), need_vec, pool.vectors.take(rows),
-                                  need_arrays=WorkNeedArrays.from_needs([need], {employer.id: employer}),
-                                  need_rows=need_rows,
-                                  desired=[pool.candidates[r].desired_occupations for r in rows],
-                                  need_uris=[need.esco_uri or ""] * len(rows),
-                                  employer_ids=[employer.id] * len(rows))
+        features = self._features(
+            pool, rows, np.zeros(len(rows), dtype=int), [need],
+            WorkNeedArrays.from_needs([need], {employer.id: employer}), need_vec,
+        )
         score, probability, contributions = self._score(features)
         pinned_set = set(pinned)
         order = sorted(
@@ -372,11 +383,7 @@ class ShortlistEngine:
         query = cand_vec.hybrid(self.index.space.dense_weight)[0]
         need_rows = self._retrieve("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
         features = self._features(
-            pool, pool.arrays.take(np.full(len(need_rows), row)), pool.need_vectors.take(need_rows),
-            cand_vec, need_arrays=pool.need_arrays.take(need_rows), need_rows=None,
-            desired=[candidate.desired_occupations] * len(need_rows),
-            need_uris=[pool.needs[r].esco_uri or "" for r in need_rows],
-            employer_ids=[pool.needs[r].employer_id for r in need_rows],
+            pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays, pool.need_vectors
         )
         score, probability, contributions = self._score(features)
         order = sorted(range(len(need_rows)), key=lambda i: (-score[i], pool.needs[need_rows[i]].id))
@@ -425,26 +432,65 @@ class ShortlistEngine:
         top = np.argsort(-sims, kind="stable")[:wanted]
         return candidates[top]
 
-    def _features(self, pool: _Pool, cand_arrays: CandidateArrays, a: TextVectors, b: TextVectors, *,
-                  need_arrays: WorkNeedArrays, need_rows: np.ndarray | None,
-                  desired: Sequence[Sequence[str]], need_uris: Sequence[str],
-                  employer_ids: Sequence[str]) -> pd.DataFrame:
-        n = len(cand_arrays)
-        if need_rows is not None:
-            need_arrays = need_arrays.take(need_rows)
-        # a and b are aligned or one of them is a single row broadcast over the other
-        rows_a = np.arange(n) if len(a) == n else np.zeros(n, dtype=int)
-        rows_b = np.arange(n) if len(b) == n else np.zeros(n, dtype=int)
-        sim_dense, sim_lexical = self.index.space.pair_similarities(a, b, rows_a, rows_b)
+    def _features(
+        self,
+        pool: _Pool,
+        cand_rows: np.ndarray,
+        need_rows: np.ndarray,
+        needs: Sequence[WorkNeed],
+        need_arrays: WorkNeedArrays,
+        need_vectors: TextVectors,
+    ) -> pd.DataFrame:
+        """Features of the pairs (pool candidate ``cand_rows[i]``, ``needs[need_rows[i]]``)."""
+        sim_dense, sim_lexical = self.index.space.pair_similarities(
+            pool.vectors, need_vectors, cand_rows, need_rows
+        )
+        employer_ids = [needs[r].employer_id for r in need_rows]
         return pair_features(
-            cand_arrays,
-            need_arrays,
+            pool.arrays.take(cand_rows),
+            need_arrays.take(need_rows),
             sim_dense=sim_dense,
             sim_lexical=sim_lexical,
-            occupation_level=occupation_levels(desired, need_uris),
+            occupation_level=occupation_levels(
+                [pool.candidates[r].desired_occupations for r in cand_rows],
+                [needs[r].esco_uri or "" for r in need_rows],
+            ),
             employer_good_rate=pool.track.rate(employer_ids),
             employer_meetings=pool.track.count(employer_ids),
             dense_weight=self.index.space.dense_weight,
+        )
+
+    def pair_matrix(
+        self, municipality: str, candidate_ids: Sequence[str], work_need_ids: Sequence[str]
+    ) -> PairMatrix:
+        """Scores of every (candidate, work need) pair, for planning events.
+
+        Vetoes are not applied here: the planner applies the ones that fit an
+        event (travel to the venue, consent to events) itself.
+        """
+        pool = self._pool(municipality)
+        unknown = [c for c in candidate_ids if c not in pool.row_of]
+        if unknown:
+            raise UnknownRecordError("candidate", unknown[0])
+        closed = [w for w in work_need_ids if w not in pool.need_row_of]
+        if closed:
+            raise UnknownRecordError("open work need", closed[0])
+        c_rows = np.array([pool.row_of[c] for c in candidate_ids], dtype=int)
+        n_rows = np.array([pool.need_row_of[w] for w in work_need_ids], dtype=int)
+        nc, nw = len(c_rows), len(n_rows)
+        features = self._features(
+            pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays, pool.need_vectors
+        )
+        score, probability, _ = self._score(features)
+        return PairMatrix(
+            candidate_ids=list(candidate_ids),
+            work_need_ids=list(work_need_ids),
+            employer_ids=[pool.needs[r].employer_id for r in n_rows],
+            score=score.reshape(nc, nw),
+            probability=None if probability is None else probability.reshape(nc, nw),
+            similarity=features["sim_hybrid"].to_numpy().reshape(nc, nw),
+            occupation_level=features["occupation_level"].to_numpy().reshape(nc, nw),
+            scored_by=self._scored_by(),
         )
 
     def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, pd.DataFrame | None]:

@@ -147,3 +147,14 @@ def test_pool_refreshes_after_a_write(tiny_world):
     assert "C9" not in [m.candidate_id for m in engine.for_work_need("W1").matches]
     engine.store.upsert([make_candidate("C9")])
     assert "C9" in [m.candidate_id for m in engine.for_work_need("W1").matches]
+
+
+def test_pair_matrix_agrees_with_the_shortlist(tiny_world):
+    engine = _engine(tiny_world)
+    matrix = engine.pair_matrix("GM0855", ["C1", "C2", "C4"], ["W1", "W2"])
+    assert matrix.score.shape == (3, 2) and matrix.employer_ids == ["E1", "E2"]
+    shortlist = {m.candidate_id: m.score for m in engine.for_work_need("W2").matches}
+    for i, cid in enumerate(matrix.candidate_ids):
+        assert matrix.score[i, 1] == pytest.approx(shortlist[cid])
+    with pytest.raises(UnknownRecordError):
+        engine.pair_matrix("GM0855", ["C1"], ["W99"])
