@@ -1,0 +1,1 @@
+"""Offline pipelines: simulated municipality, datasets, training, evaluation, reports."""
