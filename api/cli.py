@@ -14,6 +14,8 @@ import sys
 import typer
 
 from api.commands import data as data_commands
+from api.commands import events as event_commands
+from api.commands import outcomes as outcome_commands
 from api.commands import retrieval as retrieval_commands
 
 app = typer.Typer(
@@ -24,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (data_commands, retrieval_commands):
+for module in (data_commands, retrieval_commands, event_commands, outcome_commands):
     module.register(app)
 
 
