@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from api.commands import events as event_commands
+from factories import make_event
+from matching.retrieval import RetrievalIndex
+from matching.schemas import Invitation, TableMeeting
+from matching.shortlist import ShortlistEngine
+from matching.storage import Store
+from event_world import TODAY, seeded_world
+from spaces import test_space
+
+
+runner = CliRunner()
+
+
+@functools.lru_cache(maxsize=1)
+def shared_space():
+    return test_space()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    cli = typer.Typer()
+
+    @cli.callback()
+    def _root() -> None:
+        """werkkans (test)"""
+
+    event_commands.register(cli)
+    return cli
+
+
+@pytest.fixture(autouse=True)
+def small_engine(monkeypatch):
+    def engine(db, store, tracking_uri):  # noqa: ANN001
+        return ShortlistEngine(store, RetrievalIndex(shared_space(), None), today=lambda: TODAY)
+
+    monkeypatch.setattr(event_commands, "open_engine", engine)
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    store = Store(url)
+    store.upsert([*seeded_world(), make_event("EV2")])
+    store.dispose()
+    return url
+
+
+def invoke(app, *args: str):
+    return runner.invoke(app, list(args))
+
+
+def snapshot(url: str) -> dict:
+    store = Store(url)
+    try:
+        return store.snapshot()
+    finally:
+        store.dispose()
+
+
+def test_plan_event_json_html_csv(app, db, tmp_path):
+    html, csv_path = tmp_path / "plan.html", tmp_path / "plan.csv"
+    result = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--json", "--html", str(html),
+                    "--csv", str(csv_path), "--must-invite", "C36", "--never-invite", "C01,C02",
+                    "--no-thanks", "E1:C36")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert len(plan["invited"]) == 30 and "C36" in plan["invited"]
+    assert not {"C01", "C02"} & set(plan["invited"])
+    assert {a["round"] for a in plan["assignments"]} == {1, 2, 3}
+    assert not any(a["candidate_id"] == "C36" and a["employer_id"] == "E1"
+                   for a in plan["assignments"])
+    assert plan["lp_bound"] >= plan["objective"] >= plan["greedy_objective"] - 1e-9
+    page = html.read_text(encoding="utf-8")
+    assert all(f'id="tafel-T{t}"' in page for t in range(1, 6))
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert sorted(r["kandidaat"] for r in rows) == sorted(plan["invited"])
+
+
+def test_plan_event_table_output(app, db):
+    result = invoke(app, "plan-event", "--db", db, "--event", "EV1")
+    assert result.exit_code == 0, result.output
+    assert "tafelplan EV1" in result.output and "30 uitgenodigd" in result.output
+
+
+def test_save_is_atomic_and_idempotent(app, db):
+    before = snapshot(db)
+    first = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--save", "--json")
+    assert first.exit_code == 0, first.output
+    saved = json.loads(first.stdout)
+    assert saved["saved"]["invitations_added"] == 30 and saved["saved"]["meetings_added"] == 90
+    after = snapshot(db)
+    assert after != before
+    second = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--save", "--json")
+    assert second.exit_code == 0 and json.loads(second.stdout)["saved"]["changed"] == 0
+    assert snapshot(db) == after
+    stored = {(m["candidate_id"], m["round"], m["table_id"]) for m in after["meetings"]}
+    planned = {(a["candidate_id"], a["round"], a["table"]) for a in saved["assignments"]}
+    assert stored == planned
+
+
+def test_attendance_and_follow_up(app, db):
+    saved = json.loads(invoke(app, "plan-event", "--db", db, "--event", "EV1", "--save",
+                              "--json").stdout)
+    came = saved["invited"][:29]
+    result = invoke(app, "event", "attendance", "--db", db, "--event", "EV1",
+                    "--attended", ",".join(came), "--today", "2026-03-12", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["absent"] == saved["invited"][29:] and report["meetings_removed"] == 3
+    seat = next(a for a in saved["assignments"] if a["candidate_id"] == came[0])
+    result = invoke(app, "event", "follow-up", "--db", db, "--event", "EV1", "--candidate",
+                    came[0], "--employer", seat["employer_id"], "--today", "2026-03-13")
+    assert result.exit_code == 0, result.output
+    store = Store(db)
+    try:
+        followed = store.list(TableMeeting, where={"follow_up": True})
+        pairs = [(m.candidate_id, m.employer_id) for m in followed]
+        assert pairs == [(came[0], seat["employer_id"])]
+        absent = store.list(Invitation, where={"candidate_id": saved["invited"][29]})[0]
+        assert absent.attended is False
+    finally:
+        store.dispose()
+    # the plan of an event that took place is not replaced
+    before = snapshot(db)
+    again = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--save")
+    assert again.exit_code == 1 and "already recorded" in again.output
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("--event", "EV404"), "unknown event id"),
+        (("--event", "EV2"), "has no tables"),
+        (("--event", "EV1", "--rounds", "0"), "rounds must be at least 1"),
+        (("--event", "EV1", "--seats", "T3=0"), "have no seats"),
+        (("--event", "EV1", "--must-invite", "C04", "--never-invite", "C04"),
+         "both the must-invite"),
+        (("--event", "EV1", "--no-thanks", "E1-C04"), "is not EMPLOYER:CANDIDATE"),
+        (("--event", "EV1", "--spread", "0"), "recency_decay must be in"),
+        (("--event", "EV1", "--must-invite", "C04", "--no-thanks",
+          "E1:C04,E2:C04,E3:C04,E4:C04"), "Suggestion"),
+    ],
+)
+def test_bad_input_exits_1_without_traceback(app, db, args, fragment):
+    before = snapshot(db)
+    result = invoke(app, "plan-event", "--db", db, *args, "--save")
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert fragment in " ".join(result.output.split())
+    assert snapshot(db) == before
+
+
+def test_attendance_bad_input(app, db):
+    result = invoke(app, "event", "attendance", "--db", db, "--event", "EV1", "--attended", "C01",
+                    "--today", "2026-03-12")
+    assert result.exit_code == 1 and "was not invited" in " ".join(result.output.split())
+    result = invoke(app, "event", "follow-up", "--db", db, "--event", "EV9", "--candidate", "C01",
+                    "--employer", "E1", "--today", "2026-03-12")
+    assert result.exit_code == 1 and "unknown event id" in result.output
