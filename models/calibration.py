@@ -1,0 +1,239 @@
+"""Turn ranking scores into probabilities of a good outcome.
+
+Ranker scores only order rows; people reading a shortlist need "how likely is
+this to work out". :class:`ProbabilityCalibrator` learns a monotone map from
+score to probability on held-out rows.
+
+This module knows nothing of the domain: no imports from ``matching`` or above.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+logger = logging.getLogger(__name__)
+
+#: Fewer rows than this cannot give a calibration worth trusting.
+MIN_ROWS = 10
+
+
+def _as_scores(scores: Any, name: str = "scores") -> np.ndarray:
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {s.shape}")
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"{name} contain {int(np.sum(~np.isfinite(s)))} NaN or infinite values")
+    return s
+
+
+def _as_binary(y: Any, n: int, name: str = "y") -> np.ndarray:
+    yy = np.asarray(y)
+    if yy.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {yy.shape}")
+    if yy.shape[0] != n:
+        raise ValueError(f"{name} has {yy.shape[0]} values but there are {n} scores/probabilities")
+    if yy.dtype != bool:
+        if not np.issubdtype(yy.dtype, np.number):
+            raise ValueError(f"{name} must be binary 0/1, got dtype {yy.dtype}")
+        bad = ~np.isin(yy, (0, 1))
+        if bad.any():
+            raise ValueError(f"{name} must be binary 0/1, got {yy[bad][0].item()!r}")
+    return yy.astype(np.float64)
+
+
+class ProbabilityCalibrator(BaseEstimator):
+    """Monotone map from a ranker score to P(good outcome).
+
+    Parameters
+    ----------
+    method : {"isotonic", "platt"}, default="isotonic"
+        ``"isotonic"``: non-decreasing step function (needs a few thousand
+        rows to be smooth); scores outside the training range get the nearest
+        end value. ``"platt"``: ``sigmoid(a * score + b)`` with Platt's
+        smoothed targets; two parameters, fine for small samples.
+    clip : float, default=1e-4
+        Probabilities are clipped to ``[clip, 1 - clip]`` so that log-loss and
+        odds stay finite.
+
+    Attributes
+    ----------
+    method_ : str
+        The method used in ``fit``.
+    isotonic_ : sklearn.isotonic.IsotonicRegression
+        Only for ``method="isotonic"``.
+    a_, b_ : float
+        Slope and offset, only for ``method="platt"``.
+    n_samples_fit_ : int
+    base_rate_ : float
+        Share of good outcomes in the calibration rows.
+
+    Examples
+    --------
+    >>> cal = ProbabilityCalibrator(method="platt").fit(val_scores, val_good)
+    >>> p_good = cal.predict_proba(ranker.predict(X_new))
+    """
+
+    def __init__(
+        self, method: Literal["isotonic", "platt"] = "isotonic", clip: float = 1e-4
+    ) -> None:
+        self.method = method
+        self.clip = clip
+
+    def fit(self, scores: Any, y_binary: Any) -> ProbabilityCalibrator:
+        """Learn the map on held-out ``scores`` and their 0/1 outcomes.
+
+        Returns
+        -------
+        self
+        """
+        if self.method not in ("isotonic", "platt"):
+            raise ValueError(f"method must be 'isotonic' or 'platt', got {self.method!r}")
+        if not 0 <= self.clip < 0.5:
+            raise ValueError(f"clip must be in [0, 0.5), got {self.clip}")
+        s = _as_scores(scores)
+        y = _as_binary(y_binary, s.shape[0], "y_binary")
+        if s.shape[0] < MIN_ROWS:
+            raise ValueError(f"need at least {MIN_ROWS} rows to calibrate, got {s.shape[0]}")
+        if np.all(y == y[0]):
+            raise ValueError(
+                f"all outcomes are {int(y[0])}: need at least one good and one poor outcome "
+                "to calibrate"
+            )
+
+        if self.method == "isotonic":
+            from sklearn.isotonic import IsotonicRegression
+
+            self.isotonic_ = IsotonicRegression(
+                y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
+            ).fit(s, y)
+        else:
+            self.a_, self.b_ = _fit_platt(s, y)
+        self.method_ = self.method
+        self.n_samples_fit_ = int(s.shape[0])
+        self.base_rate_ = float(y.mean())
+        logger.info(
+            "%s calibrator fitted on %d rows (base rate %.3f)",
+            self.method,
+            self.n_samples_fit_,
+            self.base_rate_,
+        )
+        return self
+
+    def predict_proba(self, scores: Any) -> np.ndarray:
+        """P(good outcome) for each score.
+
+        Unlike scikit-learn classifiers this returns a 1-D array (the positive
+        class only).
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            Values in ``[clip, 1 - clip]``.
+        """
+        check_is_fitted(self, "n_samples_fit_")
+        s = _as_scores(scores)
+        if self.method_ == "isotonic":
+            p = self.isotonic_.predict(s)
+        else:
+            p = _sigmoid(self.a_ * s + self.b_)
+        return np.clip(p, self.clip, 1.0 - self.clip)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def _fit_platt(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Fit ``sigmoid(a*s + b)`` by log-loss on Platt's smoothed targets (Platt, 1999)."""
+    from scipy.optimize import minimize
+
+    n_pos = y.sum()
+    n_neg = y.shape[0] - n_pos
+    # Smoothed targets keep a and b finite when the classes separate perfectly.
+    t = np.where(y > 0, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    # Optimise on standardised scores for conditioning, then map back.
+    mu, sd = s.mean(), s.std()
+    sd = sd if sd > 0 else 1.0
+    z = (s - mu) / sd
+
+    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
+        f = w[0] * z + w[1]
+        # log(1 + exp(f)) - t*f is the cross-entropy with logits.
+        loss = np.sum(np.logaddexp(0.0, f) - t * f)
+        r = _sigmoid(f) - t
+        return float(loss), np.array([np.dot(r, z), r.sum()])
+
+    prior = np.log((n_pos + 1.0) / (n_neg + 1.0))
+    res = minimize(loss_grad, x0=np.array([0.0, prior]), jac=True, method="L-BFGS-B")
+    a_z, b_z = res.x
+    return float(a_z / sd), float(b_z - a_z * mu / sd)
+
+
+def calibration_curve_data(
+    p: Any,
+    y: Any,
+    n_bins: int = 10,
+    strategy: Literal["uniform", "quantile"] = "uniform",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reliability-diagram data: per bin, mean predicted probability and observed rate.
+
+    Bins are ``[e_i, e_{i+1})`` with the last bin closed at the top.
+    ``"uniform"`` uses equal-width bins on [0, 1]; ``"quantile"`` uses edges at
+    quantiles of ``p`` (tied edges merge, so fewer bins may come back).
+    Empty bins are left out.
+
+    Parameters
+    ----------
+    p : array-like of shape (n,)
+        Predicted probabilities in [0, 1].
+    y : array-like of shape (n,)
+        Observed 0/1 outcomes.
+    n_bins : int, default=10
+    strategy : {"uniform", "quantile"}, default="uniform"
+
+    Returns
+    -------
+    mean_predicted, observed_rate, count : ndarray of shape (n_nonempty_bins,)
+
+    Examples
+    --------
+    >>> calibration_curve_data([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1], n_bins=2)
+    (array([0.15, 0.85]), array([0., 1.]), array([2, 2]))
+    """
+    pp = _as_scores(p, "p")
+    yy = _as_binary(y, pp.shape[0])
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be >= 1, got {n_bins}")
+    if pp.size and (pp.min() < 0.0 or pp.max() > 1.0):
+        raise ValueError(
+            f"p must be probabilities in [0, 1], got range [{pp.min():g}, {pp.max():g}]"
+        )
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        if pp.size == 0:
+            edges = np.array([0.0, 1.0])
+        else:
+            edges = np.unique(np.quantile(pp, np.linspace(0.0, 1.0, n_bins + 1)))
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+    # Index of the bin each p falls in; values on an inner edge go to the upper bin.
+    idx = np.searchsorted(edges[1:-1], pp, side="right")
+    n_out = max(edges.size - 1, 1)
+    count = np.bincount(idx, minlength=n_out)
+    sum_p = np.bincount(idx, weights=pp, minlength=n_out)
+    sum_y = np.bincount(idx, weights=yy, minlength=n_out)
+    keep = count > 0
+    c = count[keep]
+    return sum_p[keep] / c, sum_y[keep] / c, c

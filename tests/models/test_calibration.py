@@ -1,0 +1,162 @@
+"""Tests for models.calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from models.calibration import ProbabilityCalibrator, calibration_curve_data
+
+SLOPE, OFFSET = 1.5, -0.5
+
+
+def sigmoid_world(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores with a known P(good) = sigmoid(SLOPE * s + OFFSET) and sampled outcomes."""
+    rng = np.random.default_rng(seed)
+    s = rng.normal(scale=2.0, size=n)
+    p = 1.0 / (1.0 + np.exp(-(SLOPE * s + OFFSET)))
+    return s, p, (rng.random(n) < p).astype(int)
+
+
+@pytest.fixture(scope="module")
+def train():
+    return sigmoid_world(20_000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return sigmoid_world(20_000, seed=1)
+
+
+def ece(p: np.ndarray, y: np.ndarray, n_bins: int = 15) -> float:
+    mean_p, rate, count = calibration_curve_data(p, y, n_bins=n_bins)
+    return float(np.sum(count * np.abs(mean_p - rate)) / count.sum())
+
+
+@pytest.mark.parametrize("method", ["isotonic", "platt"])
+def test_recovers_known_sigmoid(method, train, held_out):
+    s, _, y = train
+    s_new, p_true, y_new = held_out
+    cal = ProbabilityCalibrator(method=method).fit(s, y)
+    p = cal.predict_proba(s_new)
+    assert np.mean(np.abs(p - p_true)) < 0.02
+    assert ece(p, y_new) < 0.02
+    assert cal.base_rate_ == pytest.approx(y.mean())
+
+
+def test_platt_recovers_parameters(train):
+    s, _, y = train
+    cal = ProbabilityCalibrator(method="platt").fit(s, y)
+    assert cal.a_ == pytest.approx(SLOPE, abs=0.1)
+    assert cal.b_ == pytest.approx(OFFSET, abs=0.1)
+
+
+@pytest.mark.parametrize("method", ["isotonic", "platt"])
+def test_output_is_monotone_clipped_and_1d(method, train):
+    s, _, y = train
+    cal = ProbabilityCalibrator(method=method).fit(s, y)
+    grid = np.linspace(-100, 100, 2001)  # far beyond the training range
+    p = cal.predict_proba(grid)
+    assert p.shape == grid.shape
+    assert np.all(np.diff(p) >= 0)
+    assert p.min() >= 1e-4 and p.max() <= 1 - 1e-4
+    assert p[0] == pytest.approx(1e-4) and p[-1] == pytest.approx(1 - 1e-4)
+
+
+def test_isotonic_clips_out_of_range_scores_to_end_values():
+    s = np.arange(10.0)
+    y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    cal = ProbabilityCalibrator(method="isotonic", clip=0.01).fit(s, y)
+    np.testing.assert_allclose(cal.predict_proba([-5.0, 4.0, 5.0, 50.0]), [0.01, 0.01, 0.99, 0.99])
+
+
+def test_platt_stays_finite_on_separable_data():
+    s = np.arange(20.0)
+    y = (s >= 10).astype(int)
+    cal = ProbabilityCalibrator(method="platt").fit(s, y)
+    assert np.isfinite(cal.a_) and cal.a_ > 0
+    p = cal.predict_proba(s)
+    assert p[0] < 0.2 and p[-1] > 0.8
+
+
+def test_clone_and_params(train):
+    cal = ProbabilityCalibrator(method="platt", clip=1e-3).fit(*train[::2])
+    twin = clone(cal)
+    assert twin.get_params() == {"method": "platt", "clip": 1e-3}
+    assert not hasattr(twin, "a_")
+
+
+def test_method_change_without_refit_keeps_fitted_map(train):
+    s, _, y = train
+    cal = ProbabilityCalibrator(method="platt").fit(s, y)
+    before = cal.predict_proba(s[:10])
+    cal.set_params(method="isotonic")
+    np.testing.assert_array_equal(cal.predict_proba(s[:10]), before)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        ProbabilityCalibrator().predict_proba([0.0])
+
+
+@pytest.mark.parametrize(
+    ("scores", "y", "message"),
+    [
+        (np.arange(12.0), np.zeros(11), "y_binary has 11 values but there are 12"),
+        (np.arange(12.0), np.zeros(12), "all outcomes are 0: need at least one good and one poor"),
+        (np.arange(12.0), np.ones(12), "all outcomes are 1"),
+        (np.arange(12.0), np.arange(12) % 3, "y_binary must be binary 0/1, got 2"),
+        (np.r_[np.nan, np.arange(11.0)], np.arange(12) % 2, "scores contain 1 NaN"),
+        (np.arange(4.0), [0, 1, 0, 1], "need at least 10 rows to calibrate, got 4"),
+        (np.zeros((12, 2)), np.arange(12) % 2, "scores must be 1-D"),
+    ],
+)
+def test_fit_errors(scores, y, message):
+    with pytest.raises(ValueError, match=message):
+        ProbabilityCalibrator().fit(scores, y)
+
+
+def test_unknown_method():
+    with pytest.raises(ValueError, match="method must be 'isotonic' or 'platt', got 'beta'"):
+        ProbabilityCalibrator(method="beta").fit(np.arange(12.0), np.arange(12) % 2)
+
+
+def test_boolean_outcomes_accepted():
+    s = np.arange(12.0)
+    cal = ProbabilityCalibrator().fit(s, s >= 6)
+    assert cal.predict_proba([11.0])[0] == pytest.approx(1 - 1e-4)
+
+
+# --------------------------------------------------------------------------- #
+# calibration_curve_data
+# --------------------------------------------------------------------------- #
+
+
+def test_curve_hand_computed():
+    mean_p, rate, count = calibration_curve_data([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1], n_bins=2)
+    np.testing.assert_allclose(mean_p, [0.15, 0.85])
+    np.testing.assert_allclose(rate, [0.0, 1.0])
+    np.testing.assert_array_equal(count, [2, 2])
+
+
+def test_curve_edges_and_empty_bins():
+    # 0.5 sits on an inner edge and goes to the upper bin; 1.0 belongs to the last bin.
+    mean_p, rate, count = calibration_curve_data([0.0, 0.5, 1.0, 1.0], [0, 1, 1, 0], n_bins=4)
+    np.testing.assert_allclose(mean_p, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(rate, [0.0, 1.0, 0.5])
+    np.testing.assert_array_equal(count, [1, 1, 2])
+
+
+def test_curve_quantile_bins_are_balanced():
+    p = np.linspace(0.01, 0.99, 100)
+    _, _, count = calibration_curve_data(p, np.arange(100) % 2, n_bins=4, strategy="quantile")
+    np.testing.assert_array_equal(count, [25, 25, 25, 25])
+
+
+def test_curve_rejects_non_probabilities():
+    with pytest.raises(ValueError, match=r"p must be probabilities in \[0, 1\]"):
+        calibration_curve_data([0.5, 1.2], [0, 1])
+    with pytest.raises(ValueError, match="strategy must be"):
+        calibration_curve_data([0.5], [1], strategy="kmeans")
