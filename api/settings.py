@@ -21,7 +21,8 @@ class Settings:
                                   (default ``.werkkans`` beside the working dir)
     ``WERKKANS_MODEL``            sentence-transformers model directory or name
                                   (default: the bundled all-MiniLM-L6-v2)
-    ``MLFLOW_TRACKING_URI``       MLflow tracking store (default ``./mlruns``)
+    ``MLFLOW_TRACKING_URI``       MLflow tracking store (default ``sqlite:///mlruns.db``
+                                  in the working directory)
     ``WERKKANS_SECRET_KEY``       key that signs login tokens (API)
     ============================  ===========================================
     """
@@ -47,5 +48,5 @@ class Settings:
 
     @property
     def effective_tracking_uri(self) -> str:
-        """The tracking URI, defaulting to a local file store in the working directory."""
-        return self.tracking_uri or Path("mlruns").resolve().as_uri()
+        """The tracking URI, defaulting to a local SQLite store in the working directory."""
+        return self.tracking_uri or f"sqlite:///{Path('mlruns.db').resolve()}"

@@ -115,7 +115,7 @@ class PairMatrix:
     candidate_ids: list[str]
     work_need_ids: list[str]
     employer_ids: list[str]  # per work need
-    score: np.ndarray  # the probability, or the similarity without a model
+    score: np.ndarray  # the calibrated probability, or the similarity without a model
     probability: np.ndarray | None
     similarity: np.ndarray
     occupation_level: np.ndarray
@@ -482,6 +482,8 @@ class ShortlistEngine:
             pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays, pool.need_vectors
         )
         score, probability, _ = self._score(features)
+        if probability is not None:
+            score = probability  # planners combine chances, not raw ranking scores
         return PairMatrix(
             candidate_ids=list(candidate_ids),
             work_need_ids=list(work_need_ids),
@@ -494,11 +496,16 @@ class ShortlistEngine:
         )
 
     def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, pd.DataFrame | None]:
+        """(ranking score, calibrated probability or None, contributions or None).
+
+        Pairs are ranked by the ranker's raw score: the isotonic calibration is
+        a step function, so ranking by the probability would tie many pairs.
+        """
         if self.scorer is None:
             return features["sim_hybrid"].to_numpy(), None, None
         prediction = self.scorer.predict(features)
         probability = np.asarray(prediction.probability, dtype=float)
-        return probability, probability, prediction.contributions
+        return np.asarray(prediction.score, dtype=float), probability, prediction.contributions
 
     def _scored_by(self) -> str:
         return "similarity" if self.scorer is None else str(self.scorer.version)

@@ -16,7 +16,7 @@ from matching.storage import Store
     [
         ("none", None, 0),
         ("follow_up", None, 1),
-        ("trial", None, 2),
+        ("trial", None, 1),
         ("wep", None, 2),
         ("wep", True, 2),
         ("job", None, 3),

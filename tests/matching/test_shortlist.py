@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from factories import make_candidate, make_employer, make_work_need, tiny_world
+from factories import make_candidate, make_employer, make_work_need
 from matching.enums import Demand, Mobility
 from matching.retrieval import RetrievalIndex
 from matching.shortlist import SIMILARITY_NOTE, ShortlistConfig, ShortlistEngine, ShortlistError, UnknownRecordError

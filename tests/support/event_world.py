@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-
 from factories import make_candidate, make_employer, make_event, make_table, make_work_need
+
 from matching.enums import ContractForm, Demand, SbiSection
 
 EVENT_DAY = dt.date(2026, 3, 12)

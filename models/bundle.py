@@ -1,0 +1,375 @@
+"""A fitted ranker with its calibrator, feature names and metadata, saved as one folder.
+
+A :class:`RankerBundle` is what the service scores with: ``predict(X)`` turns
+a feature table into a ranking score, a calibrated probability of a good
+outcome and per-feature contributions. It is saved as a folder::
+
+    bundle/
+      manifest.json   format name and version, feature names, metadata,
+                      SHA-256 of model.joblib, library versions
+      model.joblib    the fitted ranker and calibrator
+
+Loading checks the format version, the checksum and that the ranker and the
+manifest agree on the features, and raises :class:`BundleError` with the
+reason otherwise. ``model.joblib`` is a pickle: load bundles only from a
+model registry or folder you trust.
+
+This module knows nothing of the domain: no imports from ``matching`` or above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_FORMAT = "werkkans.ranker-bundle"
+#: Raise when the folder layout or the meaning of a manifest field changes.
+BUNDLE_FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+MODEL_FILE = "model.joblib"
+
+
+class BundleError(RuntimeError):
+    """A bundle cannot be saved, loaded or used as asked."""
+
+
+@dataclass(frozen=True)
+class BundlePrediction:
+    """Scores of rows, in the order of the input.
+
+    Attributes
+    ----------
+    score : ndarray of shape (n,)
+        Raw ranker score; higher ranks first. Comparable within one bundle only.
+    probability : ndarray of shape (n,)
+        Calibrated probability of a good outcome.
+    contributions : DataFrame of shape (n, n_features)
+        Per-feature contributions to ``score``, in the ranker's raw score units
+        (TreeSHAP values for LambdaMART, ``coef * standardised x`` for the
+        logistic baseline). Each row plus ``bias`` sums to ``score``. They are
+        additive in score units, not in probability: use them to order and
+        sign reasons, not as percentage points.
+    bias : ndarray of shape (n,)
+        The expected score (TreeSHAP) or intercept, the part of ``score`` no
+        feature explains.
+    """
+
+    score: np.ndarray
+    probability: np.ndarray
+    contributions: pd.DataFrame
+    bias: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.score.shape[0])
+
+
+def _library_versions() -> dict[str, str]:
+    import joblib
+    import sklearn
+
+    versions = {
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "joblib": joblib.__version__,
+    }
+    try:
+        import lightgbm
+
+        versions["lightgbm"] = lightgbm.__version__
+    except ImportError:  # pragma: no cover - lightgbm is a dependency
+        pass
+    return versions
+
+
+def _jsonable(value: Any) -> Any:
+    """Metadata values as plain JSON (numpy scalars, dates, paths, NaN -> None)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class RankerBundle:
+    """A fitted ranker, its probability calibrator, its feature names and metadata.
+
+    Parameters
+    ----------
+    ranker
+        Fitted model with ``predict(X)`` and ``contributions(X)`` (see
+        :mod:`models.ranker`), fitted on a DataFrame with ``feature_names``.
+    calibrator
+        Fitted model with ``predict_proba(scores)`` (see :mod:`models.calibration`).
+    feature_names
+        Columns ``predict`` needs, in the order the ranker was fitted on.
+    metadata
+        JSON-able facts about the bundle: training period, metrics, ... .
+        ``created_at`` is added when missing.
+    version_label
+        A version to report instead of the content hash, such as the model
+        registry's ``"werkkans-ranker/3"``.
+
+    Examples
+    --------
+    >>> bundle = RankerBundle(ranker, calibrator, ["sim_dense", "travel_km"])  # doctest: +SKIP
+    >>> bundle.predict(features).probability                                   # doctest: +SKIP
+    >>> bundle.save("out/bundle"); RankerBundle.load("out/bundle").version     # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        ranker: Any,
+        calibrator: Any,
+        feature_names: Sequence[str],
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        version_label: str | None = None,
+    ) -> None:
+        names = tuple(str(n) for n in feature_names)
+        if not names:
+            raise BundleError("a bundle needs at least one feature name")
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise BundleError(f"feature names occur more than once: {duplicated}")
+        for method in ("predict", "contributions"):
+            if not callable(getattr(ranker, method, None)):
+                raise BundleError(f"the ranker has no {method}() method: {type(ranker).__name__}")
+        if not callable(getattr(calibrator, "predict_proba", None)):
+            raise BundleError(f"the calibrator has no predict_proba(): {type(calibrator).__name__}")
+        fitted = getattr(ranker, "n_features_in_", None)
+        if fitted is not None and int(fitted) != len(names):
+            raise BundleError(
+                f"the ranker was fitted on {int(fitted)} features but {len(names)} feature names "
+                "were given"
+            )
+        fitted_names = getattr(ranker, "feature_names_in_", None)
+        if fitted_names is not None and tuple(str(n) for n in fitted_names) != names:
+            raise BundleError("the feature names differ from those the ranker was fitted on")
+        self.ranker = ranker
+        self.calibrator = calibrator
+        self.feature_names = names
+        meta = dict(_jsonable(dict(metadata or {})))
+        meta.setdefault("created_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        self.metadata: dict[str, Any] = meta
+        self.version_label = version_label
+        self._content_hash: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RankerBundle(version={self.version!r}, ranker={type(self.ranker).__name__}, "
+            f"features={len(self.feature_names)})"
+        )
+
+    # ---- identity ------------------------------------------------------------------------
+
+    def _model_bytes(self) -> bytes:
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump({"ranker": self.ranker, "calibrator": self.calibrator}, buffer)
+        return buffer.getvalue()
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the pickled ranker and calibrator (hex)."""
+        if self._content_hash is None:
+            self._content_hash = hashlib.sha256(self._model_bytes()).hexdigest()
+        return self._content_hash
+
+    @property
+    def version(self) -> str:
+        """The registry version when known (``"werkkans-ranker/3"``), else ``"sha256:<12 hex>"``."""
+        if self.version_label:
+            return self.version_label
+        return f"sha256:{self.content_hash[:12]}"
+
+    # ---- scoring -------------------------------------------------------------------------
+
+    def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise BundleError(
+                f"predict needs a DataFrame with named feature columns, got {type(X).__name__}"
+            )
+        missing = [n for n in self.feature_names if n not in X.columns]
+        if missing:
+            raise BundleError(
+                f"the feature table lacks {len(missing)} feature(s) this bundle needs: {missing}"
+            )
+        return X.loc[:, list(self.feature_names)].astype(np.float64)
+
+    def predict(self, X: pd.DataFrame) -> BundlePrediction:
+        """Score, calibrated probability and contributions for each row of ``X``.
+
+        Extra columns in ``X`` are ignored; columns are taken by name, so their
+        order does not matter. NaN is allowed where the ranker allows it.
+        """
+        matrix = self._matrix(X)
+        if len(matrix) == 0:
+            empty = np.zeros(0)
+            return BundlePrediction(
+                empty,
+                empty.copy(),
+                pd.DataFrame(columns=list(self.feature_names), dtype=float),
+                empty.copy(),
+            )
+        score = np.asarray(self.ranker.predict(matrix), dtype=np.float64)
+        probability = np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
+        contrib = np.asarray(self.ranker.contributions(matrix), dtype=np.float64)
+        frame = pd.DataFrame(contrib[:, :-1], columns=list(self.feature_names), index=X.index)
+        return BundlePrediction(
+            score=score, probability=probability, contributions=frame, bias=contrib[:, -1]
+        )
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """Raw ranker scores only (cheaper than :meth:`predict`)."""
+        return np.asarray(self.ranker.predict(self._matrix(X)), dtype=np.float64)
+
+    # ---- persistence ---------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest written by :meth:`save`."""
+        return {
+            "format": BUNDLE_FORMAT,
+            "format_version": BUNDLE_FORMAT_VERSION,
+            "ranker": type(self.ranker).__name__,
+            "calibrator": type(self.calibrator).__name__,
+            "feature_names": list(self.feature_names),
+            "sha256": self.content_hash,
+            "libraries": _library_versions(),
+            "metadata": self.metadata,
+        }
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the bundle folder (created if needed; existing bundle files are replaced).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        payload = self._model_bytes()
+        self._content_hash = hashlib.sha256(payload).hexdigest()
+        manifest = self.manifest()
+        # model first, manifest last: a folder with a manifest is a complete bundle
+        _atomic_write(folder / MODEL_FILE, payload)
+        _atomic_write(
+            folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True).encode()
+        )
+        logger.info("saved ranker bundle %s to %s", self.version, folder)
+        return folder
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        expected_features: Sequence[str] | None = None,
+        version_label: str | None = None,
+    ) -> RankerBundle:
+        """Read a bundle folder written by :meth:`save`.
+
+        Parameters
+        ----------
+        directory
+            The bundle folder.
+        expected_features
+            Features the caller can compute. A bundle needing any other
+            feature raises :class:`BundleError` now rather than at scoring time.
+        version_label
+            Version to report, e.g. the registry version it was loaded from.
+
+        Raises
+        ------
+        BundleError
+            No bundle there, another format or format version, a damaged
+            model file, or features the caller cannot provide.
+        """
+        folder = Path(directory)
+        manifest_path = folder / MANIFEST_FILE
+        if not manifest_path.is_file():
+            raise BundleError(f"no ranker bundle in {folder}: {MANIFEST_FILE} is missing")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"cannot read {manifest_path}: {exc}") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+            found = (
+                manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+            )
+            raise BundleError(f"{folder} is not a werkkans ranker bundle (format {found!r})")
+        version = manifest.get("format_version")
+        if version != BUNDLE_FORMAT_VERSION:
+            raise BundleError(
+                f"{folder} holds a ranker bundle of format version {version}; this version of "
+                f"werkkans reads format version {BUNDLE_FORMAT_VERSION}. Retrain the model "
+                "(werkkans train) or use the werkkans release that wrote it."
+            )
+        names = manifest.get("feature_names")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise BundleError(f"{manifest_path} has no valid feature_names list")
+        if expected_features is not None:
+            missing = [n for n in names if n not in set(expected_features)]
+            if missing:
+                raise BundleError(
+                    f"the bundle in {folder} needs {len(missing)} feature(s) that are not "
+                    f"available: {missing}"
+                )
+        model_path = folder / MODEL_FILE
+        try:
+            payload = model_path.read_bytes()
+        except OSError as exc:
+            raise BundleError(f"cannot read {model_path}: {exc}") from exc
+        digest = hashlib.sha256(payload).hexdigest()
+        if digest != manifest.get("sha256"):
+            raise BundleError(
+                f"{model_path} does not match the checksum in its manifest (damaged or replaced)"
+            )
+        import joblib
+
+        try:
+            parts = joblib.load(io.BytesIO(payload))
+            ranker, calibrator = parts["ranker"], parts["calibrator"]
+        except Exception as exc:
+            raise BundleError(f"cannot load the model in {model_path}: {exc}") from exc
+        bundle = cls(
+            ranker, calibrator, names, manifest.get("metadata") or {}, version_label=version_label
+        )
+        bundle._content_hash = digest
+        return bundle
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write a file via a temporary sibling so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,136 @@
+"""RankerBundle: scoring, save/load round trip, and clear errors for bundles it cannot use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.bundle import (
+    BUNDLE_FORMAT_VERSION,
+    MANIFEST_FILE,
+    MODEL_FILE,
+    BundleError,
+    RankerBundle,
+)
+from models.calibration import ProbabilityCalibrator
+from models.ranker import LambdaMARTRanker, LogisticRanker
+
+FEATURES = ["a", "b", "c"]
+
+
+def _toy(
+    seed: int = 0, n_groups: int = 40, size: int = 12
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Lists where the grade rises with feature ``a`` and falls with ``b``; ``c`` is noise."""
+    rng = np.random.default_rng(seed)
+    n = n_groups * size
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=FEATURES)
+    utility = 1.5 * X["a"] - 1.0 * X["b"] + rng.normal(scale=0.5, size=n)
+    y = np.digitize(utility, [0.0, 1.0, 2.0, 3.0]).astype(int)
+    return X, y, np.repeat(np.arange(n_groups), size)
+
+
+@pytest.fixture(scope="module", params=["lambdamart", "logistic"])
+def bundle(request: pytest.FixtureRequest) -> RankerBundle:
+    X, y, groups = _toy()
+    if request.param == "lambdamart":
+        ranker = LambdaMARTRanker(n_estimators=30, min_child_samples=5).fit(X, y, group_ids=groups)
+    else:
+        ranker = LogisticRanker().fit(X, y)
+    Xc, yc, _ = _toy(seed=1)
+    calibrator = ProbabilityCalibrator().fit(ranker.predict(Xc), yc >= 2)
+    return RankerBundle(
+        ranker, calibrator, FEATURES, {"training_period": ["2025-01-01", "2025-06-30"]}
+    )
+
+
+def test_predict_gives_score_probability_and_additive_contributions(bundle: RankerBundle) -> None:
+    X, _y, _ = _toy(seed=2)
+    pred = bundle.predict(X)
+    assert len(pred) == len(X)
+    assert list(pred.contributions.columns) == FEATURES
+    np.testing.assert_allclose(
+        pred.contributions.sum(axis=1) + pred.bias, pred.score, rtol=1e-6, atol=1e-6
+    )
+    assert ((pred.probability >= 0) & (pred.probability <= 1)).all()
+    # the planted signal: a raises the score, b lowers it
+    assert np.corrcoef(pred.contributions["a"], X["a"])[0, 1] > 0.5
+    assert np.corrcoef(pred.contributions["b"], X["b"])[0, 1] < -0.5
+    # the calibrated probability follows the observed good rate in the top and bottom halves
+    top = pred.score > np.median(pred.score)
+    assert pred.probability[top].mean() > pred.probability[~top].mean()
+
+
+def test_columns_are_taken_by_name_and_extras_ignored(bundle: RankerBundle) -> None:
+    X, _, _ = _toy(seed=3)
+    shuffled = X[["c", "a", "b"]].assign(extra=1.0)
+    np.testing.assert_allclose(bundle.predict(shuffled).score, bundle.predict(X).score)
+
+
+def test_missing_feature_is_a_clear_error(bundle: RankerBundle) -> None:
+    X, _, _ = _toy(seed=3)
+    with pytest.raises(BundleError, match=r"lacks 1 feature.*'b'"):
+        bundle.predict(X.drop(columns=["b"]))
+
+
+def test_save_load_round_trip(bundle: RankerBundle, tmp_path) -> None:
+    X, _, _ = _toy(seed=4)
+    folder = bundle.save(tmp_path / "bundle")
+    loaded = RankerBundle.load(folder)
+    before, after = bundle.predict(X), loaded.predict(X)
+    np.testing.assert_array_equal(before.score, after.score)
+    np.testing.assert_array_equal(before.probability, after.probability)
+    pd.testing.assert_frame_equal(before.contributions, after.contributions)
+    assert loaded.feature_names == tuple(FEATURES)
+    assert loaded.metadata == bundle.metadata
+    assert loaded.version == bundle.version and loaded.version.startswith("sha256:")
+    assert (
+        RankerBundle.load(folder, version_label="werkkans-ranker/7").version == "werkkans-ranker/7"
+    )
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    assert manifest["format_version"] == BUNDLE_FORMAT_VERSION
+    assert manifest["metadata"]["training_period"] == ["2025-01-01", "2025-06-30"]
+    assert "created_at" in manifest["metadata"]
+
+
+def test_incompatible_format_version_is_refused(bundle: RankerBundle, tmp_path) -> None:
+    folder = bundle.save(tmp_path / "bundle")
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    manifest["format_version"] = BUNDLE_FORMAT_VERSION + 1
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(
+        BundleError,
+        match=rf"format version {BUNDLE_FORMAT_VERSION + 1}.*reads format version {BUNDLE_FORMAT_VERSION}",
+    ):
+        RankerBundle.load(folder)
+
+
+def test_features_the_caller_cannot_provide_are_refused(bundle: RankerBundle, tmp_path) -> None:
+    folder = bundle.save(tmp_path / "bundle")
+    with pytest.raises(BundleError, match=r"needs 1 feature\(s\).*'c'"):
+        RankerBundle.load(folder, expected_features=["a", "b", "d"])
+    assert RankerBundle.load(folder, expected_features=["a", "b", "c", "d"]).feature_names == tuple(
+        FEATURES
+    )
+
+
+def test_damaged_or_missing_bundle_is_refused(bundle: RankerBundle, tmp_path) -> None:
+    with pytest.raises(BundleError, match="manifest.json is missing"):
+        RankerBundle.load(tmp_path / "nothing")
+    folder = bundle.save(tmp_path / "bundle")
+    (folder / MODEL_FILE).write_bytes(b"not a model")
+    with pytest.raises(BundleError, match="checksum"):
+        RankerBundle.load(folder)
+
+
+def test_feature_names_must_match_the_fitted_ranker() -> None:
+    X, y, _groups = _toy()
+    ranker = LogisticRanker().fit(X, y)
+    calibrator = ProbabilityCalibrator(method="platt").fit(ranker.predict(X), y >= 2)
+    with pytest.raises(BundleError, match="fitted on 3 features but 2"):
+        RankerBundle(ranker, calibrator, ["a", "b"])
+    with pytest.raises(BundleError, match="differ"):
+        RankerBundle(ranker, calibrator, ["a", "c", "b"])
