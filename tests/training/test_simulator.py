@@ -15,11 +15,15 @@ import numpy as np
 import pytest
 
 from matching.csv_io import read_folder
-from matching.enums import CheckInStatus, OutcomeKind
+from matching.enums import CheckInStatus, EducationLevel, OutcomeKind
 from matching.schemas import RECORD_TYPES
 from training.simulator import SimulationConfig, simulate, write_world
+from training.simulator import world as world_module
+from training.simulator.families import FAMILIES
 from training.simulator.outcome_model import sigmoid
 from training.simulator.period import event_date, period_end
+from training.simulator.population import GENDER_SHARES
+from training.simulator.posterior import occupation_weights
 
 SMALL = SimulationConfig(seed=7, n_candidates=600, n_employers=45, months=14)
 
@@ -204,17 +208,165 @@ def test_p_good_is_the_logistic_of_score_plus_hidden_terms(world):
     assert world.p_good_expected(c.id, w.id) == t.p_good_expected[5, 3]
 
 
-def test_p_good_expected_averages_p_good_over_the_hidden_terms(world):
-    t = world.truth
-    rng = np.random.default_rng(0)
-    ci = rng.integers(0, t.score.shape[0], size=150)
-    wj = rng.integers(0, t.score.shape[1], size=150)
-    z_u = rng.normal(size=(20000, 1)) * t.sigma_circumstances
-    z_e = rng.normal(size=(20000, 1)) * t.sigma_chemistry
-    monte_carlo = sigmoid(t.score[ci, wj][None, :] + z_u + z_e)
-    mean = monte_carlo.mean(axis=0)
-    se = monte_carlo.std(axis=0) / math.sqrt(monte_carlo.shape[0])
-    assert np.all(np.abs(mean - t.p_good_expected[ci, wj]) <= 4 * se + 1e-4)
+@pytest.fixture(scope="module")
+def captured(monkeypatch_module):
+    """A small world plus the arguments ``simulate`` passes to ``expected_p_good``."""
+    calls: dict[str, object] = {}
+    original = world_module.expected_p_good
+
+    def spy(model, evidence, affinity, catalogue, work_family):
+        calls.update(model=model, evidence=evidence, affinity=affinity, catalogue=catalogue,
+                     work_family=work_family)
+        return original(model, evidence, affinity, catalogue, work_family)
+
+    monkeypatch_module.setattr(world_module, "expected_p_good", spy)
+    w = simulate(SimulationConfig(seed=21, n_candidates=300, n_employers=30, months=2))
+    return w, calls
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def _sample_given_evidence(rng, i, calls, n_samples):
+    """Hidden traits drawn by the simulator's generative process, kept when they
+    reproduce candidate ``i``'s exported evidence (rejection sampling)."""
+    ev, aff, catalogue = calls["evidence"], calls["affinity"], calls["catalogue"]
+    n_fam = len(FAMILIES)
+    gender = ev.gender[i]
+    if gender < 0:
+        gender = rng.choice(3, size=n_samples, p=GENDER_SHARES / GENDER_SHARES.sum())
+    else:
+        gender = np.full(n_samples, gender)
+    edu = ev.education[i]
+    sign = np.where(gender == 0, 0.5, np.where(gender == 1, -0.5, 0.0))
+    logits = (np.log([f.candidate_weight for f in FAMILIES])[None, :]
+              + sign[:, None] * np.array([f.male_logodds for f in FAMILIES])[None, :]
+              + (edu >= EducationLevel.HBO.rank) * np.array([f.higher_logodds for f in FAMILIES])
+              + (edu < EducationLevel.MBO2.rank) * np.array([f.low_logodds for f in FAMILIES]))
+    fam = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+    near = aff[fam].copy()
+    near[np.arange(n_samples), fam] = 0.0
+    second = np.argmax(np.log(np.maximum(near, 1e-9) ** 2)
+                       + rng.gumbel(size=near.shape), axis=1)
+    keep = np.ones(n_samples, dtype=bool)
+    desired = ev.desired[i]
+    if desired:
+        k_draws = rng.choice(3, size=n_samples, p=[0.5, 0.35, 0.15]) + 1
+        drawn = []
+        for _ in range(3):
+            u = rng.random(n_samples)
+            src = np.where(u < 0.7, fam, np.where(u < 0.9, second,
+                                                  rng.integers(0, n_fam, n_samples)))
+            q = rng.random(n_samples)
+            occ = np.empty(n_samples, dtype=int)
+            for g in range(n_fam):
+                sel = src == g
+                cum = catalogue.cumulative_by_family[g]
+                k = np.minimum(np.searchsorted(cum, q[sel], side="right"), len(cum) - 1)
+                occ[sel] = np.array(catalogue.by_family[g])[k]
+            drawn.append(occ)
+        keep &= drawn[0] == desired[0]
+        for s in np.flatnonzero(keep):
+            seq: list[int] = []
+            for d in range(k_draws[s]):
+                if drawn[d][s] not in seq:
+                    seq.append(int(drawn[d][s]))
+            keep[s] = tuple(seq) == desired
+    if ev.sector_family[i] >= 0:
+        u = rng.random(n_samples)
+        named = np.where(u < 0.75, fam, np.where(rng.random(n_samples) < 0.6, second,
+                                                 rng.integers(0, n_fam, n_samples)))
+        keep &= named == ev.sector_family[i]
+    motivation = rng.normal(size=n_samples)
+    reading = motivation + 0.7 * rng.normal(size=n_samples)
+    tier = np.where(reading > 0.6, 1, np.where(reading < -0.6, -1, 0))
+    if ev.motivation_tier[i] in (-1, 0, 1):
+        keep &= tier == ev.motivation_tier[i]
+    else:  # empty motivation text: the pattern of empty texts hints at the tier
+        gap = np.where(tier < 0, 1.5, np.where(tier > 0, 0.6, 1.0))
+        for col, base in enumerate((0.06, 0.08, 0.22, 0.15, 0.20)):
+            keep &= (rng.random(n_samples) < base * gap) == ev.empty[i, col]
+    weight = 0.4 + 0.5 * rng.random(n_samples)
+    return fam[keep], second[keep], weight[keep], motivation[keep]
+
+
+def test_p_good_expected_is_p_good_averaged_over_hidden_traits_given_the_evidence(captured):
+    w, calls = captured
+    t, ev, model = w.truth, calls["evidence"], calls["model"]
+    k = model.coefficients
+    exported = model.exported_score_matrix()
+    catalogue = calls["catalogue"]
+    occ_weight, _ = occupation_weights(catalogue)
+    single = [i for i in range(ev.n) if len(ev.desired[i]) == 1 and ev.motivation_tier[i] != 9]
+    picks = [
+        max(single, key=lambda i: (occ_weight[ev.desired[i][0]], -i)),
+        next(i for i in range(ev.n) if not ev.desired[i] and ev.sector_family[i] >= 0),
+        next(i for i in range(ev.n) if not ev.desired[i] and ev.motivation_tier[i] == 9),
+    ]
+    rng = np.random.default_rng(5)
+    works = np.arange(0, t.score.shape[1], max(1, t.score.shape[1] // 25))
+    for i in picks:
+        chunks = [_sample_given_evidence(rng, i, calls, 500_000)]
+        while sum(c[0].size for c in chunks) < 3000 and len(chunks) < 5:
+            chunks.append(_sample_given_evidence(rng, i, calls, 500_000))
+        fam, second, weight, motivation = (np.concatenate(x) for x in zip(*chunks))
+        assert fam.size > 1500, (i, fam.size)
+        g = t.work_family[works]
+        fit = np.maximum(t.affinity[fam[:, None], g[None, :]],
+                         weight[:, None] * t.affinity[second[:, None], g[None, :]])
+        z = (exported[i, works][None, :] + k.fit * fit + k.motivation * motivation[:, None]
+             + rng.normal(size=(fam.size, 1)) * t.sigma_circumstances
+             + rng.normal(size=(fam.size, works.size)) * t.sigma_chemistry)
+        p = sigmoid(z)
+        se = p.std(axis=0) / math.sqrt(p.shape[0])
+        assert np.all(np.abs(p.mean(axis=0) - t.p_good_expected[i, works]) <= 4 * se + 2e-4), i
+
+
+def test_p_good_expected_is_the_mean_p_good_within_groups_of_equal_evidence(captured, world):
+    for w in (world, captured[0]):
+        t = w.truth
+        tiers = np.array([
+            ("empty" if not c.motivation else "text") for c in w.candidates
+        ])
+        has_desired = np.array([bool(c.desired_occupations) for c in w.candidates])
+        for group in (tiers == "empty", (tiers == "text") & has_desired,
+                      (tiers == "text") & ~has_desired):
+            resid = (t.p_good - t.p_good_expected)[group].mean(axis=1)  # per candidate
+            if resid.size < 10:
+                continue
+            se = resid.std() / math.sqrt(resid.size)
+            assert abs(resid.mean()) <= 4 * se + 1e-4
+
+
+def test_p_good_expected_ignores_hidden_traits_the_records_do_not_show(monkeypatch):
+    """Same exported evidence, other hidden family, second family and motivation:
+    p_good changes, p_good_expected does not (to the byte)."""
+    config = SimulationConfig(seed=8, n_candidates=200, n_employers=20, months=1)
+    base = simulate(config)
+    original = world_module.compose_candidate_texts
+
+    def texts_then_reshuffle(tr, candidates, catalogue):
+        texts = original(tr, candidates, catalogue)
+        rng = np.random.default_rng(0)
+        candidates.family[:] = rng.permutation(candidates.family)
+        candidates.second_family[:] = rng.permutation(candidates.second_family)
+        candidates.second_weight[:] = rng.permutation(candidates.second_weight)
+        candidates.motivation[:] = rng.normal(size=candidates.n)
+        return texts
+
+    monkeypatch.setattr(world_module, "compose_candidate_texts", texts_then_reshuffle)
+    other = simulate(config)
+    a, b = base.truth, other.truth
+    assert (a.candidate_family != b.candidate_family).mean() > 0.5
+    assert not np.allclose(a.p_good, b.p_good)
+    assert [c.desired_occupations for c in base.candidates] == [
+        c.desired_occupations for c in other.candidates
+    ]
+    np.testing.assert_array_equal(a.p_good_expected, b.p_good_expected)
 
 
 def test_same_hidden_family_means_higher_p_good(world):

@@ -14,9 +14,10 @@ requirements, employer openness, coaching capacity and support, contract form).
 ``u_c ~ N(0, SIGMA_CIRCUMSTANCES^2)`` (unrecorded circumstances of the candidate) and
 ``e_cw ~ N(0, SIGMA_CHEMISTRY^2)`` (chemistry at the table) are never exported.
 
-``p_good_expected = E[sigmoid(s + h)]`` with ``h ~ N(0, sigma_u^2 + sigma_e^2)``,
-integrated with Gauss-Hermite quadrature: the best any ranker could know about a pair
-(given the candidate's latent family and motivation, which the texts only hint at).
+``p_good_expected`` is ``p_good`` averaged over everything that is never exported:
+``u_c``, ``e_cw`` and the candidate's hidden traits in ``s`` (family, second family
+and its weight, motivation) given what the records reveal about them; see
+``posterior.py``.
 """
 
 from __future__ import annotations
@@ -148,6 +149,15 @@ class OutcomeModel:
             + k.age_55_plus * (c.age_band == 3)
         )
         assert self._c_const.shape == (n,)
+        # the same without latent motivation: what the exported records show
+        self._c_const_exported = (
+            k.rung * (c.rung - 4)
+            + k.duration * (c.duration_band - 2)
+            + k.prior_work * c.prior_work
+            + k.age_55_plus * (c.age_band == 3)
+        )
+        self._n_candidates = n
+        self._n_works = w.n
         # work side
         emp = w.employer
         self._w_family = w.family
@@ -225,6 +235,27 @@ class OutcomeModel:
             out[start : start + ci.shape[0]] = self.score(ci, wj)
         return out
 
+    def exported_score(self, ci: np.ndarray, wj: np.ndarray) -> np.ndarray:
+        """The score without its hidden-trait terms (family fit and motivation)."""
+        parts = self.components(ci, wj)
+        total = np.zeros(np.broadcast_shapes(np.shape(ci), np.shape(wj)))
+        for name, term in parts.items():
+            if name == "fit":
+                continue
+            if name == "candidate":
+                term = self._c_const_exported[np.asarray(ci)] + 0.0 * np.asarray(wj)
+            total = total + term
+        return total
+
+    def exported_score_matrix(self, chunk: int = 512) -> np.ndarray:
+        """``exported_score`` for every pair (candidates x work needs)."""
+        out = np.empty((self._n_candidates, self._n_works))
+        wj = np.arange(self._n_works)[None, :]
+        for start in range(0, self._n_candidates, chunk):
+            ci = np.arange(start, min(start + chunk, self._n_candidates))[:, None]
+            out[start : start + ci.shape[0]] = self.exported_score(ci, wj)
+        return out
+
     @property
     def sigma_hidden(self) -> float:
         """sd of the never-exported part ``u_c + e_cw``."""
@@ -236,4 +267,6 @@ class OutcomeModel:
             "sigma_circumstances": self.sigma_circumstances,
             "sigma_chemistry": self.sigma_chemistry,
             "gauss_hermite_nodes": GH_NODES,
+            "p_good_expected": "E[p_good | exported records]: hidden family, second family, "
+            "its weight and motivation integrated over their posterior (posterior.py)",
         }

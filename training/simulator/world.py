@@ -21,6 +21,7 @@ from matching.schemas import (
     TableMeeting,
     WorkNeed,
 )
+from training.simulator import records
 from training.simulator.aftercare import draw_checkins
 from training.simulator.candidate_texts import compose_candidate_texts
 from training.simulator.config import SimulationConfig
@@ -30,16 +31,11 @@ from training.simulator.families import affinity_matrix
 from training.simulator.history import simulate_history
 from training.simulator.history_state import History, HistoryInputs
 from training.simulator.occupations import load_catalogue
-from training.simulator.outcome_model import (
-    OutcomeModel,
-    expected_sigmoid,
-    p_base_monthly,
-    sigmoid,
-)
+from training.simulator.outcome_model import OutcomeModel, p_base_monthly, sigmoid
 from training.simulator.period import period_end
 from training.simulator.population import draw_population
+from training.simulator.posterior import expected_p_good, exported_evidence
 from training.simulator.randomness import TextRandom, component_rng
-from training.simulator import records
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +145,7 @@ class SimulatedWorld:
         return float(t.p_good[t.candidate_index(candidate), t.work_index(work_need)])
 
     def p_good_expected(self, candidate: Candidate | str, work_need: WorkNeed | str) -> float:
-        """``p_good`` averaged over the never-exported terms: the best a ranker can know."""
+        """``p_good`` averaged over all that is never exported, given what the records show."""
         t = self.truth
         return float(t.p_good_expected[t.candidate_index(candidate), t.work_index(work_need)])
 
@@ -230,7 +226,6 @@ def simulate(config: SimulationConfig, progress: Progress | None = None) -> Simu
         0.0, model.sigma_chemistry, size=score.shape
     )
     p_good = sigmoid(score + candidates.circumstances[:, None] + chemistry)
-    p_good_expected = expected_sigmoid(score, model.sigma_hidden)
     p_base = p_base_monthly(candidates)
     report("maanden", 0.45)
 
@@ -278,6 +273,11 @@ def simulate(config: SimulationConfig, progress: Progress | None = None) -> Simu
     work_list = records.work_records(
         config, works, employers, names, kinds, catalogue, history, work_tr, employer_ids,
         work_ids,
+    )
+    # expectation of p_good given the exported records (needs them: gender may be unrecorded)
+    p_good_expected = expected_p_good(
+        model, exported_evidence(candidate_list, texts, catalogue), affinity, catalogue,
+        works.family,
     )
     effect = programme_effect(history, p_good, p_base, comparison, candidates.consent_events)
     truth = WorldTruth(

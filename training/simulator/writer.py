@@ -6,7 +6,8 @@ bytes.
 
 ``truth/`` holds
 
-* ``p_good.csv.gz`` - candidate_id, work_need_id, p_good, p_good_expected for every pair;
+* ``p_good.csv.gz`` - candidate_id, work_need_id, p_good, p_good_expected for every pair
+  (``p_good_expected`` = E[p_good | the exported records], see ``posterior.py``);
 * ``p_base.csv`` - monthly chance of finding work without events, caseload months, the
   chance over the period, comparison and treated flags;
 * ``effect.json`` - the true programme effect on the treated (see ``effect.py``);
