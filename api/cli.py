@@ -14,9 +14,12 @@ import sys
 import typer
 
 from api.commands import data as data_commands
+from api.commands import demo as demo_commands
 from api.commands import events as event_commands
+from api.commands import model as model_commands
 from api.commands import outcomes as outcome_commands
 from api.commands import retrieval as retrieval_commands
+from api.commands import serve as serve_commands
 
 app = typer.Typer(
     name="werkkans",
@@ -26,7 +29,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (data_commands, retrieval_commands, event_commands, outcome_commands):
+for module in (
+    data_commands,
+    retrieval_commands,
+    event_commands,
+    outcome_commands,
+    model_commands,
+    serve_commands,
+    demo_commands,
+):
     module.register(app)
 
 

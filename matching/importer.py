@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from matching.csv_io import CsvError, read_folder, write_folder
-from matching.schemas import RECORD_TYPES, Record
+from matching.csv_io import CsvError, file_name, read_folder, write_folder
+from matching.erasure import erased_ids
+from matching.schemas import RECORD_TYPES, Candidate, Record
 from matching.storage import Store, WriteSummary
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,18 @@ def import_folder(store: Store, directory: Path | str, *, actor: str = "import")
     again changes nothing (records equal to the stored ones are skipped).
     """
     contents = read_folder(directory, known=store.municipality_of)
+    erased = erased_ids(store)
+    if len(erased):
+        # an old export must not bring back a person who was erased
+        for record_type, records in contents.records.items():
+            for record in records:
+                cid = record.id if record_type is Candidate else getattr(record, "candidate_id", None)
+                if cid is not None and cid in erased:
+                    contents.errors.append(
+                        CsvError(file_name(record_type), 0, "id" if record_type is Candidate else "candidate_id",
+                                 f"{record_type.__name__} {record.id} refers to candidate {cid}, "
+                                 "who was erased; remove the rows")
+                    )
     if not contents.ok:
         raise ImportRejected(contents.errors)
     records: list[Record] = [r for t in RECORD_TYPES for r in contents.records.get(t, [])]

@@ -71,3 +71,17 @@ def test_reference_to_record_already_in_store(store, tmp_path):
         "id,municipality,employer_id,title,hours_max\nW9,GM0855,E2,Schoonmaker,20\n", encoding="utf-8"
     )
     assert import_folder(store, extra).written.inserted == {"work_needs": 1}
+
+
+def test_an_old_export_cannot_bring_back_an_erased_candidate(store, tmp_path):
+    from matching.erasure import erase_candidate
+
+    folder = _folder(tmp_path / "in")
+    import_folder(store, folder)
+    assert erase_candidate(store, "C2", municipality="GM0855", actor="admin") is not None
+    before = store.snapshot()
+    with pytest.raises(ImportRejected) as info:
+        import_folder(store, folder)
+    assert [(e.file, e.column) for e in info.value.errors] == [("candidates.csv", "id")]
+    assert "erased" in info.value.errors[0].reason
+    assert store.snapshot() == before

@@ -1,0 +1,364 @@
+"""The app factory: one FastAPI application from settings, a store and services.
+
+Nothing is created at import time. :func:`create_app` opens (or takes) the
+store, builds the services (model bundle, planners, report builder), puts them
+on ``app.state`` and wires the routers; routes reach them only through the
+dependencies in :mod:`api.deps`, so tests hand in their own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import auth
+from api.auth import roles_for
+from api.deps import ApiConfig, UserCache
+from api.services import Services, open_services
+from matching import audit_log, erasure
+from matching.storage import Store
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+VERSION = "0.1.0"
+
+TAGS = [
+    {"name": "login", "description": "OAuth2 password flow: exchange a password for a token."},
+    {"name": "users", "description": "The logged-in user."},
+    {"name": "candidates", "description": "Job seekers (kandidaten) of your municipality."},
+    {"name": "employers", "description": "Employers (werkgevers) relationship managers visit."},
+    {"name": "work needs", "description": "Work an employer has (werkvragen)."},
+    {"name": "shortlists", "description": "Ranked matches with a calibrated chance and a reason."},
+    {"name": "overrides", "description": "A relationship manager's pins and exclusions."},
+    {"name": "events", "description": "Prettig gesprek: invitations, table plan, attendance."},
+    {"name": "outcomes", "description": "What contacts led to, and aftercare check-ins."},
+    {"name": "reports", "description": "Outcome report for policy and management."},
+    {"name": "statistics", "description": "Calculators (chi-square)."},
+    {"name": "models", "description": "Ranker runs, the champion, retraining and reloading."},
+    {"name": "audit", "description": "Who was shown what, overrides and erasures."},
+    {"name": "health", "description": "Liveness, without login."},
+]
+
+DESCRIPTION = """\
+werkkans matches job seekers and employers for Dutch municipalities (Werktop way
+of working). Log in at `POST /token` (OAuth2 password flow) and send the token as
+`Authorization: Bearer <token>`. Every endpoint except `/health` and `/token`
+needs a role; the roles allowed are listed with each endpoint. You only ever see
+records of your own municipality: another municipality's record answers 404.
+"""
+
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+_REPORT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+_DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "style-src 'self' https://cdn.jsdelivr.net; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'"
+)
+
+
+class GuardMiddleware:
+    """Body size limit (413), security headers, and no stack traces to clients (500).
+
+    A pure ASGI middleware so it also sees bodies sent without a
+    Content-Length (chunked): it counts bytes as they arrive.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, hsts: bool = False) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.hsts = hsts
+
+    def _headers(self, path: str, existing: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        present = {k.lower() for k, _ in existing}
+        if path.startswith(("/docs", "/redoc")):
+            csp = _DOCS_CSP
+        elif path in ("/reports/outcomes.html", "/rapport/bekijken"):
+            csp = _REPORT_CSP  # self-contained page: inline styles, figures as data: URIs
+        elif any(k == b"content-type" and v.startswith(b"text/html") for k, v in existing):
+            csp = _PAGE_CSP
+        else:
+            csp = _API_CSP
+        wanted = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"content-security-policy", csp.encode()),
+        ]
+        if not path.startswith("/static/"):
+            wanted.append((b"cache-control", b"no-store"))
+        if self.hsts:
+            wanted.append((b"strict-transport-security", b"max-age=31536000"))
+        return existing + [(k, v) for k, v in wanted if k not in present]
+
+    async def _send_json(self, send: Send, status: int, detail: str, path: str) -> None:
+        body = json.dumps({"detail": detail}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": self._headers(path, headers),
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        too_large = f"request body is larger than the limit of {self.max_body_bytes} bytes"
+        for key, value in scope.get("headers", []):
+            if key == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    await self._send_json(send, 400, "invalid Content-Length header", path)
+                    return
+                if length > self.max_body_bytes:
+                    await self._send_json(send, 413, too_large, path)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # FastAPI re-raises HTTPExceptions met while reading the body
+                    raise HTTPException(413, too_large)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {
+                    **message,
+                    "headers": self._headers(path, list(message.get("headers", []))),
+                }
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except HTTPException as exc:
+            if started:
+                raise
+            await self._send_json(send, exc.status_code, str(exc.detail), path)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope.get("method"), path)
+            if not started:
+                await self._send_json(send, 500, "internal server error; it has been logged", path)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one line per problem: where, what, and the error type; never the input."""
+    issues = []
+    for error in exc.errors():
+        loc = [p if isinstance(p, (str, int)) else str(p) for p in error.get("loc", ())]
+        msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            ctx = error.get("ctx") or {}
+            msg = f"body is not valid JSON: {ctx.get('error', msg)}"
+        issues.append({"loc": loc, "msg": msg, "type": str(error.get("type", "value_error"))})
+    return JSONResponse({"detail": issues}, status_code=422)
+
+
+_PUBLIC = object()
+
+
+def _permission_of(dependant: Any) -> Any:
+    """The permission a route's dependencies demand (None: any role; _PUBLIC: no login)."""
+    for dep in dependant.dependencies:
+        if hasattr(dep.call, "permission"):
+            return dep.call.permission
+        found = _permission_of(dep)
+        if found is not _PUBLIC:
+            return found
+    return _PUBLIC
+
+
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers (newer FastAPI nests them lazily)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif getattr(route, "original_router", None) is not None:
+            found.extend(api_routes(route.original_router.routes))
+    return found
+
+
+def _document_roles(app: FastAPI) -> None:
+    """Write the roles allowed on each route into its OpenAPI description."""
+    for route in api_routes(app.routes):
+        permission = _permission_of(route.dependant)
+        if permission is _PUBLIC:
+            roles: list[str] = []
+            note = "No login needed."
+        elif permission is None:
+            roles = sorted(r.value for r in auth.Role)
+            note = "Roles: any logged-in user."
+        else:
+            roles = roles_for(permission)
+            note = f"Roles: {', '.join(roles)} (permission `{permission.value}`)."
+        route.description = f"{route.description}\n\n{note}".strip()
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
+
+
+def build_services(settings: Any, store: Store) -> Services:
+    """Text space, retrieval index and shortlist engine, with the champion model if any."""
+    with_model = importlib.util.find_spec("training.tracking") is not None
+    if not with_model:
+        logger.warning("model tracking is not installed: shortlists rank by similarity")
+    return open_services(settings, store=store, with_model=with_model)
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment: ``uvicorn --factory api.app:app_from_env``
+    (what ``werkkans serve --workers N`` starts in each worker)."""
+    from api.settings import Settings
+
+    return create_app(Settings.from_env())
+
+
+def create_app(
+    settings: Any, *, store: Store | None = None, services: Services | None = None
+) -> FastAPI:
+    """Build the werkkans HTTP service.
+
+    Parameters
+    ----------
+    settings
+        :class:`api.settings.Settings`; the database URL is used when no
+        ``store`` is given, the secret key signs tokens.
+    store
+        An open store to use (tests); otherwise one is opened from
+        ``settings.db_url`` and closed when the app shuts down.
+    services
+        Model bundle and engines (tests pass fakes or small real ones);
+        otherwise :func:`build_services` builds them.
+    """
+    config = ApiConfig.from_settings(settings)
+    if store is None and services is not None:
+        store = services.store
+    own_store = store is None
+    if store is None:
+        store = Store(settings.db_url)
+    auth.ensure_tables(store)
+    erasure.ensure_tables(store)
+    audit_log.ensure_tables(store)
+    if services is None:
+        services = build_services(settings, store)
+
+    audit_writer = audit_log.AuditWriter(store, scrub=erasure.audit_scrubber(store))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        audit_writer.close()
+        if own_store:
+            store.dispose()
+
+    app = FastAPI(
+        title="werkkans",
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.store = store
+    app.state.config = config
+    app.state.services = services
+    app.state.settings = settings
+    app.state.user_cache = UserCache(config.user_cache_seconds)
+    app.state.audit_writer = audit_writer
+
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+    from api.routers import (
+        audit,
+        candidates,
+        employers,
+        events,
+        health,
+        login,
+        models,
+        outcomes,
+        overrides,
+        reports,
+        shortlists,
+        stats,
+        work_needs,
+    )
+
+    for module in (
+        health,
+        login,
+        candidates,
+        employers,
+        work_needs,
+        shortlists,
+        overrides,
+        events,
+        outcomes,
+        reports,
+        stats,
+        models,
+        audit,
+    ):
+        app.include_router(module.router)
+    app.state.retrain_jobs = models.RetrainJobs()
+    app.state.shortlist_cache = shortlists.ShortlistCache()
+    app.state.shortlists = shortlists.ShortlistService(
+        services, store, cache=app.state.shortlist_cache, writer=audit_writer
+    )
+
+    from api.web import pages
+
+    pages.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    _document_roles(app)
+
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(
+        GuardMiddleware, max_body_bytes=config.max_body_bytes, hsts=config.cookie_secure
+    )
+    return app

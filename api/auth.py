@@ -1,0 +1,234 @@
+"""Users, roles and what each role may do: the role matrix lives here and only here.
+
+Accounts are kept in the ``api_users`` table on the store's shared metadata.
+Every user belongs to exactly one municipality and has exactly one role; the
+API shows a user only their own municipality's records (another
+municipality's record answers 404, as if it did not exist).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter, ValidationError
+
+from api import security
+from matching.schemas import MunicipalityCode
+from matching.storage import Store, metadata
+
+__all__ = [
+    "HEALTH_FIELDS",
+    "Permission",
+    "ROLE_MATRIX",
+    "Role",
+    "User",
+    "UserExists",
+    "allowed",
+    "authenticate",
+    "create_user",
+    "get_user",
+    "roles_for",
+]
+
+
+class Role(str, Enum):
+    RELATIONSHIP_MANAGER = "relationship_manager"
+    EVENT_ORGANISER = "event_organiser"
+    DATA_SCIENTIST = "data_scientist"
+    ADMINISTRATOR = "administrator"
+
+
+class Permission(str, Enum):
+    CANDIDATES_READ = "candidates:read"
+    CANDIDATES_WRITE = "candidates:write"
+    CANDIDATES_ERASE = "candidates:erase"
+    CANDIDATES_HEALTH = "candidates:health"  # see limits and help_needed
+    RECORD_HISTORY = "records:history"
+    EMPLOYERS_READ = "employers:read"
+    EMPLOYERS_WRITE = "employers:write"
+    WORK_NEEDS_READ = "work_needs:read"
+    WORK_NEEDS_WRITE = "work_needs:write"
+    SHORTLISTS_VIEW = "shortlists:view"
+    OVERRIDES_WRITE = "overrides:write"
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
+    OUTCOMES_READ = "outcomes:read"
+    OUTCOMES_WRITE = "outcomes:write"
+    REPORTS_READ = "reports:read"
+    STATS_USE = "stats:use"
+    MODELS_READ = "models:read"
+    MODELS_MANAGE = "models:manage"
+    AUDIT_READ = "audit:read"
+
+
+_RM = Role.RELATIONSHIP_MANAGER
+_EO = Role.EVENT_ORGANISER
+_DS = Role.DATA_SCIENTIST
+_AD = Role.ADMINISTRATOR
+_ALL = frozenset(Role)
+
+#: Which roles hold which permission. Every endpoint except /health and /token
+#: names exactly one permission; docs/api.md prints this table.
+ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.CANDIDATES_READ: frozenset({_RM, _EO, _AD}),
+    Permission.CANDIDATES_WRITE: frozenset({_RM, _AD}),
+    Permission.CANDIDATES_ERASE: frozenset({_AD}),
+    Permission.CANDIDATES_HEALTH: frozenset({_RM, _AD}),
+    Permission.RECORD_HISTORY: frozenset({_RM, _AD}),
+    Permission.EMPLOYERS_READ: frozenset({_RM, _EO, _AD}),
+    Permission.EMPLOYERS_WRITE: frozenset({_RM, _AD}),
+    Permission.WORK_NEEDS_READ: frozenset({_RM, _EO, _AD}),
+    Permission.WORK_NEEDS_WRITE: frozenset({_RM, _AD}),
+    Permission.SHORTLISTS_VIEW: frozenset({_RM, _AD}),
+    Permission.OVERRIDES_WRITE: frozenset({_RM, _AD}),
+    Permission.EVENTS_READ: frozenset({_RM, _EO, _AD}),
+    Permission.EVENTS_WRITE: frozenset({_EO, _AD}),
+    Permission.OUTCOMES_READ: frozenset({_RM, _EO, _AD}),
+    Permission.OUTCOMES_WRITE: frozenset({_RM, _EO, _AD}),
+    Permission.REPORTS_READ: _ALL,
+    Permission.STATS_USE: _ALL,
+    Permission.MODELS_READ: frozenset({_DS, _AD}),
+    Permission.MODELS_MANAGE: frozenset({_DS, _AD}),
+    Permission.AUDIT_READ: frozenset({_AD}),
+}
+
+#: Candidate fields about health and limits, shown only to holders of CANDIDATES_HEALTH.
+HEALTH_FIELDS: tuple[str, ...] = ("limits", "help_needed")
+
+
+def allowed(role: Role | str, permission: Permission) -> bool:
+    try:
+        return Role(role) in ROLE_MATRIX[permission]
+    except ValueError:
+        return False
+
+
+def roles_for(permission: Permission) -> list[str]:
+    return sorted(r.value for r in ROLE_MATRIX[permission])
+
+
+# ---- accounts --------------------------------------------------------------------------------
+
+users_table = sa.Table(
+    "api_users",
+    metadata,
+    sa.Column("username", sa.String(80), primary_key=True),
+    sa.Column("password_hash", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("municipality", sa.String(40), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+_MUNICIPALITY: TypeAdapter[str] = TypeAdapter(MunicipalityCode)
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@\-]{2,80}$"
+
+
+class UserExists(ValueError):
+    """An account with this username already exists."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: Role
+    municipality: str
+    disabled: bool = False
+
+    def can(self, permission: Permission) -> bool:
+        return allowed(self.role, permission)
+
+    @property
+    def sees_health(self) -> bool:
+        return self.can(Permission.CANDIDATES_HEALTH)
+
+
+def ensure_tables(store: Store) -> None:
+    metadata.create_all(store.engine, tables=[users_table], checkfirst=True)
+
+
+def create_user(
+    store: Store,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    municipality: str,
+    rounds: int = security.BCRYPT_ROUNDS,
+) -> User:
+    """Create an account; raises ValueError on a bad name, role, municipality or password."""
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise ValueError(f"username {username!r} must be 2-80 letters, digits or . _ - @")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValueError(
+            f"role must be one of {', '.join(r.value for r in Role)}, got {role!r}"
+        ) from None
+    try:
+        _MUNICIPALITY.validate_python(municipality)
+    except ValidationError:
+        raise ValueError(
+            f"municipality {municipality!r} is not a valid municipality code"
+        ) from None
+    hashed = security.hash_password(password, rounds=rounds)
+    ensure_tables(store)
+    try:
+        with store.transaction() as conn:
+            conn.execute(
+                users_table.insert().values(
+                    username=username,
+                    password_hash=hashed,
+                    role=role.value,
+                    municipality=municipality,
+                    disabled=False,
+                    created_at=dt.datetime.now(dt.timezone.utc),
+                )
+            )
+    except sa.exc.IntegrityError:
+        raise UserExists(f"user {username!r} already exists") from None
+    return User(username=username, role=role, municipality=municipality)
+
+
+def _row_to_user(row: sa.RowMapping) -> User | None:
+    try:
+        role = Role(row["role"])
+    except ValueError:
+        return None  # a role this version does not know grants nothing
+    return User(
+        username=row["username"],
+        role=role,
+        municipality=row["municipality"],
+        disabled=bool(row["disabled"]),
+    )
+
+
+def get_user(store: Store, username: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = (
+            conn.execute(sa.select(users_table).where(users_table.c.username == username))
+            .mappings()
+            .first()
+        )
+    return _row_to_user(row) if row else None
+
+
+def authenticate(store: Store, username: str, password: str) -> User | None:
+    """The user when name and password match and the account is enabled, else None."""
+    with store.engine.connect() as conn:
+        row = (
+            conn.execute(sa.select(users_table).where(users_table.c.username == username))
+            .mappings()
+            .first()
+        )
+    hashed = row["password_hash"] if row else None
+    if not security.verify_password(password, hashed) or row is None:
+        return None
+    user = _row_to_user(row)
+    if user is None or user.disabled:
+        return None
+    return user

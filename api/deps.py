@@ -1,0 +1,223 @@
+"""Dependencies of the routes, as ``Annotated`` aliases.
+
+Nothing here is global: the store, the configuration and the services are
+created by :func:`api.app.create_app` and kept on ``app.state``; the functions
+below hand them to routes, and tests replace them through
+``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from api import security
+from api.auth import Permission, User, get_user, roles_for
+from api.services import Services
+from matching.audit_log import AuditWriter
+from matching.storage import Store
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "werkkans_session"
+DEFAULT_TOKEN_MINUTES = 60
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """The part of the settings the HTTP service uses."""
+
+    secret_key: str
+    token_minutes: int = DEFAULT_TOKEN_MINUTES
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    cors_origins: tuple[str, ...] = ()
+    cookie_secure: bool = False
+    #: How long a looked-up account is trusted before it is read again; disabling an
+    #: account or changing its role takes effect within this time.
+    user_cache_seconds: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ApiConfig":
+        """Read the API fields of :class:`api.settings.Settings`.
+
+        Fields a Settings object does not (yet) have fall back to the defaults
+        above; without a secret key a random one is made for this process, so
+        tokens stop working when it restarts (fine for a demo, logged).
+        """
+        secret = getattr(settings, "secret_key", None)
+        if not secret:
+            logger.warning(
+                "no WERKKANS_SECRET_KEY set: using a random key; logins end when the service stops"
+            )
+            secret = security.generate_secret()
+        origins = getattr(settings, "cors_origins", ()) or ()
+        if isinstance(origins, str):
+            origins = tuple(o.strip() for o in origins.split(",") if o.strip())
+        return cls(
+            secret_key=secret,
+            token_minutes=int(getattr(settings, "token_minutes", None) or DEFAULT_TOKEN_MINUTES),
+            max_body_bytes=int(getattr(settings, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES),
+            cors_origins=tuple(origins),
+            cookie_secure=bool(getattr(settings, "cookie_secure", False)),
+        )
+
+
+class UserCache:
+    """Accounts read from the user table, kept for ``ttl`` seconds (one lookup per request
+    is a large share of a cached shortlist's cost)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, User | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, username: str) -> User | None:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(username)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]
+        user = get_user(store, username)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[username] = (now, user)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# ---- plain dependencies ----------------------------------------------------------------------
+# These only read app.state, so they are coroutines: FastAPI then calls them on the event
+# loop instead of handing each one to the thread pool (a measurable cost under load).
+
+
+async def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+async def get_config(request: Request) -> ApiConfig:
+    return request.app.state.config
+
+
+async def get_services(request: Request) -> Services:
+    """The long-lived parts (text space, index, shortlist engine) built by the app factory."""
+    return request.app.state.services
+
+
+async def get_audit_writer(request: Request) -> AuditWriter:
+    return request.app.state.audit_writer
+
+
+async def get_today() -> dt.date:
+    """Today's date; tests override it to get a fixed calendar."""
+    return dt.date.today()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ConfigDep = Annotated[ApiConfig, Depends(get_config)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+Today = Annotated[dt.date, Depends(get_today)]
+AuditWriterDep = Annotated[AuditWriter, Depends(get_audit_writer)]
+
+# ---- authentication --------------------------------------------------------------------------
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="token",
+    auto_error=False,
+    description="Log in at POST /token with username and password; send the access token as "
+    "`Authorization: Bearer <token>`.",
+)
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def user_from_token(
+    store: Store, config: ApiConfig, token: str, users: UserCache | None = None
+) -> User:
+    """The enabled user a token names; raises :class:`security.TokenError` otherwise."""
+    claims = security.decode_access_token(token, secret=config.secret_key)
+    user = (
+        users.get(store, claims.username) if users is not None else get_user(store, claims.username)
+    )
+    if user is None or user.disabled:
+        raise security.TokenError("the account of this token no longer exists or is disabled")
+    if user.role.value != claims.role or user.municipality != claims.municipality:
+        raise security.TokenError("role or municipality changed since login; log in again")
+    return user
+
+
+async def current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    """The user of a bearer token (the API never reads the page cookie: no CSRF surface).
+
+    Runs on every request, so it is kept lean: a coroutine (the account usually comes
+    from the :class:`UserCache`; a miss is one primary-key lookup, cheaper on the event
+    loop than a hand-off to the thread pool) reading ``app.state`` directly instead of
+    through three more dependencies.
+    """
+    if not token:
+        raise _unauthorised("not authenticated: send an 'Authorization: Bearer <token>' header")
+    state = request.app.state
+    try:
+        return user_from_token(state.store, state.config, token, state.user_cache)
+    except security.TokenError as exc:
+        raise _unauthorised(str(exc)) from None
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: Permission) -> Callable[[User], User]:
+    """Dependency: the current user, if their role holds ``permission`` (else 403)."""
+
+    async def check(user: CurrentUser) -> User:
+        if not user.can(permission):
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=(
+                    f"role {user.role.value} may not use this endpoint (needs "
+                    f"{permission.value}: {', '.join(roles_for(permission))})"
+                ),
+            )
+        return user
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the OpenAPI notes
+    return check
+
+
+_REQUIRES: dict[Permission, Any] = {}
+
+
+def Requires(permission: Permission) -> Any:  # noqa: N802  (reads as a type)
+    """``Annotated[User, Depends(...)]`` for a permission, e.g. ``user: Requires(P.X)``."""
+    if permission not in _REQUIRES:
+        _REQUIRES[permission] = Annotated[User, Depends(require(permission))]
+    return _REQUIRES[permission]
+
+
+async def any_role(user: CurrentUser) -> User:
+    """Dependency: any logged-in user, whatever their role."""
+    return user
+
+
+any_role.permission = None  # type: ignore[attr-defined]
+AnyUser = Annotated[User, Depends(any_role)]

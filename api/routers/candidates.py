@@ -1,0 +1,237 @@
+"""Candidates (kandidaten): search, read, create, change, erase, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, status
+from pydantic import BaseModel, Field
+
+from api.auth import Permission
+from api.deps import AuditWriterDep, Requires, ServicesDep, StoreDep
+from api.erasure import removers
+from api.routers import _records as records
+from api.routers._records import AUTH_ERRORS, ID_PATTERN, CandidateOut, ChangeOut, Page, responses
+from api.routers.shortlists import CacheDep
+from matching.enums import CandidateStatus
+from matching.erasure import erase_candidate
+from matching.schemas import Candidate
+
+router = APIRouter(prefix="/candidates", tags=["candidates"], responses=AUTH_ERRORS)
+
+Reader = Requires(Permission.CANDIDATES_READ)
+Writer = Requires(Permission.CANDIDATES_WRITE)
+Eraser = Requires(Permission.CANDIDATES_ERASE)
+HistoryReader = Requires(Permission.RECORD_HISTORY)
+CandidateId = Annotated[str, Path(pattern=ID_PATTERN, description="Candidate id")]
+
+CandidateIn = records.input_model(Candidate)
+CandidatePatch = records.patch_model(Candidate)
+
+SEARCH_FIELDS = (
+    "id",
+    "postcode",
+    "relationship_manager",
+    "wishes",
+    "motivation",
+    "interests",
+    "strengths",
+)
+
+EXAMPLE: dict[str, Any] = {
+    "id": "C1001",
+    "age_band": "25-44",
+    "education": "mbo2",
+    "benefit_type": "bijstand",
+    "benefit_months": 18,
+    "rung": 4,
+    "language_level": "B1",
+    "postcode": "5038AB",
+    "lat": 51.56,
+    "lon": 5.08,
+    "mobility": "bike",
+    "max_travel_km": 10,
+    "hours_min": 16,
+    "hours_max": 32,
+    "prior_paid_work": True,
+    "limits": ["heavy_lifting"],
+    "wishes": "Ik wil graag in de zorg werken, bijvoorbeeld als helpende.",
+    "motivation": "Ik wil weer meedoen en collega's hebben.",
+    "interests": "koken, wandelen",
+    "strengths": "geduldig, betrouwbaar",
+    "help_needed": "Een vaste begeleider in de eerste weken.",
+    "consent_share_employers": True,
+    "consent_events": True,
+    "relationship_manager": "rm.jansen",
+}
+
+
+class ErasureOut(BaseModel):
+    """What an erasure removed. Only a pseudonym of the candidate remains, in the audit log."""
+
+    pseudonym: str = Field(description="HMAC-SHA256 of the candidate id; kept as a tombstone.")
+    removed: dict[str, int] = Field(description="Records removed, per record type.")
+    history_scrubbed: int = Field(description="History rows whose before/after were cleared.")
+    audit_entries_scrubbed: int
+    overrides_removed: int
+    removers_called: list[str] = Field(
+        description="Stores outside the database (index, caches) the candidate was removed from."
+    )
+
+
+@router.get("", summary="Search candidates", response_model=Page[CandidateOut])
+def list_candidates(
+    store: StoreDep,
+    user: Reader,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words that must all occur in id, postcode, "
+            "relationship manager, wishes, motivation, interests or strengths.",
+        ),
+    ] = None,
+    status_: Annotated[CandidateStatus | None, Query(alias="status")] = None,
+    relationship_manager: Annotated[str | None, Query(max_length=80)] = None,
+    rung: Annotated[int | None, Query(ge=1, le=6)] = None,
+    limit: Annotated[int, Query(ge=1, le=records.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[Any]:
+    """Candidates of your municipality, ordered by id. Health fields (`limits`,
+    `help_needed`) are null for roles that may not see them."""
+    found, total = records.search(
+        store,
+        Candidate,
+        municipality=user.municipality,
+        q=q,
+        search_fields=SEARCH_FIELDS,
+        filters={"status": status_, "relationship_manager": relationship_manager, "rung": rung},
+        limit=limit,
+        offset=offset,
+    )
+    return Page(
+        items=[records.candidate_view(c, user) for c in found],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/{candidate_id}",
+    summary="Get a candidate",
+    response_model=CandidateOut,
+    responses=responses(404),
+)
+def get_candidate(candidate_id: CandidateId, store: StoreDep, user: Reader) -> Any:
+    return records.candidate_view(records.get_or_404(store, Candidate, candidate_id, user), user)
+
+
+@router.post(
+    "",
+    summary="Register a candidate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CandidateOut,
+    responses=responses(409, 413),
+)
+def create_candidate(
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        CandidateIn,  # type: ignore[valid-type]
+        Body(
+            openapi_examples={
+                "helpende": {"summary": "A candidate for care work", "value": EXAMPLE}
+            }
+        ),
+    ],
+) -> Any:
+    """Validated by the domain record; the change is kept in the history with you as actor.
+    An id that is in use, or that belonged to an erased candidate, answers 409."""
+    return records.candidate_view(records.create(store, Candidate, body, user), user)
+
+
+@router.put(
+    "/{candidate_id}",
+    summary="Replace a candidate",
+    response_model=CandidateOut,
+    responses=responses(404, 413),
+)
+def replace_candidate(
+    candidate_id: CandidateId,
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        CandidateIn,  # type: ignore[valid-type]
+        Body(openapi_examples={"helpende": {"summary": "The whole record", "value": EXAMPLE}}),
+    ],
+) -> Any:
+    return records.candidate_view(records.replace(store, Candidate, candidate_id, body, user), user)
+
+
+@router.patch(
+    "/{candidate_id}",
+    summary="Change fields of a candidate",
+    response_model=CandidateOut,
+    responses=responses(404, 413),
+)
+def patch_candidate(
+    candidate_id: CandidateId,
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        CandidatePatch,  # type: ignore[valid-type]
+        Body(
+            openapi_examples={
+                "uren": {"summary": "More hours available", "value": {"hours_max": 36}},
+                "toestemming": {
+                    "summary": "Consent withdrawn for events",
+                    "value": {"consent_events": False},
+                },
+            }
+        ),
+    ],
+) -> Any:
+    return records.candidate_view(records.patch(store, Candidate, candidate_id, body, user), user)
+
+
+@router.delete(
+    "/{candidate_id}",
+    summary="Erase a candidate (right to be forgotten)",
+    response_model=ErasureOut,
+    responses=responses(404),
+)
+def erase(
+    candidate_id: CandidateId,
+    store: StoreDep,
+    services: ServicesDep,
+    cache: CacheDep,
+    writer: AuditWriterDep,
+    user: Eraser,
+) -> Any:
+    """Removes the candidate and every record that refers to them (invitations, meetings,
+    outcomes, check-ins), clears their history rows, removes them from the vector index and
+    caches, and keeps only a pseudonymous tombstone and audit entry. Cannot be undone."""
+    writer.flush()  # entries about them still queued are written first, then scrubbed
+    report = erase_candidate(
+        store,
+        candidate_id,
+        municipality=user.municipality,
+        actor=user.username,
+        role=user.role.value,
+        removers=removers(services, caches=[cache]),
+    )
+    if report is None:
+        raise records.not_found(Candidate, candidate_id)
+    return ErasureOut(**report.__dict__)
+
+
+@router.get(
+    "/{candidate_id}/history",
+    summary="Change history of a candidate",
+    response_model=list[ChangeOut],
+    responses=responses(404),
+)
+def candidate_history(candidate_id: CandidateId, store: StoreDep, user: HistoryReader) -> Any:
+    """Every change: who, when, before and after."""
+    return records.history(store, Candidate, candidate_id, user)

@@ -1,0 +1,167 @@
+"""Employers (werkgevers): search, read, create, change, delete, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Response, status
+
+from api.auth import Permission
+from api.deps import Requires, StoreDep
+from api.routers import _records as records
+from api.routers._records import AUTH_ERRORS, ID_PATTERN, ChangeOut, Page, responses
+from matching.enums import SbiSection
+from matching.schemas import Employer
+
+router = APIRouter(prefix="/employers", tags=["employers"], responses=AUTH_ERRORS)
+
+Reader = Requires(Permission.EMPLOYERS_READ)
+Writer = Requires(Permission.EMPLOYERS_WRITE)
+HistoryReader = Requires(Permission.RECORD_HISTORY)
+EmployerId = Annotated[str, Path(pattern=ID_PATTERN, description="Employer id")]
+
+EmployerIn = records.input_model(Employer)
+EmployerPatch = records.patch_model(Employer)
+
+SEARCH_FIELDS = ("id", "name", "postcode", "relationship_manager")
+
+EXAMPLE: dict[str, Any] = {
+    "id": "E2001",
+    "name": "Zorggroep De Linde",
+    "sbi_section": "Q",
+    "size_class": "50-249",
+    "postcode": "5041AA",
+    "lat": 51.57,
+    "lon": 5.07,
+    "support_valued": ["job_coach", "trial_period"],
+    "coaching_capacity": 2,
+    "openness": 4,
+    "ambassador": True,
+    "first_contact": "2025-09-01",
+    "relationship_manager": "rm.jansen",
+}
+
+
+@router.get("", summary="Search employers", response_model=Page[Employer])
+def list_employers(
+    store: StoreDep,
+    user: Reader,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words that must all occur in id, name, postcode or relationship manager.",
+        ),
+    ] = None,
+    sbi_section: Annotated[SbiSection | None, Query()] = None,
+    relationship_manager: Annotated[str | None, Query(max_length=80)] = None,
+    ambassador: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=records.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Any:
+    found, total = records.search(
+        store,
+        Employer,
+        municipality=user.municipality,
+        q=q,
+        search_fields=SEARCH_FIELDS,
+        filters={
+            "sbi_section": sbi_section,
+            "relationship_manager": relationship_manager,
+            "ambassador": ambassador,
+        },
+        limit=limit,
+        offset=offset,
+    )
+    return Page(items=found, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/{employer_id}", summary="Get an employer", response_model=Employer, responses=responses(404)
+)
+def get_employer(employer_id: EmployerId, store: StoreDep, user: Reader) -> Any:
+    return records.get_or_404(store, Employer, employer_id, user)
+
+
+@router.post(
+    "",
+    summary="Register an employer",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Employer,
+    responses=responses(409, 413),
+)
+def create_employer(
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        EmployerIn,  # type: ignore[valid-type]
+        Body(openapi_examples={"zorg": {"summary": "A care organisation", "value": EXAMPLE}}),
+    ],
+) -> Any:
+    return records.create(store, Employer, body, user)
+
+
+@router.put(
+    "/{employer_id}",
+    summary="Replace an employer",
+    response_model=Employer,
+    responses=responses(404, 413),
+)
+def replace_employer(
+    employer_id: EmployerId,
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        EmployerIn,  # type: ignore[valid-type]
+        Body(openapi_examples={"zorg": {"summary": "The whole record", "value": EXAMPLE}}),
+    ],
+) -> Any:
+    return records.replace(store, Employer, employer_id, body, user)
+
+
+@router.patch(
+    "/{employer_id}",
+    summary="Change fields of an employer",
+    response_model=Employer,
+    responses=responses(404, 413),
+)
+def patch_employer(
+    employer_id: EmployerId,
+    store: StoreDep,
+    user: Writer,
+    body: Annotated[
+        EmployerPatch,  # type: ignore[valid-type]
+        Body(
+            openapi_examples={
+                "ambassadeur": {
+                    "summary": "Became an ambassador",
+                    "value": {"ambassador": True, "openness": 5},
+                }
+            }
+        ),
+    ],
+) -> Any:
+    return records.patch(store, Employer, employer_id, body, user)
+
+
+@router.delete(
+    "/{employer_id}",
+    summary="Delete an employer",
+    status_code=204,
+    response_class=Response,
+    responses=responses(404, 409),
+)
+def delete_employer(employer_id: EmployerId, store: StoreDep, user: Writer) -> Response:
+    """Refused (409) while work needs, event tables, meetings or outcomes refer to it."""
+    records.delete(store, Employer, employer_id, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{employer_id}/history",
+    summary="Change history of an employer",
+    response_model=list[ChangeOut],
+    responses=responses(404),
+)
+def employer_history(employer_id: EmployerId, store: StoreDep, user: HistoryReader) -> Any:
+    return records.history(store, Employer, employer_id, user)

@@ -1,0 +1,73 @@
+"""Logging in: OAuth2 password flow giving a signed, expiring access token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from api import security
+from api.auth import Role, authenticate
+from api.deps import AnyUser, ConfigDep, StoreDep
+from api.routers._records import responses
+
+router = APIRouter(tags=["login"])
+
+
+class TokenOut(BaseModel):
+    access_token: str = Field(description="Signed JWT (HS256); send as 'Authorization: Bearer'.")
+    token_type: str = Field("bearer", examples=["bearer"])
+    expires_in: int = Field(description="Seconds until the token expires.", examples=[3600])
+
+
+class UserOut(BaseModel):
+    username: str = Field(examples=["rm.jansen"])
+    role: Role
+    municipality: str = Field(examples=["GM0855"])
+
+
+def issue_token(username: str, role: str, municipality: str, config) -> TokenOut:  # noqa: ANN001
+    token = security.create_access_token(
+        username=username,
+        role=role,
+        municipality=municipality,
+        secret=config.secret_key,
+        minutes=config.token_minutes,
+    )
+    return TokenOut(access_token=token, expires_in=config.token_minutes * 60)
+
+
+@router.post(
+    "/token",
+    summary="Log in (OAuth2 password flow)",
+    response_model=TokenOut,
+    responses=responses(401),
+)
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    store: StoreDep,
+    config: ConfigDep,
+) -> TokenOut:
+    """Send `username` and `password` as form fields; get an access token back."""
+    user = authenticate(store, form.username, form.password)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "incorrect username or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return issue_token(user.username, user.role.value, user.municipality, config)
+
+
+@router.get(
+    "/users/me",
+    summary="Who am I",
+    response_model=UserOut,
+    tags=["users"],
+    responses=responses(401),
+)
+def me(user: AnyUser) -> UserOut:
+    """The logged-in user, their role and municipality."""
+    return UserOut(username=user.username, role=user.role, municipality=user.municipality)

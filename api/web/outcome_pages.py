@@ -1,0 +1,208 @@
+"""Pages to record outcomes and aftercare check-ins, and the outcome report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import Permission, User
+from api.deps import StoreDep, Today
+from api.routers import _records as records
+from api.routers._records import ID_PATTERN
+from api.routers.reports import build as build_report
+from api.web.session import CheckedForm, page_require, render
+from matching import aftercare
+from matching.enums import ContractType, OutcomeKind
+from matching.outcomes import OutcomeError, record_outcome
+from matching.schemas import Outcome
+from matching.storage import Store
+
+router = APIRouter(include_in_schema=False)
+
+Reader = page_require(Permission.OUTCOMES_READ)
+Writer = page_require(Permission.OUTCOMES_WRITE)
+ReportReader = page_require(Permission.REPORTS_READ)
+
+KIND_LABELS = {
+    "follow_up": "vervolggesprek",
+    "trial": "proefplaatsing",
+    "wep": "werkervaringsplaats",
+    "job": "reguliere baan",
+    "none": "geen vervolg",
+}
+CONTRACT_LABELS = {
+    "fixed_6m": "tijdelijk 6 maanden",
+    "fixed_12m": "tijdelijk 12 maanden",
+    "permanent": "vast",
+    "payroll": "payroll of detachering",
+}
+STATUS_LABELS = {"working": "werkt nog", "hours_changed": "uren gewijzigd", "stopped": "gestopt"}
+
+
+def _page(
+    request: Request,
+    store: Store,
+    user: User,
+    today: dt.date,
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    recent, _ = records.search(store, Outcome, municipality=user.municipality, limit=500)
+    recent = sorted(recent, key=lambda o: (o.recorded_on, o.id), reverse=True)[:25]  # type: ignore[attr-defined]
+    due = aftercare.due_checkins(store, today, user.municipality, window_days=14)
+    return render(
+        request,
+        "outcomes.html",
+        status_code=status_code,
+        recent=recent,
+        due=due,
+        error=error,
+        values=values or {},
+        kinds=KIND_LABELS,
+        contracts=CONTRACT_LABELS,
+        statuses=STATUS_LABELS,
+        today=today,
+    )
+
+
+@router.get("/uitkomsten", response_class=HTMLResponse)
+def outcomes_page(request: Request, store: StoreDep, user: Reader, today: Today) -> Response:
+    return _page(request, store, user, today)
+
+
+def _optional(form: dict[str, str], name: str) -> str | None:
+    value = form.get(name, "").strip()
+    return value or None
+
+
+@router.post("/uitkomsten", response_class=HTMLResponse)
+def record_form(
+    request: Request, store: StoreDep, user: Writer, today: Today, form: CheckedForm
+) -> Response:
+    values: dict[str, Any] = {
+        "candidate_id": _optional(form, "candidate_id"),
+        "employer_id": _optional(form, "employer_id"),
+        "work_need_id": _optional(form, "work_need_id"),
+        "event_id": _optional(form, "event_id"),
+        "kind": form.get("kind", ""),
+        "contract_type": _optional(form, "contract_type"),
+        "hours": _optional(form, "hours"),
+        "start_date": _optional(form, "start_date"),
+    }
+    try:
+        if values["kind"] not in KIND_LABELS:
+            raise OutcomeError("kind", "kies een soort uitkomst")
+        if values["contract_type"] not in (None, *CONTRACT_LABELS):
+            raise OutcomeError("contract_type", "onbekend contract")
+        if values["kind"] != "job":
+            values["contract_type"] = None
+        if values["hours"] is not None:
+            if not values["hours"].isdigit():
+                raise OutcomeError("hours", "vul een heel aantal uren in")
+            values["hours"] = int(values["hours"])
+        if values["start_date"] is not None:
+            try:
+                values["start_date"] = dt.date.fromisoformat(values["start_date"])
+            except ValueError:
+                raise OutcomeError("start_date", "vul een datum in als 2026-04-01") from None
+        fields = {k: v for k, v in values.items() if v is not None}
+        records.check_ids(store, Outcome, fields, user.municipality)
+        record_outcome(
+            store,
+            today=today,
+            municipality=user.municipality,
+            actor=user.username,
+            **{
+                **fields,
+                "kind": OutcomeKind(fields["kind"]),
+                **(
+                    {"contract_type": ContractType(fields["contract_type"])}
+                    if "contract_type" in fields
+                    else {}
+                ),
+            },
+        )
+    except OutcomeError as exc:
+        return _page(
+            request,
+            store,
+            user,
+            today,
+            error=f"{exc.field}: {exc.message}",
+            values={k: str(v or "") for k, v in values.items()},
+            status_code=422,
+        )
+    except RequestValidationError as exc:
+        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        return _page(
+            request,
+            store,
+            user,
+            today,
+            error=message,
+            values={k: str(v or "") for k, v in values.items()},
+            status_code=422,
+        )
+    return RedirectResponse("/uitkomsten", status_code=303)
+
+
+@router.post("/uitkomsten/{outcome_id}/nazorg", response_class=HTMLResponse)
+def checkin_form(
+    request: Request,
+    outcome_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    store: StoreDep,
+    user: Writer,
+    today: Today,
+    form: CheckedForm,
+) -> Response:
+    records.get_or_404(store, Outcome, outcome_id, user)
+    try:
+        month = int(form.get("month", "0"))
+        date = dt.date.fromisoformat(form.get("date", "") or today.isoformat())
+        hours = int(form["hours"]) if form.get("hours", "").strip().isdigit() else None
+        aftercare.record_checkin(
+            store,
+            outcome_id,
+            month=month,
+            date=date,
+            status=form.get("status", ""),
+            today=today,
+            hours=hours,
+            reason=form.get("reason", "")[:4000],
+            municipality=user.municipality,
+            actor=user.username,
+        )
+    except (OutcomeError, ValueError) as exc:
+        message = f"{exc.field}: {exc.message}" if isinstance(exc, OutcomeError) else str(exc)
+        return _page(request, store, user, today, error=message, status_code=422)
+    return RedirectResponse("/uitkomsten", status_code=303)
+
+
+@router.get("/rapport", response_class=HTMLResponse)
+def report_form(request: Request, user: ReportReader, today: Today) -> Response:
+    return render(request, "report.html", period=str(today.year))
+
+
+@router.get("/rapport/bekijken", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    store: StoreDep,
+    user: ReportReader,
+    periode: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The report page itself (self-contained, printable on A4)."""
+    from training.report import render_html
+
+    try:
+        report = build_report(store, user, periode)
+    except RequestValidationError as exc:
+        return render(
+            request, "report.html", status_code=422, period=periode, error=exc.errors()[0]["msg"]
+        )
+    return HTMLResponse(render_html(report))

@@ -1,0 +1,280 @@
+"""Pages for candidates, employers and work needs (with overrides), in Dutch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import HEALTH_FIELDS, Permission, User
+from api.deps import StoreDep
+from api.routers import _records as records
+from api.routers._records import ID_PATTERN
+from api.routers.candidates import SEARCH_FIELDS as CANDIDATE_FIELDS
+from api.routers.employers import SEARCH_FIELDS as EMPLOYER_FIELDS
+from api.routers.shortlists import ShortlistsDep, ShortlistService
+from api.web.session import CheckedForm, page_require, render
+from matching import audit_log
+from matching.schemas import Candidate, Employer, WorkNeed
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+RecordId = Annotated[str, Path(pattern=ID_PATTERN)]
+
+CandidateReader = page_require(Permission.CANDIDATES_READ)
+EmployerReader = page_require(Permission.EMPLOYERS_READ)
+WorkNeedReader = page_require(Permission.WORK_NEEDS_READ)
+OverrideWriter = page_require(Permission.OVERRIDES_WRITE)
+
+CANDIDATE_LABELS = {
+    "id": "Kenmerk",
+    "status": "Status",
+    "age_band": "Leeftijd",
+    "education": "Opleiding",
+    "benefit_type": "Uitkering",
+    "benefit_months": "Maanden in de uitkering",
+    "rung": "Trede participatieladder",
+    "language_level": "Taalniveau Nederlands",
+    "postcode": "Postcode",
+    "mobility": "Vervoer",
+    "max_travel_km": "Maximale reisafstand (km)",
+    "hours_min": "Uren per week (minimaal)",
+    "hours_max": "Uren per week (maximaal)",
+    "prior_paid_work": "Eerder betaald werk",
+    "wishes": "Wensen en ambities",
+    "motivation": "Motivatie",
+    "interests": "Interesses en hobby's",
+    "strengths": "Sterke kanten",
+    "limits": "Belastbaarheid: beperkingen",
+    "help_needed": "Benodigde ondersteuning",
+    "consent_matching": "Toestemming matching",
+    "consent_share_employers": "Toestemming delen met werkgevers",
+    "consent_events": "Toestemming bijeenkomsten",
+    "relationship_manager": "Relatiemanager",
+}
+
+EMPLOYER_LABELS = {
+    "id": "Kenmerk",
+    "name": "Naam",
+    "sbi_section": "Sector (SBI)",
+    "size_class": "Aantal medewerkers",
+    "postcode": "Postcode",
+    "support_valued": "Waardeert als ondersteuning",
+    "coaching_capacity": "Begeleidingscapaciteit",
+    "openness": "Openheid (1-5)",
+    "ambassador": "Ambassadeur",
+    "relationship_manager": "Relatiemanager",
+}
+
+WORK_NEED_LABELS = {
+    "id": "Kenmerk",
+    "title": "Functie",
+    "description": "Omschrijving",
+    "hours_min": "Uren per week (minimaal)",
+    "hours_max": "Uren per week (maximaal)",
+    "contract_form": "Vorm",
+    "requirements": "Eisen",
+    "demands": "Belasting in het werk",
+    "adaptable": "Aan te passen",
+    "min_language_level": "Minimaal taalniveau",
+    "places": "Plaatsen",
+    "open": "Open",
+}
+
+
+def _fields(
+    record: object, labels: dict[str, str], hidden: tuple[str, ...] = ()
+) -> list[tuple[str, object]]:
+    return [(label, getattr(record, name)) for name, label in labels.items() if name not in hidden]
+
+
+@router.get("/kandidaten", response_class=HTMLResponse)
+def candidates_page(
+    request: Request,
+    store: StoreDep,
+    user: CandidateReader,
+    q: Annotated[str, Query(max_length=200)] = "",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    found, total = records.search(
+        store,
+        Candidate,
+        municipality=user.municipality,
+        q=q,
+        search_fields=CANDIDATE_FIELDS,
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    return render(
+        request,
+        "candidates.html",
+        candidates=found,
+        total=total,
+        q=q,
+        offset=offset,
+        page_size=PAGE_SIZE,
+    )
+
+
+@router.get("/kandidaten/{candidate_id}", response_class=HTMLResponse)
+async def candidate_page(
+    request: Request,
+    candidate_id: RecordId,
+    store: StoreDep,
+    shortlists: ShortlistsDep,
+    user: CandidateReader,
+) -> Response:
+    candidate = records.get_or_404(store, Candidate, candidate_id, user)
+    hidden = () if user.sees_health else HEALTH_FIELDS
+    suggestions = None
+    if user.can(Permission.SHORTLISTS_VIEW):
+        suggestions = await shortlists.for_candidate(
+            user, candidate_id, k=10, one_per_employer=True
+        )
+    return render(
+        request,
+        "candidate.html",
+        candidate=candidate,
+        fields=_fields(candidate, CANDIDATE_LABELS, hidden),
+        suggestions=suggestions,
+    )
+
+
+@router.get("/werkgevers", response_class=HTMLResponse)
+def employers_page(
+    request: Request,
+    store: StoreDep,
+    user: EmployerReader,
+    q: Annotated[str, Query(max_length=200)] = "",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    found, total = records.search(
+        store,
+        Employer,
+        municipality=user.municipality,
+        q=q,
+        search_fields=EMPLOYER_FIELDS,
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    return render(
+        request,
+        "employers.html",
+        employers=found,
+        total=total,
+        q=q,
+        offset=offset,
+        page_size=PAGE_SIZE,
+    )
+
+
+@router.get("/werkgevers/{employer_id}", response_class=HTMLResponse)
+def employer_page(
+    request: Request, employer_id: RecordId, store: StoreDep, user: EmployerReader
+) -> Response:
+    employer = records.get_or_404(store, Employer, employer_id, user)
+    needs = store.list(WorkNeed, municipality=user.municipality, where={"employer_id": employer_id})
+    return render(
+        request,
+        "employer.html",
+        employer=employer,
+        fields=_fields(employer, EMPLOYER_LABELS),
+        needs=needs,
+    )
+
+
+async def work_need_context(
+    store: StoreDep, shortlists: ShortlistService, user: User, work_need_id: str
+) -> dict[str, object]:
+    need = records.get_or_404(store, WorkNeed, work_need_id, user)
+    employer = store.get(Employer, need.employer_id, municipality=need.municipality)
+    overrides = audit_log.active_overrides(store, work_need_id, municipality=need.municipality)
+    shortlist = None
+    if user.can(Permission.SHORTLISTS_VIEW):
+        shortlist = await shortlists.for_work_need(user, work_need_id, k=10, audience="staff")  # type: ignore[arg-type]
+    return {
+        "need": need,
+        "employer": employer,
+        "fields": _fields(need, WORK_NEED_LABELS),
+        "overrides": overrides,
+        "shortlist": shortlist,
+    }
+
+
+@router.get("/werkvragen/{work_need_id}", response_class=HTMLResponse)
+async def work_need_page(
+    request: Request,
+    work_need_id: RecordId,
+    store: StoreDep,
+    shortlists: ShortlistsDep,
+    user: WorkNeedReader,
+) -> Response:
+    return render(
+        request,
+        "work_need.html",
+        **await work_need_context(store, shortlists, user, work_need_id),
+    )
+
+
+@router.post("/werkvragen/{work_need_id}/overrides")
+async def add_override_form(
+    request: Request,
+    work_need_id: RecordId,
+    store: StoreDep,
+    shortlists: ShortlistsDep,
+    user: OverrideWriter,
+    form: CheckedForm,
+) -> Response:
+    records.get_or_404(store, WorkNeed, work_need_id, user)
+    candidate_id = form.get("candidate_id", "").strip()
+    kind = form.get("kind", "")
+    reason = form.get("reason", "").strip()
+    error = None
+    candidate = (
+        store.get(Candidate, candidate_id, municipality=user.municipality) if candidate_id else None
+    )
+    if candidate is None:
+        error = f"Kandidaat {candidate_id or '(leeg)'} niet gevonden."
+    elif kind not in ("pin", "exclude"):
+        error = "Kies vastzetten of uitsluiten."
+    elif len(reason) < 3:
+        error = "Geef een reden (minstens 3 tekens)."
+    elif kind == "pin" and not candidate.consent_matching:  # type: ignore[attr-defined]
+        error = f"Kandidaat {candidate_id} heeft geen toestemming voor matching."
+    if error:
+        context = await work_need_context(store, shortlists, user, work_need_id)
+        return render(request, "work_need.html", status_code=422, error=error, **context)
+    audit_log.add_override(
+        store,
+        municipality=user.municipality,
+        work_need_id=work_need_id,
+        candidate_id=candidate_id,
+        kind=kind,
+        reason=reason[:500],  # type: ignore[arg-type]
+        actor=user.username,
+        role=user.role.value,
+    )
+    return RedirectResponse(f"/werkvragen/{work_need_id}", status_code=303)
+
+
+@router.post("/werkvragen/{work_need_id}/overrides/{override_id}/opheffen")
+def lift_override_form(
+    work_need_id: RecordId,
+    override_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    store: StoreDep,
+    user: OverrideWriter,
+    _form: CheckedForm,
+) -> Response:
+    lifted = audit_log.lift_override(
+        store,
+        override_id,
+        work_need_id=work_need_id,
+        municipality=user.municipality,
+        actor=user.username,
+        role=user.role.value,
+    )
+    if lifted is None:
+        raise HTTPException(404, "override not found")
+    return RedirectResponse(f"/werkvragen/{work_need_id}", status_code=303)

@@ -1,0 +1,142 @@
+"""Login, tokens and the role matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jwt
+import pytest
+from api_helpers import HOME, PASSWORD, SECRET, token_for
+
+from api import security
+from api.app import _PUBLIC, _permission_of, api_routes
+from api.auth import ROLE_MATRIX, Permission, Role, users_table
+
+
+def test_login_gives_a_working_token(client, users):
+    r = client.post(
+        "/token", data={"username": users["relationship_manager"], "password": PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 3600
+    claims = jwt.decode(body["access_token"], SECRET, algorithms=["HS256"])
+    assert claims["role"] == "relationship_manager" and claims["mun"] == HOME
+    me = client.get("/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.json() == {
+        "username": "relationship",
+        "role": "relationship_manager",
+        "municipality": HOME,
+    }
+
+
+@pytest.mark.parametrize(
+    "username,password", [("relationship", "wrong password!"), ("nobody", PASSWORD), ("", "")]
+)
+def test_bad_login_is_401(client, users, username, password):
+    r = client.post("/token", data={"username": username, "password": password})
+    assert r.status_code in (401, 422)
+    if r.status_code == 401:
+        assert r.json() == {"detail": "incorrect username or password"}
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_password_is_stored_as_bcrypt_hash(store, users):
+    with store.engine.connect() as conn:
+        hashed = conn.execute(users_table.select()).mappings().first()["password_hash"]
+    assert hashed.startswith("$2") and PASSWORD not in hashed
+    assert security.verify_password(PASSWORD, hashed)
+    assert not security.verify_password(PASSWORD + "x", hashed)
+
+
+def test_no_token_expired_forged_or_stale_tokens_are_401(client, users, store):
+    assert client.get("/candidates").status_code == 401
+    assert "Authorization" in client.get("/candidates").json()["detail"]
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    expired = token_for("relationship", "relationship_manager", now=past, minutes=5)
+    r = client.get("/candidates", headers={"Authorization": f"Bearer {expired}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    forged = token_for("relationship", "relationship_manager", secret="another-secret-" + "y" * 30)
+    r = client.get("/candidates", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and "signature" in r.json()["detail"]
+    # alg=none and a tampered role claim
+    unsigned = jwt.encode(
+        {
+            "sub": "relationship",
+            "role": "administrator",
+            "mun": HOME,
+            "exp": 9999999999,
+            "iat": 1,
+            "jti": "x",
+            "typ": "access",
+        },
+        key=None,
+        algorithm="none",
+    )
+    assert (
+        client.get("/candidates", headers={"Authorization": f"Bearer {unsigned}"}).status_code
+        == 401
+    )
+    promoted = token_for("relationship", "administrator")  # signed, but the account is an RM
+    r = client.get("/candidates", headers={"Authorization": f"Bearer {promoted}"})
+    assert r.status_code == 401 and "role" in r.json()["detail"]
+    ghost = token_for("ghost", "administrator")
+    assert (
+        client.get("/candidates", headers={"Authorization": f"Bearer {ghost}"}).status_code == 401
+    )
+    garbage = client.get("/candidates", headers={"Authorization": "Bearer not.a.jwt"})
+    assert garbage.status_code == 401
+    with store.transaction() as conn:
+        conn.execute(users_table.update().values(disabled=True))
+    client.app.state.user_cache.clear()  # accounts are re-read at most every few seconds
+    fresh = token_for("relationship", "relationship_manager")
+    assert (
+        client.get("/candidates", headers={"Authorization": f"Bearer {fresh}"}).status_code == 401
+    )
+
+
+def test_a_role_calling_another_roles_endpoint_is_403_and_changes_nothing(client, auth, store):
+    before = store.snapshot()
+    organiser = auth("event_organiser")
+    r = client.post("/candidates", headers=organiser, json={"id": "X1"})
+    assert r.status_code == 403
+    assert r.json()["detail"].startswith("role event_organiser may not use this endpoint")
+    assert "candidates:write" in r.json()["detail"]
+    assert client.get("/models", headers=auth("relationship_manager")).status_code in (403, 404)
+    assert client.get("/audit", headers=auth("relationship_manager")).status_code == 403
+    assert client.get("/audit", headers=auth("data_scientist")).status_code == 403
+    assert client.get("/candidates", headers=auth("data_scientist")).status_code == 403
+    assert client.delete("/candidates/C1", headers=auth("relationship_manager")).status_code == 403
+    assert client.get("/shortlists/work-needs/W1", headers=organiser).status_code == 403
+    assert store.snapshot() == before
+
+
+def test_every_endpoint_but_health_and_token_needs_a_role(app):
+    public = set()
+    for route in api_routes(app.routes):
+        if route.include_in_schema:
+            permission = _permission_of(route.dependant)
+            if permission is _PUBLIC:
+                public.add(route.path)
+            elif permission is not None:
+                assert permission in ROLE_MATRIX
+    assert public == {"/health", "/token"}
+
+
+def test_role_matrix_documented_in_openapi(app):
+    schema = app.openapi()
+    op = schema["paths"]["/candidates/{candidate_id}"]["delete"]
+    assert op["x-roles"] == ["administrator"]
+    assert "Roles: administrator" in op["description"]
+    assert schema["paths"]["/health"]["get"]["x-roles"] == []
+    assert "OAuth2PasswordBearer" in schema["components"]["securitySchemes"]
+
+
+def test_matrix_covers_every_permission_and_role():
+    assert set(ROLE_MATRIX) == set(Permission)
+    for role in Role:
+        assert any(role in roles for roles in ROLE_MATRIX.values())
+    assert ROLE_MATRIX[Permission.CANDIDATES_HEALTH] == {
+        Role.RELATIONSHIP_MANAGER,
+        Role.ADMINISTRATOR,
+    }

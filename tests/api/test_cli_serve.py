@@ -1,0 +1,147 @@
+"""`werkkans serve` and `werkkans users add|list`."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from api.auth import authenticate
+from api.commands import serve as serve_commands
+from matching.storage import Store
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """werkkans (test)."""
+
+    serve_commands.register(app)
+    return app
+
+
+def test_users_add_and_list(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    r = runner.invoke(
+        _cli(),
+        [
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            "rm.jansen",
+            "--role",
+            "relationship_manager",
+            "--municipality",
+            "GM0855",
+            "--password",
+            "lang genoeg wachtwoord",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    store = Store(url)
+    user = authenticate(store, "rm.jansen", "lang genoeg wachtwoord")
+    assert user is not None and user.municipality == "GM0855"
+    r = runner.invoke(
+        _cli(),
+        [
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            "rm.jansen",
+            "--role",
+            "relationship_manager",
+            "--municipality",
+            "GM0855",
+            "--password",
+            "lang genoeg wachtwoord",
+        ],
+    )
+    assert r.exit_code == 1 and "already exists" in r.output
+    r = runner.invoke(
+        _cli(),
+        [
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            "x.y",
+            "--role",
+            "boss",
+            "--municipality",
+            "GM0855",
+            "--password",
+            "lang genoeg wachtwoord",
+        ],
+    )
+    assert r.exit_code == 1 and "role must be one of" in r.output
+    r = runner.invoke(
+        _cli(),
+        [
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            "kort",
+            "--role",
+            "administrator",
+            "--municipality",
+            "GM0855",
+            "--password",
+            "kort",
+        ],
+    )
+    assert r.exit_code == 1 and "at least" in r.output
+    r = runner.invoke(
+        _cli(),
+        [
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            "prompted",
+            "--role",
+            "data_scientist",
+            "--municipality",
+            "GM0855",
+        ],
+        input="een geheim wachtwoord\neen geheim wachtwoord\n",
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(_cli(), ["users", "list", "--db", url])
+    assert r.exit_code == 0 and "rm.jansen" in r.output and "prompted" in r.output
+    assert "$2" not in r.output
+
+
+def test_serve_builds_the_app_and_runs_uvicorn_on_localhost(tmp_path, monkeypatch):
+    calls = {}
+    monkeypatch.setattr("api.app.create_app", lambda settings: calls.setdefault("app", object()))
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.update(run=(app, kw)))
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--port", "8123"])
+    assert r.exit_code == 0, r.output
+    app, kw = calls["run"]
+    assert app is calls["app"] and kw["host"] == "127.0.0.1" and kw["port"] == 8123
+
+
+def test_serve_with_workers_needs_a_shared_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("WERKKANS_SECRET_KEY", raising=False)
+    calls = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.update(run=(app, kw)))
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    monkeypatch.setenv("WERKKANS_DB", url)  # serve sets it for its workers; undone after the test
+    r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--workers", "2"])
+    assert r.exit_code == 2 and "WERKKANS_SECRET_KEY" in r.output and "run" not in calls
+    monkeypatch.setenv("WERKKANS_SECRET_KEY", "k" * 40)
+    r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--workers", "2"])
+    assert r.exit_code == 0, r.output
+    app, kw = calls["run"]
+    assert app == "api.app:app_from_env" and kw["factory"] and kw["workers"] == 2

@@ -1,0 +1,208 @@
+"""Erasure of a candidate, end to end: store, history, audit log, overrides, index, caches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+from api_helpers import HOME
+
+from matching.audit_log import audit_table, overrides_table
+from matching.enums import CheckInStatus, ContractType, OutcomeKind
+from matching.erasure import erased_ids, is_erased, tombstone_table
+from matching.schemas import Candidate, CheckIn, Invitation, Outcome, TableMeeting
+from matching.storage import history_table
+from matching.text_space import candidate_text
+
+
+def _history_of_c1(store):
+    store.upsert(
+        [
+            Invitation(
+                id="INV-C1", municipality=HOME, event_id="EV1", candidate_id="C1", attended=True
+            ),
+            TableMeeting(
+                id="M-C1-1",
+                municipality=HOME,
+                event_id="EV1",
+                table_id="T1",
+                employer_id="E1",
+                candidate_id="C1",
+                round=1,
+                follow_up=True,
+            ),
+            Outcome(
+                id="O-C1",
+                municipality=HOME,
+                candidate_id="C1",
+                employer_id="E1",
+                work_need_id="W1",
+                event_id="EV1",
+                kind=OutcomeKind.JOB,
+                contract_type=ContractType.FIXED_12M,
+                hours=24,
+                start_date=dt.date(2026, 3, 13),
+                recorded_on=dt.date(2026, 3, 14),
+            ),
+            CheckIn(
+                id="O-C1-m1",
+                municipality=HOME,
+                outcome_id="O-C1",
+                month=1,
+                date=dt.date(2026, 4, 13),
+                status=CheckInStatus.WORKING,
+            ),
+            # someone else's records stay
+            Invitation(id="INV-C2", municipality=HOME, event_id="EV1", candidate_id="C2"),
+        ],
+        actor="fixture",
+    )
+
+
+def _mentions(value, needle="C1") -> bool:
+    return f'"{needle}"' in json.dumps(value, default=str)
+
+
+def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, services):
+    client.patch("/candidates/C1", headers=rm, json={"help_needed": "Medische gegevens"})
+    client.post(
+        "/work-needs/W1/overrides",
+        headers=rm,
+        json={"candidate_id": "C1", "kind": "pin", "reason": "Ziet C1 graag terug"},
+    )
+    shown = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert "C1" in [m["candidate_id"] for m in shown["matches"]]
+    _history_of_c1(store)  # after the shortlist: a job makes C1 'already placed'
+
+    text = candidate_text(store.get(Candidate, "C1"))
+    assert text in services.space.dense_cache
+    assert "C1" in services.index.hashes["candidates"]
+
+    r = client.delete("/candidates/C1", headers=admin)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["removed"] == {
+        "checkins": 1,
+        "outcomes": 1,
+        "meetings": 1,
+        "invitations": 1,
+        "candidates": 1,
+    }
+    assert report["overrides_removed"] == 1 and report["audit_entries_scrubbed"] >= 2
+    assert report["removers_called"] == [
+        "removers.<locals>.vector_index",
+        "removers.<locals>.embedding_cache",
+        "removers.<locals>.service_caches",
+    ]
+    pseudonym = report["pseudonym"]
+    assert len(pseudonym) == 64 and "C1" not in pseudonym
+
+    # the store: nothing refers to C1 any more; others are untouched
+    snapshot = store.snapshot()
+    for rows in snapshot.values():
+        assert not any(_mentions(row) for row in rows)
+    assert [i["id"] for i in snapshot["invitations"]] == ["INV-C2"]
+    assert client.get("/candidates/C1", headers=rm).status_code == 404
+
+    # the history keeps that something happened, never what
+    with store.engine.connect() as conn:
+        history = [dict(r) for r in conn.execute(sa.select(history_table)).mappings()]
+        audit = [dict(r) for r in conn.execute(sa.select(audit_table)).mappings()]
+        overrides = conn.execute(sa.select(overrides_table)).mappings().all()
+        tombstones = conn.execute(sa.select(tombstone_table)).mappings().all()
+    assert not any(h["record_id"] in {"C1", "INV-C1", "M-C1-1", "O-C1", "O-C1-m1"} for h in history)
+    scrubbed = [h for h in history if h["record_id"] == pseudonym]
+    assert [h["action"] for h in scrubbed] == ["insert", "update", "delete"]
+    assert all(h["before"] is None and h["after"] is None for h in scrubbed)
+    assert all(h["changed_at"] is not None for h in scrubbed)
+    assert not any(_mentions(h["before"]) or _mentions(h["after"]) for h in history)
+    assert not any(_mentions(a) or "Medische" in json.dumps(a, default=str) for a in audit)
+    assert list(overrides) == []
+    assert [t["pseudonym"] for t in tombstones] == [pseudonym]
+    erased = [a for a in audit if a["action"] == "candidate_erased"]
+    assert len(erased) == 1 and erased[0]["subject_id"] == pseudonym
+    assert erased[0]["actor"] == "administrator"
+    shown_entry = next(a for a in audit if a["action"] == "shortlist_shown")
+    assert f"erased:{pseudonym[:16]}" in json.dumps(shown_entry["results"])
+
+    # training data must skip the id; the id cannot be reused
+    assert "C1" in erased_ids(store) and "C2" not in erased_ids(store)
+    assert is_erased(store, "C1")
+    again = client.post(
+        "/candidates",
+        headers=rm,
+        json={
+            "id": "C1",
+            "age_band": "25-44",
+            "education": "mbo2",
+            "benefit_type": "bijstand",
+            "benefit_months": 1,
+            "rung": 3,
+            "language_level": "B1",
+            "postcode": "5038AB",
+            "mobility": "bike",
+            "max_travel_km": 5,
+            "hours_max": 20,
+            "prior_paid_work": False,
+        },
+    )
+    assert again.status_code == 409 and "erased" in again.json()["detail"]
+
+    # the vector index and embedding cache forgot them; later shortlists never show them
+    assert "C1" not in services.index.hashes["candidates"]
+    assert "C1" not in set(services.index.indexes["candidates"].ids)
+    assert text not in services.space.dense_cache and text not in services.space.lexical_cache
+    after = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert "C1" not in [m["candidate_id"] for m in after["matches"]]
+    cache = client.app.state.shortlist_cache
+    assert not any("C1" in str(entry) for entry in cache._entries.values())
+
+
+def test_a_failing_remover_erases_nothing(client, admin, store, services, monkeypatch):
+    _history_of_c1(store)
+    before = store.snapshot()
+
+    def broken(candidate_id):
+        raise OSError("index disk is read-only")
+
+    monkeypatch.setattr(services.index, "remove_candidate", broken)
+    r = client.delete("/candidates/C1", headers=admin)
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal server error; it has been logged"}
+    assert store.snapshot() == before
+    assert not is_erased(store, "C1")
+
+
+@pytest.mark.parametrize("who", ["relationship_manager", "event_organiser", "data_scientist"])
+def test_only_administrators_erase(client, auth, store, who):
+    assert client.delete("/candidates/C1", headers=auth(who)).status_code == 403
+    assert store.get(Candidate, "C1") is not None
+
+
+def test_audit_writer_batches_flushes_and_never_writes_an_erased_id(store):
+    from matching.audit_log import AuditWriter, list_entries
+    from matching.erasure import audit_scrubber, erase_candidate
+
+    writer = AuditWriter(store, interval=0.05, scrub=audit_scrubber(store))
+    refs = [
+        writer.submit(actor="rm", role="relationship_manager", municipality=HOME,
+                      action="shortlist_shown", subject_type="work_need", subject_id="W1",
+                      results=[{"rank": 1, "candidate_id": "C2"}])
+        for _ in range(20)
+    ]
+    assert writer.flush()
+    entries, total = list_entries(store, municipality=HOME, action="shortlist_shown", limit=100)
+    assert total == 20 and {e.ref for e in entries} == set(refs)
+    assert writer.written == 20
+
+    # an entry queued by another worker before the erasure, written after it
+    erase_candidate(store, "C2", municipality=HOME, actor="admin")
+    ref = writer.submit(actor="rm", role="relationship_manager", municipality=HOME,
+                        action="shortlist_shown", subject_type="candidate", subject_id="C2",
+                        results=[{"rank": 1, "candidate_id": "C2", "work_need_id": "W2"}])
+    writer.close()
+    (entry,), _ = list_entries(store, municipality=HOME, ref=ref)
+    assert entry.subject_id.startswith("erased:") and "C2" not in json.dumps(entry.results)
+    assert entry.results[0]["work_need_id"] == "W2"

@@ -1,0 +1,141 @@
+"""Shortlists over HTTP: both directions, audit log, overrides, employer-facing privacy."""
+
+from __future__ import annotations
+
+
+def _audit(client, admin, **params):
+    return client.get("/audit", headers=admin, params=params).json()["items"]
+
+
+def test_work_need_shortlist_is_ranked_explained_and_logged(client, rm, admin):
+    r = client.get("/shortlists/work-needs/W1", headers=rm, params={"k": 5})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    ids = [m["candidate_id"] for m in body["matches"]]
+    assert "C3" not in ids and body["vetoed"] == {"no_consent": 1}  # C3: no consent to matching
+    assert [m["rank"] for m in body["matches"]] == list(range(1, len(ids) + 1))
+    top = body["matches"][0]
+    assert top["reason"] and top["employer_name"] == "Zorggroep De Linde"
+    assert body["scored_by"] == "similarity" and top["probability"] is None
+    entries = _audit(client, admin, action="shortlist_shown")
+    assert len(entries) == 1 and entries[0]["ref"] == body["audit_ref"]
+    by_ref = _audit(client, admin, ref=body["audit_ref"])
+    assert [e["seq"] for e in by_ref] == [entries[0]["seq"]]
+    entry = entries[0]
+    assert entry["actor"] == "relationship" and entry["subject_id"] == "W1"
+    assert entry["inputs"]["k"] == 5 and entry["model_version"] == "similarity"
+    assert [e["candidate_id"] for e in entry["results"]] == ids
+
+
+def test_overrides_are_applied_visible_logged_and_liftable(client, rm, admin):
+    baseline = [
+        m["candidate_id"]
+        for m in client.get("/shortlists/work-needs/W1", headers=rm).json()["matches"]
+    ]
+    last = baseline[-1]
+    pin = client.post(
+        "/work-needs/W1/overrides",
+        headers=rm,
+        json={"candidate_id": last, "kind": "pin", "reason": "Kent de werkgever."},
+    )
+    assert pin.status_code == 201 and pin.json()["actor"] == "relationship"
+    exclude = client.post(
+        "/work-needs/W1/overrides",
+        headers=rm,
+        json={
+            "candidate_id": baseline[0] if baseline[0] != last else baseline[1],
+            "kind": "exclude",
+            "reason": "Eerder hier gewerkt.",
+        },
+    )
+    assert exclude.status_code == 201
+    excluded_id = exclude.json()["candidate_id"]
+    body = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert body["matches"][0]["candidate_id"] == last and body["matches"][0]["pinned"]
+    assert body["matches"][0]["override_reason"] == "Kent de werkgever."
+    assert excluded_id not in [m["candidate_id"] for m in body["matches"]]
+    assert body["excluded"] == [{"id": excluded_id, "reason": "Eerder hier gewerkt."}]
+    assert {o["kind"] for o in body["overrides"]} == {"pin", "exclude"}
+    listed = client.get("/work-needs/W1/overrides", headers=rm).json()
+    assert len(listed) == 2
+    assert {e["action"] for e in _audit(client, admin, subject_id="W1")} >= {
+        "override_added",
+        "shortlist_shown",
+    }
+    # lifting restores the ranking
+    lifted = client.delete(f"/work-needs/W1/overrides/{exclude.json()['id']}", headers=rm)
+    assert lifted.status_code == 200 and lifted.json()["active"] is False
+    assert (
+        client.delete(f"/work-needs/W1/overrides/{exclude.json()['id']}", headers=rm).status_code
+        == 404
+    )
+    again = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert excluded_id in [m["candidate_id"] for m in again["matches"]]
+    history = client.get(
+        "/work-needs/W1/overrides", headers=rm, params={"include_lifted": True}
+    ).json()
+    assert [o["active"] for o in history] == [True, False]
+
+
+def test_override_input_is_checked(client, rm, auth, store):
+    before = store.snapshot()
+    bad = [
+        {"candidate_id": "C404", "kind": "pin", "reason": "x y z"},
+        {"candidate_id": "B1", "kind": "pin", "reason": "andere gemeente"},
+        {"candidate_id": "C3", "kind": "pin", "reason": "geen toestemming"},
+        {"candidate_id": "C1", "kind": "promote", "reason": "onbekend"},
+        {"candidate_id": "C1", "kind": "exclude", "reason": " "},
+    ]
+    for body in bad:
+        assert client.post("/work-needs/W1/overrides", headers=rm, json=body).status_code == 422
+    organiser = auth("event_organiser")
+    assert (
+        client.post(
+            "/work-needs/W1/overrides",
+            headers=organiser,
+            json={"candidate_id": "C1", "kind": "pin", "reason": "abc"},
+        ).status_code
+        == 403
+    )
+    assert client.get("/work-needs/W1/overrides", headers=rm).json() == []
+    assert store.snapshot() == before
+
+
+def test_employer_view_respects_consent_and_hides_health(client, rm):
+    client.patch("/candidates/C1", headers=rm, json={"consent_share_employers": False})
+    client.patch(
+        "/candidates/C4", headers=rm, json={"limits": ["long_standing"], "max_travel_km": 20}
+    )
+    staff = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    employer = client.get(
+        "/shortlists/work-needs/W1", headers=rm, params={"audience": "employer"}
+    ).json()
+    staff_ids = [m["candidate_id"] for m in staff["matches"]]
+    employer_ids = [m["candidate_id"] for m in employer["matches"]]
+    assert "C1" in staff_ids and "C1" not in employer_ids
+    staff_c4 = next(m for m in staff["matches"] if m["candidate_id"] == "C4")
+    employer_c4 = next(m for m in employer["matches"] if m["candidate_id"] == "C4")
+    assert "werk aan te passen (lang staan)" in staff_c4["reason"]
+    assert (
+        "lang staan" not in employer_c4["reason"]
+        and "werk aan te passen" not in employer_c4["reason"]
+    )
+    assert employer["audience"] == "employer" and employer["excluded"] == []
+
+
+def test_candidate_to_work_needs(client, rm):
+    r = client.get("/shortlists/candidates/C2", headers=rm)
+    assert r.status_code == 200
+    matches = r.json()["matches"]
+    assert [m["employer_id"] for m in matches] == ["E2", "E1"]
+    client.post(
+        "/work-needs/W2/overrides",
+        headers=rm,
+        json={"candidate_id": "C2", "kind": "exclude", "reason": "Past niet bij deze ploeg."},
+    )
+    after = client.get("/shortlists/candidates/C2", headers=rm).json()
+    assert "W2" not in [m["work_need_id"] for m in after["matches"]]
+    assert after["excluded"] == [{"id": "W2", "reason": "Past niet bij deze ploeg."}]
+    assert client.get("/shortlists/candidates/C2", headers=rm, params={"k": 0}).status_code == 422
+    assert client.get("/shortlists/work-needs/W1", headers=rm, params={"k": 101}).status_code == 422
+    assert client.get("/shortlists/work-needs/W404", headers=rm).status_code == 404
