@@ -315,6 +315,8 @@ class EmbeddingCache:
         int
             Number of vectors removed.
         """
+        if isinstance(hashes, str):
+            raise TypeError("hashes must be an iterable of keys, got a single string")
         keys = list(dict.fromkeys(hashes))
         removed = 0
         with self._lock, self._conn:

@@ -645,9 +645,9 @@ class IVFIndex(_FaissIndex):
         ``n`` vectors, capped so that each list gets at least 39 training points.
     nprobe : int, optional
         Lists visited per query. Default: tuned after the first batch to the
-        smallest power of two reaching ``target_recall`` at ``k=20``, using a
-        sample of the pool as queries (self-matches excluded), see
-        :meth:`tune_nprobe`.
+        smallest power of two reaching ``target_recall`` at ``k=20``, using as
+        queries up to 256 pool vectors left out of k-means training
+        (self-matches excluded); see also :meth:`tune_nprobe`.
     target_recall : float, default 0.95
     train_points_per_list : int, default 64
         Training sample size per list; k-means cost grows with it.
@@ -735,14 +735,22 @@ class IVFIndex(_FaissIndex):
         faiss = _faiss()
         n, dim = vectors.shape
         nlist = self.default_nlist(n) if self.nlist is None else min(int(self.nlist), n)
+        rng = np.random.default_rng(self.random_state)
+        n_train = min(n, nlist * self.train_points_per_list)
+        rows = np.sort(rng.choice(n, size=n_train, replace=False)) if n_train < n else None
+        # Tuning queries come from vectors k-means has not seen when there are
+        # any: training points sit closer to their centroid than new queries
+        # do, and made the tuned nprobe optimistic.
+        unseen = np.setdiff1d(np.arange(n), rows) if rows is not None else np.arange(n)
+        self._tune_rows = rng.choice(unseen, size=min(_TUNE_QUERIES, len(unseen)), replace=False)
+
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = int(self.random_state)
         index.cp.spherical = True
-        index.cp.max_points_per_centroid = int(self.train_points_per_list)
-        sample = min(n, nlist * self.train_points_per_list)
-        logger.info("IVFIndex: training %d lists on %d of %d vectors", nlist, sample, n)
-        index.train(vectors)
+        index.cp.max_points_per_centroid = math.ceil(n_train / nlist) + 1  # no second subsample
+        logger.info("IVFIndex: training %d lists on %d of %d vectors", nlist, n_train, n)
+        index.train(vectors if rows is None else vectors[rows])
         self.nlist_ = nlist
         self.trained_size_ = n
         return index
@@ -754,17 +762,14 @@ class IVFIndex(_FaissIndex):
             if self.nprobe is not None:
                 self.nprobe_ = self.nprobe
             else:
-                self._tune_on_pool(labels, vectors)
+                pick = self._tune_rows
+                self.nprobe_ = self._tune(vectors[pick], 20, self.target_recall, labels[pick])
+            del self._tune_rows
         elif self.trained_size_ and self._index.ntotal > 8 * self.trained_size_:
             logger.warning(
                 "IVFIndex holds %d vectors but was trained on %d; rebuild it for speed and recall",
                 self._index.ntotal, self.trained_size_,
             )
-
-    def _tune_on_pool(self, labels: np.ndarray, vectors: np.ndarray) -> None:
-        rng = np.random.default_rng(self.random_state)
-        pick = rng.choice(len(labels), size=min(_TUNE_QUERIES, len(labels)), replace=False)
-        self.nprobe_ = self._tune(vectors[pick], 20, self.target_recall, exclude=labels[pick])
 
     def tune_nprobe(self, queries: Any, *, k: int = 20, target_recall: float | None = None) -> int:
         """Set ``nprobe_`` to the smallest power of two reaching the target recall.

@@ -285,7 +285,10 @@ def test_evaluator_fast_on_500k_rows():
     p = rng.random(n)
     evaluator = RankingEvaluator()
     evaluator(y[:1000], s[:1000], g[:1000], p=p[:1000])  # warm imports
-    start = time.perf_counter()
+    # CPU time, not wall time: the evaluator is single-threaded, and other work on a
+    # shared machine stretches wall time without saying anything about this code.
+    start = time.process_time()
     evaluator(y, s, g, p=p)
-    # Measured ~0.3 s; the bound leaves room for a busy CI machine.
-    assert time.perf_counter() - start < 1.5
+    elapsed = time.process_time() - start
+    # Measured ~0.3 s on an idle core; the bound leaves room for a slow CI machine.
+    assert elapsed < 1.5, f"evaluating 500k rows took {elapsed:.2f} s of CPU"

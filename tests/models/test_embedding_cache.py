@@ -159,6 +159,8 @@ def test_bad_input_and_bad_encoder() -> None:
     cache = EmbeddingCache(CountingEncoder())
     with pytest.raises(TypeError, match="single string"):
         cache.encode("kok")
+    with pytest.raises(TypeError, match="single string"):
+        cache.remove(cache.key("kok"))
     assert cache.encode([]).shape == (0, 8)
 
     class Broken(CountingEncoder):
