@@ -29,7 +29,7 @@ class Services:
     def reload_model(self) -> str:
         """Load the promoted model again (after a retrain); returns what now scores."""
         self.engine.set_scorer(load_scorer(self.settings))
-        return self.engine._scored_by()
+        return self.engine.scored_by
 
 
 def text_space(settings: Settings) -> TextSpace:

@@ -306,7 +306,7 @@ class ShortlistEngine:
             note = "geen kandidaten in deze gemeente" if not pool.candidates else (
                 "alle kandidaten vallen af op harde criteria"
             )
-            return Shortlist(matches=[], scored_by=self._scored_by(), note=note, **base)
+            return Shortlist(matches=[], scored_by=self.scored_by, note=note, **base)
         notes = []
         if not need.title.strip() and not need.description.strip():
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
@@ -338,7 +338,7 @@ class ShortlistEngine:
             )
         if self.scorer is None:
             notes.append(SIMILARITY_NOTE)
-        return Shortlist(matches=matches, scored_by=self._scored_by(), note="; ".join(notes) or None, **base)
+        return Shortlist(matches=matches, scored_by=self.scored_by, note="; ".join(notes) or None, **base)
 
     def for_candidate(
         self,
@@ -364,7 +364,7 @@ class ShortlistEngine:
             pool_size=len(pool.needs), excluded=excluded,
         )
         if not pool.needs:
-            return Shortlist(matches=[], vetoed={}, scored_by=self._scored_by(),
+            return Shortlist(matches=[], vetoed={}, scored_by=self.scored_by,
                              note="geen open werkvragen in deze gemeente", **base)
         row = pool.row_of[candidate.id]
         repeated = pool.arrays.take(np.full(len(pool.needs), row))
@@ -377,7 +377,7 @@ class ShortlistEngine:
         vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
         if not ok.any():
             reasons = sorted({VETO_LABELS[v] for v, m in masks.items() if m.any()})
-            return Shortlist(matches=[], vetoed=vetoed, scored_by=self._scored_by(),
+            return Shortlist(matches=[], vetoed=vetoed, scored_by=self.scored_by,
                              note="alle werkvragen vallen af: " + ", ".join(reasons), **base)
         cand_vec = pool.vectors.take(np.array([row]))
         query = cand_vec.hybrid(self.index.space.dense_weight)[0]
@@ -402,7 +402,7 @@ class ShortlistEngine:
             if len(matches) == k:
                 break
         note = SIMILARITY_NOTE if self.scorer is None else None
-        return Shortlist(matches=matches, vetoed=vetoed, scored_by=self._scored_by(), note=note, **base)
+        return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by, note=note, **base)
 
     # ---- steps -----------------------------------------------------------------------------
 
@@ -492,7 +492,7 @@ class ShortlistEngine:
             probability=None if probability is None else probability.reshape(nc, nw),
             similarity=features["sim_hybrid"].to_numpy().reshape(nc, nw),
             occupation_level=features["occupation_level"].to_numpy().reshape(nc, nw),
-            scored_by=self._scored_by(),
+            scored_by=self.scored_by,
         )
 
     def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, pd.DataFrame | None]:
@@ -507,7 +507,9 @@ class ShortlistEngine:
         probability = np.asarray(prediction.probability, dtype=float)
         return np.asarray(prediction.score, dtype=float), probability, prediction.contributions
 
-    def _scored_by(self) -> str:
+    @property
+    def scored_by(self) -> str:
+        """What ranks the shortlists now: the model version, or "similarity"."""
         return "similarity" if self.scorer is None else str(self.scorer.version)
 
     @staticmethod

@@ -196,7 +196,7 @@ def champion(services: ServicesDep, _user: Reader) -> Any:
     except TrackingError as exc:
         raise _tracking_failed(exc) from None
     return ChampionOut(
-        in_service=services.engine._scored_by(),
+        in_service=services.engine.scored_by,
         champion=ModelVersionOut(**info.to_dict()) if info else None,
     )
 

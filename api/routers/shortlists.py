@@ -239,14 +239,7 @@ class ShortlistService:
                 excluded=excluded,
             )
 
-        try:
-            computed = await self._cached(key, user.municipality, compute)
-        except UnknownRecordError:
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND, f"work need {work_need_id} not found"
-            ) from None
-        except ShortlistError as exc:
-            raise invalid("k", str(exc), where="query") from None
+        computed = await self._cached(key, user.municipality, compute, f"work need {work_need_id}")
         return self._out(
             computed,
             audience=audience,
@@ -281,14 +274,7 @@ class ShortlistService:
                 excluded=excluded,
             )
 
-        try:
-            computed = await self._cached(key, user.municipality, compute)
-        except UnknownRecordError:
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND, f"candidate {candidate_id} not found"
-            ) from None
-        except ShortlistError as exc:
-            raise invalid("k", str(exc), where="query") from None
+        computed = await self._cached(key, user.municipality, compute, f"candidate {candidate_id}")
         return self._out(
             computed,
             audience="staff",
@@ -298,9 +284,26 @@ class ShortlistService:
         )
 
     async def _cached(
+        self,
+        key: tuple[Any, ...],
+        municipality: str,
+        compute: Callable[[], Shortlist],
+        subject: str,
+    ) -> _Computed:
+        """A cache hit is answered on the event loop; the engine's work goes to the thread pool.
+
+        An unknown ``subject`` becomes a 404, a bad ``k`` a 422.
+        """
+        try:
+            return await self._answer(key, municipality, compute)
+        except UnknownRecordError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{subject} not found") from None
+        except ShortlistError as exc:
+            raise invalid("k", str(exc), where="query") from None
+
+    async def _answer(
         self, key: tuple[Any, ...], municipality: str, compute: Callable[[], Shortlist]
     ) -> _Computed:
-        """A cache hit is answered on the event loop; the engine's work goes to the thread pool."""
 
         def work() -> _Computed:
             with self._computing:
@@ -309,7 +312,7 @@ class ShortlistService:
         if self.cache is None:
             return await run_in_threadpool(work)
         engine = self.services.engine
-        full_key = (*key, self.store.version(), engine._scored_by(), engine.today())
+        full_key = (*key, self.store.version(), engine.scored_by, engine.today())
         found = self.cache.get(full_key)
         if found is None:
             found = await run_in_threadpool(work)
