@@ -62,15 +62,16 @@ class UnknownRecordError(ShortlistError):
 class Prediction(Protocol):
     score: np.ndarray
     probability: np.ndarray
-    contributions: pd.DataFrame
 
 
 class PairScorer(Protocol):
-    """What the shortlist needs of a trained ranker bundle."""
+    """What the shortlist needs of a trained ranker bundle (see ``models.bundle``)."""
 
     version: str
 
-    def predict(self, features: pd.DataFrame) -> Prediction: ...
+    def predict(self, features: pd.DataFrame, *, explain: bool = True) -> Prediction: ...
+
+    def explain(self, features: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -322,19 +323,20 @@ class ShortlistEngine:
             pool, rows, np.zeros(len(rows), dtype=int), [need],
             WorkNeedArrays.from_needs([need], {employer.id: employer}), need_vec,
         )
-        score, probability, contributions = self._score(features)
+        score, probability = self._score(features)
         pinned_set = set(pinned)
         order = sorted(
             range(len(rows)),
             key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -score[i], pool.candidates[rows[i]].id),
         )[:k]
+        contributions = self._explain(features, order)
         matches = []
-        for rank, i in enumerate(order, start=1):
+        for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
             candidate = pool.candidates[rows[i]]
             _, passed = vetoes_of(masks, rows[i])
             matches.append(
                 self._match(rank, candidate, need, employer, features.iloc[i], score[i],
-                            probability, contributions, i, passed, candidate.id in pinned_set)
+                            probability, contrib, i, passed, candidate.id in pinned_set)
             )
         if self.scorer is None:
             notes.append(SIMILARITY_NOTE)
@@ -385,22 +387,26 @@ class ShortlistEngine:
         features = self._features(
             pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays, pool.need_vectors
         )
-        score, probability, contributions = self._score(features)
+        score, probability = self._score(features)
         order = sorted(range(len(need_rows)), key=lambda i: (-score[i], pool.needs[need_rows[i]].id))
-        matches: list[Match] = []
+        shown: list[int] = []
         seen: set[str] = set()
         for i in order:
-            need = pool.needs[need_rows[i]]
-            if one_per_employer and need.employer_id in seen:
+            employer_id = pool.needs[need_rows[i]].employer_id
+            if one_per_employer and employer_id in seen:
                 continue
-            seen.add(need.employer_id)
+            seen.add(employer_id)
+            shown.append(i)
+            if len(shown) == k:
+                break
+        matches: list[Match] = []
+        for rank, (i, contrib) in enumerate(zip(shown, self._explain(features, shown), strict=True), start=1):
+            need = pool.needs[need_rows[i]]
             _, passed = vetoes_of(masks, need_rows[i])
             matches.append(
-                self._match(len(matches) + 1, candidate, need, pool.employers[need.employer_id],
-                            features.iloc[i], score[i], probability, contributions, i, passed, False)
+                self._match(rank, candidate, need, pool.employers[need.employer_id],
+                            features.iloc[i], score[i], probability, contrib, i, passed, False)
             )
-            if len(matches) == k:
-                break
         note = SIMILARITY_NOTE if self.scorer is None else None
         return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by, note=note, **base)
 
@@ -481,7 +487,7 @@ class ShortlistEngine:
         features = self._features(
             pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays, pool.need_vectors
         )
-        score, probability, _ = self._score(features)
+        score, probability = self._score(features)
         if probability is not None:
             score = probability  # planners combine chances, not raw ranking scores
         return PairMatrix(
@@ -495,17 +501,26 @@ class ShortlistEngine:
             scored_by=self.scored_by,
         )
 
-    def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, pd.DataFrame | None]:
-        """(ranking score, calibrated probability or None, contributions or None).
+    def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """(ranking score, calibrated probability or None) of every row.
 
         Pairs are ranked by the ranker's raw score: the isotonic calibration is
         a step function, so ranking by the probability would tie many pairs.
         """
         if self.scorer is None:
-            return features["sim_hybrid"].to_numpy(), None, None
-        prediction = self.scorer.predict(features)
-        probability = np.asarray(prediction.probability, dtype=float)
-        return np.asarray(prediction.score, dtype=float), probability, prediction.contributions
+            return features["sim_hybrid"].to_numpy(), None
+        prediction = self.scorer.predict(features, explain=False)
+        return np.asarray(prediction.score, dtype=float), np.asarray(prediction.probability, dtype=float)
+
+    def _explain(self, features: pd.DataFrame, rows: Sequence[int]) -> list[dict[str, float] | None]:
+        """The ranker's per-feature contributions for the rows shown (None without a ranker)."""
+        if self.scorer is None or not rows:
+            return [None] * len(rows)
+        contributions, _ = self.scorer.explain(features.iloc[list(rows)])
+        return [
+            {name: float(v) for name, v in zip(contributions.columns, values, strict=True)}
+            for values in contributions.to_numpy()
+        ]
 
     @property
     def scored_by(self) -> str:
@@ -513,12 +528,8 @@ class ShortlistEngine:
         return "similarity" if self.scorer is None else str(self.scorer.version)
 
     @staticmethod
-    def _match(rank, candidate, need, employer, features, score, probability, contributions, i, passed,
+    def _match(rank, candidate, need, employer, features, score, probability, contrib, i, passed,
                pinned) -> Match:  # noqa: ANN001
-        contrib = None
-        if contributions is not None:
-            row = contributions.iloc[i]
-            contrib = {name: float(row[name]) for name in contributions.columns}
         return Match(
             rank=rank,
             candidate_id=candidate.id,

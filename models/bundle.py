@@ -57,21 +57,17 @@ class BundlePrediction:
         Raw ranker score; higher ranks first. Comparable within one bundle only.
     probability : ndarray of shape (n,)
         Calibrated probability of a good outcome.
-    contributions : DataFrame of shape (n, n_features)
-        Per-feature contributions to ``score``, in the ranker's raw score units
-        (TreeSHAP values for LambdaMART, ``coef * standardised x`` for the
-        logistic baseline). Each row plus ``bias`` sums to ``score``. They are
-        additive in score units, not in probability: use them to order and
-        sign reasons, not as percentage points.
-    bias : ndarray of shape (n,)
-        The expected score (TreeSHAP) or intercept, the part of ``score`` no
-        feature explains.
+    contributions : DataFrame of shape (n, n_features), or None
+        Per-feature contributions to ``score`` (see :meth:`RankerBundle.explain`);
+        None when the prediction was made with ``explain=False``.
+    bias : ndarray of shape (n,), or None
+        The part of ``score`` no feature explains; None with ``explain=False``.
     """
 
     score: np.ndarray
     probability: np.ndarray
-    contributions: pd.DataFrame
-    bias: np.ndarray
+    contributions: pd.DataFrame | None
+    bias: np.ndarray | None
 
     def __len__(self) -> int:
         return int(self.score.shape[0])
@@ -218,34 +214,48 @@ class RankerBundle:
             raise BundleError(
                 f"the feature table lacks {len(missing)} feature(s) this bundle needs: {missing}"
             )
+        if tuple(X.columns) == self.feature_names and all(d == np.float64 for d in X.dtypes):
+            return X  # already the ranker's table (the shortlist's own features)
         return X.loc[:, list(self.feature_names)].astype(np.float64)
 
-    def predict(self, X: pd.DataFrame) -> BundlePrediction:
-        """Score, calibrated probability and contributions for each row of ``X``.
+    def predict(self, X: pd.DataFrame, *, explain: bool = True) -> BundlePrediction:
+        """Score, calibrated probability and (with ``explain``) contributions of each row of ``X``.
 
         Extra columns in ``X`` are ignored; columns are taken by name, so their
-        order does not matter. NaN is allowed where the ranker allows it.
+        order does not matter. NaN is allowed where the ranker allows it. A
+        shortlist scores every retrieved row with ``explain=False`` and then
+        :meth:`explain` s only the rows it shows.
         """
         matrix = self._matrix(X)
         if len(matrix) == 0:
-            empty = np.zeros(0)
-            return BundlePrediction(
-                empty,
-                empty.copy(),
-                pd.DataFrame(columns=list(self.feature_names), dtype=float),
-                empty.copy(),
-            )
-        score = np.asarray(self.ranker.predict(matrix), dtype=np.float64)
-        probability = np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
-        contrib = np.asarray(self.ranker.contributions(matrix), dtype=np.float64)
-        frame = pd.DataFrame(contrib[:, :-1], columns=list(self.feature_names), index=X.index)
-        return BundlePrediction(
-            score=score, probability=probability, contributions=frame, bias=contrib[:, -1]
-        )
+            score = np.zeros(0)
+            probability = np.zeros(0)
+        else:
+            score = np.asarray(self.ranker.predict(matrix), dtype=np.float64)
+            probability = np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
+        contributions, bias = self.explain(matrix) if explain else (None, None)
+        return BundlePrediction(score, probability, contributions, bias)
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        """Raw ranker scores only (cheaper than :meth:`predict`)."""
-        return np.asarray(self.ranker.predict(self._matrix(X)), dtype=np.float64)
+    def explain(self, X: pd.DataFrame, *, exact: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+        """Per-feature contributions to the score of each row, and the bias.
+
+        Contributions are in the ranker's raw score units: tree-path
+        attributions for LambdaMART (TreeSHAP values with ``exact=True``),
+        ``coef * standardised x`` for the logistic baseline. Each row plus
+        ``bias`` sums to the score. They are additive in score units, not in
+        probability: use them to order and sign reasons, not as percentage
+        points.
+
+        Returns
+        -------
+        (DataFrame of shape (n, n_features) indexed like ``X``, ndarray of shape (n,))
+        """
+        matrix = self._matrix(X)
+        if len(matrix) == 0:
+            return pd.DataFrame(columns=list(self.feature_names), dtype=float), np.zeros(0)
+        contrib = np.asarray(self.ranker.contributions(matrix, exact=exact), dtype=np.float64)
+        frame = pd.DataFrame(contrib[:, :-1], columns=list(self.feature_names), index=X.index)
+        return frame, contrib[:, -1]
 
     # ---- persistence ---------------------------------------------------------------------
 

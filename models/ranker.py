@@ -4,8 +4,10 @@ Both models share one interface so the training pipeline can swap them:
 
 * ``fit(X, y, group=None, *, group_ids=None, eval_set=None) -> self``
 * ``predict(X) -> scores`` (higher is better; uncalibrated)
-* ``contributions(X) -> (n_rows, n_features + 1)`` per-feature contributions
-  with the bias / intercept in the last column; each row sums to ``predict``.
+* ``contributions(X, exact=False) -> (n_rows, n_features + 1)`` per-feature
+  contributions with the bias / intercept in the last column; each row sums
+  to ``predict``. For LambdaMART the default is the tree-path attribution
+  (cheap enough to explain every shortlist); ``exact=True`` gives TreeSHAP.
 
 Labels are graded relevance ``0, 1, 2, ...`` (integers). Groups are the lists
 being ranked; they are passed either LightGBM-style as ``group`` (sizes of
@@ -354,6 +356,7 @@ class LambdaMARTRanker(BaseEstimator):
         model.fit(X, y, group=sizes, **fit_kwargs)
         elapsed = time.perf_counter() - start
 
+        self.__dict__.pop("_path_cache", None)
         self.model_ = model
         self.label_gain_ = label_gain
         best = model.best_iteration_ or 0
@@ -390,7 +393,7 @@ class LambdaMARTRanker(BaseEstimator):
 
     def _validated(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        return _validated_for_predict(self, X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Score rows; higher means a better expected outcome.
@@ -401,21 +404,139 @@ class LambdaMARTRanker(BaseEstimator):
             Raw LambdaMART scores, comparable within a model only.
         """
         X = self._validated(X)
-        return self.model_.predict(X, num_iteration=self.best_iteration_, num_threads=self.n_jobs)
+        return self.model_.booster_.predict(
+            X, num_iteration=self.best_iteration_, num_threads=self.n_jobs
+        )
 
-    def contributions(self, X: Any) -> np.ndarray:
-        """Per-feature contributions to the score (TreeSHAP).
+    def contributions(self, X: Any, *, exact: bool = False) -> np.ndarray:
+        """Per-feature contributions to the score.
+
+        Parameters
+        ----------
+        exact : bool, default=False
+            ``False``: tree-path attribution. In every tree, each split on the
+            way to the row's leaf credits its feature with the change in the
+            expected score (training-count weighted mean of the leaves below)
+            from the node to the child taken. It reads the leaf of each tree
+            and sums a table computed once per model, so it costs about as
+            much as ``predict`` (~50x less than TreeSHAP for 300 trees of 31
+            leaves). ``True``: exact TreeSHAP (Shapley values of the trees),
+            ~1.3 ms per row for that model on one core.
 
         Returns
         -------
         ndarray of shape (n_rows, n_features + 1)
             One column per feature, the expected score (bias) last. Each row
-            sums to ``predict(X)``.
+            sums to ``predict(X)``; both methods share the bias. Path values
+            credit splits near the root less than Shapley values do but agree
+            on the sign and order of the leading factors in most rows (see
+            ``benchmarks/bench_ranker.py``).
         """
         X = self._validated(X)
-        return self.model_.predict(
-            X, num_iteration=self.best_iteration_, pred_contrib=True, num_threads=self.n_jobs
+        booster = self.model_.booster_
+        if exact:
+            return booster.predict(
+                X, num_iteration=self.best_iteration_, pred_contrib=True, num_threads=self.n_jobs
+            )
+        from scipy import sparse
+
+        offsets, table = self._path_table()
+        leaves = booster.predict(
+            X, num_iteration=self.best_iteration_, pred_leaf=True, num_threads=self.n_jobs
         )
+        leaves = np.asarray(leaves, dtype=np.int64).reshape(X.shape[0], -1) + offsets
+        n_rows, n_trees = leaves.shape
+        # one-hot rows of the leaves reached, times the per-leaf table
+        reached = sparse.csr_matrix(
+            (np.ones(leaves.size), leaves.ravel(), np.arange(0, leaves.size + 1, n_trees)),
+            shape=(n_rows, table.shape[0]),
+        )
+        return np.asarray(reached @ table)
+
+    def _path_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first row of each tree, per-leaf contributions) for the trees in use, cached."""
+        cached = self.__dict__.get("_path_cache")
+        if cached is None or cached[0] != self.best_iteration_:
+            dump = self.model_.booster_.dump_model(num_iteration=self.best_iteration_)
+            offsets, table = _leaf_path_table(dump["tree_info"], self.n_features_in_)
+            cached = (self.best_iteration_, offsets, table)
+            self.__dict__["_path_cache"] = cached
+        return cached[1], cached[2]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_path_cache", None)  # derived from the trees; rebuilt on first use
+        return state
+
+
+def _leaf_path_table(trees: list[dict[str, Any]], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tree-path contributions of every leaf of LightGBM trees (from ``dump_model``).
+
+    Returns ``offsets`` (row of each tree's leaf 0) and ``table`` of shape
+    ``(total leaves, n_features + 1)``: row ``offsets[t] + leaf`` holds, per
+    feature, the sum of ``E[child] - E[node]`` over the splits on that
+    feature on the way to the leaf, and ``E[root]`` last, so it sums to the
+    leaf's value. ``E`` is the training-count weighted mean of the leaves
+    under a node, the same expectation TreeSHAP uses.
+    """
+    sizes = np.array([int(t["num_leaves"]) for t in trees], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    table = np.zeros((int(sizes.sum()), n_features + 1))
+
+    def expectation(node: dict[str, Any]) -> tuple[float, float]:
+        """(count-weighted sum of leaf values, count) of a subtree; stores E on nodes."""
+        if "leaf_value" in node:
+            count = float(node.get("leaf_count", 0) or 0)
+            node["_e"] = float(node["leaf_value"])
+            return node["_e"] * count, count
+        left, right = expectation(node["left_child"]), expectation(node["right_child"])
+        total, count = left[0] + right[0], left[1] + right[1]
+        # an empty subtree (no training rows) has no expectation; fall back to the plain mean
+        node["_e"] = total / count if count > 0 else (node["left_child"]["_e"] + node["right_child"]["_e"]) / 2
+        return total, count
+
+    for t, tree in enumerate(trees):
+        root = tree["tree_structure"]
+        expectation(root)
+        stack = [(root, np.zeros(n_features + 1))]
+        stack[0][1][-1] = root["_e"]
+        while stack:
+            node, path = stack.pop()
+            if "leaf_value" in node:
+                table[offsets[t] + int(node.get("leaf_index", 0))] = path
+                continue
+            feature = int(node["split_feature"])
+            for side in ("left_child", "right_child"):
+                child = node[side]
+                step = path.copy()
+                step[feature] += child["_e"] - node["_e"]
+                stack.append((child, step))
+    return offsets, table
+
+
+def _validated_for_predict(model: BaseEstimator, X: Any) -> np.ndarray:
+    """``X`` as a float array after the checks ``validate_data`` makes at predict time.
+
+    The serving path hands over a float DataFrame with exactly the fitted
+    columns; that case is checked directly (names, dtypes, no infinities),
+    which takes a tenth of the general validation. Anything else goes
+    through ``validate_data`` and gets its messages.
+    """
+    import pandas as pd
+
+    names = getattr(model, "feature_names_in_", None)
+    if (
+        isinstance(X, pd.DataFrame)
+        and names is not None
+        and len(X) > 0
+        and X.columns.size == names.size
+        and bool(np.all(X.columns.to_numpy() == names))
+        and all(dtype == np.float64 for dtype in X.dtypes)
+    ):
+        values = X.to_numpy(dtype=np.float64)
+        if not np.isinf(values).any():
+            return values
+    return validate_data(model, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
 
 
 def _sort_by_group(
@@ -549,15 +670,18 @@ class LogisticRanker(BaseEstimator):
 
     def _standardised(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        X = _validated_for_predict(self, X)
         return (_impute(X, self.medians_) - self.mean_) / self.scale_
 
     def predict(self, X: Any) -> np.ndarray:
         """Decision function (log-odds of a good outcome), shape (n_rows,)."""
         return self._standardised(X) @ self.coef_ + self.intercept_
 
-    def contributions(self, X: Any) -> np.ndarray:
+    def contributions(self, X: Any, *, exact: bool = True) -> np.ndarray:
         """``coef * (x - mean) / scale`` per feature, intercept last.
+
+        A linear model's contributions are exact; ``exact`` is accepted so the
+        two rankers share one signature.
 
         Returns
         -------

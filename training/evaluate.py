@@ -81,7 +81,7 @@ def evaluate_bundle(
     evaluator = evaluator or default_evaluator()
     if not len(dataset):
         raise ValueError("cannot evaluate on an empty dataset")
-    prediction = bundle.predict(dataset.features)
+    prediction = bundle.predict(dataset.features, explain=False)
     return _finite(
         evaluator(
             dataset.labels,
@@ -219,7 +219,7 @@ def evaluate_store(
     test = split.test
     metrics = groups = None
     if bundle is not None:
-        prediction = bundle.predict(test.features)
+        prediction = bundle.predict(test.features, explain=False)
         metrics = _finite(
             evaluator(
                 test.labels,

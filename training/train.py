@@ -376,7 +376,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     predictions = {}
     for name, model in (("lambdamart", bundle), ("logistic", baseline)):
-        prediction = model.predict(test.features)
+        prediction = model.predict(test.features, explain=False)
         predictions[name] = prediction
         metrics[name] = {
             k: float(v)

@@ -116,7 +116,7 @@ def test_index_path_equals_exact_path():
 class _Prediction:
     score: np.ndarray
     probability: np.ndarray
-    contributions: pd.DataFrame
+    contributions: pd.DataFrame | None
 
 
 class _TravelScorer:
@@ -124,10 +124,13 @@ class _TravelScorer:
 
     version = "test-1"
 
-    def predict(self, features: pd.DataFrame) -> _Prediction:
+    def predict(self, features: pd.DataFrame, *, explain: bool = True) -> _Prediction:
         p = 1 / (1 + features["travel_km"].to_numpy())
-        contributions = pd.DataFrame({"travel_km": -features["travel_km"].to_numpy()})
-        return _Prediction(p, p, contributions)
+        return _Prediction(p, p, self.explain(features)[0] if explain else None)
+
+    def explain(self, features: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        km = features["travel_km"].to_numpy()
+        return pd.DataFrame({"travel_km": -km}, index=features.index), np.zeros(len(km))
 
 
 def test_ranker_reorders_and_reports_probability():

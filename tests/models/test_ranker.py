@@ -264,6 +264,42 @@ def test_feature_importances_normalised(fitted):
     assert imp.sum() == pytest.approx(1.0)
     assert np.argmax(imp) == 0
 
+# --------------------------------------------------------------------------- #
+# Tree-path contributions against exact TreeSHAP
+# --------------------------------------------------------------------------- #
+
+
+def test_path_contributions_equal_treeshap_on_stumps(world, test_world):
+    """With one split per tree both methods credit that split's feature with E[child] - E[root]."""
+    X, y, g = world
+    stumps = small_lambdamart(num_leaves=2, max_depth=1).fit(X, y, group_ids=g)
+    Xt = test_world[0]
+    np.testing.assert_allclose(
+        stumps.contributions(Xt), stumps.contributions(Xt, exact=True), atol=1e-10
+    )
+
+
+def test_path_contributions_share_treeshap_bias_and_leading_factor(fitted, test_world):
+    X = test_world[0]
+    model = fitted["lambdamart"]
+    path, shap = model.contributions(X), model.contributions(X, exact=True)
+    np.testing.assert_allclose(path[:, -1], shap[:, -1], atol=1e-10)
+    np.testing.assert_allclose(path.sum(axis=1), shap.sum(axis=1), atol=1e-8)
+    leading = np.argmax(np.abs(path[:, :-1]), axis=1) == np.argmax(np.abs(shap[:, :-1]), axis=1)
+    assert leading.mean() > 0.9
+    assert np.corrcoef(path[:, :-1].ravel(), shap[:, :-1].ravel())[0, 1] > 0.95
+
+
+def test_path_table_follows_refit_and_is_not_pickled(world, test_world):
+    X, y, g = world
+    model = small_lambdamart(n_estimators=20)
+    model.fit(X, y, group_ids=g)
+    model.contributions(X[:3])
+    assert "_path_cache" not in pickle.loads(pickle.dumps(model)).__dict__
+    model.fit(X, -y + 4, group_ids=g)  # reversed grades: a different model, same round count
+    np.testing.assert_allclose(model.contributions(X).sum(axis=1), model.predict(X), atol=1e-8)
+
+
 
 # --------------------------------------------------------------------------- #
 # Logistic specifics
