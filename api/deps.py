@@ -22,6 +22,7 @@ from fastapi.security import OAuth2PasswordBearer
 from api import security
 from api.auth import Permission, User, get_user, roles_for
 from api.services import Services
+from api.throttle import LoginThrottle
 from matching.audit_log import AuditWriter
 from matching.storage import Store
 
@@ -111,6 +112,10 @@ async def get_config(request: Request) -> ApiConfig:
     return request.app.state.config
 
 
+async def get_login_throttle(request: Request) -> LoginThrottle:
+    return request.app.state.login_throttle
+
+
 async def get_services(request: Request) -> Services:
     """The long-lived parts (text space, index, shortlist engine) built by the app factory."""
     return request.app.state.services
@@ -127,6 +132,7 @@ async def get_today() -> dt.date:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 ConfigDep = Annotated[ApiConfig, Depends(get_config)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 Today = Annotated[dt.date, Depends(get_today)]
 AuditWriterDep = Annotated[AuditWriter, Depends(get_audit_writer)]

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from matching import audit_log
+from matching import audit_log, shared_cache
 from matching.schemas import RECORD_TYPES, REFERENCES, Candidate, Record
 from matching.storage import TABLES, Store, history_table, metadata
 
@@ -79,6 +79,7 @@ def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
     metadata.create_all(store.engine, tables=[tombstone_table, _key_table], checkfirst=True)
     audit_log.ensure_tables(store)
+    shared_cache.ensure_tables(store)
 
 
 def _key(store: Store, *, create: bool = True) -> bytes:
@@ -288,6 +289,9 @@ def erase_candidate(
                 )
             )
             audit_scrubbed += 1
+
+        # computed shortlists shared between workers name candidates: drop the municipality's
+        shared_cache.clear(municipality=municipality, conn=conn)
 
         overrides = audit_log.overrides_table
         overrides_removed = conn.execute(

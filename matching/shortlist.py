@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol
 
@@ -196,6 +196,16 @@ class ShortlistEngine:
                 self.index.sync(self.store)
                 self._pools = {m: p for m, p in self._pools.items() if p.version == version}
         return version
+
+    def warm(self, municipalities: Iterable[str] | None = None) -> list[str]:
+        """Build the candidate and work-need pools now, so the first shortlist is not slow.
+
+        Returns the municipalities warmed (default: every one in the store).
+        """
+        names = list(self.store.municipalities() if municipalities is None else municipalities)
+        for municipality in names:
+            self._pool(municipality)
+        return names
 
     def _pool(self, municipality: str) -> _Pool:
         version = self.refresh()

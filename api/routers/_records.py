@@ -393,6 +393,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (also when it belongs to another municipality)",
         409: "Conflicts with what is stored",
         413: "Request body too large",
+        429: "Too many failed logins; try again after Retry-After seconds",
         503: "A model or service this endpoint needs is not available",
     }
     return {code: {"model": ErrorOut, "description": text[code]} for code in codes}

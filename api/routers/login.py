@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from api import security
-from api.auth import Role, authenticate
-from api.deps import AnyUser, ConfigDep, StoreDep
+from api.auth import Role
+from api.deps import AnyUser, ConfigDep, StoreDep, ThrottleDep
+from api.throttle import TooManyAttempts
 from api.routers._records import responses
 
 router = APIRouter(tags=["login"])
@@ -43,15 +44,29 @@ def issue_token(username: str, role: str, municipality: str, config) -> TokenOut
     "/token",
     summary="Log in (OAuth2 password flow)",
     response_model=TokenOut,
-    responses=responses(401),
+    responses=responses(401, 429),
 )
 def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     store: StoreDep,
     config: ConfigDep,
+    throttle: ThrottleDep,
 ) -> TokenOut:
-    """Send `username` and `password` as form fields; get an access token back."""
-    user = authenticate(store, form.username, form.password)
+    """Send `username` and `password` as form fields; get an access token back.
+
+    After 5 failed attempts for a username within 15 minutes (20 from one
+    address), logins for it are refused with 429 and a `Retry-After` header,
+    without checking the password."""
+    address = request.client.host if request.client else None
+    try:
+        user = throttle.authenticate(store, form.username, form.password, address)
+    except TooManyAttempts as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -15,15 +15,17 @@ the work; the engine's own work (tens of milliseconds) runs in the thread pool.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import Permission, User
 from api.deps import Requires
@@ -36,15 +38,24 @@ from api.routers._records import (
 )
 from api.routers.overrides import OverrideOut, override_out
 from api.services import Services
-from matching import audit_log
+from matching import audit_log, shared_cache
 from matching.schemas import Employer, WorkNeed
 from matching.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
 from matching.storage import Store
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/shortlists", tags=["shortlists"], responses=AUTH_ERRORS)
 
 Viewer = Requires(Permission.SHORTLISTS_VIEW)
 K = Annotated[int, Query(ge=1, le=100, description="How many matches to return.")]
+Contributions = Annotated[
+    bool,
+    Query(
+        description="Also return each match's per-feature contributions to the ranking score "
+        "(score units; the reason already says what they mean). Staff view only."
+    ),
+]
 
 
 class MatchOut(BaseModel):
@@ -64,7 +75,9 @@ class MatchOut(BaseModel):
     checks_passed: list[str] = Field(description="Hard vetoes this pair passed.")
     pinned: bool = Field(description="Pinned by a relationship manager.")
     override_reason: str | None = None
-    contributions: dict[str, float] | None = None
+    contributions: dict[str, float] | None = Field(
+        None, description="Per-feature contributions to the score; only with ?contributions=true."
+    )
 
 
 class ExcludedOut(BaseModel):
@@ -102,19 +115,41 @@ class ShortlistCache:
 
     The key holds everything a shortlist depends on: the request, the overrides in
     force, the store's version (any write moves it on), the model in service and
-    the date the vetoes judge on. Entries are kept least-recently-used first out.
-    Erasure clears the cache (:mod:`api.erasure`).
+    the date the vetoes judge on. Entries are kept in memory, least-recently-used
+    first out; with a ``store`` they are also shared through it
+    (:mod:`matching.shared_cache`), so other worker processes and machines find
+    an answer one of them computed instead of computing it again. Erasure
+    clears the memory (:mod:`api.erasure`) and, in its own transaction, the
+    municipality's shared entries (:func:`matching.erasure.erase_candidate`).
     """
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    #: Purge dead shared entries after this many writes.
+    PURGE_EVERY = 256
+
+    def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
+        self.store = store
         self._entries: OrderedDict[tuple[Any, ...], _Computed] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.shared_hits = 0
+        self._writes = 0
+        self._version: int | None = None
+        if store is not None:
+            shared_cache.ensure_tables(store)
 
-    def get(self, key: tuple[Any, ...]) -> _Computed | None:
+    def get(self, key: tuple[Any, ...], store_version: int) -> _Computed | None:
+        """The answer in memory (cheap: called on the event loop).
+
+        Answers from before ``store_version`` can never be asked for again (the
+        version is part of every key): the first request to see a newer version
+        drops them, so data changed or erased elsewhere leaves this process too.
+        """
         with self._lock:
+            if self._version is None or store_version > self._version:
+                self._entries.clear()
+                self._version = store_version
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
@@ -130,12 +165,69 @@ class ShortlistCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def load_or_compute(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], _Computed],
+        *,
+        municipality: str,
+        store_version: int,
+    ) -> _Computed:
+        """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O).
+
+        The shared table only saves work: when it cannot be read or written the
+        answer is computed or kept in memory only, and the request goes on.
+        """
+        if self.store is None:
+            value = compute()
+            self.put(key, value)
+            return value
+        digest = shared_cache.key_digest(key)
+        try:
+            stored = shared_cache.get(self.store, digest)
+        except SQLAlchemyError as exc:
+            logger.warning("shared shortlist cache unreadable, computing: %s", exc)
+            stored = None
+        if stored is not None:
+            value = _decode(stored)
+            self.shared_hits += 1
+            self.put(key, value)
+            return value
+        value = compute()
+        self.put(key, value)
+        try:
+            shared_cache.put(
+                self.store, digest, _encode(value),
+                municipality=municipality, store_version=store_version,
+            )
+            self._writes += 1
+            if self._writes % self.PURGE_EVERY == 0:
+                shared_cache.purge(self.store, before_version=store_version)
+        except SQLAlchemyError as exc:
+            logger.warning("could not share a computed shortlist: %s", exc)
+        return value
+
     def clear(self) -> None:
+        """Forget the answers in memory (the shared ones are the store's to delete)."""
         with self._lock:
             self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _encode(computed: _Computed) -> dict[str, Any]:
+    return {
+        "shortlist": asdict(computed.shortlist),
+        "employer_names": computed.employer_names,
+        "need_titles": computed.need_titles,
+    }
+
+
+def _decode(value: dict[str, Any]) -> _Computed:
+    shortlist = dict(value["shortlist"])
+    shortlist["matches"] = [Match(**m) for m in shortlist["matches"]]
+    return _Computed(Shortlist(**shortlist), value["employer_names"], value["need_titles"])
 
 
 async def get_cache(request: Request) -> ShortlistCache:
@@ -212,7 +304,13 @@ class ShortlistService:
         self._computing = threading.BoundedSemaphore(2)
 
     async def for_work_need(
-        self, user: User, work_need_id: str, *, k: int, audience: Literal["staff", "employer"]
+        self,
+        user: User,
+        work_need_id: str,
+        *,
+        k: int,
+        audience: Literal["staff", "employer"],
+        contributions: bool = False,
     ) -> ShortlistOut:
         """The candidates for a work need; raises 404/422 HTTP errors."""
         overrides = audit_log.active_overrides(
@@ -246,10 +344,17 @@ class ShortlistService:
             overrides=overrides,
             user=user,
             inputs={"k": k, "audience": audience},
+            contributions=contributions,
         )
 
     async def for_candidate(
-        self, user: User, candidate_id: str, *, k: int, one_per_employer: bool
+        self,
+        user: User,
+        candidate_id: str,
+        *,
+        k: int,
+        one_per_employer: bool,
+        contributions: bool = False,
     ) -> ShortlistOut:
         """The work needs a candidate is most worth meeting; raises 404/422 HTTP errors."""
         overrides = audit_log.overrides_for_candidate(
@@ -281,6 +386,7 @@ class ShortlistService:
             overrides=overrides,
             user=user,
             inputs={"k": k, "one_per_employer": one_per_employer},
+            contributions=contributions,
         )
 
     async def _cached(
@@ -312,11 +418,17 @@ class ShortlistService:
         if self.cache is None:
             return await run_in_threadpool(work)
         engine = self.services.engine
-        full_key = (*key, self.store.version(), engine.scored_by, engine.today())
-        found = self.cache.get(full_key)
+        version = self.store.version()
+        full_key = (*key, version, engine.scored_by, engine.today())
+        found = self.cache.get(full_key, version)
         if found is None:
-            found = await run_in_threadpool(work)
-            self.cache.put(full_key, found)
+            found = await run_in_threadpool(
+                self.cache.load_or_compute,
+                full_key,
+                work,
+                municipality=municipality,
+                store_version=version,
+            )
         return found
 
     def _out(
@@ -327,6 +439,7 @@ class ShortlistService:
         overrides: list[audit_log.Override],
         user: User,
         inputs: dict[str, Any],
+        contributions: bool,
     ) -> ShortlistOut:
         shortlist = computed.shortlist
         pins = {o.candidate_id: o.reason for o in overrides if o.kind == "pin"}
@@ -346,7 +459,7 @@ class ShortlistService:
                 checks_passed=list(m.checks_passed),
                 pinned=m.pinned,
                 override_reason=pins.get(m.candidate_id) if m.pinned else None,
-                contributions=None if employer_view else m.contributions,
+                contributions=m.contributions if contributions and not employer_view else None,
             )
             for m in shortlist.matches
         ]
@@ -412,11 +525,15 @@ async def for_work_need(
             "consented to being shown to employers, no health details, no internal notes."
         ),
     ] = "staff",
+    contributions: Contributions = False,
 ) -> Response:
     """Hard vetoes, retrieval, the ranker's calibrated chance and a Dutch reason per match;
     relationship managers' pins come first and exclusions are left out (listed with reason).
     Every list shown is written to the audit log."""
-    return _json(await shortlists.for_work_need(user, work_need_id, k=k, audience=audience))
+    out = await shortlists.for_work_need(
+        user, work_need_id, k=k, audience=audience, contributions=contributions
+    )
+    return _json(out)
 
 
 @router.get(
@@ -433,7 +550,10 @@ async def for_candidate(
     one_per_employer: Annotated[
         bool, Query(description="Only each employer's best work need.")
     ] = True,
+    contributions: Contributions = False,
 ) -> Response:
     """The work needs this candidate is most worth meeting, best first; logged."""
-    out = await shortlists.for_candidate(user, candidate_id, k=k, one_per_employer=one_per_employer)
+    out = await shortlists.for_candidate(
+        user, candidate_id, k=k, one_per_employer=one_per_employer, contributions=contributions
+    )
     return _json(out)

@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import security
-from api.auth import Permission, User, authenticate, roles_for
-from api.deps import SESSION_COOKIE, ApiConfig, ConfigDep, StoreDep, user_from_token
+from api.auth import Permission, User, roles_for
+from api.deps import SESSION_COOKIE, ApiConfig, ConfigDep, StoreDep, ThrottleDep, user_from_token
+from api.throttle import TooManyAttempts
 
 router = APIRouter(include_in_schema=False)
 
@@ -169,6 +170,7 @@ def login_submit(
     request: Request,
     store: StoreDep,
     config: ConfigDep,
+    throttle: ThrottleDep,
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
@@ -179,7 +181,19 @@ def login_submit(
         return _login_page(
             request, safe_next(next), "Het formulier is verlopen; probeer opnieuw.", 400
         )
-    user = authenticate(store, username, password)
+    address = request.client.host if request.client else None
+    try:
+        user = throttle.authenticate(store, username, password, address)
+    except TooManyAttempts as exc:
+        minutes = max(1, -(-exc.retry_after // 60))
+        page = _login_page(
+            request,
+            safe_next(next),
+            f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw.",
+            429,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if user is None:
         return _login_page(request, safe_next(next), "Onjuiste gebruikersnaam of wachtwoord.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)

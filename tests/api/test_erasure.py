@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import HOME
 
+from matching import shared_cache
 from matching.audit_log import audit_table, overrides_table
 from matching.enums import CheckInStatus, ContractType, OutcomeKind
 from matching.erasure import erased_ids, is_erased, tombstone_table
@@ -74,6 +75,9 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, serv
     )
     shown = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert "C1" in [m["candidate_id"] for m in shown["matches"]]
+    with store.engine.connect() as conn:  # the shortlist was shared for other workers
+        shared = conn.execute(sa.select(shared_cache.cache_table.c.payload)).scalars().all()
+    assert any('"C1"' in payload for payload in shared)
     _history_of_c1(store)  # after the shortlist: a job makes C1 'already placed'
 
     text = candidate_text(store.get(Candidate, "C1"))
@@ -112,6 +116,7 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, serv
         audit = [dict(r) for r in conn.execute(sa.select(audit_table)).mappings()]
         overrides = conn.execute(sa.select(overrides_table)).mappings().all()
         tombstones = conn.execute(sa.select(tombstone_table)).mappings().all()
+        shared = conn.execute(sa.select(shared_cache.cache_table.c.payload)).scalars().all()
     assert not any(h["record_id"] in {"C1", "INV-C1", "M-C1-1", "O-C1", "O-C1-m1"} for h in history)
     scrubbed = [h for h in history if h["record_id"] == pseudonym]
     assert [h["action"] for h in scrubbed] == ["insert", "update", "delete"]
@@ -120,6 +125,7 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, serv
     assert not any(_mentions(h["before"]) or _mentions(h["after"]) for h in history)
     assert not any(_mentions(a) or "Medische" in json.dumps(a, default=str) for a in audit)
     assert list(overrides) == []
+    assert not any('"C1"' in payload for payload in shared)
     assert [t["pseudonym"] for t in tombstones] == [pseudonym]
     erased = [a for a in audit if a["action"] == "candidate_erased"]
     assert len(erased) == 1 and erased[0]["subject_id"] == pseudonym

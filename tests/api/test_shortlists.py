@@ -139,3 +139,81 @@ def test_candidate_to_work_needs(client, rm):
     assert client.get("/shortlists/candidates/C2", headers=rm, params={"k": 0}).status_code == 422
     assert client.get("/shortlists/work-needs/W1", headers=rm, params={"k": 101}).status_code == 422
     assert client.get("/shortlists/work-needs/W404", headers=rm).status_code == 404
+
+
+def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, services, monkeypatch):
+    first = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    other = create_app(settings, services=services)  # another worker on the same store
+    calls = []
+    engine = services.engine
+    original = engine.for_work_need
+    monkeypatch.setattr(
+        engine, "for_work_need", lambda *a, **k: calls.append(a) or original(*a, **k)
+    )
+    with TestClient(other) as second:
+        again = second.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert calls == []  # found in the store, not computed again
+    assert other.state.shortlist_cache.shared_hits == 1
+    assert again["matches"] == first["matches"] and again["audit_ref"] != first["audit_ref"]
+
+
+class _TravelScorer:
+    """A stand-in ranker: closer is better, and travel is the whole reason."""
+
+    version = "test-travel/1"
+
+    def predict(self, features, *, explain=True):
+        p = 1 / (1 + features["travel_km"].to_numpy())
+
+        class Prediction:
+            score = p
+            probability = p
+            contributions = self.explain(features)[0] if explain else None
+
+        return Prediction()
+
+    def explain(self, features):
+        import numpy as np
+        import pandas as pd
+
+        km = features["travel_km"].to_numpy()
+        return pd.DataFrame({"travel_km": -km}, index=features.index), np.zeros(len(km))
+
+
+def test_contributions_only_on_request_and_never_for_employers(client, rm, services):
+    services.engine.set_scorer(_TravelScorer())
+    plain = client.get("/shortlists/work-needs/W1", headers=rm).json()
+    assert plain["scored_by"] == "test-travel/1"
+    assert all(m["contributions"] is None for m in plain["matches"])
+    detailed = client.get(
+        "/shortlists/work-needs/W1", headers=rm, params={"contributions": "true"}
+    ).json()
+    assert all(set(m["contributions"]) == {"travel_km"} for m in detailed["matches"])
+    employer = client.get(
+        "/shortlists/work-needs/W1",
+        headers=rm,
+        params={"contributions": "true", "audience": "employer"},
+    ).json()
+    assert all(m["contributions"] is None for m in employer["matches"])
+    for_candidate = client.get(
+        "/shortlists/candidates/C2", headers=rm, params={"contributions": "true"}
+    ).json()
+    assert for_candidate["matches"] and all(m["contributions"] for m in for_candidate["matches"])
+
+
+def test_a_failing_shared_cache_only_costs_a_computation(client, rm, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from matching import shared_cache
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(shared_cache, "get", broken)
+    monkeypatch.setattr(shared_cache, "put", broken)
+    r = client.get("/shortlists/work-needs/W1", headers=rm)
+    assert r.status_code == 200 and r.json()["matches"]

@@ -161,3 +161,12 @@ def test_pair_matrix_agrees_with_the_shortlist(tiny_world):
         assert matrix.score[i, 1] == pytest.approx(shortlist[cid])
     with pytest.raises(UnknownRecordError):
         engine.pair_matrix("GM0855", ["C1"], ["W99"])
+
+
+def test_warm_builds_every_pool_once(tiny_world):
+    engine = _engine(tiny_world)
+    assert engine.warm() == ["GM0855"]
+    pool = engine._pools["GM0855"]
+    engine.for_work_need("W1")
+    assert engine._pools["GM0855"] is pool  # the first shortlist reused the warmed pool
+    assert engine.warm([]) == []

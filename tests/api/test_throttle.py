@@ -1,0 +1,84 @@
+"""Failed logins lock a username (and an address) for a while, on both ways in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from api_helpers import PASSWORD
+
+from api.deps import SESSION_COOKIE
+from api.throttle import LoginThrottle
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_locks_after_max_failures_until_the_oldest_leaves_the_window():
+    clock = Clock()
+    throttle = LoginThrottle(3, 60.0, clock=clock)
+    for step in range(3):
+        assert throttle.retry_after("Anna", "10.0.0.1") == 0
+        throttle.failed("anna", "10.0.0.1")
+        clock.now += 10
+    # failures at 1000, 1010, 1020; now 1030: the first leaves the window at 1060
+    assert throttle.retry_after("ANNA ", "10.0.0.9") == 30
+    assert throttle.retry_after("bert", "10.0.0.1") == 0  # the address allows 3 x 4 failures
+    clock.now = 1060
+    assert throttle.retry_after("anna", None) == 0
+
+
+def test_success_clears_the_name_but_not_the_address():
+    clock = Clock()
+    throttle = LoginThrottle(2, 60.0, address_factor=1, clock=clock)
+    throttle.failed("anna", "10.0.0.1")
+    throttle.succeeded("anna")
+    throttle.failed("anna", None)
+    assert throttle.retry_after("anna", None) == 0
+    throttle.failed("bert", "10.0.0.1")
+    assert throttle.retry_after("carla", "10.0.0.1") == 60  # two failures from that address
+    assert throttle.retry_after("carla", "10.0.0.2") == 0
+
+
+@pytest.mark.parametrize("args", [(0, 60.0), (3, 0.0)])
+def test_rejects_meaningless_settings(args):
+    with pytest.raises(ValueError):
+        LoginThrottle(*args)
+
+
+def test_token_endpoint_refuses_with_429_without_checking_the_password(client, users, app):
+    name = users["relationship_manager"]
+    for _ in range(5):
+        r = client.post("/token", data={"username": name, "password": "wrong password!"})
+        assert r.status_code == 401
+    r = client.post("/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) > 800
+    assert r.json()["detail"].startswith("too many failed logins")
+    other = client.post("/token", data={"username": users["administrator"], "password": PASSWORD})
+    assert other.status_code == 200  # another name is not locked (and the address allows more)
+    app.state.login_throttle.succeeded(name)
+    r = client.post("/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200
+
+
+def test_login_page_says_so_in_dutch(client, users):
+    def attempt(password: str):
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return client.post(
+            "/login", data={"username": "relationship", "password": password, "csrf": csrf},
+            follow_redirects=False,
+        )
+
+    for _ in range(5):
+        assert attempt("fout wachtwoord").status_code == 401
+    r = attempt(PASSWORD)
+    assert r.status_code == 429 and "Te veel mislukte pogingen" in r.text
+    assert int(r.headers["retry-after"]) > 800
+    assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
