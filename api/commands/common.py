@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
@@ -36,6 +38,25 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
 def fail(message: str, *, code: int = 1) -> NoReturn:
     console.print(f"[bold red]fout:[/] {message}")
     raise typer.Exit(code)
+
+
+@contextmanager
+def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None]:
+    """Turn any of ``errors`` raised in the block into ``fail(str(exc))`` (exit code 1).
+
+    With ``as_json`` the error goes to stdout as ``{"ok": false, "error": ...}`` instead,
+    with the wrong ``field`` first when the error names one, still with exit code 1.
+    """
+    try:
+        yield
+    except errors as exc:
+        if not as_json:
+            fail(str(exc))
+        payload: dict[str, object] = {"ok": False}
+        if hasattr(exc, "field"):
+            payload["field"] = exc.field
+        print_json(payload | {"error": str(exc)})
+        raise typer.Exit(1)
 
 
 def print_json(payload: object) -> None:

@@ -22,6 +22,7 @@ from api.commands.common import (
     JsonOption,
     console,
     fail,
+    failing_on,
     open_store,
     print_json,
     settings,
@@ -147,11 +148,12 @@ def plan_event_command(
 ) -> None:
     """Invitation list and table plan for a prettig gesprek."""
     from matching.event_plan_output import write_csv, write_html
-    from matching.event_planning import PlanControls, plan_event, save_plan
+    from matching.event_planning import PlanControls, plan_event
+    from matching.event_records import save_plan
     from matching.shortlist import ShortlistError
     from matching.table_planner import PlanningError
 
-    try:
+    with failing_on(ValueError):
         controls = PlanControls(
             candidate_ids=tuple(_ids(candidates)) if candidates else None,
             must_invite=frozenset(_ids(must_invite)),
@@ -166,16 +168,12 @@ def plan_event_command(
             employer_weight=employer_weight,
             n_reserves=reserves,
         )
-    except ValueError as exc:
-        fail(str(exc))
     store = open_store(db)
     engine = open_engine(db, store, tracking_uri)
-    try:
+    with failing_on(PlanningError, ShortlistError):
         with console.status("tafelplan maken"):
             plan = plan_event(store, engine, event, controls)
         summary = save_plan(store, plan, actor=actor) if save else None
-    except (PlanningError, ShortlistError) as exc:
-        fail(str(exc))
     for path, write in ((html, write_html), (csv_path, write_csv)):
         if path is not None:
             try:
@@ -237,18 +235,16 @@ def attendance_command(
     as_json: JsonOption = False,
 ) -> None:
     """Record who came; meetings of those who did not are removed from the plan."""
-    from matching.event_planning import record_event_attendance
+    from matching.event_records import record_event_attendance
     from matching.outcomes import OutcomeError
 
     present, away = _ids(attended), _ids(absent)
     if not present and not away:
         fail("give --attended and/or --absent")
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError):
         result = record_event_attendance(store, event, present, away, rest_absent=not only_listed,
                                          today=_today(today), actor=actor)
-    except OutcomeError as exc:
-        fail(str(exc))
     if as_json:
         print_json(result.__dict__)
         return
@@ -273,15 +269,13 @@ def follow_up_command(
     as_json: JsonOption = False,
 ) -> None:
     """Record that a table conversation leads to a follow-up conversation."""
-    from matching.event_planning import record_table_follow_up
+    from matching.event_records import record_table_follow_up
     from matching.outcomes import OutcomeError
 
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError):
         meeting = record_table_follow_up(store, event, candidate, employer, follow_up,
                                          today=_today(today), actor=actor)
-    except OutcomeError as exc:
-        fail(str(exc))
     if as_json:
         print_json(meeting.model_dump(mode="json"))
         return

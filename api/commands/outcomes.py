@@ -16,7 +16,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.commands.common import DbOption, JsonOption, console, fail, open_store, out, print_json
+from api.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    failing_on,
+    open_store,
+    out,
+    print_json,
+)
 
 outcome_app = typer.Typer(help="Uitkomsten vastleggen en corrigeren.", no_args_is_help=True)
 aftercare_app = typer.Typer(help="Nazorg: contactmomenten na 1, 3, 6 en 12 maanden.",
@@ -45,14 +54,6 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 def _today(value: str | None) -> dt.date:
     return _date(value, "--today") or dt.date.today()
-
-
-def _rejected(exc: ValueError, as_json: bool) -> None:
-    field = getattr(exc, "field", None)
-    if as_json:
-        print_json({"ok": False, "field": field, "error": str(exc)})
-        raise typer.Exit(1)
-    fail(str(exc))
 
 
 # ---- attendance and outcomes ----------------------------------------------------------------
@@ -106,11 +107,9 @@ def outcome_record(
         }
     )
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError, as_json=as_json):
         outcome = record_outcome(store, today=_today(today), municipality=municipality,
                                  actor=actor, wage_subsidy=wage_subsidy, **fields)
-    except OutcomeError as exc:
-        _rejected(exc, as_json)
     if as_json:
         print_json({"ok": True, "outcome": outcome.model_dump(mode="json")})
         return
@@ -141,11 +140,9 @@ def outcome_correct(
             fail(f"--set {change!r}: use field=value")
         values[name.strip()] = value.strip() or None
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError, as_json=as_json):
         outcome = correct_outcome(store, outcome_id, today=_today(today),
                                   municipality=municipality, actor=actor, **values)
-    except OutcomeError as exc:
-        _rejected(exc, as_json)
     if as_json:
         print_json({"ok": True, "outcome": outcome.model_dump(mode="json")})
         return
@@ -168,11 +165,9 @@ def outcome_follow_up(
     from matching.outcomes import OutcomeError, record_follow_up
 
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError, as_json=as_json):
         updated = record_follow_up(store, meeting, follow_up, today=_today(today),
                                    municipality=municipality, actor=actor)
-    except OutcomeError as exc:
-        _rejected(exc, as_json)
     if as_json:
         print_json({"ok": True, "meeting": updated.model_dump(mode="json")})
         return
@@ -255,12 +250,10 @@ def aftercare_checkin(
 
     now = _today(today)
     store = open_store(db)
-    try:
+    with failing_on(OutcomeError, as_json=as_json):
         checkin = record_checkin(store, outcome_id, month=month, date=_date(date, "--date") or now,
                                  status=status, hours=hours, reason=reason, today=now,
                                  municipality=municipality, actor=actor)
-    except OutcomeError as exc:
-        _rejected(exc, as_json)
     if as_json:
         print_json({"ok": True, "checkin": checkin.model_dump(mode="json")})
         return
@@ -323,10 +316,8 @@ def report(
 
     if out_file is None and not as_json:
         fail("give --out report.html and/or --json")
-    try:
+    with failing_on(ValueError):
         parsed = parse_period(period)
-    except ValueError as exc:
-        fail(str(exc))
     price_list = settings = None
     if prices is not None:
         try:
@@ -343,11 +334,9 @@ def report(
             fail(f"--goals: {exc}")
     store = open_store(db, create=False)
     with console.status("rapport maken"):
-        try:
+        with failing_on(ValueError):
             result = build_report(store, parsed, municipality, goals=goal_values,
                                   prices=price_list, sroi_settings=settings, truth_dir=truth)
-        except ValueError as exc:
-            fail(str(exc))
         if out_file is not None:
             write_html(result, out_file)
     if out_file is not None:
@@ -370,13 +359,8 @@ def stats_chi2(
     """Chi-square test of independence on a table typed in."""
     from matching.stats import chi2_independence, parse_table
 
-    try:
+    with failing_on(ValueError, as_json=as_json):
         result = chi2_independence(parse_table(table), correction=yates)
-    except ValueError as exc:
-        if as_json:
-            print_json({"ok": False, "error": str(exc)})
-            raise typer.Exit(1)
-        fail(str(exc))
     payload = {
         "chi2": result.chi2,
         "df": result.df,

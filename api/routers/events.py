@@ -19,13 +19,8 @@ from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
 from matching import audit_log
 from matching.enums import InvitationStatus
-from matching.event_planning import (
-    EventPlan,
-    PlanControls,
-    plan_event,
-    record_event_attendance,
-    save_plan,
-)
+from matching.event_planning import EventPlan, PlanControls, plan_event
+from matching.event_records import record_event_attendance, save_plan
 from matching.outcomes import OutcomeError, record_follow_up
 from matching.schemas import (
     Candidate,

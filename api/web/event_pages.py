@@ -14,7 +14,7 @@ from api.routers import _records as records
 from api.routers._records import ID_PATTERN
 from api.routers.events import PlanIn, event_detail, invitation_list, make_plan, table_plan
 from api.web.session import CheckedForm, page_require, render
-from matching.event_planning import record_event_attendance
+from matching.event_records import record_event_attendance
 from matching.outcomes import OutcomeError
 from matching.schemas import Event
 from matching.storage import Store

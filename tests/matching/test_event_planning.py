@@ -28,11 +28,9 @@ from matching.event_planning import (
     EventPlanningError,
     PlanControls,
     plan_event,
-    record_event_attendance,
-    record_table_follow_up,
-    save_plan,
     utility_matrix,
 )
+from matching.event_records import record_event_attendance, record_table_follow_up, save_plan
 from matching.outcomes import OutcomeError
 from matching.retrieval import RetrievalIndex
 from matching.schemas import Candidate, Event, Invitation, TableMeeting
