@@ -47,6 +47,22 @@ def bundle(request: pytest.FixtureRequest) -> RankerBundle:
     )
 
 
+def test_explain_only_the_rows_asked_for(bundle: RankerBundle) -> None:
+    X, _y, _ = _toy(seed=2)
+    scored = bundle.predict(X, explain=False)
+    assert scored.contributions is None and scored.bias is None
+    shown = X.iloc[[7, 2, 40]]
+    contributions, bias = bundle.explain(shown[["c", "b", "a"]])  # columns taken by name
+    assert list(contributions.index) == [7, 2, 40]
+    pd.testing.assert_frame_equal(contributions, bundle.predict(X).contributions.loc[[7, 2, 40]])
+    np.testing.assert_allclose(contributions.sum(axis=1) + bias, scored.score[[7, 2, 40]])
+    exact, exact_bias = bundle.explain(shown, exact=True)  # TreeSHAP: same total, same bias
+    np.testing.assert_allclose(exact.sum(axis=1) + exact_bias, scored.score[[7, 2, 40]])
+    np.testing.assert_allclose(exact_bias, bias)
+    empty, empty_bias = bundle.explain(X.iloc[:0])
+    assert list(empty.columns) == FEATURES and len(empty) == 0 and empty_bias.shape == (0,)
+
+
 def test_predict_gives_score_probability_and_additive_contributions(bundle: RankerBundle) -> None:
     X, _y, _ = _toy(seed=2)
     pred = bundle.predict(X)
