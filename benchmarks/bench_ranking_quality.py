@@ -65,8 +65,10 @@ from matching.metrics import expected_calibration_error, ndcg_at_k
 from matching.storage import Store
 from matching.text_space import TextSpace
 from matching.vetoes import Site, Veto, veto_masks
-from training.dataset import PairFeaturizer, build_dataset, split_by_time
+from training.dataset import build_dataset
+from training.pair_featurizer import PairFeaturizer
 from training.simulator import SimulationConfig, simulate, write_world
+from training.time_split import split_by_time
 from training.train import TrainConfig, train_on_dataset
 
 logger = logging.getLogger("bench_ranking_quality")

@@ -32,7 +32,8 @@ import numpy as np
 from matching.metrics import GroupedEvaluator, RankingEvaluator
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator
-from training.dataset import GOOD_GRADE, PairDataset, build_dataset, split_by_time
+from training.dataset import GOOD_GRADE, PairDataset, build_dataset
+from training.time_split import split_by_time
 
 if TYPE_CHECKING:
     from matching.storage import Store

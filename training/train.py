@@ -41,8 +41,9 @@ from matching.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
 from models.ranker import LambdaMARTRanker, LogisticRanker
-from training.dataset import PairDataset, build_dataset, split_by_time
+from training.dataset import PairDataset, build_dataset
 from training.evaluate import default_evaluator, evaluate_similarity, group_metrics
+from training.time_split import split_by_time
 
 if TYPE_CHECKING:
     from matching.storage import Store

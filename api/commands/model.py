@@ -111,7 +111,7 @@ def train(
     as_json: JsonOption = False,
 ) -> None:
     """Train the ranker on the database's history, log it to MLflow, promote it if it is better."""
-    from training.dataset import DatasetError
+    from training.pair_featurizer import DatasetError
     from training.tracking import TrackingError, check_reachable, log_training
     from training.train import TrainConfig, TrainingError, train_on_dataset
 
@@ -191,8 +191,8 @@ def evaluate(
 ) -> None:
     """The champion's metrics (and the similarity baselines') on the database's latest held-out months."""
     from models.bundle import BundleError
-    from training.dataset import DatasetError
     from training.evaluate import evaluate_store
+    from training.pair_featurizer import DatasetError
     from training.tracking import TrackingError, load_champion
 
     config = settings(db, tracking_uri=tracking_uri)

@@ -17,16 +17,10 @@ from matching.importer import import_folder
 from matching.schemas import CheckIn, Outcome, TableMeeting
 from matching.storage import Store
 from matching.text_space import TextSpace
-from training.dataset import (
-    SUBGROUP_COLUMNS,
-    DatasetError,
-    PairDataset,
-    build_dataset,
-    employer_track_record_arrays,
-    split_by_date,
-    split_by_time,
-)
+from training.dataset import SUBGROUP_COLUMNS, PairDataset, build_dataset
+from training.pair_featurizer import DatasetError, employer_track_record_arrays
 from training.simulator import SimulationConfig, simulate, write_world
+from training.time_split import split_by_date, split_by_time
 
 # ---- a small simulated world and a text space that needs no model (shared shape with the
 # ---- other training tests; each module builds its own, it takes a second or two)
