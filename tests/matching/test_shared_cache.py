@@ -11,9 +11,13 @@ from matching import shared_cache
 from matching.storage import Store
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cache.db'}"
+    else:  # a key conflict must not poison the connection on PostgreSQL either
+        url = request.getfixturevalue("fresh_postgres_url")
+    store = Store(url)
     shared_cache.ensure_tables(store)
     yield store
     store.dispose()
