@@ -180,6 +180,7 @@ class PlannedMeeting:
     employer_chance: float
     interest: float
     reason: str
+    reason_without_limits: str  # the same without health information, for hosts
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,8 @@ class EventPlan:
             out[m.candidate_id][m.round - 1] = m
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, include_limits: bool = True) -> dict[str, Any]:
+        """The JSON form; ``include_limits=False`` gives reasons without health information."""
         return {
             "event_id": self.event.id,
             "municipality": self.event.municipality,
@@ -261,7 +263,7 @@ class EventPlan:
                     "utility": round(m.utility, 6),
                     "employer_chance": round(m.employer_chance, 6),
                     "interest": round(m.interest, 6),
-                    "reason": m.reason,
+                    "reason": m.reason if include_limits else m.reason_without_limits,
                 }
                 for m in self.meetings
             ],
@@ -734,6 +736,7 @@ def _meeting(a, sub: np.ndarray, setup: _EventSetup, scored: dict[str, np.ndarra
     }
     # the reason names the work need that made the pair worth a conversation
     reason = f"{need.title}: {explain(candidate, need, employer, features)}"
+    public = f"{need.title}: {explain(candidate, need, employer, features, include_limits=False)}"
     return PlannedMeeting(
         round=a.round + 1,
         table_id=str(a.table_id),
@@ -744,6 +747,7 @@ def _meeting(a, sub: np.ndarray, setup: _EventSetup, scored: dict[str, np.ndarra
         employer_chance=float(scored["employer_chance"][row, e]),
         interest=float(scored["interest"][row, e]),
         reason=reason,
+        reason_without_limits=public,
     )
 
 

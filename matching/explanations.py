@@ -49,6 +49,8 @@ _TRAVEL_VERB: dict[Mobility, str] = {
     Mobility.CAR: "met de auto",
 }
 MAX_PHRASES = 4
+#: The phrase naming a candidate's limits (health information) is carried by this feature.
+LIMITS_PHRASE = "limits_adaptable_clash"
 
 
 def _wish_phrase(candidate: Candidate, need: WorkNeed, employer: Employer, level: float) -> str | None:
@@ -84,7 +86,7 @@ def _phrases(
     clash = set(candidate.limits) & set(need.adaptable)
     if clash:
         labels = ", ".join(sorted(dutch_label(Demand(d)) for d in clash))
-        phrases["limits_adaptable_clash"] = f"werk aan te passen ({labels})"
+        phrases[LIMITS_PHRASE] = f"werk aan te passen ({labels})"
     if need.contract_form is not ContractForm.REGULAR:
         phrases["contract_form"] = f"als {dutch_label(ContractForm(need.contract_form))}"
     if employer.coaching_capacity > 0:
@@ -117,6 +119,8 @@ def explain(
     employer: Employer,
     features: Mapping[str, float],
     contributions: Mapping[str, float] | None = None,
+    *,
+    include_limits: bool = True,
 ) -> str:
     """One short Dutch reason for a (candidate, work need) pair.
 
@@ -127,8 +131,14 @@ def explain(
     contributions
         Per-feature contributions to the ranker's score; without them the
         factors are named in a fixed order (wish, travel, hours, support).
+    include_limits
+        Name the candidate's limits the work can be adapted to ("werk aan te
+        passen (zwaar tillen)"). That is health information: reasons shown to
+        employers, or to roles that may not see health data, leave it out.
     """
     phrases = _phrases(candidate, need, employer, features)
+    if not include_limits:
+        phrases.pop(LIMITS_PHRASE, None)
     warnings = _warnings(candidate, need, features)
     keys = list(phrases)
     if contributions:

@@ -86,6 +86,7 @@ class Match:
     probability: float | None  # calibrated chance of a WEP or job if they meet
     similarity: float
     reason: str
+    reason_without_limits: str  # the same without health information, for employers
     checks_passed: list[str]
     pinned: bool = False
     contributions: dict[str, float] | None = None
@@ -540,6 +541,7 @@ class ShortlistEngine:
     @staticmethod
     def _match(rank, candidate, need, employer, features, score, probability, contrib, i, passed,
                pinned) -> Match:  # noqa: ANN001
+        values = features.to_dict()
         return Match(
             rank=rank,
             candidate_id=candidate.id,
@@ -548,7 +550,10 @@ class ShortlistEngine:
             score=float(score),
             probability=None if probability is None else float(probability[i]),
             similarity=float(features["sim_hybrid"]),
-            reason=explain(candidate, need, employer, features.to_dict(), contrib),
+            reason=explain(candidate, need, employer, values, contrib),
+            reason_without_limits=explain(
+                candidate, need, employer, values, contrib, include_limits=False
+            ),
             checks_passed=[v.value for v in passed],
             pinned=pinned,
             contributions=contrib,

@@ -9,7 +9,6 @@ the history). Routes stay thin: they parse the request and call these.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
@@ -113,24 +112,6 @@ def candidate_view(candidate: Candidate, user: User) -> Candidate:
     return CandidateOut(
         **values, profile_completeness_score=candidate.profile_completeness, redacted=hidden
     )
-
-
-_HEALTH_PHRASE = re.compile(r"werk aan te passen \([^)]*\)")
-
-
-def strip_health_phrases(reason: str) -> str:
-    """A Dutch reason without the phrases that name a candidate's limits.
-
-    The explanations say which of a candidate's limits the work can be adapted to
-    ("werk aan te passen (zwaar tillen)"); that is health information, so it is
-    left out of what employers and roles without the health permission see.
-    """
-    kept = []
-    for part in re.split(r";\s*", reason):
-        cleaned = _HEALTH_PHRASE.sub("", part).strip().rstrip(":").strip()
-        if cleaned:
-            kept.append(cleaned)
-    return "; ".join(kept)
 
 
 def redact_row(row: dict[str, Any] | None, user: User) -> dict[str, Any] | None:

@@ -201,15 +201,13 @@ def make_plan(store: Store, services: Any, user: User, event_id: str, body: Plan
         plan: EventPlan = plan_event(store, services.engine, event_id, controls)
     except (PlanningError, ValueError) as exc:
         raise invalid("controls", str(exc)) from None
-    data = plan.to_dict()
+    # the plan is printed for the hosts; without the health permission, limits stay with the RM
+    data = plan.to_dict(include_limits=user.sees_health)
     # the planner vetoes candidates without consent for events; never show one regardless
     allowed = _consenting(store, set(plan.invited) | set(plan.reserves), user.municipality)
     data["invited"] = [c for c in data["invited"] if c in allowed]
     data["reserves"] = [c for c in data["reserves"] if c in allowed]
     data["assignments"] = [a for a in data["assignments"] if a["candidate_id"] in allowed]
-    if not user.sees_health:  # the plan is printed for the hosts; limits stay with the RM
-        for a in data["assignments"]:
-            a["reason"] = records.strip_health_phrases(a["reason"])
     saved = None
     if body.save:
         try:

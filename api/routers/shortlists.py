@@ -29,13 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import Permission, User
 from api.deps import Requires
-from api.routers._records import (
-    AUTH_ERRORS,
-    ID_PATTERN,
-    invalid,
-    responses,
-    strip_health_phrases,
-)
+from api.routers._records import AUTH_ERRORS, ID_PATTERN, invalid, responses
 from api.routers.overrides import OverrideOut, override_out
 from api.services import Services
 from matching import audit_log, shared_cache
@@ -125,6 +119,9 @@ class ShortlistCache:
 
     #: Purge dead shared entries after this many writes.
     PURGE_EVERY = 256
+    #: Part of every shared key: raise it when the stored form of a shortlist changes, so
+    #: a newer release never reads an older one's entries.
+    SHARED_FORMAT = 2
 
     def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
@@ -182,14 +179,14 @@ class ShortlistCache:
             value = compute()
             self.put(key, value)
             return value
-        digest = shared_cache.key_digest(key)
+        digest = shared_cache.key_digest((self.SHARED_FORMAT, *key))
         try:
             stored = shared_cache.get(self.store, digest)
-        except SQLAlchemyError as exc:
-            logger.warning("shared shortlist cache unreadable, computing: %s", exc)
-            stored = None
-        if stored is not None:
-            value = _decode(stored)
+            value = None if stored is None else _decode(stored)
+        except (SQLAlchemyError, KeyError, TypeError) as exc:
+            logger.warning("shared shortlist cache entry unusable, computing: %s", exc)
+            value = None
+        if value is not None:
             self.shared_hits += 1
             self.put(key, value)
             return value
@@ -455,7 +452,7 @@ class ShortlistService:
                 probability=m.probability,
                 score=m.score,
                 similarity=m.similarity,
-                reason=strip_health_phrases(m.reason) if employer_view else m.reason,
+                reason=m.reason_without_limits if employer_view else m.reason,
                 checks_passed=list(m.checks_passed),
                 pinned=m.pinned,
                 override_reason=pins.get(m.candidate_id) if m.pinned else None,

@@ -7,6 +7,7 @@ the records; the solver's own bookkeeping is not trusted.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -406,3 +407,17 @@ def test_attendance_and_follow_up_after_the_event(plan):
     assert len(store.list(TableMeeting, where={"event_id": "EV1"})) == 87
     inv = store.list(Invitation, where={"event_id": "EV1", "candidate_id": away[1]})[0]
     assert inv.attended is False
+
+
+def test_plan_reasons_for_hosts_leave_out_limits(plan: EventPlan) -> None:
+    first = plan.meetings[0]
+    assert first.reason_without_limits == first.reason  # no limits clash at this table
+    clash = dataclasses.replace(
+        first, reason="Kok: 2 km fietsen; werk aan te passen (lang staan)",
+        reason_without_limits="Kok: 2 km fietsen; 24 uur beschikbaar",
+    )
+    shown = dataclasses.replace(plan, meetings=[clash, *plan.meetings[1:]])
+    assert shown.to_dict()["assignments"][0]["reason"] == clash.reason
+    public = shown.to_dict(include_limits=False)["assignments"]
+    assert public[0]["reason"] == "Kok: 2 km fietsen; 24 uur beschikbaar"
+    assert [a["reason"] for a in public[1:]] == [m.reason_without_limits for m in plan.meetings[1:]]

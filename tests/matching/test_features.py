@@ -97,3 +97,15 @@ def test_explanation_in_dutch():
     assert explain(c, need, employer, f, contributions).startswith("24 uur beschikbaar")
     f["travel_km"] = math.nan
     assert "reisafstand onbekend" in explain(c, need, employer, f)
+
+
+def test_explanation_without_limits_names_no_health_and_fills_the_gap():
+    c = make_candidate(limits=[Demand.LONG_STANDING], prior_paid_work=True)
+    need, employer = make_work_need(), make_employer(coaching_capacity=2)
+    f = _features([c], need, employer).iloc[0].to_dict()
+    full = explain(c, need, employer, f).split("; ")
+    public = explain(c, need, employer, f, include_limits=False).split("; ")
+    assert any("werk aan te passen (lang staan)" == p for p in full)
+    assert not any("lang staan" in p for p in public)
+    assert len(public) == len(full)  # the next factor takes the place of the limits
+    assert [p for p in full if "werk aan te passen" not in p] == public[: len(full) - 1]
