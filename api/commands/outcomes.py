@@ -385,7 +385,7 @@ def stats_prices(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the JSON here.")] = None,
 ) -> None:
     """The default SROI price list with sources, as JSON to edit and pass to 'report --prices'."""
-    from matching.sroi import PriceList
+    from matching.sroi_prices import PriceList
 
     text = json.dumps(PriceList().to_dict(), ensure_ascii=False, indent=2)
     if out_file is None:

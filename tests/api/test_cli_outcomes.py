@@ -12,7 +12,7 @@ from api.commands import events as event_commands
 from api.commands import outcomes as outcome_commands
 from factories import MUNICIPALITY, make_candidate, tiny_world
 from matching.schemas import CheckIn, Invitation, Outcome, TableMeeting
-from matching.sroi import PriceList
+from matching.sroi_prices import PriceList
 from matching.storage import Store
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ from factories import MUNICIPALITY, make_candidate, make_employer, make_event, m
 
 from matching.enums import AgeBand, CheckInStatus, ContractType, EducationLevel, OutcomeKind
 from matching.schemas import CheckIn, Invitation, Outcome, TableMeeting
-from matching.sroi import PriceList
+from matching.sroi_prices import PriceList
 from matching.stats import chi2_independence
 from matching.storage import Store
 from training.report import (

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching.sroi import PriceList
+from matching.sroi_prices import PriceList
 from matching.storage import Store
 from training.report.data import ReportData, candidate_frame, load_report_data
 from training.report.fairness import FAIRNESS_GROUPS, FairnessRow, fairness_tables
@@ -151,7 +151,7 @@ def build_report(
     goals : Goals, optional
         Werktop goals per municipality (default 70 contacts, 40 jobs, 20 WEPs).
     prices : PriceList, optional
-        Unit values for the social value (default :class:`~matching.sroi.PriceList`).
+        Unit values for the social value (default :class:`~matching.sroi_prices.PriceList`).
     sroi_settings : SroiSettings, optional
         Attribution, duration, discounting and cost lines.
     truth_dir : path, optional

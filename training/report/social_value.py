@@ -12,7 +12,7 @@ was recorded into its inputs and makes every assumption explicit:
   count as retained at 6 months, and as keeping their 6-month status at 12.
 * **WEPs** are the programme's work-experience places, ``wep_months`` long.
 * **Deadweight** is the comparison group's rate over the candidates' rate
-  (:func:`matching.sroi.deadweight_from_comparison`), for jobs and for WEPs
+  (:func:`matching.sroi_inputs.deadweight_from_comparison`), for jobs and for WEPs
   separately, from the weighted shares of the net-effect section.
 * **Attribution, duration, drop-off and discount rate** are settings
   (:class:`SroiSettings`), shown in the report.
@@ -39,17 +39,16 @@ from typing import Any
 import pandas as pd
 
 from matching.aftercare import add_months
-from matching.sroi import (
+from matching.sroi import compute_sroi, run_scenarios
+from matching.sroi_inputs import (
     STAKEHOLDER_LABELS_NL,
     STAKEHOLDERS,
     CostLine,
     JobGroup,
-    PriceList,
     SroiInputs,
-    compute_sroi,
     deadweight_from_comparison,
-    run_scenarios,
 )
+from matching.sroi_prices import PriceList
 from training.report.net_effect import NetEffect
 
 __all__ = ["SocialValue", "SroiSettings", "read_price_file", "social_value"]
@@ -84,7 +83,7 @@ class SroiSettings:
     Parameters
     ----------
     attribution, duration_years, drop_off, discount_rate
-        As in :class:`matching.sroi.SroiInputs` (discount rate 2.25 %: the
+        As in :class:`matching.sroi_inputs.SroiInputs` (discount rate 2.25 %: the
         standard Dutch MKBA rate since 2021).
     wep_months
         Length of a work-experience place.
