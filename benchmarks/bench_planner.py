@@ -33,7 +33,8 @@ from matching.invitations import (  # noqa: E402
     invitation_counts,
     select_invitations,
 )
-from matching.table_planner import PlanningError, Table, greedy_plan, plan_tables  # noqa: E402
+from matching.table_plan_problem import PlanningError, Table
+from matching.table_planner import greedy_plan, plan_tables
 
 
 def structured_instance(rng, n_c, n_e, rounds, *, slack=0.0, tables_per_employer=1):

@@ -81,7 +81,8 @@ from matching.schemas import (
 )
 from matching.shortlist import PairMatrix, ShortlistEngine
 from matching.storage import Store
-from matching.table_planner import Method, PlanningError, Table, greedy_plan, plan_tables
+from matching.table_plan_problem import PlanningError, Table
+from matching.table_planner import Method, greedy_plan, plan_tables
 from matching.vetoes import Site, Veto, veto_masks
 
 __all__ = [

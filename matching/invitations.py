@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.table_planner import PlanningError, Table
+from matching.table_plan_problem import PlanningError, Table
 
 __all__ = [
     "InvitationList",

@@ -151,7 +151,7 @@ def plan_event_command(
     from matching.event_planning import PlanControls, plan_event
     from matching.event_records import save_plan
     from matching.shortlist import ShortlistError
-    from matching.table_planner import PlanningError
+    from matching.table_plan_problem import PlanningError
 
     with failing_on(ValueError):
         controls = PlanControls(

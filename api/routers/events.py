@@ -32,7 +32,7 @@ from matching.schemas import (
     TableMeeting,
 )
 from matching.storage import Store
-from matching.table_planner import PlanningError
+from matching.table_plan_problem import PlanningError
 
 router = APIRouter(prefix="/events", tags=["events"], responses=AUTH_ERRORS)
 

@@ -37,7 +37,7 @@ from matching.retrieval import RetrievalIndex
 from matching.schemas import Candidate, Event, Invitation, TableMeeting
 from matching.shortlist import PairMatrix, ShortlistEngine
 from matching.storage import Store
-from matching.table_planner import PlanningError
+from matching.table_plan_problem import PlanningError
 from spaces import test_space
 
 from event_world import EVENT_DAY, SECTORS, TODAY, seeded_world  # noqa: E402,F401

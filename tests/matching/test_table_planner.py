@@ -7,14 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from matching.table_planner import (
-    Assignment,
-    PlanningError,
-    Table,
-    TablePlan,
-    greedy_plan,
-    plan_tables,
-)
+from matching.table_plan_problem import Assignment, PlanningError, Table, TablePlan
+from matching.table_planner import greedy_plan, plan_tables
 
 EXACT = ["flow", "lp", "milp"]
 
