@@ -38,7 +38,7 @@ def text_space(settings: Settings) -> TextSpace:
 
 def load_scorer(settings: Settings) -> PairScorer | None:
     """The promoted ranker bundle from the tracking store, or None when there is none."""
-    from training.tracking import TrackingError, load_champion
+    from training.registry import TrackingError, load_champion
 
     try:
         return load_champion(settings.effective_tracking_uri)

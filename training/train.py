@@ -169,7 +169,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """Everything a training run produced; :mod:`training.tracking` logs it.
+    """Everything a training run produced; :mod:`training.run_logging` logs it.
 
     Attributes
     ----------

@@ -17,23 +17,20 @@ from models.bundle import BundleError, RankerBundle
 from models.calibration import ProbabilityCalibrator
 from models.ranker import LogisticRanker
 from training.evaluate import evaluate_bundle
-from training.simulator import SimulationConfig, simulate, write_world
-from training.tracking import (
+from training.registry import (
     CHAMPION_ALIAS,
     REGISTERED_MODEL,
     TrackingError,
-    TrainingRun,
     UnknownVersionError,
     check_reachable,
-    decide_promotion,
     describe_version,
     list_versions,
     load_champion,
-    log_training,
-    metric_key,
     promote_version,
     resolve_tracking_uri,
 )
+from training.run_logging import TrainingRun, log_training, metric_key
+from training.simulator import SimulationConfig, simulate, write_world
 from training.train import TrainResult, train_ranker
 
 WORLD = SimulationConfig(
@@ -137,15 +134,6 @@ def test_the_champion_is_rescored_on_the_new_held_out_months(history, result: Tr
     assert second.decision.champion_score == pytest.approx(
         evaluate_bundle(result.bundle, worse.test)["ndcg@10"]
     )
-
-
-def test_promotion_rule() -> None:
-    assert decide_promotion(0.61, None).promoted
-    assert decide_promotion(0.61, 0.60).promoted
-    assert not decide_promotion(0.60, 0.60).promoted  # a tie keeps the model in service
-    assert not decide_promotion(0.60, 0.59, min_gain=0.02).promoted
-    assert decide_promotion(0.60, float("nan"), champion_version="3").promoted
-    assert not decide_promotion(float("nan"), 0.5).promoted
 
 
 # ---- the registry
