@@ -19,7 +19,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
@@ -102,6 +102,11 @@ class _Computed:
     shortlist: Shortlist
     employer_names: dict[str, str]
     need_titles: dict[str, str]
+    #: The answer as shown, per (audience, contributions, overrides), without the fields
+    #: each showing gets (audit reference, time), and the results the audit log records.
+    shown: dict[tuple[Any, ...], tuple[ShortlistOut, list[dict[str, Any]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class ShortlistCache:
@@ -439,6 +444,38 @@ class ShortlistService:
         contributions: bool,
     ) -> ShortlistOut:
         shortlist = computed.shortlist
+        key = (audience, contributions, tuple(o.id for o in overrides))
+        found = computed.shown.get(key)
+        if found is None:  # the first showing renders; later ones copy (no re-validation)
+            found = (
+                self._render(computed, audience, overrides, contributions),
+                [_logged(m) for m in shortlist.matches],
+            )
+            computed.shown[key] = found
+        rendered, logged = found
+        audit_ref = self.writer.submit(
+            actor=user.username,
+            role=user.role.value,
+            municipality=user.municipality,
+            action="shortlist_shown",
+            subject_type=shortlist.direction,
+            subject_id=shortlist.query_id,
+            inputs={**inputs, "overrides": [o.id for o in overrides]},
+            model_version=shortlist.scored_by,
+            results=logged,
+        )
+        return rendered.model_copy(
+            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.timezone.utc)}
+        )
+
+    @staticmethod
+    def _render(
+        computed: _Computed,
+        audience: Literal["staff", "employer"],
+        overrides: list[audit_log.Override],
+        contributions: bool,
+    ) -> ShortlistOut:
+        shortlist = computed.shortlist
         pins = {o.candidate_id: o.reason for o in overrides if o.kind == "pin"}
         employer_view = audience == "employer"
         matches = [
@@ -465,17 +502,6 @@ class ShortlistService:
             if employer_view
             else [ExcludedOut(id=i, reason=r) for i, r in sorted(shortlist.excluded.items())]
         )
-        audit_ref = self.writer.submit(
-            actor=user.username,
-            role=user.role.value,
-            municipality=user.municipality,
-            action="shortlist_shown",
-            subject_type=shortlist.direction,
-            subject_id=shortlist.query_id,
-            inputs={**inputs, "overrides": [o.id for o in overrides]},
-            model_version=shortlist.scored_by,
-            results=[_logged(m) for m in shortlist.matches],
-        )
         return ShortlistOut(
             direction=shortlist.direction,
             query_id=shortlist.query_id,
@@ -487,8 +513,8 @@ class ShortlistService:
             matches=matches,
             excluded=excluded,
             overrides=[override_out(o) for o in overrides],
-            audit_ref=audit_ref,
-            shown_at=dt.datetime.now(dt.timezone.utc),
+            audit_ref="",
+            shown_at=dt.datetime.fromtimestamp(0, dt.timezone.utc),
         )
 
 
