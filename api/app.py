@@ -264,7 +264,11 @@ def _warm(services: Services) -> None:
     are waiting. Freezing them leaves the collector only what requests create.
     """
     started = time.perf_counter()
-    warmed = services.engine.warm()
+    try:
+        warmed = services.engine.warm()
+    except Exception as exc:  # the service still starts; the first shortlist tries again
+        logger.warning("could not build the shortlist pools at start: %s", exc)
+        warmed = []
     gc.collect()
     gc.freeze()
     logger.info(

@@ -217,3 +217,17 @@ def test_a_failing_shared_cache_only_costs_a_computation(client, rm, monkeypatch
     monkeypatch.setattr(shared_cache, "put", broken)
     r = client.get("/shortlists/work-needs/W1", headers=rm)
     assert r.status_code == 200 and r.json()["matches"]
+
+
+def test_the_service_starts_when_the_pools_cannot_be_built(settings, services, rm, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("sentence model missing")
+
+    monkeypatch.setattr(services.engine, "warm", broken)
+    with TestClient(create_app(settings, services=services)) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/shortlists/work-needs/W1", headers=rm).status_code == 200
