@@ -294,7 +294,7 @@ class ShortlistService:
         services: Services,
         store: Store,
         *,
-        cache: ShortlistCache | None,
+        cache: ShortlistCache,
         writer: audit_log.AuditWriter,
     ) -> None:
         self.services = services
@@ -417,8 +417,6 @@ class ShortlistService:
             with self._computing:
                 return _computed(self.store, compute(), municipality)
 
-        if self.cache is None:
-            return await run_in_threadpool(work)
         engine = self.services.engine
         version = self.store.version()
         full_key = (*key, version, engine.scored_by, engine.today())

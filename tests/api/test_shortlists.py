@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from travel_scorer import TravelScorer
+
 
 def _audit(client, admin, **params):
     return client.get("/audit", headers=admin, params=params).json()["items"]
@@ -161,31 +163,8 @@ def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, services
     assert again["matches"] == first["matches"] and again["audit_ref"] != first["audit_ref"]
 
 
-class _TravelScorer:
-    """A stand-in ranker: closer is better, and travel is the whole reason."""
-
-    version = "test-travel/1"
-
-    def predict(self, features, *, explain=True):
-        p = 1 / (1 + features["travel_km"].to_numpy())
-
-        class Prediction:
-            score = p
-            probability = p
-            contributions = self.explain(features)[0] if explain else None
-
-        return Prediction()
-
-    def explain(self, features):
-        import numpy as np
-        import pandas as pd
-
-        km = features["travel_km"].to_numpy()
-        return pd.DataFrame({"travel_km": -km}, index=features.index), np.zeros(len(km))
-
-
 def test_contributions_only_on_request_and_never_for_employers(client, rm, services):
-    services.engine.set_scorer(_TravelScorer())
+    services.engine.set_scorer(TravelScorer())
     plain = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert plain["scored_by"] == "test-travel/1"
     assert all(m["contributions"] is None for m in plain["matches"])

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from factories import make_candidate, make_employer, make_work_need
@@ -13,6 +11,7 @@ from matching.retrieval import RetrievalIndex
 from matching.shortlist import SIMILARITY_NOTE, ShortlistConfig, ShortlistEngine, ShortlistError, UnknownRecordError
 from matching.storage import Store
 from spaces import test_space
+from travel_scorer import TravelScorer
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -112,30 +111,9 @@ def test_index_path_equals_exact_path():
     assert np.allclose([m.score for m in a.matches], [m.score for m in b.matches], atol=1e-6)
 
 
-@dataclass
-class _Prediction:
-    score: np.ndarray
-    probability: np.ndarray
-    contributions: pd.DataFrame | None
-
-
-class _TravelScorer:
-    """A stand-in ranker with a known rule: closer is better."""
-
-    version = "test-1"
-
-    def predict(self, features: pd.DataFrame, *, explain: bool = True) -> _Prediction:
-        p = 1 / (1 + features["travel_km"].to_numpy())
-        return _Prediction(p, p, self.explain(features)[0] if explain else None)
-
-    def explain(self, features: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-        km = features["travel_km"].to_numpy()
-        return pd.DataFrame({"travel_km": -km}, index=features.index), np.zeros(len(km))
-
-
 def test_ranker_reorders_and_reports_probability():
     records = _random_world(120, seed=1)
-    engine = _engine(records, scorer=_TravelScorer())
+    engine = _engine(records, scorer=TravelScorer("test-1"))
     shortlist = engine.for_work_need("W1", k=10)
     km = [1 / m.probability - 1 for m in shortlist.matches]
     assert km == sorted(km)
