@@ -33,8 +33,8 @@ from api.auth import roles_for
 from api.deps import ApiConfig, UserCache
 from api.services import Services, open_services
 from api.throttle import LoginThrottle
-from matching import audit_log, erasure
-from matching.storage import Store
+from matching.privacy import audit_log, erasure
+from matching.records.storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def _document_roles(app: FastAPI) -> None:
 
 def build_services(settings: Any, store: Store) -> Services:
     """Text space, retrieval index and shortlist engine, with the champion model if any."""
-    with_model = importlib.util.find_spec("training.registry") is not None
+    with_model = importlib.util.find_spec("mlflow") is not None
     if not with_model:
         logger.warning("model tracking is not installed: shortlists rank by similarity")
     return open_services(settings, store=store, with_model=with_model)

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 
 from api import security
-from matching.schemas import MunicipalityCode
-from matching.storage import Store, metadata
+from matching.records.schemas import MunicipalityCode
+from matching.records.storage import Store, metadata
 
 __all__ = [
     "HEALTH_FIELDS",

@@ -23,8 +23,8 @@ from api import security
 from api.auth import Permission, User, get_user, roles_for
 from api.services import Services
 from api.throttle import LoginThrottle
-from matching.audit_log import AuditWriter
-from matching.storage import Store
+from matching.privacy.audit_log import AuditWriter
+from matching.records.storage import Store
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What an erasure must reach outside the database, given the running services.
 
-:func:`matching.erasure.erase_candidate` does the database part and calls
+:func:`matching.privacy.erasure.erase_candidate` does the database part and calls
 these *removers* with the candidate record before it commits.
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from api.services import Services
-from matching.schemas import Candidate
-from matching.text_space import candidate_text
+from matching.records.schemas import Candidate
+from matching.shortlists.text_space import candidate_text
 
 
 def removers(services: Services, caches: Sequence[Any] = ()) -> list[Callable[[Candidate], object]]:

@@ -10,10 +10,10 @@ import logging
 from dataclasses import dataclass
 
 from api.settings import Settings
-from matching.retrieval import RetrievalIndex
-from matching.shortlist import PairScorer, ShortlistEngine
-from matching.storage import Store
-from matching.text_space import TextSpace
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.engine import PairScorer, ShortlistEngine
+from matching.records.storage import Store
+from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def text_space(settings: Settings) -> TextSpace:
 
 def load_scorer(settings: Settings) -> PairScorer | None:
     """The promoted ranker bundle from the tracking store, or None when there is none."""
-    from training.registry import TrackingError, load_champion
+    from matching.serving.model_registry import TrackingError, load_champion
 
     try:
         return load_champion(settings.effective_tracking_uri)

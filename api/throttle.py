@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 
 from api.auth import User, authenticate
-from matching.storage import Store
+from matching.records.storage import Store
 
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_WINDOW_SECONDS = 900.0

@@ -117,9 +117,9 @@ def prepare(
 ) -> tuple[str, str, list[str]]:
     """Simulate, import, create the user; returns (db url, municipality, open work need ids)."""
     from api.auth import create_user
-    from matching.importer import import_folder
-    from matching.schemas import WorkNeed
-    from matching.storage import Store
+    from matching.records.importer import import_folder
+    from matching.records.schemas import WorkNeed
+    from matching.records.storage import Store
     from training.simulator import SimulationConfig, simulate, write_world
 
     world = simulate(
@@ -166,9 +166,9 @@ def tracking_uri(workdir: Path) -> str:
 
 
 def reuse(workdir: Path) -> tuple[str, str, list[str]]:
-    from matching import shared_cache
-    from matching.schemas import WorkNeed
-    from matching.storage import Store
+    from matching.serving import shared_cache
+    from matching.records.schemas import WorkNeed
+    from matching.records.storage import Store
 
     for stale in ("bench.db-wal", "bench.db-shm"):
         (workdir / stale).unlink(missing_ok=True)
@@ -385,7 +385,7 @@ def write_results(
         "version, model, date) or computes it, "
         "queues one audit-log entry (committed by the background writer within ~20 ms, in "
         "batches) and serialises the answer. A worker that has not computed a shortlist "
-        "itself finds it in the store (`matching/shared_cache.py`) when another worker did.",
+        "itself finds it in the store (`matching/serving/shared_cache.py`) when another worker did.",
         "",
     ]
     target.write_text("\n".join(lines), encoding="utf-8")

@@ -26,15 +26,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
-from matching.invitations import (  # noqa: E402
+from matching.events.invitations import (  # noqa: E402
     InvitationPolicy,
     candidate_value,
     invitation_concentration,
     invitation_counts,
     select_invitations,
 )
-from matching.table_plan_problem import PlanningError, Table
-from matching.table_planner import greedy_plan, plan_tables
+from matching.events.table_plan_problem import PlanningError, Table
+from matching.events.table_planner import greedy_plan, plan_tables
 
 
 def structured_instance(rng, n_c, n_e, rounds, *, slack=0.0, tables_per_employer=1):

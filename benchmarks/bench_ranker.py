@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matching.metrics import RankingEvaluator  # noqa: E402
+from training.metrics import RankingEvaluator  # noqa: E402
 from models.bundle import RankerBundle  # noqa: E402
 from models.calibration import ProbabilityCalibrator  # noqa: E402
 from models.ranker import LambdaMARTRanker, LogisticRanker  # noqa: E402

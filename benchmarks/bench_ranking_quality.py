@@ -59,12 +59,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matching.candidate_arrays import CandidateArrays
-from matching.importer import import_folder
-from matching.metrics import expected_calibration_error, ndcg_at_k
-from matching.storage import Store
-from matching.text_space import TextSpace
-from matching.vetoes import Site, Veto, veto_masks
+from matching.shortlists.candidate_arrays import CandidateArrays
+from matching.records.importer import import_folder
+from training.metrics import expected_calibration_error, ndcg_at_k
+from matching.records.storage import Store
+from matching.shortlists.text_space import TextSpace
+from matching.shortlists.vetoes import Site, Veto, veto_masks
 from training.dataset import build_dataset
 from training.pair_featurizer import PairFeaturizer
 from training.simulator import SimulationConfig, simulate, write_world
@@ -182,7 +182,7 @@ def what_limits(
     """
     import lightgbm as lgb
 
-    from matching.features import FEATURE_NAMES
+    from matching.shortlists.features import FEATURE_NAMES
 
     rng = np.random.default_rng(seed + 1)
     n = 40_000
@@ -256,7 +256,7 @@ def learnability(
     If the learner can reach the oracle from a feature that carries the
     signal, the gap is in the features, not in the amount of history.
     """
-    from matching.features import FEATURE_NAMES
+    from matching.shortlists.features import FEATURE_NAMES
     from models.ranker import LambdaMARTRanker
     from training.simulator.occupations import load_catalogue
     from training.train import MONOTONE
@@ -619,8 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in (
         "sentence_transformers",
         "httpx",
-        "matching.storage",
-        "matching.importer",
+        "matching.records.storage",
+        "matching.records.importer",
         "models.encoders",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
-from matching.importer import import_folder  # noqa: E402
-from matching.storage import Store  # noqa: E402
-from training.report import build_report, render_html  # noqa: E402
+from matching.records.importer import import_folder  # noqa: E402
+from matching.records.storage import Store  # noqa: E402
+from matching.report.builder import build_report  # noqa: E402
+from matching.report.render import render_html  # noqa: E402
 from training.simulator import SimulationConfig, simulate, write_world  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

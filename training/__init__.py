@@ -1,1 +1,1 @@
-"""Offline pipelines: simulated municipality, datasets, training, evaluation, reports."""
+"""Offline pipelines: simulated municipality, datasets, training, evaluation, run logging."""

@@ -23,7 +23,7 @@ Decisions, in the order they are applied:
   recorded). Outcomes without an employer (work found elsewhere) and
   outcomes no meeting precedes are not pairs. The label is the best grade
   among the meeting's follow-up flag and its outcomes.
-* Grades are :func:`matching.labels.graded_label` (a trial placement is a
+* Grades are :func:`matching.outcomes.labels.graded_label` (a trial placement is a
   1: a step beyond a talk, not a good outcome). The calibrated probability
   is about a good outcome (WEP or job); ``pairs["good"]`` holds it.
 * **Which work need.** The work need of the meeting's best outcome that
@@ -64,16 +64,16 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from matching.aftercare import sustained
-from matching.enums import BenefitDurationBand, OutcomeKind
-from matching.features import PROTECTED_ATTRIBUTES
-from matching.labels import graded_label
-from matching.schemas import Candidate, CheckIn, Employer, Outcome, WorkNeed
-from matching.storage import TABLES, Store
+from matching.outcomes.aftercare import sustained
+from matching.records.enums import BenefitDurationBand, OutcomeKind
+from matching.shortlists.features import PROTECTED_ATTRIBUTES
+from matching.outcomes.labels import graded_label
+from matching.records.schemas import Candidate, CheckIn, Employer, Outcome, WorkNeed
+from matching.records.storage import TABLES, Store
 from training.pair_featurizer import _GOOD_KINDS, DatasetError, PairFeaturizer, _load_history
 
 if TYPE_CHECKING:
-    from matching.text_space import TextSpace
+    from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class PairDataset:
         job came of it), ``need_source``
         (``"outcome"`` or ``"similarity"``) and ``group`` (the list id).
     features : DataFrame
-        :data:`matching.features.FEATURE_NAMES` columns.
+        :data:`matching.shortlists.features.FEATURE_NAMES` columns.
     subgroups : DataFrame
         :data:`SUBGROUP_COLUMNS`, for evaluation per group only.
     """

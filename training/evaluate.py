@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matching.metrics import GroupedEvaluator, RankingEvaluator
+from training.metrics import GroupedEvaluator, RankingEvaluator
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator
 from training.dataset import GOOD_GRADE, PairDataset, build_dataset
 from training.time_split import split_by_time
 
 if TYPE_CHECKING:
-    from matching.storage import Store
-    from matching.text_space import TextSpace
+    from matching.records.storage import Store
+    from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 

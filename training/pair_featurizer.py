@@ -1,6 +1,6 @@
 """Features of (candidate, work need) pairs as of a date, from a store's history of table meetings.
 
-:class:`PairFeaturizer` computes the :data:`matching.features.FEATURE_NAMES`
+:class:`PairFeaturizer` computes the :data:`matching.shortlists.features.FEATURE_NAMES`
 of any (candidate, work need, date) triple: :func:`training.dataset.build_dataset`
 uses it for the meetings that took place, benchmarks and analyses to score
 candidates who did not meet a work need. That function and
@@ -14,7 +14,7 @@ same way, in bulk, so a pair gets the same features either way.
   stored (current) values: the store keeps their history, but the simulated
   and imported data describe people as they were during the period, so this
   is not reconstructed.
-* **Erased candidates** (tombstones, :func:`matching.erasure.erased_ids`) are
+* **Erased candidates** (tombstones, :func:`matching.privacy.erasure.erased_ids`) are
   left out, with their meetings and outcomes, also from employers' track
   records.
 * **Which work need**, when no outcome names one:
@@ -34,20 +34,20 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from matching.candidate_arrays import CandidateArrays
-from matching.enums import OutcomeKind
-from matching.features import (
+from matching.shortlists.candidate_arrays import CandidateArrays
+from matching.records.enums import OutcomeKind
+from matching.shortlists.features import (
     TRACK_RECORD_BASE_RATE,
     TRACK_RECORD_PRIOR_MEETINGS,
     WorkNeedArrays,
     occupation_levels,
     pair_features,
 )
-from matching.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
-from matching.storage import TABLES, Store
+from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.storage import TABLES, Store
 
 if TYPE_CHECKING:
-    from matching.text_space import TextSpace
+    from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _frame(
 
 def _erased_filter(store: Store) -> Callable[[str], bool]:
     """``is_erased(candidate_id)`` from the store's tombstones (none if the table is absent)."""
-    from matching.erasure import erased_ids, tombstone_table
+    from matching.privacy.erasure import erased_ids, tombstone_table
 
     if not sa.inspect(store.engine).has_table(tombstone_table.name):
         return lambda _id: False
@@ -199,7 +199,7 @@ def employer_track_record_arrays(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Employer good-outcome rate and meeting count strictly before each pair's date.
 
-    The vectorised form of :func:`matching.features.employer_track_record`
+    The vectorised form of :func:`matching.shortlists.features.employer_track_record`
     (same counts, same smoothing towards the base rate), for many dates at once.
 
     Parameters

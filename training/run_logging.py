@@ -2,7 +2,7 @@
 
 :func:`log_training` records a :class:`~training.train.TrainResult` as one
 MLflow run, registers its bundle as a new version of the registered model
-``werkkans-ranker`` (:mod:`training.registry`), and moves the serving alias
+``werkkans-ranker`` (:mod:`matching.serving.model_registry`), and moves the serving alias
 ``champion`` to it only if it beats the current champion:
 
 * **The gate.** The current champion is re-scored on the new run's held-out
@@ -20,7 +20,7 @@ MLflow run, registers its bundle as a new version of the registered model
   (``gate/challenger_ndcg_at_10``, ``gate/champion_ndcg_at_10``) and as
   tags on the model version.
 * **Failures.** The store is checked before anything is written and every
-  MLflow failure becomes a :class:`~training.registry.TrackingError`. The
+  MLflow failure becomes a :class:`~matching.serving.model_registry.TrackingError`. The
   alias is moved last, so a failure anywhere leaves the champion where it
   was.
 
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from models.bundle import BundleError
 from training.evaluate import default_evaluator, evaluate_bundle
 from training.promotion import PromotionDecision, decide_promotion
-from training.registry import (
+from matching.serving.model_registry import (
     CHAMPION_ALIAS,
     REGISTERED_MODEL,
     current_champion,

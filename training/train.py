@@ -19,7 +19,7 @@ the model would have done on meetings it could not have seen::
   Brier and ECE of both models and the two similarity-only baselines, and
   the same per evaluation subgroup (age band, gender, target groups, benefit
   duration). Protected attributes are evaluation groups only: the bundle's
-  features are :data:`matching.features.FEATURE_NAMES`, and training
+  features are :data:`matching.shortlists.features.FEATURE_NAMES`, and training
   refuses to run if a protected attribute is among them.
 
 The model in the bundle is the one fitted on the fit months and evaluated on
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from matching.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
+from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
 from models.ranker import LambdaMARTRanker, LogisticRanker
@@ -46,8 +46,8 @@ from training.evaluate import default_evaluator, evaluate_similarity, group_metr
 from training.time_split import split_by_time
 
 if TYPE_CHECKING:
-    from matching.storage import Store
-    from matching.text_space import TextSpace
+    from matching.records.storage import Store
+    from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 

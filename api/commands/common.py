@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from api.settings import Settings
-from matching.storage import Store, StoreError
+from matching.records.storage import Store, StoreError
 
 console = Console(stderr=True)
 out = Console()

@@ -10,7 +10,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json, settings
-from matching.importer import ImportRejected, export_folder, import_folder
+from matching.records.importer import ImportRejected, export_folder, import_folder
 
 MAX_ERRORS_SHOWN = 200
 

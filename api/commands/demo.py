@@ -87,7 +87,7 @@ def demo(
         _simulate(data, seed, candidates, employers, months)
     console.print("[bold]1/3[/] importeren en index bijwerken")
     data_commands.import_(data, db=db)
-    from training.registry import list_versions
+    from matching.serving.model_registry import list_versions
 
     if not list_versions(os.environ["MLFLOW_TRACKING_URI"]):
         console.print("[bold]2/3[/] ranker trainen")

@@ -27,7 +27,7 @@ from api.commands.common import (
     print_json,
     settings,
 )
-from matching.storage import Store
+from matching.records.storage import Store
 
 event_app = typer.Typer(help="Na de bijeenkomst: aanwezigheid en vervolggesprekken.",
                         no_args_is_help=True)
@@ -147,11 +147,11 @@ def plan_event_command(
     ] = None,
 ) -> None:
     """Invitation list and table plan for a prettig gesprek."""
-    from matching.event_plan_output import write_csv, write_html
-    from matching.event_planning import PlanControls, plan_event
-    from matching.event_records import save_plan
-    from matching.shortlist import ShortlistError
-    from matching.table_plan_problem import PlanningError
+    from matching.events.event_plan_output import write_csv, write_html
+    from matching.events.event_planning import PlanControls, plan_event
+    from matching.events.event_records import save_plan
+    from matching.shortlists.engine import ShortlistError
+    from matching.events.table_plan_problem import PlanningError
 
     with failing_on(ValueError):
         controls = PlanControls(
@@ -235,8 +235,8 @@ def attendance_command(
     as_json: JsonOption = False,
 ) -> None:
     """Record who came; meetings of those who did not are removed from the plan."""
-    from matching.event_records import record_event_attendance
-    from matching.outcomes import OutcomeError
+    from matching.events.event_records import record_event_attendance
+    from matching.outcomes.recording import OutcomeError
 
     present, away = _ids(attended), _ids(absent)
     if not present and not away:
@@ -269,8 +269,8 @@ def follow_up_command(
     as_json: JsonOption = False,
 ) -> None:
     """Record that a table conversation leads to a follow-up conversation."""
-    from matching.event_records import record_table_follow_up
-    from matching.outcomes import OutcomeError
+    from matching.events.event_records import record_table_follow_up
+    from matching.outcomes.recording import OutcomeError
 
     store = open_store(db)
     with failing_on(OutcomeError):

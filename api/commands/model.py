@@ -48,7 +48,7 @@ TrackingOption = Annotated[
 HoldoutOption = Annotated[
     int, typer.Option("--holdout-months", min=1, help="Latest months held out for evaluation.")
 ]
-#: Name of the registered model (as in :data:`training.registry.REGISTERED_MODEL`; not imported
+#: Name of the registered model (as in :data:`matching.serving.model_registry.REGISTERED_MODEL`; not imported
 #: from there so that ``werkkans --help`` does not load MLflow).
 REGISTERED = "werkkans-ranker"
 
@@ -58,13 +58,13 @@ MunicipalityOption = Annotated[
 
 
 def _tracking_uri(config: Settings) -> str:
-    from training.registry import resolve_tracking_uri
+    from matching.serving.model_registry import resolve_tracking_uri
 
     return resolve_tracking_uri(config.effective_tracking_uri)
 
 
 def _text_space(config: Settings):
-    from matching.text_space import TextSpace
+    from matching.shortlists.text_space import TextSpace
 
     with console.status("tekstmodel laden"):
         return TextSpace.create(config.home, config.model)
@@ -112,7 +112,7 @@ def train(
 ) -> None:
     """Train the ranker on the database's history, log it to MLflow, promote it if it is better."""
     from training.pair_featurizer import DatasetError
-    from training.registry import TrackingError, check_reachable
+    from matching.serving.model_registry import TrackingError, check_reachable
     from training.run_logging import log_training
     from training.train import TrainConfig, TrainingError, train_on_dataset
 
@@ -194,7 +194,7 @@ def evaluate(
     from models.bundle import BundleError
     from training.evaluate import evaluate_store
     from training.pair_featurizer import DatasetError
-    from training.registry import TrackingError, load_champion
+    from matching.serving.model_registry import TrackingError, load_champion
 
     config = settings(db, tracking_uri=tracking_uri)
     uri = _tracking_uri(config)
@@ -242,7 +242,7 @@ def evaluate(
 
 def list_models(tracking_uri: TrackingOption = None, as_json: JsonOption = False) -> None:
     """Every registered ranker version, newest first."""
-    from training.registry import TrackingError, list_versions
+    from matching.serving.model_registry import TrackingError, list_versions
 
     uri = _tracking_uri(settings(tracking_uri=tracking_uri))
     try:
@@ -283,7 +283,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """One version's details and test metrics (the champion by default)."""
-    from training.registry import TrackingError, UnknownVersionError, describe_version
+    from matching.serving.model_registry import TrackingError, UnknownVersionError, describe_version
 
     uri = _tracking_uri(settings(tracking_uri=tracking_uri))
     try:
@@ -321,7 +321,7 @@ def promote(
 ) -> None:
     """Make a version the champion by hand (skips the gate; recorded on the version)."""
     from models.bundle import BundleError
-    from training.registry import TrackingError, UnknownVersionError, promote_version
+    from matching.serving.model_registry import TrackingError, UnknownVersionError, promote_version
 
     uri = _tracking_uri(settings(tracking_uri=tracking_uri))
     try:

@@ -90,7 +90,7 @@ def outcome_record(
     as_json: JsonOption = False,
 ) -> None:
     """Record what contact between a candidate and an employer led to."""
-    from matching.outcomes import OutcomeError, record_outcome
+    from matching.outcomes.recording import OutcomeError, record_outcome
 
     fields = _parse_outcome_fields(
         {
@@ -131,7 +131,7 @@ def outcome_correct(
     as_json: JsonOption = False,
 ) -> None:
     """Correct fields of an outcome; the old version stays in the history."""
-    from matching.outcomes import OutcomeError, correct_outcome
+    from matching.outcomes.recording import OutcomeError, correct_outcome
 
     values: dict[str, Any] = {}
     for change in changes:
@@ -162,7 +162,7 @@ def outcome_follow_up(
     as_json: JsonOption = False,
 ) -> None:
     """Record whether a table conversation leads to a follow-up conversation."""
-    from matching.outcomes import OutcomeError, record_follow_up
+    from matching.outcomes.recording import OutcomeError, record_follow_up
 
     store = open_store(db)
     with failing_on(OutcomeError, as_json=as_json):
@@ -181,7 +181,7 @@ def outcome_history_command(
     as_json: JsonOption = False,
 ) -> None:
     """Every version of an outcome: who changed what, when."""
-    from matching.outcomes import outcome_history
+    from matching.outcomes.recording import outcome_history
 
     entries = outcome_history(open_store(db, create=False), outcome_id)
     if not entries:
@@ -208,7 +208,7 @@ def aftercare_due(
     as_json: JsonOption = False,
 ) -> None:
     """Check-ins due soon or overdue, per relationship manager."""
-    from matching.aftercare import due_by_manager, due_checkins
+    from matching.outcomes.aftercare import due_by_manager, due_checkins
 
     items = due_checkins(open_store(db, create=False), _today(today), municipality,
                          window_days=window)
@@ -245,8 +245,8 @@ def aftercare_checkin(
     as_json: JsonOption = False,
 ) -> None:
     """Record an aftercare check-in on a placement."""
-    from matching.aftercare import record_checkin
-    from matching.outcomes import OutcomeError
+    from matching.outcomes.aftercare import record_checkin
+    from matching.outcomes.recording import OutcomeError
 
     now = _today(today)
     store = open_store(db)
@@ -268,7 +268,7 @@ def aftercare_risk(
     as_json: JsonOption = False,
 ) -> None:
     """Running placements at risk: hours dropped, or a check-in long overdue."""
-    from matching.aftercare import at_risk
+    from matching.outcomes.aftercare import at_risk
 
     flags = at_risk(open_store(db, create=False), _today(today), municipality)
     if as_json:
@@ -306,13 +306,11 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """The outcome report: KPIs, funnel, net effect, social value and fairness."""
-    from training.report import (
-        Goals,
-        build_report,
-        parse_period,
-        read_price_file,
-        write_html,
-    )
+    from matching.report.builder import build_report
+    from matching.report.kpis import Goals
+    from matching.report.period import parse_period
+    from matching.report.render import write_html
+    from matching.report.social_value import read_price_file
 
     if out_file is None and not as_json:
         fail("give --out report.html and/or --json")
@@ -357,7 +355,7 @@ def stats_chi2(
     as_json: JsonOption = False,
 ) -> None:
     """Chi-square test of independence on a table typed in."""
-    from matching.stats import chi2_independence, parse_table
+    from matching.report.stats import chi2_independence, parse_table
 
     with failing_on(ValueError, as_json=as_json):
         result = chi2_independence(parse_table(table), correction=yates)
@@ -385,7 +383,7 @@ def stats_prices(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the JSON here.")] = None,
 ) -> None:
     """The default SROI price list with sources, as JSON to edit and pass to 'report --prices'."""
-    from matching.sroi_prices import PriceList
+    from matching.sroi.prices import PriceList
 
     text = json.dumps(PriceList().to_dict(), ensure_ascii=False, indent=2)
     if out_file is None:

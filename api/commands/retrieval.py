@@ -10,9 +10,9 @@ from rich.table import Table
 
 from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json, settings
 from api.services import open_services
-from matching.retrieval import RetrievalIndex, SyncReport
-from matching.shortlist import ShortlistError
-from matching.storage import Store
+from matching.shortlists.retrieval import RetrievalIndex, SyncReport
+from matching.shortlists.engine import ShortlistError
+from matching.records.storage import Store
 
 index_app = typer.Typer(help="The retrieval index (FAISS) of candidates and work needs.", no_args_is_help=True)
 

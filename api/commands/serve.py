@@ -33,7 +33,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from matching.storage import StoreError
+    from matching.records.storage import StoreError
 
     config = settings(db)
     if workers > 1:

@@ -18,10 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from api.auth import HEALTH_FIELDS, User
-from matching.enums import Demand
-from matching.erasure import is_erased
-from matching.schemas import REFERENCES, Candidate, FreeText, MunicipalityCode, Record
-from matching.storage import TABLES, Store
+from matching.records.enums import Demand
+from matching.privacy.erasure import is_erased
+from matching.records.schemas import REFERENCES, Candidate, FreeText, MunicipalityCode, Record
+from matching.records.storage import TABLES, Store
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)

@@ -12,7 +12,7 @@ from api.auth import Permission
 from api.deps import AuditWriterDep, Requires, StoreDep
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, Page
-from matching import audit_log
+from matching.privacy import audit_log
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=AUTH_ERRORS)
 

@@ -10,8 +10,8 @@ from api.auth import Permission
 from api.deps import Requires, StoreDep
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, ChangeOut, Page, responses
-from matching.enums import SbiSection
-from matching.schemas import Employer
+from matching.records.enums import SbiSection
+from matching.records.schemas import Employer
 
 router = APIRouter(prefix="/employers", tags=["employers"], responses=AUTH_ERRORS)
 

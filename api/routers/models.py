@@ -1,6 +1,6 @@
 """The ranker in service: registered versions, the champion, retraining and reloading.
 
-Versions live in the MLflow registry (:mod:`training.registry`). A retrain
+Versions live in the MLflow registry (:mod:`matching.serving.model_registry`). A retrain
 runs in one background thread per service (a second request while one runs is
 409); when the new version beats the champion it is promoted and the service
 reloads it, so the next shortlist uses it. The retrain jobs are kept by a
@@ -23,7 +23,7 @@ from api.auth import Permission
 from api.deps import Requires, ServicesDep, StoreDep
 from api.routers._records import AUTH_ERRORS, invalid, responses
 from api.services import Services
-from matching.storage import Store
+from matching.records.storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ Manager = Requires(Permission.MODELS_MANAGE)
 
 
 def tracking_uri(services: Services) -> str:
-    from training.registry import resolve_tracking_uri
+    from matching.serving.model_registry import resolve_tracking_uri
 
     return resolve_tracking_uri(services.settings.effective_tracking_uri)
 
@@ -129,7 +129,7 @@ class RetrainJobs:
 def retrain(services: Services, store: Store, body: RetrainIn) -> dict[str, Any]:
     """Build the dataset, train, log to MLflow, promote if better and reload if promoted."""
     from training.dataset import build_dataset
-    from training.registry import check_reachable
+    from matching.serving.model_registry import check_reachable
     from training.run_logging import log_training
     from training.train import TrainConfig, train_on_dataset
 
@@ -175,7 +175,7 @@ def _tracking_failed(exc: Exception) -> HTTPException:
 )
 def list_models(services: ServicesDep, _user: Reader) -> Any:
     """Newest first; the champion is marked."""
-    from training.registry import TrackingError, list_versions
+    from matching.serving.model_registry import TrackingError, list_versions
 
     try:
         return [ModelVersionOut(**v.to_dict()) for v in list_versions(tracking_uri(services))]
@@ -190,7 +190,7 @@ def list_models(services: ServicesDep, _user: Reader) -> Any:
     responses=responses(503),
 )
 def champion(services: ServicesDep, _user: Reader) -> Any:
-    from training.registry import TrackingError, describe_version
+    from matching.serving.model_registry import TrackingError, describe_version
 
     try:
         info = describe_version(tracking_uri(services))
@@ -249,7 +249,7 @@ def retrain_state(
 )
 def reload_model(services: ServicesDep, _user: Manager) -> Any:
     """Load the registry's champion into the running service (after a promotion elsewhere)."""
-    from training.registry import TrackingError, describe_version
+    from matching.serving.model_registry import TrackingError, describe_version
 
     try:
         in_service = services.reload_model()
@@ -284,7 +284,7 @@ def promote(
     ],
 ) -> Any:
     """Points the champion alias at this version (bypassing the gate; recorded) and reloads."""
-    from training.registry import TrackingError, UnknownVersionError, promote_version
+    from matching.serving.model_registry import TrackingError, UnknownVersionError, promote_version
 
     try:
         promote_version(tracking_uri(services), version, reason=body.reason)
@@ -295,7 +295,7 @@ def promote(
         raise _tracking_failed(exc) from None
     except ValueError as exc:  # a bundle this werkkans cannot use
         raise invalid("version", str(exc), where="path") from None
-    from training.registry import describe_version
+    from matching.serving.model_registry import describe_version
 
     info = describe_version(tracking_uri(services))
     return ChampionOut(

@@ -1,8 +1,8 @@
 """Outcomes (uitkomsten) and aftercare (nazorg) check-ins.
 
-Recording goes through :mod:`matching.outcomes` and :mod:`matching.aftercare`,
+Recording goes through :mod:`matching.outcomes.recording` and :mod:`matching.outcomes.aftercare`,
 which check every fact against the store and the calendar; their
-:class:`~matching.outcomes.OutcomeError` becomes a 422 naming the field.
+:class:`~matching.outcomes.recording.OutcomeError` becomes a 422 naming the field.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from api.auth import Permission
 from api.deps import Requires, StoreDep, Today
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
-from matching import aftercare
-from matching.enums import CheckInStatus, OutcomeKind
-from matching.outcomes import OutcomeError, correct_outcome, outcome_history, record_outcome
-from matching.schemas import CheckIn, MunicipalityCode, Outcome, RecordId
+from matching.outcomes import aftercare
+from matching.records.enums import CheckInStatus, OutcomeKind
+from matching.outcomes.recording import OutcomeError, correct_outcome, outcome_history, record_outcome
+from matching.records.schemas import CheckIn, MunicipalityCode, Outcome, RecordId
 
 router = APIRouter(tags=["outcomes"], responses=AUTH_ERRORS)
 

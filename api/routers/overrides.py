@@ -17,8 +17,8 @@ from api.auth import Permission
 from api.deps import Requires, StoreDep
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, responses
-from matching import audit_log
-from matching.schemas import Candidate, WorkNeed
+from matching.privacy import audit_log
+from matching.records.schemas import Candidate, WorkNeed
 
 router = APIRouter(prefix="/work-needs", tags=["overrides"], responses=AUTH_ERRORS)
 

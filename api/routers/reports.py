@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.auth import Permission, User
 from api.deps import Requires, StoreDep
 from api.routers._records import AUTH_ERRORS, invalid
-from matching.storage import Store
+from matching.records.storage import Store
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=AUTH_ERRORS)
 
@@ -46,7 +46,8 @@ class ReportOut(BaseModel):
 
 def build(store: Store, user: User, period: str) -> Any:
     """The report of the user's municipality; a bad period is a 422 naming it."""
-    from training.report import build_report, parse_period
+    from matching.report.builder import build_report
+    from matching.report.period import parse_period
 
     try:
         parsed = parse_period(period)
@@ -70,6 +71,6 @@ def outcome_report(store: StoreDep, user: Reader, period: PeriodQuery) -> Any:
     responses={200: {"content": {"text/html": {}}, "description": "A4-printable page"}},
 )
 def outcome_report_html(store: StoreDep, user: Reader, period: PeriodQuery) -> HTMLResponse:
-    from training.report import render_html
+    from matching.report.render import render_html
 
     return HTMLResponse(render_html(build(store, user, period)))

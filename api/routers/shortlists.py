@@ -1,6 +1,6 @@
 """Shortlists in both directions, with overrides applied and every shown list logged.
 
-The ranking itself is :class:`matching.shortlist.ShortlistEngine`'s; this
+The ranking itself is :class:`matching.shortlists.engine.ShortlistEngine`'s; this
 module adds what the service owes its users around it: the relationship
 managers' overrides go in, consent and health fields are respected for the
 audience, and what was shown is written to the audit log (who, when, inputs,
@@ -32,10 +32,11 @@ from api.deps import Requires
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, invalid, responses
 from api.routers.overrides import OverrideOut, override_out
 from api.services import Services
-from matching import audit_log, shared_cache
-from matching.schemas import Employer, WorkNeed
-from matching.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
-from matching.storage import Store
+from matching.privacy import audit_log
+from matching.serving import shared_cache
+from matching.records.schemas import Employer, WorkNeed
+from matching.shortlists.engine import Match, Shortlist, ShortlistError, UnknownRecordError
+from matching.records.storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +117,10 @@ class ShortlistCache:
     force, the store's version (any write moves it on), the model in service and
     the date the vetoes judge on. Entries are kept in memory, least-recently-used
     first out; with a ``store`` they are also shared through it
-    (:mod:`matching.shared_cache`), so other worker processes and machines find
+    (:mod:`matching.serving.shared_cache`), so other worker processes and machines find
     an answer one of them computed instead of computing it again. Erasure
     clears the memory (:mod:`api.erasure`) and, in its own transaction, the
-    municipality's shared entries (:func:`matching.erasure.erase_candidate`).
+    municipality's shared entries (:func:`matching.privacy.erasure.erase_candidate`).
     """
 
     #: Purge dead shared entries after this many writes.

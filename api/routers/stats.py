@@ -12,7 +12,7 @@ from api.auth import Permission
 from api.deps import Requires
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, responses
-from matching.stats import chi2_independence, parse_table
+from matching.report.stats import chi2_independence, parse_table
 
 router = APIRouter(prefix="/stats", tags=["statistics"], responses=AUTH_ERRORS)
 

@@ -14,10 +14,10 @@ from api.routers import _records as records
 from api.routers._records import ID_PATTERN
 from api.routers.events import PlanIn, event_detail, invitation_list, make_plan, table_plan
 from api.web.session import CheckedForm, page_require, render
-from matching.event_records import record_event_attendance
-from matching.outcomes import OutcomeError
-from matching.schemas import Event
-from matching.storage import Store
+from matching.events.event_records import record_event_attendance
+from matching.outcomes.recording import OutcomeError
+from matching.records.schemas import Event
+from matching.records.storage import Store
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,11 +15,11 @@ from api.routers import _records as records
 from api.routers._records import ID_PATTERN
 from api.routers.reports import build as build_report
 from api.web.session import CheckedForm, page_require, render
-from matching import aftercare
-from matching.enums import ContractType, OutcomeKind
-from matching.outcomes import OutcomeError, record_outcome
-from matching.schemas import Outcome
-from matching.storage import Store
+from matching.outcomes import aftercare
+from matching.records.enums import ContractType, OutcomeKind
+from matching.outcomes.recording import OutcomeError, record_outcome
+from matching.records.schemas import Outcome
+from matching.records.storage import Store
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,7 +197,7 @@ def report_page(
     periode: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The report page itself (self-contained, printable on A4)."""
-    from training.report import render_html
+    from matching.report.render import render_html
 
     try:
         report = build_report(store, user, periode)

@@ -23,9 +23,9 @@ from api.auth import Permission
 from api.deps import StoreDep
 from api.web import event_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
-from matching.enums import dutch_label
-from matching.schemas import Candidate, Employer, Event, WorkNeed
-from matching.stats import chi2_independence, parse_table
+from matching.records.enums import dutch_label
+from matching.records.schemas import Candidate, Employer, Event, WorkNeed
+from matching.report.stats import chi2_independence, parse_table
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

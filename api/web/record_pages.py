@@ -15,8 +15,8 @@ from api.routers.candidates import SEARCH_FIELDS as CANDIDATE_FIELDS
 from api.routers.employers import SEARCH_FIELDS as EMPLOYER_FIELDS
 from api.routers.shortlists import ShortlistsDep, ShortlistService
 from api.web.session import CheckedForm, page_require, render
-from matching import audit_log
-from matching.schemas import Candidate, Employer, WorkNeed
+from matching.privacy import audit_log
+from matching.records.schemas import Candidate, Employer, WorkNeed
 
 router = APIRouter(include_in_schema=False)
 

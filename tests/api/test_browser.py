@@ -17,10 +17,10 @@ from api.auth import Role, create_user
 from api.deps import get_today
 from api.services import Services
 from api.settings import Settings
-from matching.retrieval import RetrievalIndex
-from matching.schemas import Invitation, TableMeeting
-from matching.shortlist import ShortlistEngine
-from matching.storage import Store
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.records.schemas import Invitation, TableMeeting
+from matching.shortlists.engine import ShortlistEngine
+from matching.records.storage import Store
 
 pytestmark = pytest.mark.browser
 

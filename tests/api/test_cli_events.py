@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from api.commands import events as event_commands
 from factories import make_event
-from matching.retrieval import RetrievalIndex
-from matching.schemas import Invitation, TableMeeting
-from matching.shortlist import ShortlistEngine
-from matching.storage import Store
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.records.schemas import Invitation, TableMeeting
+from matching.shortlists.engine import ShortlistEngine
+from matching.records.storage import Store
 from event_world import TODAY, seeded_world
 from spaces import test_space
 

@@ -12,8 +12,8 @@ from spaces import fast_text_space as hashing_space
 from typer.testing import CliRunner
 
 from api.commands import model as model_commands
-from matching.importer import import_folder
-from matching.storage import Store
+from matching.records.importer import import_folder
+from matching.records.storage import Store
 from training.simulator import SimulationConfig, simulate, write_world
 
 runner = CliRunner()

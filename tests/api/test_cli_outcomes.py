@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from api.commands import events as event_commands
 from api.commands import outcomes as outcome_commands
 from factories import MUNICIPALITY, make_candidate, tiny_world
-from matching.schemas import CheckIn, Invitation, Outcome, TableMeeting
-from matching.sroi_prices import PriceList
-from matching.storage import Store
+from matching.records.schemas import CheckIn, Invitation, Outcome, TableMeeting
+from matching.sroi.prices import PriceList
+from matching.records.storage import Store
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from api.auth import authenticate
 from api.commands import serve as serve_commands
-from matching.storage import Store
+from matching.records.storage import Store
 
 
 def _cli() -> typer.Typer:

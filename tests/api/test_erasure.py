@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import HOME
 
-from matching import shared_cache
-from matching.audit_log import audit_table, overrides_table
-from matching.enums import CheckInStatus, ContractType, OutcomeKind
-from matching.erasure import erased_ids, is_erased, tombstone_table
-from matching.schemas import Candidate, CheckIn, Invitation, Outcome, TableMeeting
-from matching.storage import history_table
-from matching.text_space import candidate_text
+from matching.serving import shared_cache
+from matching.privacy.audit_log import audit_table, overrides_table
+from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
+from matching.privacy.erasure import erased_ids, is_erased, tombstone_table
+from matching.records.schemas import Candidate, CheckIn, Invitation, Outcome, TableMeeting
+from matching.records.storage import history_table
+from matching.shortlists.text_space import candidate_text
 
 
 def _history_of_c1(store):
@@ -188,8 +188,8 @@ def test_only_administrators_erase(client, auth, store, who):
 
 
 def test_audit_writer_batches_flushes_and_never_writes_an_erased_id(store):
-    from matching.audit_log import AuditWriter, list_entries
-    from matching.erasure import audit_scrubber, erase_candidate
+    from matching.privacy.audit_log import AuditWriter, list_entries
+    from matching.privacy.erasure import audit_scrubber, erase_candidate
 
     writer = AuditWriter(store, interval=0.05, scrub=audit_scrubber(store))
     refs = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api_helpers import HOME
 
-from matching.schemas import Invitation, TableMeeting
+from matching.records.schemas import Invitation, TableMeeting
 
 
 def _invite(store):

@@ -8,7 +8,7 @@ import pytest
 from api_helpers import HOME, PASSWORD
 
 from api.deps import SESSION_COOKIE
-from matching.audit_log import active_overrides
+from matching.privacy.audit_log import active_overrides
 
 
 def _login(client, username):
@@ -160,7 +160,7 @@ def test_chi2_calculator_and_report_pages(client, users):
 
 
 def test_record_outcome_and_attendance_through_pages(client, users, store):
-    from matching.schemas import Invitation, Outcome
+    from matching.records.schemas import Invitation, Outcome
 
     store.upsert([Invitation(id="I1", municipality=HOME, event_id="EV1", candidate_id="C1")])
     _login(client, "relationship")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from api_helpers import HOME
 
-from matching.schemas import Candidate, Employer
+from matching.records.schemas import Candidate, Employer
 
 
 def _candidate(**overrides):

@@ -187,7 +187,7 @@ def test_contributions_only_on_request_and_never_for_employers(client, rm, servi
 def test_a_failing_shared_cache_only_costs_a_computation(client, rm, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from matching import shared_cache
+    from matching.serving import shared_cache
 
     def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))

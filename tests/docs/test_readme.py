@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matching.csv_format_doc import embed_in
+from matching.records.csv_format_doc import embed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -11,7 +11,7 @@ def test_readme_csv_format_matches_the_schemas():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert embed_in(readme) == readme, (
         "README's CSV format is out of date: run "
-        "python -c \"from pathlib import Path; from matching.csv_format_doc import embed_in; "
+        "python -c \"from pathlib import Path; from matching.records.csv_format_doc import embed_in; "
         "p = Path('README.md'); p.write_text(embed_in(p.read_text()))\""
     )
 

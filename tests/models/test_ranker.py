@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from matching.metrics import ndcg_at_k
+from training.metrics import ndcg_at_k
 from models.ranker import LambdaMARTRanker, LogisticRanker
 
 N_FEATURES = 5

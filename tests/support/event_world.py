@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 from factories import make_candidate, make_employer, make_event, make_table, make_work_need
 
-from matching.enums import ContractForm, Demand, SbiSection
+from matching.records.enums import ContractForm, Demand, SbiSection
 
 EVENT_DAY = dt.date(2026, 3, 12)
 TODAY = dt.date(2026, 3, 1)

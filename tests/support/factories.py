@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from matching.enums import (
+from matching.records.enums import (
     AgeBand,
     BenefitType,
     ContractForm,
@@ -15,7 +15,7 @@ from matching.enums import (
     SbiSection,
     SizeClass,
 )
-from matching.schemas import Candidate, Employer, Event, EventTable, WorkNeed
+from matching.records.schemas import Candidate, Employer, Event, EventTable, WorkNeed
 
 MUNICIPALITY = "GM0855"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from matching.text_space import TextSpace, esco_corpus
+from matching.shortlists.text_space import TextSpace, esco_corpus
 from models.encoders import DenseEncoder, LexicalEncoder
 
 

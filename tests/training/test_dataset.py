@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from spaces import fast_text_space
 
-from matching.enums import OutcomeKind
-from matching.erasure import erase_candidate
-from matching.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES, employer_track_record
-from matching.importer import import_folder
-from matching.schemas import CheckIn, Outcome, TableMeeting
-from matching.storage import Store
-from matching.text_space import TextSpace
+from matching.records.enums import OutcomeKind
+from matching.privacy.erasure import erase_candidate
+from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES, employer_track_record
+from matching.records.importer import import_folder
+from matching.records.schemas import CheckIn, Outcome, TableMeeting
+from matching.records.storage import Store
+from matching.shortlists.text_space import TextSpace
 from training.dataset import SUBGROUP_COLUMNS, PairDataset, build_dataset
 from training.pair_featurizer import DatasetError, employer_track_record_arrays
 from training.simulator import SimulationConfig, simulate, write_world
@@ -128,7 +128,7 @@ def test_work_need_by_similarity_when_the_outcome_names_none(
     data = build_dataset(store, text_space=space)
     by_sim = data.pairs[data.pairs["need_source"] == "similarity"]
     assert len(by_sim) == len(cleared)
-    from matching.schemas import WorkNeed
+    from matching.records.schemas import WorkNeed
 
     owner = {n.id: n.employer_id for n in store.list(WorkNeed)}
     assert (by_sim["work_need_id"].map(owner) == by_sim["employer_id"]).all()
@@ -189,7 +189,7 @@ def test_features_do_not_change_when_later_history_changes(store: Store, space: 
 def test_track_record_matches_the_reference(store: Store) -> None:
     meetings = store.list(TableMeeting)
     outcomes = store.list(Outcome)
-    from matching.schemas import Event
+    from matching.records.schemas import Event
 
     event_dates = {e.id: e.date for e in store.list(Event)}
     good = [o for o in outcomes if o.employer_id and OutcomeKind(o.kind).is_good]
@@ -243,7 +243,7 @@ def test_erased_candidates_are_left_out_even_if_their_records_come_back(
     store: Store, space: TextSpace
 ) -> None:
     victim = store.list(TableMeeting)[0].candidate_id
-    from matching.schemas import Candidate
+    from matching.records.schemas import Candidate
 
     kept = [
         store.get(Candidate, victim),

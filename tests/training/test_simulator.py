@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matching.csv_io import read_folder
-from matching.enums import CheckInStatus, EducationLevel, OutcomeKind
-from matching.schemas import RECORD_TYPES
+from matching.records.csv_io import read_folder
+from matching.records.enums import CheckInStatus, EducationLevel, OutcomeKind
+from matching.records.schemas import RECORD_TYPES
 from training.simulator import SimulationConfig, simulate, write_world
 from training.simulator import world as world_module
 from training.simulator.families import FAMILIES

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from spaces import fast_text_space
 
-from matching.features import FEATURE_NAMES
-from matching.importer import import_folder
-from matching.storage import Store
+from matching.shortlists.features import FEATURE_NAMES
+from matching.records.importer import import_folder
+from matching.records.storage import Store
 from models.bundle import BundleError, RankerBundle
 from models.calibration import ProbabilityCalibrator
 from models.ranker import LogisticRanker
 from training.evaluate import evaluate_bundle
-from training.registry import (
+from matching.serving.model_registry import (
     CHAMPION_ALIAS,
     REGISTERED_MODEL,
     TrackingError,

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from spaces import fast_text_space
 
-from matching.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
-from matching.importer import import_folder
-from matching.metrics import ndcg_at_k
-from matching.storage import Store
-from matching.text_space import TextSpace
+from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
+from matching.records.importer import import_folder
+from training.metrics import ndcg_at_k
+from matching.records.storage import Store
+from matching.shortlists.text_space import TextSpace
 from models.bundle import RankerBundle
 from training.dataset import PairDataset, build_dataset
 from training.simulator import SimulationConfig, simulate, write_world

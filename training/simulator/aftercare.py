@@ -13,8 +13,8 @@ import datetime as dt
 
 import numpy as np
 
-from matching.enums import CheckInStatus, ContractType, OutcomeKind
-from matching.schemas import CheckIn
+from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
+from matching.records.schemas import CheckIn
 from training.simulator.history_state import Placement
 from training.simulator.period import add_months
 

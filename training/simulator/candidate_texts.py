@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from matching.enums import LanguageLevel, Mobility
+from matching.records.enums import LanguageLevel, Mobility
 from training.simulator.families import FAMILY_CODES, N_FAMILIES
 from training.simulator.occupations import OccupationCatalogue
 from training.simulator.population import MOBILITIES, CandidateArrays

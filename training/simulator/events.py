@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from matching.enums import InvitationStatus, OutcomeKind
-from matching.schemas import Event, EventTable, Invitation, TableMeeting
+from matching.records.enums import InvitationStatus, OutcomeKind
+from matching.records.schemas import Event, EventTable, Invitation, TableMeeting
 from training.simulator.employers import CONTRACT_FORMS
 from training.simulator.geography import road_km
 from training.simulator.history_state import History, HistoryInputs

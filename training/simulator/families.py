@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.enums import Demand
+from matching.records.enums import Demand
 
 H, S, N, T, C, Z, HO, O, F, I = (  # noqa: E741
     Demand.HEAVY_LIFTING,

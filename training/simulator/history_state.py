@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.enums import ContractType, OutcomeKind
-from matching.schemas import Event, EventTable, Invitation, Outcome, TableMeeting
+from matching.records.enums import ContractType, OutcomeKind
+from matching.records.schemas import Event, EventTable, Invitation, Outcome, TableMeeting
 from training.simulator.candidate_texts import CandidateText
 from training.simulator.config import SimulationConfig
 from training.simulator.employers import EmployerArrays, WorkArrays

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from matching.enums import ContractForm, EducationLevel, Mobility, Support
+from matching.records.enums import ContractForm, EducationLevel, Mobility, Support
 from training.simulator.employers import CONTRACT_FORMS, EmployerArrays, WorkArrays
 from training.simulator.families import FAMILY_CODES
 from training.simulator.geography import road_km

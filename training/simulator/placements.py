@@ -11,8 +11,8 @@ import datetime as dt
 
 import numpy as np
 
-from matching.enums import ContractForm, ContractType, OutcomeKind, Support
-from matching.schemas import Outcome
+from matching.records.enums import ContractForm, ContractType, OutcomeKind, Support
+from matching.records.schemas import Outcome
 from training.simulator.history_state import History, HistoryInputs, Placement
 from training.simulator.period import add_months, month_start
 

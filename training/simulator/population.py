@@ -20,7 +20,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from matching.enums import (
+from matching.records.enums import (
     AgeBand,
     BenefitType,
     Demand,

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from matching.enums import EducationLevel
-from matching.schemas import Candidate
+from matching.records.enums import EducationLevel
+from matching.records.schemas import Candidate
 from training.simulator.candidate_texts import MOTIVATION_READING_SD, CandidateText
 from training.simulator.families import FAMILIES, FAMILY_CODES, N_FAMILIES
 from training.simulator.occupations import OccupationCatalogue

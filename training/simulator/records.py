@@ -7,8 +7,8 @@ Candidate status is set at the end of the period: ``placed`` after a good outcom
 
 from __future__ import annotations
 
-from matching.enums import CandidateStatus, Support
-from matching.schemas import Candidate, Employer, WorkNeed
+from matching.records.enums import CandidateStatus, Support
+from matching.records.schemas import Candidate, Employer, WorkNeed
 from training.simulator.candidate_texts import CandidateText
 from training.simulator.config import SimulationConfig
 from training.simulator.employers import CONTRACT_FORMS, EmployerArrays, WorkArrays

@@ -9,7 +9,7 @@ occupation label, ``{latent}`` a "iemand die ..." clause, ``{place}`` a workplac
 
 from __future__ import annotations
 
-from matching.enums import ContractForm, Demand, SbiSection
+from matching.records.enums import ContractForm, Demand, SbiSection
 
 # ---- employer names -------------------------------------------------------------------------
 

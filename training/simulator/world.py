@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.schemas import (
+from matching.records.schemas import (
     Candidate,
     CheckIn,
     Employer,

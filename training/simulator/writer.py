@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.csv_io import write_folder
+from matching.records.csv_io import write_folder
 from training.simulator.families import FAMILIES, FAMILY_CODES
 from training.simulator.occupations import load_catalogue
 from training.simulator.world import SimulatedWorld
@@ -141,7 +141,7 @@ def write_world(
     out_dir: Path | str,
     progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, int]:
-    """Write the CSV folder (importable with ``matching.csv_io.read_folder``) and ``truth/``.
+    """Write the CSV folder (importable with ``matching.records.csv_io.read_folder``) and ``truth/``.
 
     Returns the number of rows written per file: the record entities (``candidates`` ...)
     and the truth files (``truth/p_good.csv.gz`` ...). ``progress(stage, fraction)`` is

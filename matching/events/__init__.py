@@ -1,0 +1,1 @@
+"""Events (*prettig gesprek*): invitations, the table planner, saving plans and attendance."""

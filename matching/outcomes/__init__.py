@@ -1,0 +1,1 @@
+"""Outcomes: recording what contacts led to, aftercare (*nazorg*) and graded labels."""

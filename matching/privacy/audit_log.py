@@ -1,0 +1,542 @@
+"""Audit log of what people were shown, and the ranking overrides they made.
+
+Two tables on the store's shared ``metadata``:
+
+``audit_log``
+    One row per shortlist or event plan *shown* (who, when, inputs, model
+    version, the results as shown), per override made or lifted, and per
+    erasure. Changes to records themselves are already kept by the store in
+    ``record_history``; this log covers what the store cannot see: what was
+    looked at and decided.
+``ranking_overrides``
+    A relationship manager's correction of a work need's ranking: *pin* a
+    candidate to the top or *exclude* one, always with a reason. At most one
+    override per (work need, candidate) is active; a new one replaces the old.
+    The shortlist engine applies them (:mod:`matching.shortlists.engine`).
+
+This module is storage only: no HTTP, no settings. The API layer decides who
+may write and read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from matching.records.storage import Store, metadata
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AuditEntry",
+    "Override",
+    "OverrideKind",
+    "active_overrides",
+    "AuditWriter",
+    "add_override",
+    "audit_table",
+    "delete_overrides",
+    "ensure_tables",
+    "lift_override",
+    "list_entries",
+    "log_entry",
+    "new_ref",
+    "overrides_for_candidate",
+    "overrides_table",
+]
+
+OverrideKind = Literal["pin", "exclude"]
+
+audit_table = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("subject_type", sa.String(40), nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=False),
+    sa.Column("inputs", sa.JSON, nullable=True),
+    sa.Column("model_version", sa.String(120), nullable=True),
+    sa.Column("results", sa.JSON, nullable=True),
+    # handed to the user with what was shown, so an entry can be found from a screen
+    sa.Column("ref", sa.String(32), nullable=True, index=True),
+    sa.Index("ix_audit_subject", "subject_type", "subject_id"),
+)
+
+overrides_table = sa.Table(
+    "ranking_overrides",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    sa.Column("work_need_id", sa.String(64), nullable=False, index=True),
+    sa.Column("candidate_id", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("lifted_by", sa.String(120), nullable=True),
+    sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+_INSERT_ENTRY = audit_table.insert()
+_ACTIVE_FOR_WORK_NEED = (
+    sa.select(overrides_table)
+    .where(overrides_table.c.work_need_id == sa.bindparam("work_need_id"))
+    .where(overrides_table.c.municipality == sa.bindparam("municipality"))
+    .where(overrides_table.c.active.is_(True))
+    .order_by(overrides_table.c.id)
+)
+
+
+def ensure_tables(store: Store) -> None:
+    """Create this module's tables in a store opened before it was imported."""
+    metadata.create_all(store.engine, tables=[audit_table, overrides_table], checkfirst=True)
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns(audit_table.name)}
+    if "ref" not in columns:  # a log made before entries had references
+        with store.transaction() as conn:
+            conn.execute(sa.text("ALTER TABLE audit_log ADD COLUMN ref VARCHAR(32)"))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _utc(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row with its timestamps as aware UTC datetimes (SQLite returns them naive)."""
+    return {
+        k: v.replace(tzinfo=dt.timezone.utc)
+        if isinstance(v, dt.datetime) and v.tzinfo is None
+        else v
+        for k, v in row.items()
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str)) if value is not None else None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: dt.datetime
+    actor: str
+    role: str
+    municipality: str
+    action: str
+    subject_type: str
+    subject_id: str
+    inputs: dict[str, Any] | None
+    model_version: str | None
+    results: Any
+    ref: str | None = None
+
+
+def new_ref() -> str:
+    """A reference for an audit entry, known before it is written."""
+    return uuid.uuid4().hex
+
+
+def _entry_row(
+    *,
+    actor: str,
+    role: str,
+    municipality: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    inputs: Mapping[str, Any] | None,
+    model_version: str | None,
+    results: Any,
+    ref: str | None,
+) -> dict[str, Any]:
+    return {
+        "at": _now(),
+        "actor": actor,
+        "role": role,
+        "municipality": municipality,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "inputs": _jsonable(dict(inputs) if inputs is not None else None),
+        "model_version": model_version,
+        "results": _jsonable(results),
+        "ref": ref or new_ref(),
+    }
+
+
+def log_entry(
+    store: Store,
+    *,
+    actor: str,
+    role: str,
+    municipality: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    inputs: Mapping[str, Any] | None = None,
+    model_version: str | None = None,
+    results: Any = None,
+    ref: str | None = None,
+    conn: Connection | None = None,
+) -> int:
+    """Append one entry now, in its own transaction or in ``conn``; returns its sequence number."""
+    row = _entry_row(
+        actor=actor,
+        role=role,
+        municipality=municipality,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        inputs=inputs,
+        model_version=model_version,
+        results=results,
+        ref=ref,
+    )
+    # one prebuilt statement with bound parameters: logged on every shortlist shown, so
+    # building and compiling a statement per call would be a noticeable share of the request
+    if conn is None:
+        with store.transaction() as own:
+            return int(own.execute(_INSERT_ENTRY, row).inserted_primary_key[0])
+    return int(conn.execute(_INSERT_ENTRY, row).inserted_primary_key[0])
+
+
+def list_entries(
+    store: Store,
+    *,
+    municipality: str,
+    action: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    actor: str | None = None,
+    ref: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[AuditEntry], int]:
+    """Entries of one municipality, newest first, and how many match in total."""
+    conditions = [audit_table.c.municipality == municipality]
+    if action is not None:
+        conditions.append(audit_table.c.action == action)
+    if subject_type is not None:
+        conditions.append(audit_table.c.subject_type == subject_type)
+    if subject_id is not None:
+        conditions.append(audit_table.c.subject_id == subject_id)
+    if actor is not None:
+        conditions.append(audit_table.c.actor == actor)
+    if ref is not None:
+        conditions.append(audit_table.c.ref == ref)
+    query = (
+        sa.select(audit_table)
+        .where(*conditions)
+        .order_by(audit_table.c.seq.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total_query = sa.select(sa.func.count()).select_from(audit_table).where(*conditions)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+        total = int(conn.execute(total_query).scalar_one())
+    return [AuditEntry(**_utc(r)) for r in rows], total
+
+
+# ---- overrides -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    id: int
+    municipality: str
+    work_need_id: str
+    candidate_id: str
+    kind: OverrideKind
+    reason: str
+    actor: str
+    created_at: dt.datetime
+    active: bool
+    lifted_by: str | None = None
+    lifted_at: dt.datetime | None = None
+
+
+def add_override(
+    store: Store,
+    *,
+    municipality: str,
+    work_need_id: str,
+    candidate_id: str,
+    kind: OverrideKind,
+    reason: str,
+    actor: str,
+    role: str,
+) -> Override:
+    """Store an override (replacing an active one for the same pair) and log it.
+
+    The caller checks that the work need and candidate exist in ``municipality``.
+    """
+    if kind not in ("pin", "exclude"):
+        raise ValueError(f"kind must be 'pin' or 'exclude', got {kind!r}")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("an override needs a reason")
+    now = _now()
+    with store.transaction() as conn:
+        conn.execute(
+            overrides_table.update()
+            .where(overrides_table.c.work_need_id == work_need_id)
+            .where(overrides_table.c.candidate_id == candidate_id)
+            .where(overrides_table.c.active.is_(True))
+            .values(active=False, lifted_by=actor, lifted_at=now)
+        )
+        row = {
+            "municipality": municipality,
+            "work_need_id": work_need_id,
+            "candidate_id": candidate_id,
+            "kind": kind,
+            "reason": reason,
+            "actor": actor,
+            "created_at": now,
+            "active": True,
+        }
+        new_id = int(conn.execute(overrides_table.insert().values(**row)).inserted_primary_key[0])
+        log_entry(
+            store,
+            actor=actor,
+            role=role,
+            municipality=municipality,
+            action="override_added",
+            subject_type="work_need",
+            subject_id=work_need_id,
+            inputs={
+                "override_id": new_id,
+                "candidate_id": candidate_id,
+                "kind": kind,
+                "reason": reason,
+            },
+            conn=conn,
+        )
+    return Override(id=new_id, **row)
+
+
+def lift_override(
+    store: Store,
+    override_id: int,
+    *,
+    work_need_id: str,
+    municipality: str,
+    actor: str,
+    role: str,
+) -> Override | None:
+    """Deactivate an active override; None when there is no such active override."""
+    with store.transaction() as conn:
+        found = (
+            conn.execute(
+                sa.select(overrides_table)
+                .where(overrides_table.c.id == override_id)
+                .where(overrides_table.c.work_need_id == work_need_id)
+                .where(overrides_table.c.municipality == municipality)
+                .where(overrides_table.c.active.is_(True))
+            )
+            .mappings()
+            .first()
+        )
+        if found is None:
+            return None
+        now = _now()
+        conn.execute(
+            overrides_table.update()
+            .where(overrides_table.c.id == override_id)
+            .values(active=False, lifted_by=actor, lifted_at=now)
+        )
+        log_entry(
+            store,
+            actor=actor,
+            role=role,
+            municipality=municipality,
+            action="override_lifted",
+            subject_type="work_need",
+            subject_id=found["work_need_id"],
+            inputs={
+                "override_id": override_id,
+                "candidate_id": found["candidate_id"],
+                "kind": found["kind"],
+            },
+            conn=conn,
+        )
+    return Override(**{**_utc(found), "active": False, "lifted_by": actor, "lifted_at": now})
+
+
+def delete_overrides(store: Store, *, work_need_id: str, municipality: str) -> int:
+    """Remove every override of a work need (when the work need itself is deleted)."""
+    with store.transaction() as conn:
+        return conn.execute(
+            overrides_table.delete()
+            .where(overrides_table.c.work_need_id == work_need_id)
+            .where(overrides_table.c.municipality == municipality)
+        ).rowcount
+
+
+def active_overrides(
+    store: Store, work_need_id: str, *, municipality: str, include_lifted: bool = False
+) -> list[Override]:
+    """The overrides in force for one work need (with the lifted ones if asked), oldest first."""
+    if not include_lifted:  # the common case, asked for every shortlist shown
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                _ACTIVE_FOR_WORK_NEED, {"work_need_id": work_need_id, "municipality": municipality}
+            )
+            return [Override(**_utc(r)) for r in rows.mappings()]
+    query = (
+        sa.select(overrides_table)
+        .where(overrides_table.c.work_need_id == work_need_id)
+        .where(overrides_table.c.municipality == municipality)
+        .order_by(overrides_table.c.id)
+    )
+    with store.engine.connect() as conn:
+        return [Override(**_utc(r)) for r in conn.execute(query).mappings()]
+
+
+def overrides_for_candidate(
+    store: Store, candidate_id: str, *, municipality: str
+) -> list[Override]:
+    """The overrides in force that name one candidate, over all work needs."""
+    query = (
+        sa.select(overrides_table)
+        .where(overrides_table.c.candidate_id == candidate_id)
+        .where(overrides_table.c.municipality == municipality)
+        .where(overrides_table.c.active.is_(True))
+        .order_by(overrides_table.c.id)
+    )
+    with store.engine.connect() as conn:
+        return [Override(**_utc(r)) for r in conn.execute(query).mappings()]
+
+
+# ---- writing in the background ---------------------------------------------------------------
+
+
+class AuditWriter:
+    """Writes audit entries from a background thread, a few milliseconds at a time.
+
+    Shortlists are shown many times a minute; writing each entry in its own
+    transaction puts a database write, and with several worker processes a
+    wait for SQLite's write lock, inside every request. The writer takes the
+    entry (with its reference, known at once) and commits whatever arrived
+    within ``interval`` seconds in one transaction. An entry is in the
+    database a few milliseconds after the request; :meth:`flush` waits for
+    everything submitted so far (the audit-log reader and erasure call it),
+    and :meth:`close` flushes before the service stops. A failing write is
+    logged and retried; entries are not dropped while the service runs.
+
+    ``scrub`` is applied to each batch just before it is written: erasure
+    passes a function that replaces the ids of erased candidates, so an entry
+    still queued when a candidate was erased (in another worker process, say)
+    never writes their id.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval: float = 0.02,
+        max_batch: int = 500,
+        scrub: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be > 0, got {interval}")
+        self.store = store
+        self.interval = interval
+        self.max_batch = max_batch
+        self.scrub = scrub
+        self._queue: queue.SimpleQueue[dict[str, Any] | threading.Event | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.written = 0
+
+    def submit(self, **entry: Any) -> str:
+        """Queue an entry (the arguments of :func:`log_entry`); returns its reference."""
+        row = _entry_row(
+            **{"inputs": None, "model_version": None, "results": None, "ref": None, **entry}
+        )
+        self._ensure_running()
+        self._queue.put(row)
+        return row["ref"]
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every entry submitted before this call is written."""
+        if self._thread is None:
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        self.flush(timeout)
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _ensure_running(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            rows: list[dict[str, Any]] = []
+            waiting: list[threading.Event] = []
+            deadline = time.monotonic() + self.interval
+            while True:
+                if item is None:
+                    stop = True
+                elif isinstance(item, threading.Event):
+                    waiting.append(item)
+                else:
+                    rows.append(item)
+                if stop or len(rows) >= self.max_batch:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and not waiting:
+                    break
+                try:
+                    item = self._queue.get(timeout=max(remaining, 0.0) if not waiting else 0.0)
+                except queue.Empty:
+                    break
+            self._write(rows)
+            for event in waiting:
+                event.set()
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        delay = 0.05
+        while rows:
+            try:
+                batch = self.scrub(rows) if self.scrub is not None else rows
+                with self.store.transaction() as conn:
+                    conn.execute(_INSERT_ENTRY, batch)
+                self.written += len(batch)
+                return
+            except Exception:  # the log must not lose entries: report and try again
+                logger.exception("writing %d audit entries failed; retrying", len(rows))
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)

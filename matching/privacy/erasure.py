@@ -1,0 +1,385 @@
+"""Erasure of a candidate (right to be forgotten, AVG article 17).
+
+:func:`erase_candidate` removes a candidate and everything that refers to
+them, in one transaction:
+
+* the candidate record and every record pointing at it, following
+  :data:`matching.records.schemas.REFERENCES` transitively (invitations, table
+  meetings, outcomes, and the aftercare check-ins of those outcomes);
+* the ``record_history`` rows of all those records keep only *that* something
+  happened and when (``action``, ``changed_at``, ``actor``): ``before`` and
+  ``after`` become NULL and ``record_id`` becomes a pseudonym;
+* ranking overrides about the candidate are deleted, and audit-log entries
+  that mention any of the removed ids have those ids replaced by a marker;
+* outside the database, the caller's *removers* (vector index, embedding
+  cache, in-process caches) are called with the record before the
+  transaction commits, so a failing remover leaves the store unchanged.
+
+What remains is one audit entry and one tombstone holding a pseudonym: an
+HMAC-SHA256 of the id under a random key kept in this database. Dataset
+building must skip tombstoned ids (:func:`erased_ids`), so an erased person
+never returns through an old export or training set, and the API refuses to
+re-create a record under an erased id.
+
+The key lives in the database rather than in the settings on purpose: if it
+changed, earlier tombstones would stop matching and erased people could come
+back into training data. The pseudonym protects against casual linkage of
+the audit trail, not against someone holding the whole database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from matching.privacy import audit_log
+from matching.serving import shared_cache
+from matching.records.schemas import RECORD_TYPES, REFERENCES, Candidate, Record
+from matching.records.storage import TABLES, Store, history_table, metadata
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ErasedIds",
+    "ErasureReport",
+    "audit_scrubber",
+    "erase_candidate",
+    "erased_ids",
+    "is_erased",
+    "pseudonymise",
+]
+
+ERASED_MARKER = "erased"
+
+tombstone_table = sa.Table(
+    "erased_candidates",
+    metadata,
+    sa.Column("pseudonym", sa.String(64), primary_key=True),
+    sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+_key_table = sa.Table(
+    "pseudonym_key",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String(64), nullable=False),
+)
+
+
+def ensure_tables(store: Store) -> None:
+    """Create this module's tables in a store opened before it was imported."""
+    metadata.create_all(store.engine, tables=[tombstone_table, _key_table], checkfirst=True)
+    audit_log.ensure_tables(store)
+    shared_cache.ensure_tables(store)
+
+
+def _key(store: Store, *, create: bool = True) -> bytes:
+    """The database's pseudonym key, created on first use (empty if not made yet)."""
+    query = sa.select(_key_table.c.key).where(_key_table.c.id == 1)
+    metadata.create_all(store.engine, tables=[_key_table], checkfirst=True)
+    with store.engine.connect() as conn:
+        found = conn.execute(query).scalar_one_or_none()
+    if found is None and not create:
+        return b""
+    if found is None:
+        try:
+            with store.transaction() as conn:
+                conn.execute(_key_table.insert().values(id=1, key=secrets.token_hex(32)))
+        except sa.exc.IntegrityError:
+            pass  # created at the same moment by another process; read theirs
+        with store.engine.connect() as conn:
+            found = conn.execute(query).scalar_one()
+    return bytes.fromhex(found)
+
+
+def pseudonymise(key: bytes, record_id: str) -> str:
+    """HMAC-SHA256 of a record id, as 64 hex characters."""
+    return hmac.new(key, record_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ErasedIds:
+    """The tombstones of a store; ``candidate_id in erased`` tells if it was erased.
+
+    Examples
+    --------
+    >>> erased = erased_ids(store)  # doctest: +SKIP
+    >>> rows = [r for r in rows if r.candidate_id not in erased]  # doctest: +SKIP
+    """
+
+    key: bytes = field(repr=False)
+    pseudonyms: frozenset[str]
+
+    def __contains__(self, candidate_id: object) -> bool:
+        if not isinstance(candidate_id, str):
+            return False
+        return pseudonymise(self.key, candidate_id) in self.pseudonyms
+
+    def __len__(self) -> int:
+        return len(self.pseudonyms)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.pseudonyms))
+
+
+def erased_ids(store: Store) -> ErasedIds:
+    """Every erased candidate, for dataset building and imports to exclude."""
+    metadata.create_all(store.engine, tables=[tombstone_table], checkfirst=True)
+    with store.engine.connect() as conn:
+        found = conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars().all()
+    return ErasedIds(key=_key(store, create=False), pseudonyms=frozenset(found))
+
+
+def is_erased(store: Store, candidate_id: str) -> bool:
+    """Whether a candidate with this id was erased before."""
+    key = _key(store, create=False)
+    if not key:
+        return False  # no erasure ever happened in this database
+    digest = pseudonymise(key, candidate_id)
+    with store.engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.select(tombstone_table.c.pseudonym).where(tombstone_table.c.pseudonym == digest)
+            ).first()
+            is not None
+        )
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure removed; holds no personal data."""
+
+    pseudonym: str
+    removed: dict[str, int]
+    history_scrubbed: int
+    audit_entries_scrubbed: int
+    overrides_removed: int
+    removers_called: list[str]
+
+
+def _referring(conn: Connection, candidate_id: str) -> dict[type[Record], list[str]]:
+    """Ids of the candidate and of every record that refers to it, transitively."""
+    found: dict[type[Record], list[str]] = {Candidate: [candidate_id]}
+    # RECORD_TYPES is in dependency order, so one pass reaches every referrer
+    for record_type in RECORD_TYPES:
+        ids: set[str] = set()
+        for (source, name), target in REFERENCES.items():
+            if source is not record_type or not found.get(target):
+                continue
+            table = TABLES[source]
+            ids.update(
+                conn.execute(
+                    sa.select(table.c.id).where(table.c[name].in_(found[target]))
+                ).scalars()
+            )
+        if ids:
+            found[record_type] = sorted(ids | set(found.get(record_type, [])))
+    return found
+
+
+def _scrub(value: object, ids: set[str], marker: Callable[[str], str]) -> object:
+    if isinstance(value, str):
+        return marker(value) if value in ids else value
+    if isinstance(value, list):
+        return [_scrub(v, ids, marker) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, ids, marker) for k, v in value.items()}
+    return value
+
+
+def erase_candidate(
+    store: Store,
+    candidate_id: str,
+    *,
+    municipality: str,
+    actor: str,
+    role: str = "system",
+    removers: Sequence[Callable[[Candidate], object]] = (),
+) -> ErasureReport | None:
+    """Erase a candidate everywhere; None when no such candidate is in ``municipality``.
+
+    Parameters
+    ----------
+    removers
+        Callables taking the candidate record (read before it is deleted) that
+        remove it from stores outside the database (vector index, embedding
+        cache, caches). They run inside the transaction; if one raises,
+        nothing is erased and the error propagates.
+    """
+    ensure_tables(store)
+    key = _key(store)
+    pseudonym = pseudonymise(key, candidate_id)
+    candidates = TABLES[Candidate]
+    with store.transaction() as conn:
+        row = (
+            conn.execute(
+                sa.select(candidates)
+                .where(candidates.c.id == candidate_id)
+                .where(candidates.c.municipality == municipality)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        candidate = Candidate.model_validate(dict(row))
+        found = _referring(conn, candidate_id)
+        removed: dict[str, int] = {}
+        for record_type in reversed(RECORD_TYPES):
+            ids = found.get(record_type)
+            if ids:
+                removed[record_type.entity] = store.delete(
+                    record_type, ids, actor=actor, keep_history=False, conn=conn
+                )
+
+        history_scrubbed = 0
+        for record_type, ids in found.items():
+            for record_id in ids:
+                history_scrubbed += conn.execute(
+                    history_table.update()
+                    .where(history_table.c.entity == record_type.entity)
+                    .where(history_table.c.record_id == record_id)
+                    .values(before=None, after=None, record_id=pseudonymise(key, record_id))
+                ).rowcount
+
+        all_ids = {i for ids in found.values() for i in ids}
+
+        def marker(value: str) -> str:
+            if value == candidate_id:
+                return f"{ERASED_MARKER}:{pseudonym[:16]}"
+            return ERASED_MARKER
+
+        audit = audit_log.audit_table
+        mentions = sa.or_(
+            audit.c.subject_id.in_(sorted(all_ids)),
+            *[
+                sa.cast(column, sa.Text).like(f'%"{_like_escape(i)}"%', escape="\\")
+                for i in all_ids
+                for column in (audit.c.inputs, audit.c.results)
+            ],
+        )
+        audit_scrubbed = 0
+        for row in (
+            conn.execute(
+                sa.select(audit.c.seq, audit.c.subject_id, audit.c.inputs, audit.c.results)
+                .where(audit.c.municipality == municipality)
+                .where(mentions)
+            )
+            .mappings()
+            .all()
+        ):
+            conn.execute(
+                audit.update()
+                .where(audit.c.seq == row["seq"])
+                .values(
+                    subject_id=marker(row["subject_id"])
+                    if row["subject_id"] in all_ids
+                    else row["subject_id"],
+                    inputs=_scrub(row["inputs"], all_ids, marker),
+                    results=_scrub(row["results"], all_ids, marker),
+                )
+            )
+            audit_scrubbed += 1
+
+        # computed shortlists shared between workers name candidates: drop the municipality's
+        shared_cache.clear(municipality=municipality, conn=conn)
+
+        overrides = audit_log.overrides_table
+        overrides_removed = conn.execute(
+            overrides.delete().where(overrides.c.candidate_id == candidate_id)
+        ).rowcount
+
+        conn.execute(
+            tombstone_table.insert().values(
+                pseudonym=pseudonym,
+                municipality=municipality,
+                erased_at=dt.datetime.now(dt.timezone.utc),
+            )
+        )
+        called = []
+        for remove in removers:
+            remove(candidate)
+            called.append(getattr(remove, "__qualname__", type(remove).__name__))
+        report = ErasureReport(
+            pseudonym=pseudonym,
+            removed=removed,
+            history_scrubbed=history_scrubbed,
+            audit_entries_scrubbed=audit_scrubbed,
+            overrides_removed=overrides_removed,
+            removers_called=called,
+        )
+        audit_log.log_entry(
+            store,
+            actor=actor,
+            role=role,
+            municipality=municipality,
+            action="candidate_erased",
+            subject_type="candidate",
+            subject_id=pseudonym,
+            inputs={
+                "removed": removed,
+                "history_scrubbed": history_scrubbed,
+                "audit_entries_scrubbed": audit_scrubbed,
+                "overrides_removed": overrides_removed,
+                "removers": called,
+            },
+            conn=conn,
+        )
+    logger.info("erased a candidate (pseudonym %s): %s", pseudonym[:16], json.dumps(removed))
+    return report
+
+
+def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dict[str, object]]]:
+    """For :class:`matching.privacy.audit_log.AuditWriter`: replace erased candidates' ids in entries
+    that were queued before the erasure and are written after it."""
+
+    def scrub(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        erased = erased_ids(store)
+        if not len(erased):
+            return rows
+        out = []
+        for row in rows:
+            found = {v for v in _strings(row) if v in erased}
+            if found:
+                key = erased.key
+
+                def marker(value: str) -> str:
+                    return f"{ERASED_MARKER}:{pseudonymise(key, value)[:16]}"
+
+                row = {
+                    **row,
+                    "subject_id": marker(str(row["subject_id"]))
+                    if row.get("subject_id") in found
+                    else row.get("subject_id"),
+                    "inputs": _scrub(row.get("inputs"), found, marker),
+                    "results": _scrub(row.get("results"), found, marker),
+                }
+            out.append(row)
+        return out
+
+    return scrub
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

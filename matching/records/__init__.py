@@ -1,0 +1,1 @@
+"""Domain records: enums, the pydantic schemas, relational storage and the CSV folder format."""

@@ -1,0 +1,337 @@
+"""CSV folder format: one file per record type, validated before anything is written.
+
+A folder holds ``candidates.csv``, ``employers.csv``, ``work_needs.csv``,
+``events.csv``, ``event_tables.csv``, ``invitations.csv``, ``meetings.csv``,
+``outcomes.csv`` and ``checkins.csv`` (any subset). Columns are the record's
+field names (see the README); list fields hold ``|``-separated codes, booleans
+``true``/``false`` (``ja``/``nee`` and ``1``/``0`` are accepted), dates
+``YYYY-MM-DD``, and an empty cell means "not given".
+
+Reading never raises on bad data: every problem becomes a :class:`CsvError`
+with file, line, column and reason, so a user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
+
+LIST_SEPARATOR = "|"
+_TRUE = {"true", "1", "ja", "yes", "j", "y"}
+_FALSE = {"false", "0", "nee", "no", "n"}
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class CsvError:
+    """One problem in one cell (or row, or file) of an import folder."""
+
+    file: str
+    line: int  # 1-based physical line in the file; 0 for the whole file
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        column = f" [{self.column}]" if self.column else ""
+        return f"{where}{column}: {self.reason}"
+
+
+@dataclass
+class FolderContents:
+    """Records read from a folder, in dependency order, plus every error found."""
+
+    records: dict[type[Record], list[Record]] = field(default_factory=dict)
+    errors: list[CsvError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self) -> dict[str, int]:
+        return {t.entity: len(rs) for t, rs in self.records.items()}
+
+
+def file_name(record_type: type[Record]) -> str:
+    return f"{record_type.entity}.csv"
+
+
+def _is_list_field(record_type: type[Record], name: str) -> bool:
+    annotation = record_type.model_fields[name].annotation
+    return typing.get_origin(annotation) is list
+
+
+def _is_bool_field(record_type: type[Record], name: str) -> bool:
+    annotation = record_type.model_fields[name].annotation
+    return annotation is bool or (
+        typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and bool in typing.get_args(annotation)
+    )
+
+
+def _cell_to_value(record_type: type[Record], name: str, raw: str) -> object:
+    """Turn one CSV cell into the value pydantic validates (raises ValueError)."""
+    text = raw.strip()
+    if _is_list_field(record_type, name):
+        return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+    if _is_bool_field(record_type, name):
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"expected true/false (or ja/nee), got {raw!r}")
+    return text
+
+
+def value_to_cell(value: object) -> str:
+    """Inverse of reading: one field value as its CSV text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return LIST_SEPARATOR.join(value_to_cell(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _decode(path: Path, errors: list[CsvError]) -> str | None:
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        errors.append(CsvError(path.name, 0, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        errors.append(
+            CsvError(
+                path.name,
+                line,
+                "",
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            )
+        )
+        return None
+
+
+def read_records(
+    record_type: type[Record], path: Path, errors: list[CsvError]
+) -> list[tuple[int, Record]]:
+    """Read one CSV file into validated records with their line numbers.
+
+    Every problem is appended to ``errors``; bad rows are left out.
+    """
+    text = _decode(path, errors)
+    if text is None:
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        errors.append(CsvError(path.name, 0, "", "file is empty: a header row is needed"))
+        return []
+    except csv.Error as exc:
+        errors.append(CsvError(path.name, 1, "", f"unreadable CSV: {exc}"))
+        return []
+    header = [h.strip() for h in header]
+    fields = record_type.model_fields
+    header_ok = True
+    for name in header:
+        if name not in fields:
+            errors.append(CsvError(path.name, 1, name, "unknown column"))
+            header_ok = False
+    seen_columns: set[str] = set()
+    for name in header:
+        if name in seen_columns:
+            errors.append(CsvError(path.name, 1, name, "column appears twice"))
+            header_ok = False
+        seen_columns.add(name)
+    for name, info in fields.items():
+        if info.is_required() and name not in header:
+            errors.append(CsvError(path.name, 1, name, "required column is missing"))
+            header_ok = False
+    if not header_ok:
+        return []
+
+    rows: list[tuple[int, Record]] = []
+    first_line_of: dict[str, int] = {}
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(CsvError(path.name, line, "", f"unreadable CSV: {exc}"))
+            break
+        start, line = line, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            errors.append(
+                CsvError(
+                    path.name, start, "", f"row has {len(cells)} cells, the header has {len(header)}"
+                )
+            )
+            continue
+        values: dict[str, object] = {}
+        row_ok = True
+        for name, raw in zip(header, cells):
+            if raw.strip() == "" and not _is_list_field(record_type, name):
+                continue  # not given: the field's default applies, or "missing" if required
+            try:
+                values[name] = _cell_to_value(record_type, name, raw)
+            except ValueError as exc:
+                errors.append(CsvError(path.name, start, name, str(exc)))
+                row_ok = False
+        if not row_ok:
+            continue
+        try:
+            record = record_type.model_validate(values)
+        except ValidationError as exc:
+            for problem in exc.errors():
+                column = ".".join(str(p) for p in problem["loc"] if not isinstance(p, int))
+                reason = problem["msg"]
+                if problem["type"] == "missing":
+                    reason = "required value is missing"
+                errors.append(CsvError(path.name, start, column, reason))
+            continue
+        if record.id in first_line_of:
+            errors.append(
+                CsvError(
+                    path.name,
+                    start,
+                    "id",
+                    f"duplicate id {record.id!r} (first on line {first_line_of[record.id]})",
+                )
+            )
+            continue
+        first_line_of[record.id] = start
+        rows.append((start, record))
+    return rows
+
+
+def read_folder(
+    directory: Path | str,
+    *,
+    known: Callable[[type[Record], str], str | None] | None = None,
+) -> FolderContents:
+    """Read and validate a whole folder, references included.
+
+    Parameters
+    ----------
+    directory
+        Folder with one CSV file per record type.
+    known
+        Looks up a record outside the folder (normally in the store):
+        ``known(record_type, id)`` returns its municipality, or None when absent.
+    """
+    directory = Path(directory)
+    contents = FolderContents()
+    if not directory.is_dir():
+        contents.errors.append(CsvError(str(directory), 0, "", "folder does not exist"))
+        return contents
+    expected = {file_name(t) for t in RECORD_TYPES}
+    present = sorted(p.name for p in directory.glob("*.csv"))
+    for name in present:
+        if name not in expected:
+            contents.errors.append(
+                CsvError(name, 0, "", f"unknown file; expected one of {', '.join(sorted(expected))}")
+            )
+    if not any(name in expected for name in present):
+        contents.errors.append(CsvError(str(directory), 0, "", "no werkkans CSV files in folder"))
+        return contents
+
+    lines: dict[tuple[type[Record], str], int] = {}
+    for record_type in RECORD_TYPES:
+        path = directory / file_name(record_type)
+        if not path.exists():
+            continue
+        rows = read_records(record_type, path, contents.errors)
+        contents.records[record_type] = [r for _, r in rows]
+        for line, record in rows:
+            lines[(record_type, record.id)] = line
+
+    municipality_of: dict[tuple[type[Record], str], str] = {
+        (t, r.id): r.municipality for t, rs in contents.records.items() for r in rs
+    }
+    for (record_type, field_name), target in REFERENCES.items():
+        for record in contents.records.get(record_type, []):
+            ref = getattr(record, field_name)
+            if ref is None:
+                continue
+            where = municipality_of.get((target, ref))
+            if where is None and known is not None:
+                where = known(target, ref)
+            line = lines[(record_type, record.id)]
+            if where is None:
+                contents.errors.append(
+                    CsvError(
+                        file_name(record_type),
+                        line,
+                        field_name,
+                        f"{record_type.__name__} {record.id} refers to unknown "
+                        f"{target.__name__} {ref!r} (not in {file_name(target)} nor in the store)",
+                    )
+                )
+            elif where != record.municipality:
+                contents.errors.append(
+                    CsvError(
+                        file_name(record_type),
+                        line,
+                        field_name,
+                        f"{target.__name__} {ref!r} belongs to municipality {where}, "
+                        f"not {record.municipality}",
+                    )
+                )
+    contents.errors.sort()
+    return contents
+
+
+def write_records(path: Path, record_type: type[Record], records: Iterable[Record]) -> int:
+    """Write one CSV file atomically (temp file, then rename); returns the row count."""
+    columns = list(record_type.model_fields)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            for record in records:
+                writer.writerow([value_to_cell(getattr(record, c)) for c in columns])
+                count += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def write_folder(
+    directory: Path | str, records: Mapping[type[Record], Iterable[Record]]
+) -> dict[str, int]:
+    """Write records as a CSV folder, one file per record type given."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        record_type.entity: write_records(directory / file_name(record_type), record_type, rows)
+        for record_type, rows in records.items()
+    }

@@ -1,0 +1,327 @@
+"""The domain records of werkkans, defined once and reused everywhere.
+
+Storage, CSV import/export, training and the API all convert to and from
+these pydantic models; nothing else redefines them. Every record belongs to
+exactly one municipality. Each model is flat (one CSV row); list fields are
+stored as JSON in the database and as ``|``-separated codes in CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from matching.records.enums import (
+    AgeBand,
+    BenefitDurationBand,
+    BenefitType,
+    CandidateStatus,
+    CheckInStatus,
+    ContractForm,
+    ContractType,
+    Demand,
+    EducationLevel,
+    Gender,
+    InvitationStatus,
+    LanguageLevel,
+    Mobility,
+    OutcomeKind,
+    SbiSection,
+    SizeClass,
+    Support,
+)
+
+RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
+Postcode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}( ?[A-Z]{2})?$")]
+Latitude = Annotated[float, Field(ge=50.0, le=54.0)]  # the Netherlands
+Longitude = Annotated[float, Field(ge=3.0, le=7.5)]
+WeeklyHours = Annotated[int, Field(ge=0, le=60)]
+FreeText = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class Record(BaseModel):
+    """Base of every stored record: strict fields, an id and a municipality."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+    #: Name of the CSV file and database table for this record type.
+    entity: ClassVar[str]
+
+    id: RecordId
+    municipality: MunicipalityCode
+
+
+class Candidate(Record):
+    """A job seeker (kandidaat) with hard data, soft data and consent."""
+
+    entity: ClassVar[str] = "candidates"
+
+    # hard data
+    age_band: AgeBand
+    gender: Gender | None = None  # fairness reporting only
+    education: EducationLevel
+    benefit_type: BenefitType
+    benefit_months: Annotated[int, Field(ge=0, le=600)]
+    rung: Annotated[int, Field(ge=1, le=6)]  # participatieladder trede
+    banenafspraak: bool = False  # in het doelgroepregister
+    statushouder: bool = False
+    young_under_27: bool = False
+    language_level: LanguageLevel
+    postcode: Postcode
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    mobility: Mobility
+    max_travel_km: Annotated[float, Field(gt=0, le=200)]
+    hours_min: WeeklyHours = 0
+    hours_max: WeeklyHours
+    limits: list[Demand] = Field(default_factory=list)  # demands they cannot meet
+    prior_paid_work: bool
+    desired_occupations: list[str] = Field(default_factory=list)  # ESCO URIs
+    # soft data, free Dutch text
+    motivation: FreeText = ""
+    wishes: FreeText = ""
+    interests: FreeText = ""
+    strengths: FreeText = ""
+    help_needed: FreeText = ""
+    # consent and status
+    consent_matching: bool = True  # profile may be used for matching at all
+    consent_share_employers: bool = True  # name and profile may be shown to employers
+    consent_events: bool = True  # may be invited to a prettig gesprek
+    status: CandidateStatus = CandidateStatus.ACTIVE
+    available_from: dt.date | None = None
+    relationship_manager: Annotated[str, StringConstraints(max_length=80)] = ""
+    registered_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> "Candidate":
+        if self.hours_min > self.hours_max:
+            raise ValueError(
+                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
+            )
+        return self
+
+    @property
+    def benefit_duration_band(self) -> BenefitDurationBand:
+        return BenefitDurationBand.from_months(self.benefit_months)
+
+    @property
+    def soft_text(self) -> str:
+        """All soft data as one text, the input of the text encoders."""
+        parts = (self.wishes, self.motivation, self.interests, self.strengths)
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def profile_completeness(self) -> float:
+        """Share of the profile fields that matter for matching that are filled."""
+        filled = [
+            bool(self.motivation),
+            bool(self.wishes),
+            bool(self.interests),
+            bool(self.strengths),
+            bool(self.help_needed),
+            bool(self.desired_occupations),
+            self.lat is not None and self.lon is not None,
+            self.hours_max > 0,
+            bool(self.relationship_manager),
+        ]
+        return round(sum(filled) / len(filled), 3)
+
+
+class Employer(Record):
+    """An employer (werkgever) a relationship manager keeps in contact with."""
+
+    entity: ClassVar[str] = "employers"
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    sbi_section: SbiSection
+    size_class: SizeClass
+    postcode: Postcode
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    support_valued: list[Support] = Field(default_factory=list)
+    coaching_capacity: Annotated[int, Field(ge=0, le=100)] = 0  # candidates coached at once
+    openness: Annotated[int, Field(ge=1, le=5)] = 3  # relationship manager's judgement
+    ambassador: bool = False
+    first_contact: dt.date | None = None
+    relationship_manager: Annotated[str, StringConstraints(max_length=80)] = ""
+
+
+class WorkNeed(Record):
+    """Work an employer has (werkvraag), posted as a vacancy or not."""
+
+    entity: ClassVar[str] = "work_needs"
+
+    employer_id: RecordId
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: FreeText = ""
+    esco_uri: str | None = None
+    hours_min: WeeklyHours = 0
+    hours_max: WeeklyHours
+    contract_form: ContractForm = ContractForm.REGULAR
+    requirements: FreeText = ""
+    demands: list[Demand] = Field(default_factory=list)
+    adaptable: list[Demand] = Field(default_factory=list)  # demands that can be lifted
+    min_language_level: LanguageLevel | None = None
+    places: Annotated[int, Field(ge=1, le=500)] = 1
+    open: bool = True
+    created_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "WorkNeed":
+        if self.hours_min > self.hours_max:
+            raise ValueError(
+                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
+            )
+        stray = set(self.adaptable) - set(self.demands)
+        if stray:
+            codes = ", ".join(sorted(d.value for d in stray))
+            raise ValueError(f"adaptable lists demands the work does not have: {codes}")
+        return self
+
+    @property
+    def text(self) -> str:
+        """The work need as one text, the input of the text encoders."""
+        parts = (self.title, self.description, self.requirements)
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def hard_demands(self) -> frozenset[Demand]:
+        """Demands that cannot be adapted for a candidate."""
+        return frozenset(self.demands) - frozenset(self.adaptable)
+
+
+class Event(Record):
+    """A prettig gesprek: a meet-and-greet with employers at tables."""
+
+    entity: ClassVar[str] = "events"
+
+    date: dt.date
+    place: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    postcode: Postcode | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    rounds: Annotated[int, Field(ge=1, le=20)]
+    minutes_per_round: Annotated[int, Field(ge=5, le=240)] = 20
+    max_candidates: Annotated[int, Field(ge=0, le=5000)] | None = None
+
+
+class EventTable(Record):
+    """One table at an event, hosted by one employer."""
+
+    entity: ClassVar[str] = "event_tables"
+
+    event_id: RecordId
+    employer_id: RecordId
+    seats: Annotated[int, Field(ge=1, le=50)]
+
+
+class Invitation(Record):
+    """A candidate invited to an event, and whether they came."""
+
+    entity: ClassVar[str] = "invitations"
+
+    event_id: RecordId
+    candidate_id: RecordId
+    status: InvitationStatus = InvitationStatus.INVITED
+    attended: bool | None = None  # unknown until the event has taken place
+
+
+class TableMeeting(Record):
+    """A candidate's conversation at an employer's table in one round."""
+
+    entity: ClassVar[str] = "meetings"
+
+    event_id: RecordId
+    table_id: RecordId
+    employer_id: RecordId
+    candidate_id: RecordId
+    round: Annotated[int, Field(ge=1, le=20)]
+    follow_up: bool = False  # both sides want a follow-up conversation
+
+
+class Outcome(Record):
+    """What contact between a candidate and an employer led to."""
+
+    entity: ClassVar[str] = "outcomes"
+
+    candidate_id: RecordId
+    employer_id: RecordId | None = None  # None: work found outside werkkans's employers
+    work_need_id: RecordId | None = None
+    event_id: RecordId | None = None
+    kind: OutcomeKind
+    contract_type: ContractType | None = None
+    hours: WeeklyHours | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    wage_subsidy: bool = False
+    recorded_on: dt.date
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Outcome":
+        if self.kind is OutcomeKind.JOB and self.contract_type is None:
+            raise ValueError("a regular job needs a contract_type")
+        if self.kind is not OutcomeKind.JOB and self.contract_type is not None:
+            raise ValueError(f"contract_type only applies to a job, not to {self.kind.value}")
+        if self.kind.is_placement and self.start_date is None:
+            raise ValueError(f"a {self.kind.value} placement needs a start_date")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date} is before start_date {self.start_date}"
+            )
+        return self
+
+
+class CheckIn(Record):
+    """An aftercare (nazorg) check-in on a placement."""
+
+    entity: ClassVar[str] = "checkins"
+
+    outcome_id: RecordId
+    month: Annotated[int, Field(ge=1, le=24)]  # scheduled at 1, 3, 6 and 12 months
+    date: dt.date
+    status: CheckInStatus
+    hours: WeeklyHours | None = None
+    reason: FreeText = ""
+
+    @model_validator(mode="after")
+    def _reason_when_stopped(self) -> "CheckIn":
+        if self.status is CheckInStatus.STOPPED and not self.reason.strip():
+            raise ValueError("a stopped placement needs a reason")
+        return self
+
+
+#: Record types in dependency order: a type only refers to types before it.
+RECORD_TYPES: tuple[type[Record], ...] = (
+    Candidate,
+    Employer,
+    WorkNeed,
+    Event,
+    EventTable,
+    Invitation,
+    TableMeeting,
+    Outcome,
+    CheckIn,
+)
+
+#: Foreign keys: (record type, field) -> referenced record type.
+REFERENCES: dict[tuple[type[Record], str], type[Record]] = {
+    (WorkNeed, "employer_id"): Employer,
+    (EventTable, "event_id"): Event,
+    (EventTable, "employer_id"): Employer,
+    (Invitation, "event_id"): Event,
+    (Invitation, "candidate_id"): Candidate,
+    (TableMeeting, "event_id"): Event,
+    (TableMeeting, "table_id"): EventTable,
+    (TableMeeting, "employer_id"): Employer,
+    (TableMeeting, "candidate_id"): Candidate,
+    (Outcome, "candidate_id"): Candidate,
+    (Outcome, "employer_id"): Employer,
+    (Outcome, "work_need_id"): WorkNeed,
+    (Outcome, "event_id"): Event,
+    (CheckIn, "outcome_id"): Outcome,
+}
+
+RECORD_TYPE_BY_ENTITY: dict[str, type[Record]] = {t.entity: t for t in RECORD_TYPES}

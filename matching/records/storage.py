@@ -1,0 +1,434 @@
+"""Relational storage of the domain records (SQLAlchemy 2 Core).
+
+Tables are derived from the pydantic records in :mod:`matching.records.schemas`, so a
+field is declared once. SQLite (WAL mode) is the embedded default; any
+SQLAlchemy URL works, PostgreSQL (``postgresql+psycopg://``) is tested.
+
+Every batch write is one transaction, and every change to a record is kept in
+``record_history`` (who, when, before, after): corrections never lose the old
+value. The schema is versioned in ``werkkans_meta``; opening a database written
+by another schema version fails with a clear message instead of misreading it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_CHUNK = 500
+
+metadata = sa.MetaData()
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as asked (wrong schema, unreachable, ...)."""
+
+
+def _column_type(annotation: object) -> sa.types.TypeEngine:
+    """SQL column type for a pydantic field annotation."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _column_type(inner[0])
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _column_type(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) is list:
+        return sa.JSON()
+    if annotation is bool:
+        return sa.Boolean()
+    if annotation is int:
+        return sa.Integer()
+    if annotation is float:
+        return sa.Float()
+    if annotation is dt.date:
+        return sa.Date()
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return sa.String(40)
+    return sa.Text()
+
+
+def _build_table(record_type: type[Record]) -> sa.Table:
+    referencing = {name for (t, name) in REFERENCES if t is record_type}
+    columns = [
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    ]
+    for name, info in record_type.model_fields.items():
+        if name in ("id", "municipality"):
+            continue
+        # NULL means "not given"; the record model, not the database, enforces what is required
+        columns.append(
+            sa.Column(name, _column_type(info.annotation), nullable=True, index=name in referencing)
+        )
+    return sa.Table(record_type.entity, metadata, *columns)
+
+
+TABLES: dict[type[Record], sa.Table] = {t: _build_table(t) for t in RECORD_TYPES}
+
+meta_table = sa.Table(
+    "werkkans_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+history_table = sa.Table(
+    "record_history",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("record_id", sa.String(64), nullable=False),
+    sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    sa.Column("action", sa.String(10), nullable=False),  # insert, update, delete
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+    sa.Index("ix_history_record", "entity", "record_id"),
+)
+
+
+def _to_row(record: Record) -> dict[str, object]:
+    row: dict[str, object] = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, list):
+            value = [v.value if isinstance(v, Enum) else v for v in value]
+        row[name] = value
+    return row
+
+
+def _jsonable(row: dict[str, object]) -> dict[str, object]:
+    return json.loads(json.dumps(row, default=str))
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What one batch write did, per record type."""
+
+    inserted: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+
+    @property
+    def changed(self) -> int:
+        return sum(self.inserted.values()) + sum(self.updated.values())
+
+
+def default_sqlite_url(path: Path | str = "werkkans.db") -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+class Store:
+    """Records in a relational database.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL, e.g. ``sqlite:///werkkans.db`` or
+        ``postgresql+psycopg://user@127.0.0.1:5432/werkkans``.
+    create
+        Create the tables when the database is empty.
+
+    Examples
+    --------
+    >>> store = Store("sqlite://")
+    >>> store.count(Candidate)  # doctest: +SKIP
+    0
+    """
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            self._check_schema(create)
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"cannot open database {self.safe_url}: {exc.orig}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without a password, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _check_schema(self, create: bool) -> None:
+        inspector = sa.inspect(self.engine)
+        if not inspector.has_table(meta_table.name):
+            if not create:
+                raise StoreError(f"{self.safe_url} holds no werkkans database")
+            existing = [t for t in metadata.tables if inspector.has_table(t)]
+            if existing:
+                raise StoreError(
+                    f"{self.safe_url} has tables {existing} but no werkkans schema version; "
+                    "refusing to write into a database werkkans did not create"
+                )
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                conn.execute(
+                    meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                )
+            logger.info("created werkkans schema v%s in %s", SCHEMA_VERSION, self.safe_url)
+            return
+        with self.engine.connect() as conn:
+            version = conn.execute(
+                sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+            ).scalar_one_or_none()
+        if version != str(SCHEMA_VERSION):
+            raise StoreError(
+                f"{self.safe_url} has werkkans schema version {version}, this version of "
+                f"werkkans reads version {SCHEMA_VERSION}"
+            )
+        # tables added in a later release of the same schema version (history, meta) are created
+        metadata.create_all(self.engine, checkfirst=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; everything in it is written together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        records: Iterable[Record],
+        *,
+        actor: str = "system",
+        conn: Connection | None = None,
+    ) -> WriteSummary:
+        """Insert new records and update changed ones, in one transaction.
+
+        Records equal to what is stored are left alone, so writing the same
+        batch twice changes nothing. Records are written in dependency order.
+        """
+        by_type: dict[type[Record], list[Record]] = {}
+        for record in records:
+            by_type.setdefault(type(record), []).append(record)
+        if conn is None:
+            with self.transaction() as own:
+                return self._upsert(own, by_type, actor)
+        return self._upsert(conn, by_type, actor)
+
+    def _upsert(
+        self, conn: Connection, by_type: dict[type[Record], list[Record]], actor: str
+    ) -> WriteSummary:
+        now = dt.datetime.now(dt.timezone.utc)
+        inserted: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        unchanged: dict[str, int] = {}
+        for record_type in RECORD_TYPES:
+            batch = by_type.get(record_type, [])
+            if not batch:
+                continue
+            table = TABLES[record_type]
+            rows = {r.id: _to_row(r) for r in batch}
+            existing: dict[str, dict[str, object]] = {}
+            ids = list(rows)
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                for found in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
+                    existing[found["id"]] = dict(found)
+            new_rows, changed_rows, history = [], [], []
+            for record_id, row in rows.items():
+                old = existing.get(record_id)
+                if old is None:
+                    new_rows.append(row)
+                    history.append(("insert", row, None))
+                    continue
+                old_record = record_type.model_validate(old)
+                if _to_row(old_record) == row:
+                    continue
+                changed_rows.append(row)
+                history.append(("update", row, _to_row(old_record)))
+            if new_rows:
+                conn.execute(table.insert(), new_rows)
+            for row in changed_rows:
+                conn.execute(table.update().where(table.c.id == row["id"]).values(**row))
+            if history:
+                conn.execute(
+                    history_table.insert(),
+                    [
+                        {
+                            "entity": record_type.entity,
+                            "record_id": row["id"],
+                            "municipality": row["municipality"],
+                            "action": action,
+                            "actor": actor,
+                            "changed_at": now,
+                            "before": _jsonable(before) if before is not None else None,
+                            "after": _jsonable(row),
+                        }
+                        for action, row, before in history
+                    ],
+                )
+            inserted[record_type.entity] = len(new_rows)
+            updated[record_type.entity] = len(changed_rows)
+            unchanged[record_type.entity] = len(rows) - len(new_rows) - len(changed_rows)
+        return WriteSummary(inserted, updated, unchanged)
+
+    def delete(
+        self,
+        record_type: type[Record],
+        ids: Sequence[str],
+        *,
+        actor: str = "system",
+        keep_history: bool = True,
+        conn: Connection | None = None,
+    ) -> int:
+        """Delete records by id; with ``keep_history`` the old values go to the history.
+
+        A history row marks the deletion either way, so :meth:`version` moves on.
+        """
+        if conn is None:
+            with self.transaction() as own:
+                return self.delete(
+                    record_type, ids, actor=actor, keep_history=keep_history, conn=own
+                )
+        table = TABLES[record_type]
+        deleted = 0
+        now = dt.datetime.now(dt.timezone.utc)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            old = [dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings()]
+            if old:
+                conn.execute(
+                    history_table.insert(),
+                    [
+                        {
+                            "entity": record_type.entity,
+                            "record_id": row["id"],
+                            "municipality": row["municipality"],
+                            "action": "delete",
+                            "actor": actor,
+                            "changed_at": now,
+                            "before": _jsonable(row) if keep_history else None,
+                            "after": None,
+                        }
+                        for row in old
+                    ],
+                )
+            deleted += conn.execute(table.delete().where(table.c.id.in_(chunk))).rowcount
+        return deleted
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def get(
+        self, record_type: type[Record], record_id: str, *, municipality: str | None = None
+    ) -> Record | None:
+        """One record by id, or None (also when it belongs to another municipality)."""
+        table = TABLES[record_type]
+        query = sa.select(table).where(table.c.id == record_id)
+        if municipality is not None:
+            query = query.where(table.c.municipality == municipality)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return record_type.model_validate(dict(row)) if row else None
+
+    def list(
+        self,
+        record_type: type[Record],
+        *,
+        municipality: str | None = None,
+        where: dict[str, object] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Record]:
+        """Records of one type, ordered by id, optionally filtered by equal field values."""
+        table = TABLES[record_type]
+        query = sa.select(table).order_by(table.c.id)
+        if municipality is not None:
+            query = query.where(table.c.municipality == municipality)
+        for name, value in (where or {}).items():
+            if isinstance(value, Enum):
+                value = value.value
+            if isinstance(value, (list, tuple, set, frozenset)):
+                query = query.where(table.c[name].in_(list(value)))
+            else:
+                query = query.where(table.c[name] == value)
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [record_type.model_validate(dict(r)) for r in rows]
+
+    def count(self, record_type: type[Record], *, municipality: str | None = None) -> int:
+        table = TABLES[record_type]
+        query = sa.select(sa.func.count()).select_from(table)
+        if municipality is not None:
+            query = query.where(table.c.municipality == municipality)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def version(self) -> int:
+        """A number that grows with every write; caches compare it to know they are stale."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(history_table.c.seq))).scalar() or 0)
+
+    def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
+        """The municipality a stored record belongs to, or None if it is not stored."""
+        table = TABLES[record_type]
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(table.c.municipality).where(table.c.id == record_id)
+            ).scalar_one_or_none()
+
+    def municipalities(self) -> list[str]:
+        """Every municipality with at least one record."""
+        queries = [sa.select(TABLES[t].c.municipality) for t in RECORD_TYPES]
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.union(*queries)).scalars().all()
+        return sorted(found)
+
+    def history(self, record_type: type[Record], record_id: str) -> list[dict[str, object]]:
+        """Every recorded change of one record, oldest first."""
+        query = (
+            sa.select(history_table)
+            .where(history_table.c.entity == record_type.entity)
+            .where(history_table.c.record_id == record_id)
+            .order_by(history_table.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def snapshot(self) -> dict[str, list[dict[str, object]]]:
+        """Every record as plain rows, per table; for tests and exports."""
+        with self.engine.connect() as conn:
+            return {
+                t.entity: [dict(r) for r in conn.execute(sa.select(TABLES[t]).order_by(TABLES[t].c.id)).mappings()]
+                for t in RECORD_TYPES
+            }
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    # WAL lets the API read while an import writes; busy_timeout waits instead of failing
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,278 @@
+"""Build the outcome report of a municipality (or all) over a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.sroi.prices import PriceList
+from matching.records.storage import Store
+from matching.report.data import ReportData, candidate_frame, load_report_data
+from matching.report.fairness import FAIRNESS_GROUPS, FairnessRow, fairness_tables
+from matching.report.funnel import FunnelStep, funnel
+from matching.report.kpis import Goals, KpiRow, werktop_kpis
+from matching.report.net_effect import (
+    CELL_COLUMNS,
+    NetEffect,
+    estimate_net_effect,
+    risk_set_rows,
+)
+from matching.report.period import Period, parse_period
+from matching.report.social_value import SocialValue, SroiSettings, social_value
+
+__all__ = ["Report", "build_report"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    """The outcome report; :meth:`to_dict` gives plain JSON-ready data.
+
+    Sections: ``kpis`` (Werktop KPIs per municipality), ``funnel``,
+    ``net_effect`` (against the comparison group), ``social_value``
+    (SROI/MKBA), ``fairness`` (per group), plus ``counts`` of what was read
+    and ``notes`` on the data.
+    """
+
+    period: Period
+    municipality: str | None
+    generated_at: str
+    counts: dict[str, int]
+    kpis: list[KpiRow]
+    funnel: list[FunnelStep]
+    net_effect: NetEffect
+    social_value: SocialValue
+    fairness: dict[str, list[FairnessRow]]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "period": self.period.to_dict(),
+            "municipality": self.municipality,
+            "generated_at": self.generated_at,
+            "counts": dict(self.counts),
+            "kpis": [row.to_dict() for row in self.kpis],
+            "funnel": [step.to_dict() for step in self.funnel],
+            "net_effect": self.net_effect.to_dict(),
+            "social_value": self.social_value.to_dict(),
+            "fairness": {
+                group: [row.to_dict() for row in rows] for group, rows in self.fairness.items()
+            },
+            "fairness_labels": {g: FAIRNESS_GROUPS[g] for g in self.fairness},
+            "notes": list(self.notes),
+            "seconds": self.seconds,
+        }
+        return _plain(data)
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars, dates and NaN to JSON-ready values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        number = float(value)
+        return None if math.isnan(number) else number
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def read_truth(truth_dir: Path | str) -> dict[str, Any]:
+    """The simulator's true programme effect (``effect.json`` in ``truth_dir``)."""
+    path = Path(truth_dir)
+    if (path / "truth").is_dir() and not (path / "effect.json").exists():
+        path = path / "truth"
+    effect_file = path / "effect.json"
+    if not effect_file.exists():
+        raise ValueError(f"no effect.json in {truth_dir}")
+    return json.loads(effect_file.read_text(encoding="utf-8"))
+
+
+def _truth_block(truth: dict[str, Any], net: NetEffect) -> dict[str, Any]:
+    """The simulator's true ATT next to the estimate.
+
+    ``treated.att_expected`` is the true effect on the invited (expected over
+    the hidden outcome draws); ``treated.att_realised`` the effect in this
+    particular draw.
+    """
+    treated = truth.get("treated", {}) if isinstance(truth.get("treated"), dict) else {}
+    att = treated.get("att_expected", truth.get("att"))
+    realised = treated.get("att_realised")
+    within = None
+    if att is not None and net.ci_low is not None and net.ci_high is not None:
+        within = bool(net.ci_low <= att <= net.ci_high)
+    return {
+        "true_effect": att,
+        "true_effect_realised": realised,
+        "within_ci": within,
+        "error": None if att is None or net.effect is None else net.effect - att,
+        "treated_true": treated,
+    }
+
+
+def build_report(
+    store: Store,
+    period: Period | str,
+    municipality: str | None = None,
+    *,
+    goals: Goals | None = None,
+    prices: PriceList | None = None,
+    sroi_settings: SroiSettings | None = None,
+    truth_dir: Path | str | None = None,
+    data: ReportData | None = None,
+) -> Report:
+    """Build the outcome report.
+
+    Parameters
+    ----------
+    store : Store
+    period : Period or str
+        ``2026``, ``2026-Q1``, ``2026-03`` or ``2025-06:2026-05``.
+    municipality : str, optional
+        One municipality; by default all of them (KPIs per municipality, the
+        other sections pooled).
+    goals : Goals, optional
+        Werktop goals per municipality (default 70 contacts, 40 jobs, 20 WEPs).
+    prices : PriceList, optional
+        Unit values for the social value (default :class:`~matching.sroi.prices.PriceList`).
+    sroi_settings : SroiSettings, optional
+        Attribution, duration, discounting and cost lines.
+    truth_dir : path, optional
+        A simulated municipality's folder (or its ``truth`` folder): the true
+        effect is put next to the estimate.
+    data : ReportData, optional
+        Already loaded data (tests and benchmarks); read from ``store`` if None.
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> report = build_report(store, "2026", municipality="GM0855")  # doctest: +SKIP
+    >>> report.to_dict()["net_effect"]["effect"]  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    period = parse_period(period) if isinstance(period, str) else period
+    goals = Goals() if goals is None else goals
+    if data is None:
+        data = load_report_data(store, municipality)
+    loaded = time.perf_counter()
+
+    frame = candidate_frame(data, period)
+    net = _net_effect(data, frame, period)
+    if truth_dir is not None:
+        net.truth = _truth_block(read_truth(truth_dir), net)
+
+    invited = frame[frame["invited"]]
+    placements = _programme_placements(data, invited)
+    events_in_period = (
+        int(data.events["date"].map(period.contains).sum()) if not data.events.empty else 0
+    )
+    value = social_value(
+        placements,
+        n_invited=len(invited),
+        n_events=events_in_period,
+        net=net,
+        prices=prices,
+        settings=sroi_settings,
+        as_of=_data_through(data),
+    )
+    notes = _notes(frame, net)
+    report = Report(
+        period=period,
+        municipality=municipality,
+        generated_at=dt.datetime.now().isoformat(timespec="seconds"),
+        counts={
+            "candidates": len(frame),
+            "invited": len(invited),
+            "comparison": int((frame["group"] == "comparison").sum()),
+            "employers": len(data.employers),
+            "events": events_in_period,
+            "outcomes": len(data.outcomes),
+            "checkins": len(data.checkins),
+        },
+        kpis=werktop_kpis(data, period, goals),
+        funnel=funnel(frame),
+        net_effect=net,
+        social_value=value,
+        fairness=fairness_tables(frame),
+        notes=notes,
+    )
+    report.seconds = time.perf_counter() - started
+    logger.info("report %s built in %.2fs (load %.2fs)", period.label, report.seconds,
+                loaded - started)
+    return report
+
+
+def _data_through(data: ReportData) -> dt.date | None:
+    """The latest date in the outcomes and check-ins: how far the data runs."""
+    days = []
+    if not data.outcomes.empty:
+        days.append(max(d for d in data.outcomes["recorded_on"] if isinstance(d, dt.date)))
+    if not data.checkins.empty:
+        days.append(max(d for d in data.checkins["date"] if isinstance(d, dt.date)))
+    return max(days) if days else None
+
+
+def _net_effect(data: ReportData, frame: pd.DataFrame, period: Period) -> NetEffect:
+    """Candidates from their first invitation against the comparison group at risk then."""
+    treated = frame[frame["group"] == "treated"]
+    comparison = frame[frame["group"] == "comparison"]
+    outcomes = data.outcomes
+    goods = outcomes[
+        outcomes["kind"].isin(["job", "wep"]) & outcomes["candidate_id"].isin(comparison.index)
+    ] if not outcomes.empty else outcomes
+    rows = risk_set_rows(comparison, goods, list(treated["start"]), period.end)
+    treated_rows = treated.assign(unit=treated.index)[["unit", "start", *CELL_COLUMNS, "category"]]
+    combined = pd.concat(
+        [treated_rows.assign(group="treated"), rows.assign(group="comparison")],
+        ignore_index=True,
+    )
+    return estimate_net_effect(combined, comparison_whole_period=comparison["category"])
+
+
+def _programme_placements(data: ReportData, invited: pd.DataFrame) -> pd.DataFrame:
+    """Each invited candidate's best programme WEP or job in their follow-up window."""
+    outcomes = data.outcomes
+    if outcomes.empty or not invited["placed"].any():
+        return outcomes.iloc[0:0].assign(benefit_type=pd.Series(dtype=object))
+    chosen = outcomes[outcomes["id"].isin(set(invited["placed_outcome"].dropna()))]
+    return chosen.assign(benefit_type=chosen["candidate_id"].map(invited["benefit_type"]))
+
+
+def _notes(frame: pd.DataFrame, net: NetEffect) -> list[str]:
+    notes = []
+    if net.note:
+        notes.append(f"Netto-effect niet te berekenen: {net.note}.")
+    if net.unmatched_treated:
+        notes.append(
+            f"{net.unmatched_treated} van de {net.n_treated} kandidaten hebben geen vergelijkbare "
+            "kandidaat in de vergelijkingsgroep en tellen niet mee in het netto-effect."
+        )
+    if net.chi2_warning:
+        notes.append(f"Chi-kwadraattoets: {net.chi2_warning}.")
+    neither = int(frame["group"].isna().sum())
+    if neither:
+        notes.append(
+            f"{neither} kandidaten zijn alleen buiten deze periode uitgenodigd; zij tellen in "
+            "geen van beide groepen mee."
+        )
+    return notes

@@ -1,0 +1,116 @@
+"""Computed answers kept in the store, so every worker and machine can reuse them.
+
+A shortlist costs the engine tens of milliseconds; the HTTP service keeps the
+answers it computed in memory (``api.routers.shortlists.ShortlistCache``). With
+several worker processes, or several machines on one PostgreSQL database, each
+would compute every shortlist again; this table lets them share: a worker that
+misses its memory looks here before it computes, and writes what it computed.
+
+Entries are JSON under a key that already holds everything the answer depends
+on (the request, the overrides in force, the store's version, the model and
+the date), so an entry is never stale, only unused: :func:`purge` drops those
+made before the store's current version or older than ``max_age``. Entries name
+candidates, so :func:`matching.privacy.erasure.erase_candidate` deletes the erased
+candidate's municipality's entries in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from matching.records.storage import Store, metadata
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "purge", "put"]
+
+cache_table = sa.Table(
+    "shared_cache",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 hex of the full key
+    sa.Column("municipality", sa.String(40), nullable=False, index=True),
+    sa.Column("store_version", sa.Integer, nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+
+def ensure_tables(store: Store) -> None:
+    """Create the table in a store opened before this module was imported."""
+    metadata.create_all(store.engine, tables=[cache_table], checkfirst=True)
+
+
+def key_digest(key: tuple[Any, ...]) -> str:
+    """A stable digest of a key of strings, numbers, dates and nested tuples."""
+    text = json.dumps(key, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def get(store: Store, key: str) -> Any | None:
+    """The JSON value stored under ``key`` (a :func:`key_digest`), or None."""
+    with store.engine.connect() as conn:
+        payload = conn.execute(
+            sa.select(cache_table.c.payload).where(cache_table.c.key == key)
+        ).scalar_one_or_none()
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:  # pragma: no cover - only this module writes the table
+        logger.warning("unreadable shared cache entry %s ignored", key)
+        return None
+
+
+def put(store: Store, key: str, value: Any, *, municipality: str, store_version: int) -> bool:
+    """Store a JSON-able value; False when another worker stored the same key first."""
+    row = {
+        "key": key,
+        "municipality": municipality,
+        "store_version": store_version,
+        "created_at": dt.datetime.now(dt.timezone.utc),
+        "payload": json.dumps(value, separators=(",", ":")),
+    }
+    try:
+        with store.transaction() as conn:
+            conn.execute(cache_table.insert().values(**row))
+    except IntegrityError:  # the same answer, computed at the same time elsewhere
+        return False
+    return True
+
+
+def purge(
+    store: Store, *, before_version: int, max_age: dt.timedelta = dt.timedelta(days=2)
+) -> int:
+    """Delete entries made before ``before_version`` or longer than ``max_age`` ago."""
+    cutoff = dt.datetime.now(dt.timezone.utc) - max_age
+    with store.transaction() as conn:
+        return conn.execute(
+            cache_table.delete().where(
+                sa.or_(
+                    cache_table.c.store_version < before_version,
+                    cache_table.c.created_at < cutoff,
+                )
+            )
+        ).rowcount
+
+
+def clear(store: Store | None = None, *, municipality: str | None = None,
+          conn: Connection | None = None) -> int:
+    """Delete every entry (of one municipality), in ``conn``'s transaction when given."""
+    query = cache_table.delete()
+    if municipality is not None:
+        query = query.where(cache_table.c.municipality == municipality)
+    if conn is not None:
+        return conn.execute(query).rowcount
+    if store is None:
+        raise ValueError("clear needs a store or a connection")
+    with store.transaction() as own:
+        return own.execute(query).rowcount

@@ -1,0 +1,208 @@
+"""The retrieval index: candidates and open work needs as hybrid vectors, kept in step with the store.
+
+Two vector indexes (candidates, work needs) hold hybrid vectors
+(``sqrt(w)·dense ⊕ sqrt(1−w)·lexical``), so one inner product is the fused
+similarity. Next to them a manifest keeps each record's text hash: a sync
+re-embeds only records whose text changed, adds new ones and removes those
+that left (no consent to matching, erased, closed work needs). Candidates
+without consent to matching are never indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matching.records.schemas import Candidate, WorkNeed
+from matching.records.storage import Store
+from matching.shortlists.text_space import TextSpace, TextVectors, candidate_text, work_need_text
+from models.vector_index import VectorIndex, build_index
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed, per kind of record."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        return sum(self.added.values()) + sum(self.updated.values()) + sum(self.removed.values())
+
+
+@dataclass
+class ConsistencyReport:
+    """Differences between the index and the store; empty lists mean consistent."""
+
+    missing: list[str] = field(default_factory=list)  # in the store, not in the index
+    stale: list[str] = field(default_factory=list)  # text changed since it was indexed
+    extra: list[str] = field(default_factory=list)  # in the index, not (or no longer) in the store
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def indexable_candidates(store: Store) -> list[Candidate]:
+    """Candidates whose profile may be used for matching."""
+    return [c for c in store.list(Candidate) if c.consent_matching]
+
+
+def indexable_work_needs(store: Store) -> list[WorkNeed]:
+    return [n for n in store.list(WorkNeed) if n.open]
+
+
+class RetrievalIndex:
+    """Persistent hybrid-vector indexes of candidates and work needs.
+
+    Parameters
+    ----------
+    space
+        Embeds texts (through its cache).
+    directory
+        Where the indexes and manifest live; None keeps everything in memory.
+    """
+
+    KINDS = ("candidates", "work_needs")
+
+    def __init__(self, space: TextSpace, directory: Path | None = None) -> None:
+        self.space = space
+        self.directory = None if directory is None else Path(directory)
+        self.indexes: dict[str, VectorIndex | None] = {kind: None for kind in self.KINDS}
+        self.hashes: dict[str, dict[str, str]] = {kind: {} for kind in self.KINDS}
+        if self.directory is not None and (self.directory / MANIFEST).exists():
+            self._load()
+
+    # ---- persistence -----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        assert self.directory is not None
+        manifest = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("space") != self.space.name:
+            logger.warning("index was built with another text space; it will be rebuilt on sync")
+            return
+        for kind in self.KINDS:
+            path = self.directory / kind
+            if (path / "meta.json").exists():
+                self.indexes[kind] = VectorIndex.load(path)
+                self.hashes[kind] = dict(manifest["hashes"][kind])
+
+    def save(self) -> None:
+        """Write the indexes, then the manifest (atomically, last)."""
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for kind, index in self.indexes.items():
+            if index is not None:
+                index.save(self.directory / kind)
+        manifest = {"space": self.space.name, "hashes": self.hashes}
+        fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=self.directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle)
+        os.replace(tmp, self.directory / MANIFEST)
+
+    # ---- keeping in step with the store ----------------------------------------------------
+
+    def _wanted(self, store: Store) -> dict[str, dict[str, str]]:
+        """Per kind: id -> text of every record that belongs in the index."""
+        return {
+            "candidates": {c.id: candidate_text(c) for c in indexable_candidates(store)},
+            "work_needs": {n.id: work_need_text(n) for n in indexable_work_needs(store)},
+        }
+
+    def sync(self, store: Store, *, progress: ProgressCallback | None = None) -> SyncReport:
+        """Bring the indexes in line with the store, embedding only changed texts."""
+        report = SyncReport()
+        for kind, texts in self._wanted(store).items():
+            known = self.hashes[kind]
+            hashes = {i: text_hash(t) for i, t in texts.items()}
+            gone = [i for i in known if i not in hashes]
+            new = [i for i in hashes if i not in known]
+            changed = [i for i in hashes if i in known and known[i] != hashes[i]]
+            index = self.indexes[kind]
+            if index is not None and gone:
+                index.remove(gone)
+            todo = new + changed
+            if todo:
+                callback = None if progress is None else (lambda d, t, k=kind: progress(k, d, t))
+                dense, lexical = self.space.embed([texts[i] for i in todo], progress=callback)
+                vectors = TextVectors(np.array(todo, dtype=object), dense, lexical).hybrid(
+                    self.space.dense_weight
+                )
+                if index is None:
+                    self.indexes[kind] = build_index(todo, vectors)
+                else:
+                    if new:
+                        index.add(new, vectors[: len(new)])
+                    if changed:
+                        index.update(changed, vectors[len(new) :])
+            self.hashes[kind] = hashes
+            report.added[kind] = len(new)
+            report.updated[kind] = len(changed)
+            report.removed[kind] = len(gone)
+            report.unchanged[kind] = len(hashes) - len(new) - len(changed)
+        if report.changed:
+            self.save()
+        return report
+
+    def rebuild(self, store: Store, *, progress: ProgressCallback | None = None) -> SyncReport:
+        """Throw the indexes away and build them again from the store (vectors come from the cache)."""
+        self.indexes = {kind: None for kind in self.KINDS}
+        self.hashes = {kind: {} for kind in self.KINDS}
+        return self.sync(store, progress=progress)
+
+    def check(self, store: Store) -> dict[str, ConsistencyReport]:
+        """Compare the indexes with the store without changing anything."""
+        out: dict[str, ConsistencyReport] = {}
+        for kind, texts in self._wanted(store).items():
+            index = self.indexes[kind]
+            in_index = set(index.ids) if index is not None else set()
+            report = ConsistencyReport(
+                missing=sorted(i for i in texts if i not in in_index),
+                stale=sorted(
+                    i for i in texts if i in in_index and self.hashes[kind].get(i) != text_hash(texts[i])
+                ),
+                extra=sorted(i for i in in_index if i not in texts),
+            )
+            out[kind] = report
+        return out
+
+    def remove_candidate(self, candidate_id: str) -> bool:
+        """Drop a candidate from the index now (erasure, consent withdrawn)."""
+        index = self.indexes["candidates"]
+        self.hashes["candidates"].pop(candidate_id, None)
+        removed = bool(index is not None and index.remove([candidate_id], missing_ok=True))
+        self.save()
+        return removed
+
+    # ---- search ----------------------------------------------------------------------------
+
+    def search(self, kind: str, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) of one hybrid query vector among ``kind``."""
+        index = self.indexes[kind]
+        if index is None or len(index) == 0:
+            return np.empty(0, dtype=np.float32), np.empty(0, dtype=object)
+        scores, ids = index.search(query[None, :], k)
+        hit = ids[0] != ""
+        return scores[0][hit], ids[0][hit]
+

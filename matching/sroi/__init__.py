@@ -1,0 +1,1 @@
+"""Social value (SROI / MKBA): the sourced price list, the programme inputs, the calculation."""

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from factories import make_candidate, tiny_world
+from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.records.storage import SCHEMA_VERSION, Store, StoreError, meta_table
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'w.db'}"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    s = Store(url)
+    yield s
+    s.dispose()
+
+
+def test_upsert_is_idempotent_and_keeps_history(store):
+    world = tiny_world()
+    first = store.upsert(world)
+    assert first.inserted["candidates"] == 4
+    again = store.upsert(world)
+    assert again.changed == 0 and again.unchanged["candidates"] == 4
+    changed = make_candidate("C1", rung=5)
+    summary = store.upsert([changed], actor="rm-anna")
+    assert summary.updated == {"candidates": 1}
+    assert store.get(Candidate, "C1").rung == 5
+    history = store.history(Candidate, "C1")
+    assert [h["action"] for h in history] == ["insert", "update"]
+    assert history[1]["before"]["rung"] == 4 and history[1]["after"]["rung"] == 5
+    assert history[1]["actor"] == "rm-anna"
+
+
+def test_round_trip_of_every_field(store):
+    world = tiny_world()
+    store.upsert(world)
+    for record in world:
+        assert store.get(type(record), record.id) == record
+
+
+def test_batch_is_one_transaction(store):
+    store.upsert(tiny_world())
+    before = store.snapshot()
+    with pytest.raises(RuntimeError):
+        with store.transaction() as conn:
+            store.upsert([make_candidate("C9")], conn=conn)
+            raise RuntimeError("failure halfway")
+    assert store.snapshot() == before
+
+
+def test_list_filters_and_municipality_scope(store):
+    store.upsert(tiny_world())
+    store.upsert([make_candidate("X1", municipality="GM0363")])
+    assert [c.id for c in store.list(Candidate, municipality="GM0363")] == ["X1"]
+    assert store.count(Candidate) == 5
+    assert store.get(Candidate, "X1", municipality="GM0855") is None
+    needs = store.list(WorkNeed, where={"employer_id": "E1"})
+    assert [n.id for n in needs] == ["W1", "W3"]
+    assert store.municipalities() == ["GM0363", "GM0855"]
+    assert store.municipality_of(Employer, "E2") == "GM0855"
+
+
+def test_delete_keeps_a_history_entry(store):
+    store.upsert(tiny_world())
+    assert store.delete(Candidate, ["C2"], actor="admin") == 1
+    assert store.get(Candidate, "C2") is None
+    assert store.history(Candidate, "C2")[-1]["action"] == "delete"
+
+
+def test_schema_version_is_checked(tmp_path):
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    Store(url).dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(meta_table.update().values(value=str(SCHEMA_VERSION + 1)))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema version"):
+        Store(url)
+
+
+def test_refuses_foreign_database_and_bad_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE candidates (x int)"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="did not create"):
+        Store(url)
+    with pytest.raises(StoreError):
+        Store("nosuchdb://x")
+    with pytest.raises(StoreError, match="no werkkans database"):
+        Store(f"sqlite:///{tmp_path / 'empty.db'}", create=False)
+
+
+def test_sqlite_uses_wal(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'wal.db'}")
+    with s.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_version_moves_on_with_every_write(store):
+    v0 = store.version()
+    store.upsert(tiny_world())
+    v1 = store.version()
+    store.upsert(tiny_world())  # nothing changed
+    assert v0 < v1 == store.version()
+    store.delete(Candidate, ["C1"], keep_history=False)
+    assert store.version() > v1
+    assert store.history(Candidate, "C1")[-1]["before"] is None

@@ -1,0 +1,66 @@
+"""The store-backed cache of computed answers shared between workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from matching.serving import shared_cache
+from matching.records.storage import Store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cache.db'}"
+    else:  # a key conflict must not poison the connection on PostgreSQL either
+        url = request.getfixturevalue("fresh_postgres_url")
+    store = Store(url)
+    shared_cache.ensure_tables(store)
+    yield store
+    store.dispose()
+
+
+def test_round_trip_and_first_writer_wins(store):
+    key = shared_cache.key_digest(("work_need", "GM1", "W1", 10, (), 7, "m/1", dt.date(2026, 1, 2)))
+    assert len(key) == 64 and shared_cache.get(store, key) is None
+    value = {"matches": [{"id": "C1", "score": 0.1 + 0.2}], "note": None}
+    assert shared_cache.put(store, key, value, municipality="GM1", store_version=7)
+    assert shared_cache.get(store, key) == value  # floats survive exactly
+    assert not shared_cache.put(store, key, {"other": 1}, municipality="GM1", store_version=7)
+    assert shared_cache.get(store, key) == value
+
+
+def test_key_digest_is_stable_and_sensitive():
+    key = ("candidate", "GM1", "C1", 5, True, (3, 4), 9, "similarity", dt.date(2026, 1, 2))
+    assert shared_cache.key_digest(key) == shared_cache.key_digest(tuple(key))
+    assert shared_cache.key_digest(key) != shared_cache.key_digest((*key[:-1], dt.date(2026, 1, 3)))
+
+
+def test_purge_drops_old_versions_and_old_entries(store):
+    for version in (1, 2, 3):
+        shared_cache.put(store, f"k{version}", version, municipality="GM1", store_version=version)
+    with store.transaction() as conn:  # k3 is current but was made long ago
+        conn.execute(
+            shared_cache.cache_table.update()
+            .where(shared_cache.cache_table.c.key == "k3")
+            .values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))
+        )
+    shared_cache.put(store, "k4", 4, municipality="GM1", store_version=3)
+    assert shared_cache.purge(store, before_version=3) == 3
+    assert [shared_cache.get(store, k) for k in ("k1", "k2", "k3", "k4")] == [None, None, None, 4]
+
+
+def test_clear_per_municipality_inside_a_transaction(store):
+    shared_cache.put(store, "a", 1, municipality="GM1", store_version=1)
+    shared_cache.put(store, "b", 2, municipality="GM2", store_version=1)
+    with store.transaction() as conn:
+        assert shared_cache.clear(municipality="GM1", conn=conn) == 1
+    assert shared_cache.get(store, "a") is None and shared_cache.get(store, "b") == 2
+    assert shared_cache.clear(store) == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(shared_cache.cache_table)).scalar() == 0
+    with pytest.raises(ValueError):
+        shared_cache.clear()

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from factories import make_candidate, make_employer, make_work_need
+from matching.records.enums import Demand, Mobility
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.engine import SIMILARITY_NOTE, ShortlistConfig, ShortlistEngine, ShortlistError, UnknownRecordError
+from matching.records.storage import Store
+from spaces import test_space
+from travel_scorer import TravelScorer
+
+TODAY = dt.date(2026, 3, 1)
+
+
+def _engine(records, **kw) -> ShortlistEngine:
+    store = Store("sqlite://")
+    store.upsert(records)
+    return ShortlistEngine(store, RetrievalIndex(test_space(), None), today=lambda: TODAY, **kw)
+
+
+def test_work_need_to_candidates_with_vetoes_and_reasons(tiny_world):
+    engine = _engine(tiny_world)
+    shortlist = engine.for_work_need("W1", k=10)
+    ids = [m.candidate_id for m in shortlist.matches]
+    assert "C3" not in ids  # no consent to matching
+    assert shortlist.vetoed == {"no_consent": 1}
+    assert ids[0] in {"C1", "C4"}  # both want care work
+    top = shortlist.matches[0]
+    assert top.probability is None and shortlist.scored_by == "similarity"
+    assert shortlist.note == SIMILARITY_NOTE
+    assert top.reason.startswith("wil graag in de zorg werken")
+    assert "too_far" in top.checks_passed and "limits_clash" in top.checks_passed
+    assert [m.rank for m in shortlist.matches] == list(range(1, len(ids) + 1))
+
+
+def test_candidate_to_work_needs_one_per_employer(tiny_world):
+    engine = _engine(tiny_world)
+    shortlist = engine.for_candidate("C2", k=10)
+    assert [m.employer_id for m in shortlist.matches] == ["E2", "E1"]
+    both = engine.for_candidate("C2", k=10, one_per_employer=False)
+    assert len(both.matches) == 3
+
+
+def test_bad_requests(tiny_world):
+    engine = _engine(tiny_world)
+    with pytest.raises(UnknownRecordError, match="W99"):
+        engine.for_work_need("W99")
+    with pytest.raises(UnknownRecordError):
+        engine.for_work_need("W1", municipality="GM0363")
+    for k in (0, -3, 10_000, 2.5):
+        with pytest.raises(ShortlistError, match="k must"):
+            engine.for_work_need("W1", k=k)
+    with pytest.raises(UnknownRecordError, match="candidate"):
+        engine.for_candidate("nobody")
+
+
+def test_empty_pools_give_a_reason():
+    engine = _engine([make_employer(), make_work_need()])
+    shortlist = engine.for_work_need("W1")
+    assert shortlist.matches == [] and "geen kandidaten" in shortlist.note
+    engine = _engine([make_candidate(mobility=Mobility.WALK, max_travel_km=1), make_employer(lat=51.9),
+                      make_work_need()])
+    shortlist = engine.for_work_need("W1")
+    assert shortlist.matches == [] and "harde criteria" in shortlist.note
+    engine = _engine([make_candidate()])
+    assert "geen open werkvragen" in engine.for_candidate("C1").note
+
+
+def test_overrides_pin_and_exclude(tiny_world):
+    engine = _engine(tiny_world)
+    shortlist = engine.for_work_need("W1", pinned=["C2", "C3"], excluded={"C1": "is al in gesprek"})
+    ids = [m.candidate_id for m in shortlist.matches]
+    assert ids[0] == "C2" and shortlist.matches[0].pinned
+    assert "C1" not in ids and shortlist.excluded == {"C1": "is al in gesprek"}
+    assert "C3" in shortlist.note  # pinned but vetoed (no consent)
+
+
+def test_employer_audience_respects_consent(tiny_world):
+    records = tiny_world + [make_candidate("C5", consent_share_employers=False)]
+    engine = _engine(records)
+    assert "C5" in [m.candidate_id for m in engine.for_work_need("W1").matches]
+    assert "C5" not in [m.candidate_id for m in engine.for_work_need("W1", audience="employer").matches]
+
+
+def _random_world(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    wishes = ["Ik wil graag in de zorg werken.", "Liefst buiten in het groen.", "Iets in een magazijn of logistiek.",
+              "Koken in een restaurant lijkt me mooi.", "Schoonmaakwerk in kantoren.", "Werken in een winkel."]
+    records = [make_employer(), make_work_need()]
+    for i in range(n):
+        records.append(make_candidate(
+            f"C{i:04d}", wishes=str(rng.choice(wishes)) + f" Ervaring: {int(rng.integers(0, 10))} jaar.",
+            lat=51.5 + 0.1 * rng.random(), lon=5.0 + 0.1 * rng.random(),
+            mobility=[Mobility.BIKE, Mobility.CAR, Mobility.WALK][int(rng.integers(0, 3))],
+            limits=[Demand.CUSTOMER_CONTACT] if rng.random() < 0.1 else [],
+        ))
+    return records
+
+
+def test_index_path_equals_exact_path():
+    records = _random_world(300)
+    fast = _engine(records, config=ShortlistConfig(retrieve_k=50))
+    exact = _engine(records, config=ShortlistConfig(retrieve_k=50, overfetch=0))  # forces the exact scan
+    a = fast.for_work_need("W1", k=20)
+    b = exact.for_work_need("W1", k=20)
+    assert [m.candidate_id for m in a.matches] == [m.candidate_id for m in b.matches]
+    assert np.allclose([m.score for m in a.matches], [m.score for m in b.matches], atol=1e-6)
+
+
+def test_ranker_reorders_and_reports_probability():
+    records = _random_world(120, seed=1)
+    engine = _engine(records, scorer=TravelScorer("test-1"))
+    shortlist = engine.for_work_need("W1", k=10)
+    km = [1 / m.probability - 1 for m in shortlist.matches]
+    assert km == sorted(km)
+    assert shortlist.scored_by == "test-1" and shortlist.note is None
+    assert shortlist.matches[0].contributions == {"travel_km": pytest.approx(-km[0])}
+    engine.set_scorer(None)
+    assert engine.for_work_need("W1", k=10).scored_by == "similarity"
+
+
+def test_pool_refreshes_after_a_write(tiny_world):
+    engine = _engine(tiny_world)
+    assert "C9" not in [m.candidate_id for m in engine.for_work_need("W1").matches]
+    engine.store.upsert([make_candidate("C9")])
+    assert "C9" in [m.candidate_id for m in engine.for_work_need("W1").matches]
+
+
+def test_pair_matrix_agrees_with_the_shortlist(tiny_world):
+    engine = _engine(tiny_world)
+    matrix = engine.pair_matrix("GM0855", ["C1", "C2", "C4"], ["W1", "W2"])
+    assert matrix.score.shape == (3, 2) and matrix.employer_ids == ["E1", "E2"]
+    shortlist = {m.candidate_id: m.score for m in engine.for_work_need("W2").matches}
+    for i, cid in enumerate(matrix.candidate_ids):
+        assert matrix.score[i, 1] == pytest.approx(shortlist[cid])
+    with pytest.raises(UnknownRecordError):
+        engine.pair_matrix("GM0855", ["C1"], ["W99"])
+
+
+def test_warm_builds_every_pool_once(tiny_world):
+    engine = _engine(tiny_world)
+    assert engine.warm() == ["GM0855"]
+    pool = engine._pools["GM0855"]
+    engine.for_work_need("W1")
+    assert engine._pools["GM0855"] is pool  # the first shortlist reused the warmed pool
+    assert engine.warm([]) == []
