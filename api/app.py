@@ -35,6 +35,7 @@ from api.services import Services, open_services
 from api.throttle import LoginThrottle
 from matching.privacy import audit_log, erasure
 from matching.records.storage import Store
+from matching.shortlists import overrides as override_store
 
 logger = logging.getLogger(__name__)
 
@@ -305,6 +306,7 @@ def create_app(
     auth.ensure_tables(store)
     erasure.ensure_tables(store)
     audit_log.ensure_tables(store)
+    override_store.ensure_tables(store)
     if services is None:
         services = build_services(settings, store)
 

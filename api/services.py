@@ -10,9 +10,9 @@ import logging
 from dataclasses import dataclass
 
 from api.settings import Settings
-from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.engine import PairScorer, ShortlistEngine
 from matching.records.storage import Store
+from matching.shortlists.engine import PairScorer, ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,15 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json, settings
+from api.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    open_store,
+    print_json,
+    settings,
+)
 from matching.records.importer import ImportRejected, export_folder, import_folder
 
 MAX_ERRORS_SHOWN = 200
@@ -23,7 +31,8 @@ def simulate(
     months: Annotated[int, typer.Option(help="Months of event history.")] = 12,
 ) -> None:
     """Simulate a municipality: candidates, employers, events, outcomes and the hidden truth."""
-    from training.simulator import SimulationConfig, simulate as run, write_world
+    from training.simulator import SimulationConfig, write_world
+    from training.simulator import simulate as run
 
     try:
         config = SimulationConfig(

@@ -150,8 +150,8 @@ def plan_event_command(
     from matching.events.event_plan_output import write_csv, write_html
     from matching.events.event_planning import PlanControls, plan_event
     from matching.events.event_records import save_plan
-    from matching.shortlists.engine import ShortlistError
     from matching.events.table_plan_problem import PlanningError
+    from matching.shortlists.engine import ShortlistError
 
     with failing_on(ValueError):
         controls = PlanControls(

@@ -111,8 +111,8 @@ def train(
     as_json: JsonOption = False,
 ) -> None:
     """Train the ranker on the database's history, log it to MLflow, promote it if it is better."""
-    from training.pair_featurizer import DatasetError
     from matching.serving.model_registry import TrackingError, check_reachable
+    from training.pair_featurizer import DatasetError
     from training.run_logging import log_training
     from training.train import TrainConfig, TrainingError, train_on_dataset
 
@@ -191,10 +191,10 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """The champion's metrics (and the similarity baselines') on the database's latest held-out months."""
+    from matching.serving.model_registry import TrackingError, load_champion
     from models.bundle import BundleError
     from training.evaluate import evaluate_store
     from training.pair_featurizer import DatasetError
-    from matching.serving.model_registry import TrackingError, load_champion
 
     config = settings(db, tracking_uri=tracking_uri)
     uri = _tracking_uri(config)
@@ -320,8 +320,8 @@ def promote(
     as_json: JsonOption = False,
 ) -> None:
     """Make a version the champion by hand (skips the gate; recorded on the version)."""
-    from models.bundle import BundleError
     from matching.serving.model_registry import TrackingError, UnknownVersionError, promote_version
+    from models.bundle import BundleError
 
     uri = _tracking_uri(settings(tracking_uri=tracking_uri))
     try:

@@ -8,11 +8,19 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import DbOption, JsonOption, console, fail, open_store, print_json, settings
+from api.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    open_store,
+    print_json,
+    settings,
+)
 from api.services import open_services
-from matching.shortlists.retrieval import RetrievalIndex, SyncReport
-from matching.shortlists.engine import ShortlistError
 from matching.records.storage import Store
+from matching.shortlists.engine import ShortlistError
+from matching.shortlists.retrieval import RetrievalIndex, SyncReport
 
 index_app = typer.Typer(help="The retrieval index (FAISS) of candidates and work needs.", no_args_is_help=True)
 

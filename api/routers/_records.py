@@ -18,8 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from api.auth import HEALTH_FIELDS, User
-from matching.records.enums import Demand
 from matching.privacy.erasure import is_erased
+from matching.records.enums import Demand
 from matching.records.schemas import REFERENCES, Candidate, FreeText, MunicipalityCode, Record
 from matching.records.storage import TABLES, Store
 

@@ -13,8 +13,8 @@ from api.erasure import removers
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, CandidateOut, ChangeOut, Page, responses
 from api.routers.shortlists import CacheDep
-from matching.records.enums import CandidateStatus
 from matching.privacy.erasure import erase_candidate
+from matching.records.enums import CandidateStatus
 from matching.records.schemas import Candidate
 
 router = APIRouter(prefix="/candidates", tags=["candidates"], responses=AUTH_ERRORS)

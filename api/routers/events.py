@@ -17,11 +17,12 @@ from api.auth import Permission, User
 from api.deps import Requires, ServicesDep, StoreDep, Today
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
-from matching.privacy import audit_log
-from matching.records.enums import InvitationStatus
 from matching.events.event_planning import EventPlan, PlanControls, plan_event
 from matching.events.event_records import record_event_attendance, save_plan
+from matching.events.table_plan_problem import PlanningError
 from matching.outcomes.recording import OutcomeError, record_follow_up
+from matching.privacy import audit_log
+from matching.records.enums import InvitationStatus
 from matching.records.schemas import (
     Candidate,
     Employer,
@@ -32,7 +33,6 @@ from matching.records.schemas import (
     TableMeeting,
 )
 from matching.records.storage import Store
-from matching.events.table_plan_problem import PlanningError
 
 router = APIRouter(prefix="/events", tags=["events"], responses=AUTH_ERRORS)
 

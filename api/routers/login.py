@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from api import security
 from api.auth import Role
 from api.deps import AnyUser, ConfigDep, StoreDep, ThrottleDep
-from api.throttle import TooManyAttempts
 from api.routers._records import responses
+from api.throttle import TooManyAttempts
 
 router = APIRouter(tags=["login"])
 

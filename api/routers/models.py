@@ -128,8 +128,8 @@ class RetrainJobs:
 
 def retrain(services: Services, store: Store, body: RetrainIn) -> dict[str, Any]:
     """Build the dataset, train, log to MLflow, promote if better and reload if promoted."""
-    from training.dataset import build_dataset
     from matching.serving.model_registry import check_reachable
+    from training.dataset import build_dataset
     from training.run_logging import log_training
     from training.train import TrainConfig, train_on_dataset
 

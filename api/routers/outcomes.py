@@ -18,8 +18,13 @@ from api.deps import Requires, StoreDep, Today
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
 from matching.outcomes import aftercare
+from matching.outcomes.recording import (
+    OutcomeError,
+    correct_outcome,
+    outcome_history,
+    record_outcome,
+)
 from matching.records.enums import CheckInStatus, OutcomeKind
-from matching.outcomes.recording import OutcomeError, correct_outcome, outcome_history, record_outcome
 from matching.records.schemas import CheckIn, MunicipalityCode, Outcome, RecordId
 
 router = APIRouter(tags=["outcomes"], responses=AUTH_ERRORS)

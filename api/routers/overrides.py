@@ -17,8 +17,8 @@ from api.auth import Permission
 from api.deps import Requires, StoreDep
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, responses
-from matching.privacy import audit_log
 from matching.records.schemas import Candidate, WorkNeed
+from matching.shortlists import overrides as override_store
 
 router = APIRouter(prefix="/work-needs", tags=["overrides"], responses=AUTH_ERRORS)
 
@@ -48,7 +48,7 @@ class OverrideOut(BaseModel):
     lifted_at: dt.datetime | None = None
 
 
-def override_out(o: audit_log.Override) -> OverrideOut:
+def override_out(o: override_store.Override) -> OverrideOut:
     return OverrideOut(**{k: v for k, v in o.__dict__.items() if k != "municipality"})
 
 
@@ -67,7 +67,7 @@ def list_overrides(
     records.get_or_404(store, WorkNeed, work_need_id, user)
     return [
         override_out(o)
-        for o in audit_log.active_overrides(
+        for o in override_store.active_overrides(
             store, work_need_id, municipality=user.municipality, include_lifted=include_lifted
         )
     ]
@@ -119,7 +119,7 @@ def add_override(
             "candidate_id",
             f"candidate {body.candidate_id} has not consented to matching and cannot be pinned",
         )
-    created = audit_log.add_override(
+    created = override_store.add_override(
         store,
         municipality=user.municipality,
         work_need_id=work_need_id,
@@ -145,7 +145,7 @@ def lift_override(
     user: Writer,
 ) -> Any:
     records.get_or_404(store, WorkNeed, work_need_id, user)
-    lifted = audit_log.lift_override(
+    lifted = override_store.lift_override(
         store,
         override_id,
         work_need_id=work_need_id,

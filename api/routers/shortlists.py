@@ -33,10 +33,11 @@ from api.routers._records import AUTH_ERRORS, ID_PATTERN, invalid, responses
 from api.routers.overrides import OverrideOut, override_out
 from api.services import Services
 from matching.privacy import audit_log
-from matching.serving import shared_cache
 from matching.records.schemas import Employer, WorkNeed
-from matching.shortlists.engine import Match, Shortlist, ShortlistError, UnknownRecordError
 from matching.records.storage import Store
+from matching.serving import shared_cache
+from matching.shortlists import overrides as override_store
+from matching.shortlists.engine import Match, Shortlist, ShortlistError, UnknownRecordError
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +317,7 @@ class ShortlistService:
         contributions: bool = False,
     ) -> ShortlistOut:
         """The candidates for a work need; raises 404/422 HTTP errors."""
-        overrides = audit_log.active_overrides(
+        overrides = override_store.active_overrides(
             self.store, work_need_id, municipality=user.municipality
         )
         pinned = [o.candidate_id for o in overrides if o.kind == "pin"]
@@ -360,7 +361,7 @@ class ShortlistService:
         contributions: bool = False,
     ) -> ShortlistOut:
         """The work needs a candidate is most worth meeting; raises 404/422 HTTP errors."""
-        overrides = audit_log.overrides_for_candidate(
+        overrides = override_store.overrides_for_candidate(
             self.store, candidate_id, municipality=user.municipality
         )
         excluded = {o.work_need_id: o.reason for o in overrides if o.kind == "exclude"}
@@ -437,7 +438,7 @@ class ShortlistService:
         computed: _Computed,
         *,
         audience: Literal["staff", "employer"],
-        overrides: list[audit_log.Override],
+        overrides: list[override_store.Override],
         user: User,
         inputs: dict[str, Any],
         contributions: bool,
@@ -471,7 +472,7 @@ class ShortlistService:
     def _render(
         computed: _Computed,
         audience: Literal["staff", "employer"],
-        overrides: list[audit_log.Override],
+        overrides: list[override_store.Override],
         contributions: bool,
     ) -> ShortlistOut:
         shortlist = computed.shortlist

@@ -10,9 +10,9 @@ from api.auth import Permission
 from api.deps import Requires, StoreDep
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, ChangeOut, Page, responses
-from matching.privacy.audit_log import delete_overrides
 from matching.records.enums import ContractForm
 from matching.records.schemas import WorkNeed
+from matching.shortlists.overrides import delete_overrides
 
 router = APIRouter(prefix="/work-needs", tags=["work needs"], responses=AUTH_ERRORS)
 

@@ -16,8 +16,8 @@ from api.routers._records import ID_PATTERN
 from api.routers.reports import build as build_report
 from api.web.session import CheckedForm, page_require, render
 from matching.outcomes import aftercare
-from matching.records.enums import ContractType, OutcomeKind
 from matching.outcomes.recording import OutcomeError, record_outcome
+from matching.records.enums import ContractType, OutcomeKind
 from matching.records.schemas import Outcome
 from matching.records.storage import Store
 

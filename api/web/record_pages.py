@@ -15,8 +15,8 @@ from api.routers.candidates import SEARCH_FIELDS as CANDIDATE_FIELDS
 from api.routers.employers import SEARCH_FIELDS as EMPLOYER_FIELDS
 from api.routers.shortlists import ShortlistsDep, ShortlistService
 from api.web.session import CheckedForm, page_require, render
-from matching.privacy import audit_log
 from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.shortlists import overrides as override_store
 
 router = APIRouter(include_in_schema=False)
 
@@ -190,7 +190,7 @@ async def work_need_context(
 ) -> dict[str, object]:
     need = records.get_or_404(store, WorkNeed, work_need_id, user)
     employer = store.get(Employer, need.employer_id, municipality=need.municipality)
-    overrides = audit_log.active_overrides(store, work_need_id, municipality=need.municipality)
+    overrides = override_store.active_overrides(store, work_need_id, municipality=need.municipality)
     shortlist = None
     if user.can(Permission.SHORTLISTS_VIEW):
         shortlist = await shortlists.for_work_need(user, work_need_id, k=10, audience="staff")  # type: ignore[arg-type]
@@ -246,7 +246,7 @@ async def add_override_form(
     if error:
         context = await work_need_context(store, shortlists, user, work_need_id)
         return render(request, "work_need.html", status_code=422, error=error, **context)
-    audit_log.add_override(
+    override_store.add_override(
         store,
         municipality=user.municipality,
         work_need_id=work_need_id,
@@ -267,7 +267,7 @@ def lift_override_form(
     user: OverrideWriter,
     _form: CheckedForm,
 ) -> Response:
-    lifted = audit_log.lift_override(
+    lifted = override_store.lift_override(
         store,
         override_id,
         work_need_id=work_need_id,

@@ -60,16 +60,15 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
-from matching.records.enums import InvitationStatus, OutcomeKind
-from matching.shortlists.explanations import explain
-from matching.shortlists.geo import reach_km, travel_km
 from matching.events.invitations import (
     InvitationPolicy,
     capacity_for,
     invitation_concentration,
     select_invitations,
 )
+from matching.events.table_plan_problem import PlanningError, Table
+from matching.events.table_planner import Method, greedy_plan, plan_tables
+from matching.records.enums import InvitationStatus, OutcomeKind
 from matching.records.schemas import (
     Candidate,
     Employer,
@@ -79,10 +78,11 @@ from matching.records.schemas import (
     Outcome,
     WorkNeed,
 )
-from matching.shortlists.engine import PairMatrix, ShortlistEngine
 from matching.records.storage import Store
-from matching.events.table_plan_problem import PlanningError, Table
-from matching.events.table_planner import Method, greedy_plan, plan_tables
+from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
+from matching.shortlists.engine import PairMatrix, ShortlistEngine
+from matching.shortlists.explanations import explain
+from matching.shortlists.geo import reach_km, travel_km
 from matching.shortlists.vetoes import Site, Veto, veto_masks
 
 __all__ = [

@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from matching.records.enums import CheckInStatus, OutcomeKind
 from matching.outcomes.recording import MAX_PLACEMENT_HOURS, MIN_PLACEMENT_HOURS, OutcomeError
+from matching.records.enums import CheckInStatus, OutcomeKind
 from matching.records.schemas import Candidate, CheckIn, Outcome
 from matching.records.storage import Store
 

@@ -1,20 +1,13 @@
-"""Audit log of what people were shown, and the ranking overrides they made.
+"""Audit log of what people were shown and decided.
 
-Two tables on the store's shared ``metadata``:
+One table on the store's shared ``metadata``, ``audit_log``: one row per
+shortlist or event plan *shown* (who, when, inputs, model version, the
+results as shown), per ranking override made or lifted
+(:mod:`matching.shortlists.overrides`), and per erasure. Changes to records
+themselves are already kept by the store in ``record_history``; this log
+covers what the store cannot see: what was looked at and decided.
 
-``audit_log``
-    One row per shortlist or event plan *shown* (who, when, inputs, model
-    version, the results as shown), per override made or lifted, and per
-    erasure. Changes to records themselves are already kept by the store in
-    ``record_history``; this log covers what the store cannot see: what was
-    looked at and decided.
-``ranking_overrides``
-    A relationship manager's correction of a work need's ranking: *pin* a
-    candidate to the top or *exclude* one, always with a reason. At most one
-    override per (work need, candidate) is active; a new one replaces the old.
-    The shortlist engine applies them (:mod:`matching.shortlists.engine`).
-
-This module is storage only: no HTTP, no settings. The API layer decides who
+This module is storage only: no HTTP, no settings. The use cases decide who
 may write and read.
 """
 
@@ -29,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -40,23 +33,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "AuditEntry",
-    "Override",
-    "OverrideKind",
-    "active_overrides",
     "AuditWriter",
-    "add_override",
     "audit_table",
-    "delete_overrides",
     "ensure_tables",
-    "lift_override",
     "list_entries",
     "log_entry",
     "new_ref",
-    "overrides_for_candidate",
-    "overrides_table",
 ]
-
-OverrideKind = Literal["pin", "exclude"]
 
 audit_table = sa.Table(
     "audit_log",
@@ -77,36 +60,12 @@ audit_table = sa.Table(
     sa.Index("ix_audit_subject", "subject_type", "subject_id"),
 )
 
-overrides_table = sa.Table(
-    "ranking_overrides",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("municipality", sa.String(40), nullable=False, index=True),
-    sa.Column("work_need_id", sa.String(64), nullable=False, index=True),
-    sa.Column("candidate_id", sa.String(64), nullable=False, index=True),
-    sa.Column("kind", sa.String(10), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("actor", sa.String(120), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("lifted_by", sa.String(120), nullable=True),
-    sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
-)
-
-
 _INSERT_ENTRY = audit_table.insert()
-_ACTIVE_FOR_WORK_NEED = (
-    sa.select(overrides_table)
-    .where(overrides_table.c.work_need_id == sa.bindparam("work_need_id"))
-    .where(overrides_table.c.municipality == sa.bindparam("municipality"))
-    .where(overrides_table.c.active.is_(True))
-    .order_by(overrides_table.c.id)
-)
 
 
 def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
-    metadata.create_all(store.engine, tables=[audit_table, overrides_table], checkfirst=True)
+    metadata.create_all(store.engine, tables=[audit_table], checkfirst=True)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns(audit_table.name)}
     if "ref" not in columns:  # a log made before entries had references
         with store.transaction() as conn:
@@ -117,7 +76,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _utc(row: Mapping[str, Any]) -> dict[str, Any]:
+def utc_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row with its timestamps as aware UTC datetimes (SQLite returns them naive)."""
     return {
         k: v.replace(tzinfo=dt.timezone.utc)
@@ -251,177 +210,7 @@ def list_entries(
     with store.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
         total = int(conn.execute(total_query).scalar_one())
-    return [AuditEntry(**_utc(r)) for r in rows], total
-
-
-# ---- overrides -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Override:
-    id: int
-    municipality: str
-    work_need_id: str
-    candidate_id: str
-    kind: OverrideKind
-    reason: str
-    actor: str
-    created_at: dt.datetime
-    active: bool
-    lifted_by: str | None = None
-    lifted_at: dt.datetime | None = None
-
-
-def add_override(
-    store: Store,
-    *,
-    municipality: str,
-    work_need_id: str,
-    candidate_id: str,
-    kind: OverrideKind,
-    reason: str,
-    actor: str,
-    role: str,
-) -> Override:
-    """Store an override (replacing an active one for the same pair) and log it.
-
-    The caller checks that the work need and candidate exist in ``municipality``.
-    """
-    if kind not in ("pin", "exclude"):
-        raise ValueError(f"kind must be 'pin' or 'exclude', got {kind!r}")
-    reason = reason.strip()
-    if not reason:
-        raise ValueError("an override needs a reason")
-    now = _now()
-    with store.transaction() as conn:
-        conn.execute(
-            overrides_table.update()
-            .where(overrides_table.c.work_need_id == work_need_id)
-            .where(overrides_table.c.candidate_id == candidate_id)
-            .where(overrides_table.c.active.is_(True))
-            .values(active=False, lifted_by=actor, lifted_at=now)
-        )
-        row = {
-            "municipality": municipality,
-            "work_need_id": work_need_id,
-            "candidate_id": candidate_id,
-            "kind": kind,
-            "reason": reason,
-            "actor": actor,
-            "created_at": now,
-            "active": True,
-        }
-        new_id = int(conn.execute(overrides_table.insert().values(**row)).inserted_primary_key[0])
-        log_entry(
-            store,
-            actor=actor,
-            role=role,
-            municipality=municipality,
-            action="override_added",
-            subject_type="work_need",
-            subject_id=work_need_id,
-            inputs={
-                "override_id": new_id,
-                "candidate_id": candidate_id,
-                "kind": kind,
-                "reason": reason,
-            },
-            conn=conn,
-        )
-    return Override(id=new_id, **row)
-
-
-def lift_override(
-    store: Store,
-    override_id: int,
-    *,
-    work_need_id: str,
-    municipality: str,
-    actor: str,
-    role: str,
-) -> Override | None:
-    """Deactivate an active override; None when there is no such active override."""
-    with store.transaction() as conn:
-        found = (
-            conn.execute(
-                sa.select(overrides_table)
-                .where(overrides_table.c.id == override_id)
-                .where(overrides_table.c.work_need_id == work_need_id)
-                .where(overrides_table.c.municipality == municipality)
-                .where(overrides_table.c.active.is_(True))
-            )
-            .mappings()
-            .first()
-        )
-        if found is None:
-            return None
-        now = _now()
-        conn.execute(
-            overrides_table.update()
-            .where(overrides_table.c.id == override_id)
-            .values(active=False, lifted_by=actor, lifted_at=now)
-        )
-        log_entry(
-            store,
-            actor=actor,
-            role=role,
-            municipality=municipality,
-            action="override_lifted",
-            subject_type="work_need",
-            subject_id=found["work_need_id"],
-            inputs={
-                "override_id": override_id,
-                "candidate_id": found["candidate_id"],
-                "kind": found["kind"],
-            },
-            conn=conn,
-        )
-    return Override(**{**_utc(found), "active": False, "lifted_by": actor, "lifted_at": now})
-
-
-def delete_overrides(store: Store, *, work_need_id: str, municipality: str) -> int:
-    """Remove every override of a work need (when the work need itself is deleted)."""
-    with store.transaction() as conn:
-        return conn.execute(
-            overrides_table.delete()
-            .where(overrides_table.c.work_need_id == work_need_id)
-            .where(overrides_table.c.municipality == municipality)
-        ).rowcount
-
-
-def active_overrides(
-    store: Store, work_need_id: str, *, municipality: str, include_lifted: bool = False
-) -> list[Override]:
-    """The overrides in force for one work need (with the lifted ones if asked), oldest first."""
-    if not include_lifted:  # the common case, asked for every shortlist shown
-        with store.engine.connect() as conn:
-            rows = conn.execute(
-                _ACTIVE_FOR_WORK_NEED, {"work_need_id": work_need_id, "municipality": municipality}
-            )
-            return [Override(**_utc(r)) for r in rows.mappings()]
-    query = (
-        sa.select(overrides_table)
-        .where(overrides_table.c.work_need_id == work_need_id)
-        .where(overrides_table.c.municipality == municipality)
-        .order_by(overrides_table.c.id)
-    )
-    with store.engine.connect() as conn:
-        return [Override(**_utc(r)) for r in conn.execute(query).mappings()]
-
-
-def overrides_for_candidate(
-    store: Store, candidate_id: str, *, municipality: str
-) -> list[Override]:
-    """The overrides in force that name one candidate, over all work needs."""
-    query = (
-        sa.select(overrides_table)
-        .where(overrides_table.c.candidate_id == candidate_id)
-        .where(overrides_table.c.municipality == municipality)
-        .where(overrides_table.c.active.is_(True))
-        .order_by(overrides_table.c.id)
-    )
-    with store.engine.connect() as conn:
-        return [Override(**_utc(r)) for r in conn.execute(query).mappings()]
+    return [AuditEntry(**utc_row(r)) for r in rows], total
 
 
 # ---- writing in the background ---------------------------------------------------------------

@@ -42,9 +42,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matching.privacy import audit_log
-from matching.serving import shared_cache
 from matching.records.schemas import RECORD_TYPES, REFERENCES, Candidate, Record
 from matching.records.storage import TABLES, Store, history_table, metadata
+from matching.serving import shared_cache
+from matching.shortlists import overrides as override_store
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
     metadata.create_all(store.engine, tables=[tombstone_table, _key_table], checkfirst=True)
     audit_log.ensure_tables(store)
+    override_store.ensure_tables(store)
     shared_cache.ensure_tables(store)
 
 
@@ -294,7 +296,7 @@ def erase_candidate(
         # computed shortlists shared between workers name candidates: drop the municipality's
         shared_cache.clear(municipality=municipality, conn=conn)
 
-        overrides = audit_log.overrides_table
+        overrides = override_store.overrides_table
         overrides_removed = conn.execute(
             overrides.delete().where(overrides.c.candidate_id == candidate_id)
         ).rowcount

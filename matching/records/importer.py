@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from matching.records.csv_io import CsvError, file_name, read_folder, write_folder
 from matching.privacy.erasure import erased_ids
+from matching.records.csv_io import CsvError, file_name, read_folder, write_folder
 from matching.records.schemas import RECORD_TYPES, Candidate, Record
 from matching.records.storage import Store, WriteSummary
 

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching.sroi.prices import PriceList
 from matching.records.storage import Store
 from matching.report.data import ReportData, candidate_frame, load_report_data
 from matching.report.fairness import FAIRNESS_GROUPS, FairnessRow, fairness_tables
@@ -28,6 +27,7 @@ from matching.report.net_effect import (
 )
 from matching.report.period import Period, parse_period
 from matching.report.social_value import SocialValue, SroiSettings, social_value
+from matching.sroi.prices import PriceList
 
 __all__ = ["Report", "build_report"]
 

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from matching.outcomes.aftercare import add_months
+from matching.report.net_effect import NetEffect
 from matching.sroi.calculation import compute_sroi, run_scenarios
 from matching.sroi.inputs import (
     STAKEHOLDER_LABELS_NL,
@@ -49,7 +50,6 @@ from matching.sroi.inputs import (
     deadweight_from_comparison,
 )
 from matching.sroi.prices import PriceList
-from matching.report.net_effect import NetEffect
 
 __all__ = ["SocialValue", "SroiSettings", "read_price_file", "social_value"]
 

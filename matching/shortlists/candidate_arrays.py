@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.records.enums import CandidateStatus, Demand, EducationLevel, LanguageLevel, Mobility
-from matching.shortlists.geo import MOBILITY_ORDER
 from matching.records.schemas import Candidate
+from matching.shortlists.geo import MOBILITY_ORDER
 
 DEMAND_ORDER: tuple[Demand, ...] = tuple(Demand)
 _DEMAND_BIT = {d: np.uint32(1 << i) for i, d in enumerate(DEMAND_ORDER)}

@@ -23,6 +23,8 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.storage import Store
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.explanations import explain
 from matching.shortlists.features import (
@@ -33,8 +35,6 @@ from matching.shortlists.features import (
     pair_features,
 )
 from matching.shortlists.retrieval import RetrievalIndex
-from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
-from matching.records.storage import Store
 from matching.shortlists.text_space import TextVectors, candidate_text
 from matching.shortlists.vetoes import VETO_LABELS, Site, allowed, veto_masks, vetoes_of
 

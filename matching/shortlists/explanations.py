@@ -11,9 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from matching.records.enums import ContractForm, Demand, LanguageLevel, Mobility, SbiSection, dutch_label
-from matching.shortlists.occupations import load_occupations
+from matching.records.enums import (
+    ContractForm,
+    Demand,
+    LanguageLevel,
+    Mobility,
+    SbiSection,
+    dutch_label,
+)
 from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.shortlists.occupations import load_occupations
 
 #: Sector words a candidate may use in their wishes, per SBI section.
 SECTOR_WORDS: dict[SbiSection, tuple[str, ...]] = {

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.records.enums import ContractForm, LanguageLevel, OutcomeKind, SizeClass
+from matching.records.schemas import Candidate, Employer, Outcome, TableMeeting, WorkNeed
+from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.shortlists.geo import reach_km, travel_km, travel_minutes
 from matching.shortlists.occupations import isco_match_level
-from matching.records.schemas import Candidate, Employer, Outcome, TableMeeting, WorkNeed
 
 FEATURE_NAMES: tuple[str, ...] = (
     "sim_dense",

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.shortlists.occupations import load_occupations
 from matching.records.schemas import Candidate, WorkNeed
+from matching.shortlists.occupations import load_occupations
 from models.embedding_cache import EmbeddingCache
 from models.encoders import DEFAULT_HYBRID_WEIGHT, DenseEncoder, LexicalEncoder, TextEncoder
 

@@ -14,10 +14,10 @@ from typing import Literal
 
 import numpy as np
 
-from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.records.enums import CandidateStatus
-from matching.shortlists.geo import reach_km, travel_km
 from matching.records.schemas import Employer, Event, WorkNeed
+from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
+from matching.shortlists.geo import reach_km, travel_km
 
 
 class Veto(str, Enum):

@@ -20,9 +20,9 @@ from api.auth import Role, create_user
 from api.deps import get_today
 from api.services import Services
 from api.settings import Settings
-from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.engine import ShortlistEngine
 from matching.records.storage import Store
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_helpers import HOME, OTHER, PASSWORD, SECRET, TODAY, other_world, token_for  # noqa: E402

@@ -17,10 +17,10 @@ from api.auth import Role, create_user
 from api.deps import get_today
 from api.services import Services
 from api.settings import Settings
-from matching.shortlists.retrieval import RetrievalIndex
 from matching.records.schemas import Invitation, TableMeeting
-from matching.shortlists.engine import ShortlistEngine
 from matching.records.storage import Store
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 
 pytestmark = pytest.mark.browser
 

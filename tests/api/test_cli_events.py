@@ -7,17 +7,16 @@ import json
 
 import pytest
 import typer
+from event_world import TODAY, seeded_world
+from factories import make_event
+from spaces import test_space
 from typer.testing import CliRunner
 
 from api.commands import events as event_commands
-from factories import make_event
-from matching.shortlists.retrieval import RetrievalIndex
 from matching.records.schemas import Invitation, TableMeeting
-from matching.shortlists.engine import ShortlistEngine
 from matching.records.storage import Store
-from event_world import TODAY, seeded_world
-from spaces import test_space
-
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 
 runner = CliRunner()
 

@@ -5,15 +5,15 @@ import json
 
 import pytest
 import typer
+from factories import MUNICIPALITY, make_candidate, tiny_world
 from scipy.stats import chi2_contingency
 from typer.testing import CliRunner
 
 from api.commands import events as event_commands
 from api.commands import outcomes as outcome_commands
-from factories import MUNICIPALITY, make_candidate, tiny_world
 from matching.records.schemas import CheckIn, Invitation, Outcome, TableMeeting
-from matching.sroi.prices import PriceList
 from matching.records.storage import Store
+from matching.sroi.prices import PriceList
 
 runner = CliRunner()
 

@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import HOME
 
-from matching.serving import shared_cache
-from matching.privacy.audit_log import audit_table, overrides_table
-from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
+from matching.privacy.audit_log import audit_table
 from matching.privacy.erasure import erased_ids, is_erased, tombstone_table
+from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
 from matching.records.schemas import Candidate, CheckIn, Invitation, Outcome, TableMeeting
 from matching.records.storage import history_table
+from matching.serving import shared_cache
+from matching.shortlists.overrides import overrides_table
 from matching.shortlists.text_space import candidate_text
 
 

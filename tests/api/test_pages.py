@@ -8,7 +8,7 @@ import pytest
 from api_helpers import HOME, PASSWORD
 
 from api.deps import SESSION_COOKIE
-from matching.privacy.audit_log import active_overrides
+from matching.shortlists.overrides import active_overrides
 
 
 def _login(client, username):

@@ -30,9 +30,9 @@ from api.auth import Role, create_user
 from api.deps import get_today
 from api.services import Services
 from api.settings import Settings
-from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.engine import ShortlistEngine
 from matching.records.storage import Store
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 
 MAX_EXAMPLES = 10
 CHECKS = [

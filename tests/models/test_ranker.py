@@ -10,8 +10,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from training.metrics import ndcg_at_k
 from models.ranker import LambdaMARTRanker, LogisticRanker
+from training.metrics import ndcg_at_k
 
 N_FEATURES = 5
 GROUP_SIZE = 20

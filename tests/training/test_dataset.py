@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from spaces import fast_text_space
 
-from matching.records.enums import OutcomeKind
 from matching.privacy.erasure import erase_candidate
-from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES, employer_track_record
+from matching.records.enums import OutcomeKind
 from matching.records.importer import import_folder
 from matching.records.schemas import CheckIn, Outcome, TableMeeting
 from matching.records.storage import Store
+from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES, employer_track_record
 from matching.shortlists.text_space import TextSpace
 from training.dataset import SUBGROUP_COLUMNS, PairDataset, build_dataset
 from training.pair_featurizer import DatasetError, employer_track_record_arrays

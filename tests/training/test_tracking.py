@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 from spaces import fast_text_space
 
-from matching.shortlists.features import FEATURE_NAMES
 from matching.records.importer import import_folder
 from matching.records.storage import Store
-from models.bundle import BundleError, RankerBundle
-from models.calibration import ProbabilityCalibrator
-from models.ranker import LogisticRanker
-from training.evaluate import evaluate_bundle
 from matching.serving.model_registry import (
     CHAMPION_ALIAS,
     REGISTERED_MODEL,
@@ -29,6 +24,11 @@ from matching.serving.model_registry import (
     promote_version,
     resolve_tracking_uri,
 )
+from matching.shortlists.features import FEATURE_NAMES
+from models.bundle import BundleError, RankerBundle
+from models.calibration import ProbabilityCalibrator
+from models.ranker import LogisticRanker
+from training.evaluate import evaluate_bundle
 from training.run_logging import TrainingRun, log_training, metric_key
 from training.simulator import SimulationConfig, simulate, write_world
 from training.train import TrainResult, train_ranker

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from spaces import fast_text_space
 
-from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from matching.records.importer import import_folder
-from training.metrics import ndcg_at_k
 from matching.records.storage import Store
+from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from matching.shortlists.text_space import TextSpace
 from models.bundle import RankerBundle
 from training.dataset import PairDataset, build_dataset
+from training.metrics import ndcg_at_k
 from training.simulator import SimulationConfig, simulate, write_world
 from training.train import TrainConfig, TrainingError, TrainResult, train_on_dataset, train_ranker
 

@@ -15,14 +15,15 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
+from event_world import EVENT_DAY, SECTORS, TODAY, seeded_world  # noqa: E402,F401
 from factories import (
     MUNICIPALITY,
     make_candidate,
     make_event,
     make_table,
 )
-from matching.records.enums import Demand, InvitationStatus, Mobility
+from spaces import test_space
+
 from matching.events.event_plan_output import render_csv, render_html
 from matching.events.event_planning import (
     EventPlan,
@@ -32,15 +33,13 @@ from matching.events.event_planning import (
     utility_matrix,
 )
 from matching.events.event_records import record_event_attendance, record_table_follow_up, save_plan
-from matching.outcomes.recording import OutcomeError
-from matching.shortlists.retrieval import RetrievalIndex
-from matching.records.schemas import Candidate, Event, Invitation, TableMeeting
-from matching.shortlists.engine import PairMatrix, ShortlistEngine
-from matching.records.storage import Store
 from matching.events.table_plan_problem import PlanningError
-from spaces import test_space
-
-from event_world import EVENT_DAY, SECTORS, TODAY, seeded_world  # noqa: E402,F401
+from matching.outcomes.recording import OutcomeError
+from matching.records.enums import Demand, InvitationStatus, Mobility
+from matching.records.schemas import Candidate, Event, Invitation, TableMeeting
+from matching.records.storage import Store
+from matching.shortlists.engine import PairMatrix, ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from factories import MUNICIPALITY, make_candidate, tiny_world
+
 from matching.outcomes.aftercare import (
     RiskRules,
     add_months,
@@ -14,8 +14,8 @@ from matching.outcomes.aftercare import (
     record_checkin,
     sustained,
 )
-from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
 from matching.outcomes.recording import OutcomeError
+from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
 from matching.records.schemas import CheckIn, Outcome
 from matching.records.storage import Store
 

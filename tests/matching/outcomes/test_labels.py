@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from factories import MUNICIPALITY, tiny_world
-from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
+
 from matching.outcomes.labels import PairLabel, graded_label, labels_for_pairs
+from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
 from matching.records.schemas import CheckIn, Invitation, Outcome, TableMeeting
 from matching.records.storage import Store
 

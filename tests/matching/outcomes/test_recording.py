@@ -3,9 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from factories import MUNICIPALITY, make_candidate, make_employer, make_event, tiny_world
-from matching.records.enums import ContractType, InvitationStatus, OutcomeKind
+
 from matching.outcomes.recording import (
     OutcomeError,
     correct_outcome,
@@ -14,6 +13,7 @@ from matching.outcomes.recording import (
     record_follow_up,
     record_outcome,
 )
+from matching.records.enums import ContractType, InvitationStatus, OutcomeKind
 from matching.records.schemas import Invitation, Outcome, TableMeeting
 from matching.records.storage import Store
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from factories import tiny_world
+
 from matching.records.csv_io import read_folder, write_folder
-from matching.records.schemas import Candidate, RECORD_TYPES
+from matching.records.schemas import RECORD_TYPES, Candidate
 
 
 def _write(records, directory: Path) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from factories import tiny_world
+
 from matching.records.csv_io import write_folder
 from matching.records.importer import ImportRejected, export_folder, import_folder
 from matching.records.schemas import RECORD_TYPES

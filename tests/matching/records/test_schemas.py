@@ -3,10 +3,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from factories import make_candidate, make_work_need
 from pydantic import ValidationError
 
-from factories import make_candidate, make_work_need
-from matching.records.enums import BenefitDurationBand, CheckInStatus, ContractType, Demand, EducationLevel, OutcomeKind
+from matching.records.enums import (
+    BenefitDurationBand,
+    CheckInStatus,
+    ContractType,
+    Demand,
+    EducationLevel,
+    OutcomeKind,
+)
 from matching.records.schemas import CheckIn, Outcome
 
 

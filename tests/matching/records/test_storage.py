@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from factories import make_candidate, tiny_world
+
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import SCHEMA_VERSION, Store, StoreError, meta_table
 

@@ -11,15 +11,15 @@ from factories import MUNICIPALITY, make_candidate, make_employer, make_event, m
 
 from matching.records.enums import AgeBand, CheckInStatus, ContractType, EducationLevel, OutcomeKind
 from matching.records.schemas import CheckIn, Invitation, Outcome, TableMeeting
-from matching.sroi.prices import PriceList
-from matching.report.stats import chi2_independence
 from matching.records.storage import Store
 from matching.report.builder import build_report
 from matching.report.kpis import Goals
+from matching.report.net_effect import estimate_net_effect
 from matching.report.period import parse_period
 from matching.report.render import render_html
 from matching.report.social_value import read_price_file
-from matching.report.net_effect import estimate_net_effect
+from matching.report.stats import chi2_independence
+from matching.sroi.prices import PriceList
 
 M = MUNICIPALITY
 

@@ -4,14 +4,20 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
 from factories import make_candidate, make_employer, make_work_need
-from matching.records.enums import Demand, Mobility
-from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.engine import SIMILARITY_NOTE, ShortlistConfig, ShortlistEngine, ShortlistError, UnknownRecordError
-from matching.records.storage import Store
 from spaces import test_space
 from travel_scorer import TravelScorer
+
+from matching.records.enums import Demand, Mobility
+from matching.records.storage import Store
+from matching.shortlists.engine import (
+    SIMILARITY_NOTE,
+    ShortlistConfig,
+    ShortlistEngine,
+    ShortlistError,
+    UnknownRecordError,
+)
+from matching.shortlists.retrieval import RetrievalIndex
 
 TODAY = dt.date(2026, 3, 1)
 

@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 import pytest
-
 from factories import make_candidate, make_employer, make_work_need
-from matching.shortlists.candidate_arrays import CandidateArrays
+
 from matching.records.enums import AgeBand, Demand, Gender, LanguageLevel, OutcomeKind
+from matching.records.schemas import Candidate, Outcome, TableMeeting
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.explanations import explain
 from matching.shortlists.features import (
     FEATURE_NAMES,
@@ -19,7 +20,6 @@ from matching.shortlists.features import (
     pair_features,
 )
 from matching.shortlists.occupations import isco_match_level, load_occupations
-from matching.records.schemas import Candidate, Outcome, TableMeeting
 
 
 def _features(candidates, need=None, employer=None):

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import numpy as np
-
 from factories import make_candidate, make_work_need, tiny_world
-from matching.shortlists.retrieval import RetrievalIndex
+from spaces import test_space
+
 from matching.records.schemas import Candidate
 from matching.records.storage import Store
-from spaces import test_space
+from matching.shortlists.retrieval import RetrievalIndex
 
 
 def _store(records) -> Store:

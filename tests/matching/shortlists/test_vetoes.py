@@ -4,10 +4,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
 from factories import make_candidate, make_employer, make_event, make_work_need
-from matching.shortlists.candidate_arrays import CandidateArrays
+
 from matching.records.enums import CandidateStatus, Demand, Mobility
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.vetoes import Site, Veto, allowed, veto_masks, vetoes_of
 
 TODAY = dt.date(2026, 3, 1)
