@@ -60,7 +60,7 @@ def _label(record_type: type[Record]) -> str:
 @functools.cache
 def input_model(record_type: type[R]) -> type[R]:
     """The record as a request body: ``municipality`` may be left out (it is the user's)."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{record_type.__name__}In",
         __base__=record_type,
         __doc__=f"A {_label(record_type)} to store; municipality defaults to your own.",
@@ -152,7 +152,7 @@ def get_or_404(store: Store, record_type: type[R], record_id: str, user: User) -
     found = store.get(record_type, record_id, municipality=user.municipality)
     if found is None:
         raise not_found(record_type, record_id)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _escape_like(term: str) -> str:
@@ -193,7 +193,7 @@ def search(
     with store.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
         total = int(conn.execute(total_query).scalar_one())
-    return [record_type.model_validate(dict(r)) for r in rows], total  # type: ignore[misc]
+    return [record_type.model_validate(dict(r)) for r in rows], total
 
 
 def history(store: Store, record_type: type[Record], record_id: str, user: User) -> list[ChangeOut]:

@@ -244,18 +244,18 @@ def _consenting(store: Store, ids: set[str], municipality: str) -> set[str]:
     if not ids:
         return set()
     found = store.list(Candidate, municipality=municipality, where={"id": sorted(ids)})
-    return {c.id for c in found if c.consent_events}  # type: ignore[attr-defined]
+    return {c.id for c in found if c.consent_events}
 
 
 def invitation_list(store: Store, user: User, event_id: str) -> InvitationListOut:
     """The invitations of an event as shown to ``user``, logged."""
     records.get_or_404(store, Event, event_id, user)
     stored = store.list(Invitation, municipality=user.municipality, where={"event_id": event_id})
-    allowed = _consenting(store, {i.candidate_id for i in stored}, user.municipality)  # type: ignore[attr-defined]
+    allowed = _consenting(store, {i.candidate_id for i in stored}, user.municipality)
     shown = [
-        InvitationOut(candidate_id=i.candidate_id, status=i.status, attended=i.attended)  # type: ignore[attr-defined]
+        InvitationOut(candidate_id=i.candidate_id, status=i.status, attended=i.attended)
         for i in stored
-        if i.candidate_id in allowed  # type: ignore[attr-defined]
+        if i.candidate_id in allowed
     ]
     audit_log.log_entry(
         store,
@@ -280,17 +280,17 @@ def table_plan(store: Store, user: User, event_id: str) -> TablePlanOut:
     meetings = store.list(
         TableMeeting, municipality=user.municipality, where={"event_id": event_id}
     )
-    allowed = _consenting(store, {m.candidate_id for m in meetings}, user.municipality)  # type: ignore[attr-defined]
+    allowed = _consenting(store, {m.candidate_id for m in meetings}, user.municipality)
     names = {
         e.id: e.name
-        for e in store.list(  # type: ignore[attr-defined]
+        for e in store.list(
             Employer,
             municipality=user.municipality,
             where={"id": sorted({t.employer_id for t in tables})},
         )
-    }  # type: ignore[attr-defined]
-    rounds = sorted({m.round for m in meetings})  # type: ignore[attr-defined]
-    shown = [m for m in meetings if m.candidate_id in allowed]  # type: ignore[attr-defined]
+    }
+    rounds = sorted({m.round for m in meetings})
+    shown = [m for m in meetings if m.candidate_id in allowed]
     plan = [
         RoundOut(
             round=r,
@@ -298,12 +298,12 @@ def table_plan(store: Store, user: User, event_id: str) -> TablePlanOut:
                 TableRoundOut(
                     table_id=t.id,
                     employer_id=t.employer_id,
-                    seats=t.seats,  # type: ignore[attr-defined]
-                    employer_name=names.get(t.employer_id),  # type: ignore[attr-defined]
+                    seats=t.seats,
+                    employer_name=names.get(t.employer_id),
                     candidates=[
-                        SeatOut(meeting_id=m.id, candidate_id=m.candidate_id, follow_up=m.follow_up)  # type: ignore[attr-defined]
+                        SeatOut(meeting_id=m.id, candidate_id=m.candidate_id, follow_up=m.follow_up)
                         for m in shown
-                        if m.round == r and m.table_id == t.id  # type: ignore[attr-defined]
+                        if m.round == r and m.table_id == t.id
                     ],
                 )
                 for t in tables
@@ -320,7 +320,7 @@ def table_plan(store: Store, user: User, event_id: str) -> TablePlanOut:
         subject_type="event",
         subject_id=event_id,
         inputs={"view": "table_plan"},
-        results=[[m.round, m.table_id, m.candidate_id] for m in shown],  # type: ignore[attr-defined]
+        results=[[m.round, m.table_id, m.candidate_id] for m in shown],
     )
     return TablePlanOut(
         event_id=event_id, rounds=plan, held_back_no_consent=len(meetings) - len(shown)
@@ -332,12 +332,12 @@ def event_detail(store: Store, user: User, event_id: str) -> EventDetail:
     tables = store.list(EventTable, municipality=user.municipality, where={"event_id": event_id})
     names = {
         e.id: e.name
-        for e in store.list(  # type: ignore[attr-defined]
+        for e in store.list(
             Employer,
             municipality=user.municipality,
             where={"id": sorted({t.employer_id for t in tables})},
         )
-    }  # type: ignore[attr-defined]
+    }
     counts = records.referrers(store, Event, event_id)
     return EventDetail(
         event=event,
@@ -391,7 +391,7 @@ def create_event(
     body: Annotated[
         EventIn,
         Body(
-            openapi_examples={  # type: ignore[valid-type]
+            openapi_examples={
                 "gesprek": {"summary": "A prettig gesprek at an employer", "value": EXAMPLE}
             }
         ),
@@ -410,7 +410,7 @@ def patch_event(
     body: Annotated[
         EventPatch,
         Body(
-            openapi_examples={  # type: ignore[valid-type]
+            openapi_examples={
                 "rondes": {"summary": "One more round", "value": {"rounds": 4}}
             }
         ),
@@ -474,7 +474,7 @@ def remove_table(
     user: Writer,
 ) -> Response:
     table = records.get_or_404(store, EventTable, table_id, user)
-    if table.event_id != event_id:  # type: ignore[attr-defined]
+    if table.event_id != event_id:
         raise records.not_found(EventTable, table_id)
     records.delete(store, EventTable, table_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -570,7 +570,7 @@ def put_attendance(
     except OutcomeError as exc:
         raise invalid(exc.field, exc.message) from None
     stored = store.list(Invitation, municipality=user.municipality, where={"event_id": event_id})
-    return [i for i in stored if i.candidate_id in body.attended]  # type: ignore[attr-defined]
+    return [i for i in stored if i.candidate_id in body.attended]
 
 
 @router.put(
@@ -595,7 +595,7 @@ def put_follow_up(
     ],
 ) -> Any:
     meeting = records.get_or_404(store, TableMeeting, meeting_id, user)
-    if meeting.event_id != event_id:  # type: ignore[attr-defined]
+    if meeting.event_id != event_id:
         raise records.not_found(TableMeeting, meeting_id)
     try:
         return record_follow_up(

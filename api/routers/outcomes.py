@@ -225,7 +225,7 @@ def get_outcome_history(outcome_id: OutcomeId, store: StoreDep, user: Reader) ->
 def list_checkins(outcome_id: OutcomeId, store: StoreDep, user: Reader) -> Any:
     records.get_or_404(store, Outcome, outcome_id, user)
     found = store.list(CheckIn, municipality=user.municipality, where={"outcome_id": outcome_id})
-    return sorted(found, key=lambda c: (c.month, c.date))  # type: ignore[attr-defined]
+    return sorted(found, key=lambda c: (c.month, c.date))
 
 
 @router.post(

@@ -114,7 +114,7 @@ def add_override(
     candidate = store.get(Candidate, body.candidate_id, municipality=user.municipality)
     if candidate is None:
         raise records.invalid("candidate_id", f"candidate {body.candidate_id} not found")
-    if body.kind == "pin" and not candidate.consent_matching:  # type: ignore[attr-defined]
+    if body.kind == "pin" and not candidate.consent_matching:
         raise records.invalid(
             "candidate_id",
             f"candidate {body.candidate_id} has not consented to matching and cannot be pinned",

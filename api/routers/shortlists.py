@@ -250,7 +250,7 @@ def _computed(store: Store, shortlist: Shortlist, municipality: str) -> _Compute
             e.id: e.name
             for e in store.list(
                 Employer,
-                municipality=municipality,  # type: ignore[attr-defined]
+                municipality=municipality,
                 where={"id": employer_ids},
             )
         }
@@ -262,7 +262,7 @@ def _computed(store: Store, shortlist: Shortlist, municipality: str) -> _Compute
             n.id: n.title
             for n in store.list(
                 WorkNeed,
-                municipality=municipality,  # type: ignore[attr-defined]
+                municipality=municipality,
                 where={"id": need_ids},
             )
         }

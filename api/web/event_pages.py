@@ -30,7 +30,7 @@ Recorder = page_require(Permission.OUTCOMES_WRITE)
 @router.get("/bijeenkomsten", response_class=HTMLResponse)
 def events_page(request: Request, store: StoreDep, user: Reader) -> Response:
     found, total = records.search(store, Event, municipality=user.municipality, limit=200)
-    events = sorted(found, key=lambda e: e.date, reverse=True)  # type: ignore[attr-defined]
+    events = sorted(found, key=lambda e: e.date, reverse=True)
     return render(request, "events.html", events=events, total=total)
 
 

@@ -54,7 +54,7 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     recent, _ = records.search(store, Outcome, municipality=user.municipality, limit=500)
-    recent = sorted(recent, key=lambda o: (o.recorded_on, o.id), reverse=True)[:25]  # type: ignore[attr-defined]
+    recent = sorted(recent, key=lambda o: (o.recorded_on, o.id), reverse=True)[:25]
     due = aftercare.due_checkins(store, today, user.municipality, window_days=14)
     return render(
         request,

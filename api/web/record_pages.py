@@ -193,7 +193,7 @@ async def work_need_context(
     overrides = override_store.active_overrides(store, work_need_id, municipality=need.municipality)
     shortlist = None
     if user.can(Permission.SHORTLISTS_VIEW):
-        shortlist = await shortlists.for_work_need(user, work_need_id, k=10, audience="staff")  # type: ignore[arg-type]
+        shortlist = await shortlists.for_work_need(user, work_need_id, k=10, audience="staff")
     return {
         "need": need,
         "employer": employer,
@@ -241,7 +241,7 @@ async def add_override_form(
         error = "Kies vastzetten of uitsluiten."
     elif len(reason) < 3:
         error = "Geef een reden (minstens 3 tekens)."
-    elif kind == "pin" and not candidate.consent_matching:  # type: ignore[attr-defined]
+    elif kind == "pin" and not candidate.consent_matching:
         error = f"Kandidaat {candidate_id} heeft geen toestemming voor matching."
     if error:
         context = await work_need_context(store, shortlists, user, work_need_id)
@@ -252,7 +252,7 @@ async def add_override_form(
         work_need_id=work_need_id,
         candidate_id=candidate_id,
         kind=kind,
-        reason=reason[:500],  # type: ignore[arg-type]
+        reason=reason[:500],
         actor=user.username,
         role=user.role.value,
     )

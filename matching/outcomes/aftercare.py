@@ -158,9 +158,9 @@ def _load(
     outcomes = store.list(Outcome, municipality=municipality, where={"kind": PLACEMENT_KINDS})
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in store.list(CheckIn, municipality=municipality):
-        checkins[checkin.outcome_id].append(checkin)  # type: ignore[attr-defined]
+        checkins[checkin.outcome_id].append(checkin)
     candidates = {c.id: c for c in store.list(Candidate, municipality=municipality)}
-    return outcomes, checkins, candidates  # type: ignore[return-value]
+    return outcomes, checkins, candidates
 
 
 def due_checkins(

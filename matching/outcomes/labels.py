@@ -109,7 +109,7 @@ def labels_for_pairs(store: Store, municipality: str | None = None) -> list[Pair
 
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in store.list(CheckIn, municipality=municipality):
-        checkins[checkin.outcome_id].append(checkin)  # type: ignore[attr-defined]
+        checkins[checkin.outcome_id].append(checkin)
     for outcome in store.list(Outcome, municipality=municipality):
         assert isinstance(outcome, Outcome)
         if outcome.employer_id is None:

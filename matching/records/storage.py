@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import builtins
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +30,9 @@ from sqlalchemy.engine import Connection, Engine
 from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
 
 logger = logging.getLogger(__name__)
+
+#: A record type: reading with ``Store.get(Candidate, ...)`` gives a Candidate.
+R = typing.TypeVar("R", bound=Record)
 
 SCHEMA_VERSION = 1
 _CHUNK = 500
@@ -334,8 +338,8 @@ class Store:
     # ---- reading -------------------------------------------------------------------------
 
     def get(
-        self, record_type: type[Record], record_id: str, *, municipality: str | None = None
-    ) -> Record | None:
+        self, record_type: type[R], record_id: str, *, municipality: str | None = None
+    ) -> R | None:
         """One record by id, or None (also when it belongs to another municipality)."""
         table = TABLES[record_type]
         query = sa.select(table).where(table.c.id == record_id)
@@ -347,13 +351,13 @@ class Store:
 
     def list(
         self,
-        record_type: type[Record],
+        record_type: type[R],
         *,
         municipality: str | None = None,
         where: dict[str, object] | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[Record]:
+    ) -> builtins.list[R]:
         """Records of one type, ordered by id, optionally filtered by equal field values."""
         table = TABLES[record_type]
         query = sa.select(table).order_by(table.c.id)
@@ -395,14 +399,14 @@ class Store:
                 sa.select(table.c.municipality).where(table.c.id == record_id)
             ).scalar_one_or_none()
 
-    def municipalities(self) -> list[str]:
+    def municipalities(self) -> builtins.list[str]:
         """Every municipality with at least one record."""
         queries = [sa.select(TABLES[t].c.municipality) for t in RECORD_TYPES]
         with self.engine.connect() as conn:
             found = conn.execute(sa.union(*queries)).scalars().all()
         return sorted(found)
 
-    def history(self, record_type: type[Record], record_id: str) -> list[dict[str, object]]:
+    def history(self, record_type: type[Record], record_id: str) -> builtins.list[dict[str, object]]:
         """Every recorded change of one record, oldest first."""
         query = (
             sa.select(history_table)
@@ -413,7 +417,7 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def snapshot(self) -> dict[str, list[dict[str, object]]]:
+    def snapshot(self) -> dict[str, builtins.list[dict[str, object]]]:
         """Every record as plain rows, per table; for tests and exports."""
         with self.engine.connect() as conn:
             return {
