@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from models.atomic_write import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -286,8 +287,8 @@ class RankerBundle:
         self._content_hash = hashlib.sha256(payload).hexdigest()
         manifest = self.manifest()
         # model first, manifest last: a folder with a manifest is a complete bundle
-        _atomic_write(folder / MODEL_FILE, payload)
-        _atomic_write(
+        atomic_write(folder / MODEL_FILE, payload)
+        atomic_write(
             folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True).encode()
         )
         logger.info("saved ranker bundle %s to %s", self.version, folder)
@@ -371,15 +372,3 @@ class RankerBundle:
         )
         bundle._content_hash = digest
         return bundle
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a file via a temporary sibling so readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -23,13 +23,14 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+
+from models.atomic_write import atomic_write
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -153,20 +154,6 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.divide(vectors, norms, out=vectors, where=norms > 0)
     return vectors
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary sibling and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _lsa_basis(tfidf: Any, dim: int, random_state: int | None) -> np.ndarray:
@@ -580,7 +567,7 @@ class LexicalEncoder:
             "components_": self.components_,
             "fingerprint_": self.fingerprint_,
         }
-        _atomic_write(target, lambda tmp: joblib.dump(payload, tmp, compress=3))
+        atomic_write(target, lambda tmp: joblib.dump(payload, tmp, compress=3))
         return target
 
     @classmethod

@@ -65,11 +65,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from matching.outcomes.aftercare import sustained
-from matching.records.enums import BenefitDurationBand, OutcomeKind
-from matching.shortlists.features import PROTECTED_ATTRIBUTES
 from matching.outcomes.labels import graded_label
+from matching.records.enums import BenefitDurationBand, OutcomeKind
 from matching.records.schemas import Candidate, CheckIn, Employer, Outcome, WorkNeed
 from matching.records.storage import TABLES, Store
+from matching.shortlists.features import PROTECTED_ATTRIBUTES
 from training.pair_featurizer import _GOOD_KINDS, DatasetError, PairFeaturizer, _load_history
 
 if TYPE_CHECKING:

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from training.metrics import GroupedEvaluator, RankingEvaluator
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator
 from training.dataset import GOOD_GRADE, PairDataset, build_dataset
+from training.metrics import GroupedEvaluator, RankingEvaluator
 from training.time_split import split_by_time
 
 if TYPE_CHECKING:

@@ -34,8 +34,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.records.enums import OutcomeKind
+from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.storage import TABLES, Store
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.features import (
     TRACK_RECORD_BASE_RATE,
     TRACK_RECORD_PRIOR_MEETINGS,
@@ -43,8 +45,6 @@ from matching.shortlists.features import (
     occupation_levels,
     pair_features,
 )
-from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
-from matching.records.storage import TABLES, Store
 
 if TYPE_CHECKING:
     from matching.shortlists.text_space import TextSpace

@@ -39,9 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.bundle import BundleError
-from training.evaluate import default_evaluator, evaluate_bundle
-from training.promotion import PromotionDecision, decide_promotion
 from matching.serving.model_registry import (
     CHAMPION_ALIAS,
     REGISTERED_MODEL,
@@ -52,6 +49,9 @@ from matching.serving.model_registry import (
     sqlite_path,
     tracking_client,
 )
+from models.bundle import BundleError
+from training.evaluate import default_evaluator, evaluate_bundle
+from training.promotion import PromotionDecision, decide_promotion
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient

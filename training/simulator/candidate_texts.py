@@ -15,7 +15,7 @@ from statistics import NormalDist
 from matching.records.enums import LanguageLevel, Mobility
 from training.simulator.families import FAMILY_CODES, N_FAMILIES
 from training.simulator.occupations import OccupationCatalogue
-from training.simulator.population import MOBILITIES, CandidateArrays
+from training.simulator.population import MOBILITIES, SimulatedCandidates
 from training.simulator.randomness import TextRandom
 from training.simulator.vocabulary_candidate import (
     HELP_FRAMES,
@@ -185,7 +185,7 @@ def _help(tr: TextRandom, weak_dutch: bool, has_limits: bool, no_car: bool) -> s
 
 
 def compose_candidate_texts(
-    tr: TextRandom, candidates: CandidateArrays, catalogue: OccupationCatalogue
+    tr: TextRandom, candidates: SimulatedCandidates, catalogue: OccupationCatalogue
 ) -> list[CandidateText]:
     """Texts and desired occupations of every candidate, in index order."""
     out: list[CandidateText] = []

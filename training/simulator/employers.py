@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.records.enums import ContractForm, Demand, LanguageLevel, SbiSection, SizeClass, Support
+from matching.records.enums import (
+    ContractForm,
+    Demand,
+    LanguageLevel,
+    SbiSection,
+    SizeClass,
+    Support,
+)
 from training.simulator.families import FAMILIES, FAMILY_CODES
 from training.simulator.geography import Locations, draw_locations, employer_cluster_weights
 from training.simulator.occupations import OccupationCatalogue

@@ -13,7 +13,7 @@ from training.simulator.candidate_texts import CandidateText
 from training.simulator.config import SimulationConfig
 from training.simulator.employers import EmployerArrays, WorkArrays
 from training.simulator.occupations import OccupationCatalogue
-from training.simulator.population import CandidateArrays
+from training.simulator.population import SimulatedCandidates
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class HistoryInputs:
     """The drawn world the history runs on, with the truth it draws outcomes from."""
 
     config: SimulationConfig
-    candidates: CandidateArrays
+    candidates: SimulatedCandidates
     texts: list[CandidateText]
     employers: EmployerArrays
     employer_names: list[str]

@@ -34,7 +34,7 @@ from training.simulator.population import (
     MOBILITIES,
     POPCOUNT,
     SIGMA_CIRCUMSTANCES,
-    CandidateArrays,
+    SimulatedCandidates,
 )
 
 SIGMA_CHEMISTRY = 1.05  # sd of the per-pair table chemistry term
@@ -94,7 +94,7 @@ def expected_sigmoid(score: np.ndarray, sigma: float, nodes: int = GH_NODES) -> 
     return out
 
 
-def p_base_monthly(candidates: CandidateArrays) -> np.ndarray:
+def p_base_monthly(candidates: SimulatedCandidates) -> np.ndarray:
     """Monthly chance of finding work without any event (0.4-3 %), by rung, duration and age."""
     by_rung = np.array([0.004, 0.006, 0.009, 0.013, 0.019, 0.026])[candidates.rung - 1]
     by_duration = np.array([1.5, 1.25, 1.0, 0.8, 0.6, 0.5])[candidates.duration_band]
@@ -111,7 +111,7 @@ class OutcomeModel:
 
     def __init__(
         self,
-        candidates: CandidateArrays,
+        candidates: SimulatedCandidates,
         works: WorkArrays,
         employers: EmployerArrays,
         affinity: np.ndarray,

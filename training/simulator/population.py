@@ -104,8 +104,12 @@ SIGMA_CIRCUMSTANCES = 0.9  # sd of the unrecorded per-candidate term in the late
 
 
 @dataclass
-class CandidateArrays:
-    """Column arrays of the caseload, index i = candidate i (id order)."""
+class SimulatedCandidates:
+    """The simulated caseload as column arrays, hidden traits included; index i = candidate i.
+
+    Not :class:`matching.shortlists.candidate_arrays.CandidateArrays`, which holds only what
+    matching may see of stored candidates.
+    """
 
     n: int
     age_band: np.ndarray  # index into AGE_BANDS
@@ -169,7 +173,7 @@ def draw_population(
     start_date: dt.date,
     months: int,
     geo_rng: np.random.Generator,
-) -> CandidateArrays:
+) -> SimulatedCandidates:
     """Draw ``n`` candidates (hard data and hidden traits)."""
     age_band = quota_draw(rng, n, AGE_SHARES)
     lo = np.array([r[0] for r in AGE_RANGES])[age_band]
@@ -296,7 +300,7 @@ def draw_population(
     circumstances = rng.normal(0.0, SIGMA_CIRCUMSTANCES, size=n)
     assert family.max(initial=0) < N_FAMILIES
 
-    return CandidateArrays(
+    return SimulatedCandidates(
         n=n,
         age_band=age_band,
         age=age,

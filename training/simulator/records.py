@@ -20,7 +20,7 @@ from training.simulator.population import (
     GENDERS,
     LANGUAGES,
     MOBILITIES,
-    CandidateArrays,
+    SimulatedCandidates,
 )
 from training.simulator.randomness import TextRandom, component_rng
 from training.simulator.work_texts import compose_work_text, employer_name
@@ -142,7 +142,7 @@ def work_records(
 
 def candidate_records(
     config: SimulationConfig,
-    c: CandidateArrays,
+    c: SimulatedCandidates,
     texts: list[CandidateText],
     catalogue: OccupationCatalogue,
     history: History,

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching.records.enums import ContractForm, Demand, LanguageLevel, SbiSection, SizeClass, dutch_label
+from matching.records.enums import (
+    ContractForm,
+    Demand,
+    LanguageLevel,
+    SbiSection,
+    SizeClass,
+    dutch_label,
+)
 from training.simulator.candidate_texts import cap, occupation_text
 from training.simulator.families import FAMILY_CODES
 from training.simulator.occupations import SimOccupation

@@ -28,17 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from matching.records.csv_io import write_folder
+from models.atomic_write import atomic_write
 from training.simulator.families import FAMILIES, FAMILY_CODES
 from training.simulator.occupations import load_catalogue
 from training.simulator.world import SimulatedWorld
 
 TRUTH_DIR = "truth"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def _csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
@@ -160,7 +155,7 @@ def write_world(
     counts = dict(write_folder(out, world.records()))
     report(1)
     t = world.truth
-    _atomic_write(truth_dir / "p_good.csv.gz", _p_good_bytes(world))
+    atomic_write(truth_dir / "p_good.csv.gz", _p_good_bytes(world))
     counts[f"{TRUTH_DIR}/p_good.csv.gz"] = int(t.p_good.size)
     report(2)
 
@@ -170,7 +165,7 @@ def write_world(
          "true" if t.comparison[i] else "false", "true" if t.treated[i] else "false"]
         for i, cid in enumerate(t.candidate_ids)
     ]
-    _atomic_write(
+    atomic_write(
         truth_dir / "p_base.csv",
         _csv_bytes(["candidate_id", "p_base_monthly", "caseload_months", "p_base_period",
                     "comparison_group", "treated"], base_rows),
@@ -178,7 +173,7 @@ def write_world(
     counts[f"{TRUTH_DIR}/p_base.csv"] = len(base_rows)
 
     header, fam_rows = _families_rows(world)
-    _atomic_write(truth_dir / "families.csv", _csv_bytes(header, fam_rows))
+    atomic_write(truth_dir / "families.csv", _csv_bytes(header, fam_rows))
     counts[f"{TRUTH_DIR}/families.csv"] = len(fam_rows)
 
     cand_rows = [
@@ -188,7 +183,7 @@ def write_world(
          _code(int(t.candidate_revealed_family[i]))]
         for i, cid in enumerate(t.candidate_ids)
     ]
-    _atomic_write(
+    atomic_write(
         truth_dir / "candidates_latent.csv",
         _csv_bytes(["candidate_id", "family", "second_family", "second_family_weight",
                     "motivation", "circumstances", "rm_belief_family", "text_family"],
@@ -199,19 +194,19 @@ def write_world(
         [wid, _code(int(t.work_family[j])), t.work_occupation_uri[j], int(t.work_skill[j])]
         for j, wid in enumerate(t.work_need_ids)
     ]
-    _atomic_write(
+    atomic_write(
         truth_dir / "work_needs_latent.csv",
         _csv_bytes(["work_need_id", "family", "occupation_uri", "skill_level"], work_rows),
     )
     counts[f"{TRUTH_DIR}/work_needs_latent.csv"] = len(work_rows)
     report(3)
 
-    _atomic_write(
+    atomic_write(
         truth_dir / "effect.json",
         (json.dumps(t.effect, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
     )
     counts[f"{TRUTH_DIR}/effect.json"] = 1
-    _atomic_write(
+    atomic_write(
         truth_dir / "model.json",
         (json.dumps(t.model, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
     )
