@@ -147,8 +147,9 @@ def plan_event_command(
     ] = None,
 ) -> None:
     """Invitation list and table plan for a prettig gesprek."""
+    from matching.events.event_plan import PlanControls
     from matching.events.event_plan_output import write_csv, write_html
-    from matching.events.event_planning import PlanControls, plan_event
+    from matching.events.event_planning import plan_event
     from matching.events.event_records import save_plan
     from matching.events.table_plan_problem import PlanningError
     from matching.shortlists.engine import ShortlistError

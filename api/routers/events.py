@@ -17,7 +17,8 @@ from api.auth import Permission, User
 from api.deps import Requires, ServicesDep, StoreDep, Today
 from api.routers import _records as records
 from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
-from matching.events.event_planning import EventPlan, PlanControls, plan_event
+from matching.events.event_plan import EventPlan, PlanControls
+from matching.events.event_planning import plan_event
 from matching.events.event_records import record_event_attendance, save_plan
 from matching.events.table_plan_problem import PlanningError
 from matching.outcomes.recording import OutcomeError, record_follow_up

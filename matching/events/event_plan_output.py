@@ -21,7 +21,7 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-from matching.events.event_planning import EventPlan
+from matching.events.event_plan import EventPlan
 
 __all__ = ["EXCLUDED_LABELS", "csv_rows", "render_csv", "render_html", "write_csv", "write_html"]
 

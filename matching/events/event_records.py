@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from matching.events.event_planning import EventPlan, EventPlanningError
+from matching.events.event_plan import EventPlan, EventPlanningError
 from matching.outcomes.recording import OutcomeError, record_attendance, record_follow_up
 from matching.records.enums import InvitationStatus
 from matching.records.schemas import Event, EventTable, Invitation, TableMeeting

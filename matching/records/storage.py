@@ -12,10 +12,10 @@ by another schema version fails with a clear message instead of misreading it.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import logging
-import builtins
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence

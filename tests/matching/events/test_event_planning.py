@@ -24,15 +24,11 @@ from factories import (
 )
 from spaces import test_space
 
+from matching.events.event_plan import EventPlan, EventPlanningError, PlanControls
 from matching.events.event_plan_output import render_csv, render_html
-from matching.events.event_planning import (
-    EventPlan,
-    EventPlanningError,
-    PlanControls,
-    plan_event,
-    utility_matrix,
-)
+from matching.events.event_planning import plan_event
 from matching.events.event_records import record_event_attendance, record_table_follow_up, save_plan
+from matching.events.pair_utility import utility_matrix
 from matching.events.table_plan_problem import PlanningError
 from matching.outcomes.recording import OutcomeError
 from matching.records.enums import Demand, InvitationStatus, Mobility

@@ -1,0 +1,204 @@
+"""An event plan and the organiser's controls that shaped it.
+
+:func:`matching.events.event_planning.plan_event` makes an :class:`EventPlan`
+from :class:`PlanControls`; :mod:`matching.events.event_plan_output` prints it
+and :mod:`matching.events.event_records` saves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from matching.events.table_plan_problem import PlanningError
+from matching.events.table_planner import Method
+from matching.records.schemas import Employer, Event, EventTable, WorkNeed
+
+__all__ = ["UTILITY_FORMULA", "EventPlan", "EventPlanningError", "PlanControls", "PlannedMeeting"]
+
+UTILITY_FORMULA = "U = max(p, 0.01)^a * max(q, 0.01)^(1-a)"
+
+
+class EventPlanningError(PlanningError):
+    """An event plan that cannot be made or saved as asked; ``suggestion`` says what to change."""
+
+
+@dataclass(frozen=True)
+class PlanControls:
+    """The organiser's controls for one event plan.
+
+    Attributes
+    ----------
+    candidate_ids : tuple of str or None
+        The pool; None invites from every candidate of the event's municipality.
+        Must-invites are added to an explicit pool.
+    must_invite, never_invite : frozenset of str
+        Candidate ids always / never invited.
+    max_events_per_period : int or None
+        Skip candidates with this many invitations (declines not counted) to
+        events in the ``period_months`` before the event.
+    period_months : int
+        Length of the period for the cap and for spreading.
+    recency_decay : float
+        In (0, 1]: each invitation in the period multiplies a candidate's
+        value by this factor, so invitations spread over the caseload. 1 is off.
+    rounds_per_candidate : int or None
+        Conversations per candidate; default every round.
+    rounds : int or None
+        Plan with this many rounds instead of the event's (what-if).
+    seats : mapping of table id to int, or None
+        Plan with these seats instead of the stored ones (what-if).
+    no_thanks : frozenset of (employer_id, candidate_id)
+        Pairs an employer declined; they never meet.
+    employer_weight : float
+        Weight ``a`` of the employer side in the utility, in [0, 1].
+    n_reserves : int
+        Next-best candidates listed for no-shows.
+    method : {"auto", "flow", "lp", "milp"}
+        Table planner method.
+    """
+
+    candidate_ids: tuple[str, ...] | None = None
+    must_invite: frozenset[str] = field(default_factory=frozenset)
+    never_invite: frozenset[str] = field(default_factory=frozenset)
+    max_events_per_period: int | None = None
+    period_months: int = 3
+    recency_decay: float = 0.7
+    rounds_per_candidate: int | None = None
+    rounds: int | None = None
+    seats: Mapping[str, int] | None = None
+    no_thanks: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    employer_weight: float = 0.5
+    n_reserves: int = 5
+    method: Method = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("must_invite", "never_invite", "no_thanks"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        if self.candidate_ids is not None:
+            object.__setattr__(self, "candidate_ids", tuple(dict.fromkeys(self.candidate_ids)))
+        if not 0.0 <= self.employer_weight <= 1.0:
+            raise ValueError(f"employer_weight must be in [0, 1], got {self.employer_weight}")
+        if self.period_months < 1:
+            raise ValueError(f"period_months must be >= 1, got {self.period_months}")
+        if not 0.0 < self.recency_decay <= 1.0:
+            raise ValueError(f"recency_decay must be in (0, 1], got {self.recency_decay}")
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """One conversation in the plan (rounds count from 1)."""
+
+    round: int
+    table_id: str
+    employer_id: str
+    candidate_id: str
+    work_need_id: str
+    utility: float
+    employer_chance: float
+    interest: float
+    reason: str
+    reason_without_limits: str  # the same without health information, for hosts
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """An invitation list and table plan for one event, with how good it is.
+
+    ``to_dict()`` gives the JSON form: ``invited``, ``assignments`` (round,
+    table, employer_id, candidate_id, reason, ...), ``objective``,
+    ``lp_bound``, ``gap``, ``method``, ``greedy_objective``, ``concentration``,
+    ``reserves``, ``excluded`` and ``notes``.
+    """
+
+    event: Event
+    tables: tuple[EventTable, ...]  # with the seats planned for
+    employers: dict[str, Employer]
+    work_needs: dict[str, WorkNeed]
+    rounds: int
+    rounds_per_candidate: int
+    capacity: int
+    invited: list[str]
+    reserves: list[str]
+    meetings: list[PlannedMeeting]
+    excluded: dict[str, list[str]]  # candidate id -> reason codes
+    cap_overrides: list[str]
+    objective: float
+    lp_bound: float
+    gap: float
+    method: str
+    greedy_objective: float
+    greedy_complete: bool
+    concentration: dict[str, float]
+    concentration_before: dict[str, float]
+    scored_by: str
+    employer_weight: float
+    pool_size: int
+    notes: list[str]
+    seconds: float
+    relationship_managers: dict[str, str] = field(default_factory=dict)
+
+    def by_table(self) -> dict[str, list[list[PlannedMeeting]]]:
+        """Per table id, per round (index 0 = round 1), the meetings there."""
+        out = {t.id: [[] for _ in range(self.rounds)] for t in self.tables}
+        for m in self.meetings:
+            out[m.table_id][m.round - 1].append(m)
+        return out
+
+    def by_candidate(self) -> dict[str, list[PlannedMeeting | None]]:
+        """Per invited candidate, their meeting in each round (None: a round off)."""
+        out: dict[str, list[PlannedMeeting | None]] = {
+            c: [None] * self.rounds for c in self.invited
+        }
+        for m in self.meetings:
+            out[m.candidate_id][m.round - 1] = m
+        return out
+
+    def to_dict(self, *, include_limits: bool = True) -> dict[str, Any]:
+        """The JSON form; ``include_limits=False`` gives reasons without health information."""
+        return {
+            "event_id": self.event.id,
+            "municipality": self.event.municipality,
+            "date": self.event.date.isoformat(),
+            "place": self.event.place,
+            "rounds": self.rounds,
+            "rounds_per_candidate": self.rounds_per_candidate,
+            "capacity": self.capacity,
+            "tables": [
+                {"table": t.id, "employer_id": t.employer_id,
+                 "employer_name": self.employers[t.employer_id].name, "seats": t.seats}
+                for t in self.tables
+            ],
+            "invited": list(self.invited),
+            "reserves": list(self.reserves),
+            "assignments": [
+                {
+                    "round": m.round,
+                    "table": m.table_id,
+                    "employer_id": m.employer_id,
+                    "candidate_id": m.candidate_id,
+                    "work_need_id": m.work_need_id,
+                    "utility": round(m.utility, 6),
+                    "employer_chance": round(m.employer_chance, 6),
+                    "interest": round(m.interest, 6),
+                    "reason": m.reason if include_limits else m.reason_without_limits,
+                }
+                for m in self.meetings
+            ],
+            "objective": self.objective,
+            "lp_bound": self.lp_bound,
+            "gap": self.gap,
+            "method": self.method,
+            "greedy_objective": self.greedy_objective,
+            "greedy_complete": self.greedy_complete,
+            "concentration": self.concentration,
+            "concentration_before": self.concentration_before,
+            "excluded": [{"candidate_id": c, "reasons": r} for c, r in self.excluded.items()],
+            "cap_overrides": list(self.cap_overrides),
+            "scored_by": self.scored_by,
+            "utility": {"formula": UTILITY_FORMULA, "employer_weight": self.employer_weight},
+            "pool_size": self.pool_size,
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 3),
+        }
