@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from api.settings import Settings
 from matching.records.storage import Store
-from matching.shortlists.engine import PairScorer, ShortlistEngine
+from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.shortlist import PairScorer
 from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)

@@ -152,7 +152,7 @@ def plan_event_command(
     from matching.events.event_planning import plan_event
     from matching.events.event_records import save_plan
     from matching.events.table_plan_problem import PlanningError
-    from matching.shortlists.engine import ShortlistError
+    from matching.shortlists.shortlist import ShortlistError
 
     with failing_on(ValueError):
         controls = PlanControls(

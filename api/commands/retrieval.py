@@ -19,8 +19,8 @@ from api.commands.common import (
 )
 from api.services import open_services
 from matching.records.storage import Store
-from matching.shortlists.engine import ShortlistError
 from matching.shortlists.retrieval import RetrievalIndex, SyncReport
+from matching.shortlists.shortlist import ShortlistError
 
 index_app = typer.Typer(help="The retrieval index (FAISS) of candidates and work needs.", no_args_is_help=True)
 

@@ -37,7 +37,7 @@ from matching.records.schemas import Employer, WorkNeed
 from matching.records.storage import Store
 from matching.serving import shared_cache
 from matching.shortlists import overrides as override_store
-from matching.shortlists.engine import Match, Shortlist, ShortlistError, UnknownRecordError
+from matching.shortlists.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
 
 logger = logging.getLogger(__name__)
 

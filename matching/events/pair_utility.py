@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.shortlists.engine import PairMatrix
+from matching.shortlists.shortlist import PairMatrix
 
 __all__ = ["EPSILON", "utility_matrix"]
 

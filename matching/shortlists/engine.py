@@ -17,139 +17,35 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
-from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
-from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.explanations import explain
 from matching.shortlists.features import (
-    TrackRecord,
     WorkNeedArrays,
-    employer_track_record,
     occupation_levels,
     pair_features,
 )
+from matching.shortlists.pool import Pool, load_pool
 from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.text_space import TextVectors, candidate_text
+from matching.shortlists.shortlist import (
+    SIMILARITY_NOTE,
+    Audience,
+    Match,
+    PairMatrix,
+    PairScorer,
+    Shortlist,
+    ShortlistConfig,
+    ShortlistError,
+    UnknownRecordError,
+)
+from matching.shortlists.text_space import TextVectors
 from matching.shortlists.vetoes import VETO_LABELS, Site, allowed, veto_masks, vetoes_of
 
 logger = logging.getLogger(__name__)
-
-MAX_K = 500
-SIMILARITY_NOTE = "geen getraind model in gebruik: gerangschikt op tekstovereenkomst"
-Direction = Literal["work_need", "candidate"]
-Audience = Literal["staff", "employer"]
-
-
-class ShortlistError(ValueError):
-    """A shortlist request that cannot be answered as asked."""
-
-
-class UnknownRecordError(ShortlistError):
-    """The work need or candidate does not exist (in this municipality)."""
-
-    def __init__(self, kind: str, record_id: str) -> None:
-        self.kind = kind
-        self.record_id = record_id
-        super().__init__(f"unknown {kind} {record_id!r}")
-
-
-class Prediction(Protocol):
-    score: np.ndarray
-    probability: np.ndarray
-
-
-class PairScorer(Protocol):
-    """What the shortlist needs of a trained ranker bundle (see ``models.bundle``)."""
-
-    version: str
-
-    def predict(self, features: pd.DataFrame, *, explain: bool = True) -> Prediction: ...
-
-    def explain(self, features: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]: ...
-
-
-@dataclass(frozen=True)
-class Match:
-    """One line of a shortlist."""
-
-    rank: int
-    candidate_id: str
-    work_need_id: str
-    employer_id: str
-    score: float
-    probability: float | None  # calibrated chance of a WEP or job if they meet
-    similarity: float
-    reason: str
-    reason_without_limits: str  # the same without health information, for employers
-    checks_passed: list[str]
-    pinned: bool = False
-    contributions: dict[str, float] | None = None
-
-
-@dataclass(frozen=True)
-class Shortlist:
-    """A ranked answer with what it was based on."""
-
-    direction: Direction
-    query_id: str
-    municipality: str
-    matches: list[Match]
-    pool_size: int
-    vetoed: dict[str, int]
-    excluded: dict[str, str]
-    scored_by: str  # the model version, or "similarity"
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class PairMatrix:
-    """Scores of candidate × work need pairs; rows follow ``candidate_ids``."""
-
-    candidate_ids: list[str]
-    work_need_ids: list[str]
-    employer_ids: list[str]  # per work need
-    score: np.ndarray  # the calibrated probability, or the similarity without a model
-    probability: np.ndarray | None
-    similarity: np.ndarray
-    occupation_level: np.ndarray
-    scored_by: str
-
-
-@dataclass(frozen=True)
-class ShortlistConfig:
-    """Tuning of the pipeline."""
-
-    retrieve_k: int = 200  # pairs scored by the ranker per request
-    overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
-    max_k: int = MAX_K
-
-
-@dataclass
-class _Pool:
-    """One municipality's records as arrays and vectors, valid for one store version."""
-
-    version: int
-    candidates: list[Candidate]
-    arrays: CandidateArrays
-    vectors: TextVectors
-    row_of: dict[str, int]
-    needs: list[WorkNeed]
-    need_arrays: WorkNeedArrays
-    need_vectors: TextVectors
-    need_row_of: dict[str, int]
-    employers: dict[str, Employer]
-    track: TrackRecord
-    placed_ids: frozenset[str] = field(default_factory=frozenset)
-
 
 class ShortlistEngine:
     """Answers shortlist requests for every municipality in a store.
@@ -180,7 +76,7 @@ class ShortlistEngine:
         self.scorer = scorer
         self.config = config
         self.today = today
-        self._pools: dict[str, _Pool] = {}
+        self._pools: dict[str, Pool] = {}
         self._lock = threading.Lock()
 
     def set_scorer(self, scorer: PairScorer | None) -> None:
@@ -208,49 +104,12 @@ class ShortlistEngine:
             self._pool(municipality)
         return names
 
-    def _pool(self, municipality: str) -> _Pool:
+    def _pool(self, municipality: str) -> Pool:
         version = self.refresh()
         pool = self._pools.get(municipality)
         if pool is not None and pool.version == version:
             return pool
-        store, space = self.store, self.index.space
-        candidates = store.list(Candidate, municipality=municipality)
-        needs = store.list(WorkNeed, municipality=municipality, where={"open": True})
-        employers = {e.id: e for e in store.list(Employer, municipality=municipality)}
-        # no vectors for candidates who did not consent to matching: they are vetoed anyway
-        consenting = [c for c in candidates if c.consent_matching]
-        dense, lexical = space.embed([candidate_text(c) for c in consenting])
-        full_dense = np.zeros((len(candidates), dense.shape[1]), np.float32)
-        full_lexical = np.zeros((len(candidates), lexical.shape[1]), np.float32)
-        rows = [i for i, c in enumerate(candidates) if c.consent_matching]
-        if rows:
-            full_dense[rows] = dense
-            full_lexical[rows] = lexical
-        events = {e.id: e.date for e in store.list(Event, municipality=municipality)}
-        outcomes = store.list(Outcome, municipality=municipality)
-        track = employer_track_record(
-            store.list(TableMeeting, municipality=municipality),
-            outcomes,
-            event_dates=events,
-            before=self.today() + dt.timedelta(days=1),
-        )
-        placed = frozenset(
-            o.candidate_id for o in outcomes if o.kind.is_placement and (o.end_date is None or o.end_date >= self.today())
-        )
-        pool = _Pool(
-            version=version,
-            candidates=candidates,
-            arrays=CandidateArrays.from_candidates(candidates),
-            vectors=TextVectors(np.array([c.id for c in candidates], dtype=object), full_dense, full_lexical),
-            row_of={c.id: i for i, c in enumerate(candidates)},
-            needs=needs,
-            need_arrays=WorkNeedArrays.from_needs(needs, employers),
-            need_vectors=space.work_need_vectors(needs),
-            need_row_of={n.id: i for i, n in enumerate(needs)},
-            employers=employers,
-            track=track,
-            placed_ids=placed,
-        )
+        pool = load_pool(self.store, self.index.space, municipality, version, self.today)
         with self._lock:
             self._pools[municipality] = pool
         return pool
@@ -423,7 +282,7 @@ class ShortlistEngine:
 
     # ---- steps -----------------------------------------------------------------------------
 
-    def _need_vectors(self, pool: _Pool, need: WorkNeed) -> TextVectors:
+    def _need_vectors(self, pool: Pool, need: WorkNeed) -> TextVectors:
         row = pool.need_row_of.get(need.id)
         if row is not None:
             return pool.need_vectors.take(np.array([row]))
@@ -451,7 +310,7 @@ class ShortlistEngine:
 
     def _features(
         self,
-        pool: _Pool,
+        pool: Pool,
         cand_rows: np.ndarray,
         need_rows: np.ndarray,
         needs: Sequence[WorkNeed],

@@ -34,8 +34,9 @@ from matching.outcomes.recording import OutcomeError
 from matching.records.enums import Demand, InvitationStatus, Mobility
 from matching.records.schemas import Candidate, Event, Invitation, TableMeeting
 from matching.records.storage import Store
-from matching.shortlists.engine import PairMatrix, ShortlistEngine
+from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.shortlist import PairMatrix
 
 
 @functools.lru_cache(maxsize=1)

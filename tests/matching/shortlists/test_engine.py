@@ -10,14 +10,14 @@ from travel_scorer import TravelScorer
 
 from matching.records.enums import Demand, Mobility
 from matching.records.storage import Store
-from matching.shortlists.engine import (
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
     ShortlistConfig,
-    ShortlistEngine,
     ShortlistError,
     UnknownRecordError,
 )
-from matching.shortlists.retrieval import RetrievalIndex
 
 TODAY = dt.date(2026, 3, 1)
 

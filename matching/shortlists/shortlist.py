@@ -1,0 +1,122 @@
+"""A shortlist and its lines; what the engine needs of a ranker; how a request can fail.
+
+:class:`~matching.shortlists.engine.ShortlistEngine` answers with a
+:class:`Shortlist` of :class:`Match` lines, scores pairs for event plans as
+a :class:`PairMatrix`, and uses any :class:`PairScorer` (a trained
+:class:`models.bundle.RankerBundle` is one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MAX_K",
+    "SIMILARITY_NOTE",
+    "Audience",
+    "Direction",
+    "Match",
+    "PairMatrix",
+    "PairScorer",
+    "Prediction",
+    "Shortlist",
+    "ShortlistConfig",
+    "ShortlistError",
+    "UnknownRecordError",
+]
+
+MAX_K = 500
+SIMILARITY_NOTE = "geen getraind model in gebruik: gerangschikt op tekstovereenkomst"
+Direction = Literal["work_need", "candidate"]
+Audience = Literal["staff", "employer"]
+
+
+class ShortlistError(ValueError):
+    """A shortlist request that cannot be answered as asked."""
+
+
+class UnknownRecordError(ShortlistError):
+    """The work need or candidate does not exist (in this municipality)."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        super().__init__(f"unknown {kind} {record_id!r}")
+
+
+class Prediction(Protocol):
+    score: np.ndarray
+    probability: np.ndarray
+
+
+class PairScorer(Protocol):
+    """What the shortlist needs of a trained ranker bundle (see ``models.bundle``)."""
+
+    version: str
+
+    def predict(self, features: pd.DataFrame, *, explain: bool = True) -> Prediction: ...
+
+    def explain(self, features: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Match:
+    """One line of a shortlist."""
+
+    rank: int
+    candidate_id: str
+    work_need_id: str
+    employer_id: str
+    score: float
+    probability: float | None  # calibrated chance of a WEP or job if they meet
+    similarity: float
+    reason: str
+    reason_without_limits: str  # the same without health information, for employers
+    checks_passed: list[str]
+    pinned: bool = False
+    contributions: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """A ranked answer with what it was based on."""
+
+    direction: Direction
+    query_id: str
+    municipality: str
+    matches: list[Match]
+    pool_size: int
+    vetoed: dict[str, int]
+    excluded: dict[str, str]
+    scored_by: str  # the model version, or "similarity"
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PairMatrix:
+    """Scores of candidate × work need pairs; rows follow ``candidate_ids``."""
+
+    candidate_ids: list[str]
+    work_need_ids: list[str]
+    employer_ids: list[str]  # per work need
+    score: np.ndarray  # the calibrated probability, or the similarity without a model
+    probability: np.ndarray | None
+    similarity: np.ndarray
+    occupation_level: np.ndarray
+    scored_by: str
+
+
+@dataclass(frozen=True)
+class ShortlistConfig:
+    """Tuning of the pipeline."""
+
+    retrieve_k: int = 200  # pairs scored by the ranker per request
+    overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
+    max_k: int = MAX_K
