@@ -1,9 +1,11 @@
-"""The app factory: one FastAPI application from settings, a store and services.
+"""The app factory: one FastAPI application from settings, a store and the use cases' runtime.
 
 Nothing is created at import time. :func:`create_app` opens (or takes) the
-store, builds the services (model bundle, planners, report builder), puts them
-on ``app.state`` and wires the routers; routes reach them only through the
-dependencies in :mod:`api.deps`, so tests hand in their own.
+store, builds the runtime (text space, index, shortlist engine with the model
+in service) and the long-lived use cases (shortlists with their cache and the
+audit writer, retrain jobs), puts them on ``app.state`` and wires the routers;
+routes reach them only through the dependencies in :mod:`api.deps`, so tests
+hand in their own.
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import auth
+from api import auth, errors
 from api.auth import roles_for
-from api.deps import ApiConfig, UserCache
-from api.services import Services, open_services
+from api.deps import ApiConfig, PermissionCheck, UserCache
+from api.settings import Settings
 from api.throttle import LoginThrottle
-from matching.privacy import audit_log, erasure
 from matching.records.storage import Store
-from matching.shortlists import overrides as override_store
+from services.retraining import RetrainJobs
+from services.runtime import Runtime, new_audit_writer, open_runtime, prepare_store
+from services.shortlist_cache import ShortlistCache
+from services.shortlists import ShortlistService
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +208,7 @@ _PUBLIC = object()
 def _permission_of(dependant: Any) -> Any:
     """The permission a route's dependencies demand (None: any role; _PUBLIC: no login)."""
     for dep in dependant.dependencies:
-        if hasattr(dep.call, "permission"):
+        if isinstance(dep.call, PermissionCheck):
             return dep.call.permission
         found = _permission_of(dep)
         if found is not _PUBLIC:
@@ -240,23 +244,21 @@ def _document_roles(app: FastAPI) -> None:
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
 
 
-def build_services(settings: Any, store: Store) -> Services:
+def build_runtime(settings: Settings, store: Store) -> Runtime:
     """Text space, retrieval index and shortlist engine, with the champion model if any."""
     with_model = importlib.util.find_spec("mlflow") is not None
     if not with_model:
         logger.warning("model tracking is not installed: shortlists rank by similarity")
-    return open_services(settings, store=store, with_model=with_model)
+    return open_runtime(settings.runtime(), store=store, with_model=with_model)
 
 
 def app_from_env() -> FastAPI:
     """The app with settings from the environment: ``uvicorn --factory api.app:app_from_env``
     (what ``werkkans serve --workers N`` starts in each worker)."""
-    from api.settings import Settings
-
     return create_app(Settings.from_env())
 
 
-def _warm(services: Services) -> None:
+def _warm(runtime: Runtime) -> None:
     """Build the shortlist pools, then take everything loaded so far out of garbage collection.
 
     The text model, the index and the pools are a few hundred thousand objects
@@ -266,7 +268,7 @@ def _warm(services: Services) -> None:
     """
     started = time.perf_counter()
     try:
-        warmed = services.engine.warm()
+        warmed = runtime.engine.warm()
     except Exception as exc:  # the service still starts; the first shortlist tries again
         logger.warning("could not build the shortlist pools at start: %s", exc)
         warmed = []
@@ -281,44 +283,44 @@ def _warm(services: Services) -> None:
 
 
 def create_app(
-    settings: Any, *, store: Store | None = None, services: Services | None = None
+    settings: Settings, *, store: Store | None = None, runtime: Runtime | None = None
 ) -> FastAPI:
     """Build the werkkans HTTP service.
 
     Parameters
     ----------
     settings
-        :class:`api.settings.Settings`; the database URL is used when no
-        ``store`` is given, the secret key signs tokens.
+        The database URL is used when no ``store`` is given, the secret key
+        signs tokens, the rest configures the runtime and the HTTP guard.
     store
         An open store to use (tests); otherwise one is opened from
         ``settings.db_url`` and closed when the app shuts down.
-    services
-        Model bundle and engines (tests pass fakes or small real ones);
-        otherwise :func:`build_services` builds them.
+    runtime
+        Text space, index and engine (tests pass small real ones); otherwise
+        :func:`build_runtime` builds them.
     """
     config = ApiConfig.from_settings(settings)
-    if store is None and services is not None:
-        store = services.store
+    if store is None and runtime is not None:
+        store = runtime.store
     own_store = store is None
     if store is None:
         store = Store(settings.db_url)
     auth.ensure_tables(store)
-    erasure.ensure_tables(store)
-    audit_log.ensure_tables(store)
-    override_store.ensure_tables(store)
-    if services is None:
-        services = build_services(settings, store)
+    prepare_store(store)
+    if runtime is None:
+        runtime = build_runtime(settings, store)
+    ready: Runtime = runtime
+    open_store: Store = store
 
-    audit_writer = audit_log.AuditWriter(store, scrub=erasure.audit_scrubber(store))
+    audit_writer = new_audit_writer(store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(_warm, services)
+        await run_in_threadpool(_warm, ready)
         yield
         audit_writer.close()
         if own_store:
-            store.dispose()
+            open_store.dispose()
 
     app = FastAPI(
         title="werkkans",
@@ -330,11 +332,16 @@ def create_app(
     )
     app.state.store = store
     app.state.config = config
-    app.state.services = services
+    app.state.runtime = runtime
     app.state.settings = settings
     app.state.user_cache = UserCache(config.user_cache_seconds)
     app.state.login_throttle = LoginThrottle()
     app.state.audit_writer = audit_writer
+    app.state.retrain_jobs = RetrainJobs()
+    app.state.shortlist_cache = ShortlistCache(store=store)
+    app.state.shortlists = ShortlistService(
+        runtime, cache=app.state.shortlist_cache, writer=audit_writer
+    )
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
@@ -370,15 +377,11 @@ def create_app(
         audit,
     ):
         app.include_router(module.router)
-    app.state.retrain_jobs = models.RetrainJobs()
-    app.state.shortlist_cache = shortlists.ShortlistCache(store=store)
-    app.state.shortlists = shortlists.ShortlistService(
-        services, store, cache=app.state.shortlist_cache, writer=audit_writer
-    )
 
     from api.web import pages
 
     pages.install(app)
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     _document_roles(app)

@@ -19,9 +19,9 @@ from pydantic import TypeAdapter, ValidationError
 from api import security
 from matching.records.schemas import MunicipalityCode
 from matching.records.storage import Store, metadata
+from services.actor import Actor
 
 __all__ = [
-    "HEALTH_FIELDS",
     "Permission",
     "ROLE_MATRIX",
     "Role",
@@ -96,10 +96,6 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_READ: frozenset({_AD}),
 }
 
-#: Candidate fields about health and limits, shown only to holders of CANDIDATES_HEALTH.
-HEALTH_FIELDS: tuple[str, ...] = ("limits", "help_needed")
-
-
 def allowed(role: Role | str, permission: Permission) -> bool:
     try:
         return Role(role) in ROLE_MATRIX[permission]
@@ -144,7 +140,13 @@ class User:
 
     @property
     def sees_health(self) -> bool:
+        """May see candidates' limits and support needs (:data:`services.records.HEALTH_FIELDS`)."""
         return self.can(Permission.CANDIDATES_HEALTH)
+
+    @property
+    def actor(self) -> Actor:
+        """This user as the use cases know them."""
+        return Actor(self.username, self.role.value, self.municipality, self.sees_health)
 
 
 def ensure_tables(store: Store) -> None:

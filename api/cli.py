@@ -42,7 +42,7 @@ for module in (
 
 
 @app.callback()
-def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details.")) -> None:
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Toon details in het logboek.")) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -1,74 +1,72 @@
 """Dependencies of the routes, as ``Annotated`` aliases.
 
-Nothing here is global: the store, the configuration and the services are
-created by :func:`api.app.create_app` and kept on ``app.state``; the functions
-below hand them to routes, and tests replace them through
-``app.dependency_overrides``.
+Nothing here is global: the store, the configuration and the use cases'
+long-lived parts are created by :func:`api.app.create_app` and kept on
+``app.state``; the functions below hand them to routes, and tests replace
+them through ``app.dependency_overrides``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from api import security
 from api.auth import Permission, User, get_user, roles_for
-from api.services import Services
+from api.settings import Settings
 from api.throttle import LoginThrottle
 from matching.privacy.audit_log import AuditWriter
 from matching.records.storage import Store
+from services.retraining import RetrainJobs
+from services.runtime import Runtime
+from services.shortlist_cache import ShortlistCache
+from services.shortlists import ShortlistService
 
 logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "werkkans_session"
-DEFAULT_TOKEN_MINUTES = 60
-DEFAULT_MAX_BODY_BYTES = 1_048_576
 
 
 @dataclass(frozen=True)
 class ApiConfig:
-    """The part of the settings the HTTP service uses."""
+    """The part of the settings the HTTP service uses (defaults: :class:`Settings`)."""
 
     secret_key: str
-    token_minutes: int = DEFAULT_TOKEN_MINUTES
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    cors_origins: tuple[str, ...] = ()
-    cookie_secure: bool = False
+    token_minutes: int
+    max_body_bytes: int
+    cors_origins: tuple[str, ...]
+    cookie_secure: bool
     #: How long a looked-up account is trusted before it is read again; disabling an
     #: account or changing its role takes effect within this time.
     user_cache_seconds: float = 5.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "ApiConfig":
-        """Read the API fields of :class:`api.settings.Settings`.
+    def from_settings(cls, settings: Settings) -> ApiConfig:
+        """The API fields of the settings.
 
-        Fields a Settings object does not (yet) have fall back to the defaults
-        above; without a secret key a random one is made for this process, so
-        tokens stop working when it restarts (fine for a demo, logged).
+        Without a secret key a random one is made for this process, so tokens
+        stop working when it restarts (fine for a demo, logged).
         """
-        secret = getattr(settings, "secret_key", None)
+        secret = settings.secret_key
         if not secret:
             logger.warning(
                 "no WERKKANS_SECRET_KEY set: using a random key; logins end when the service stops"
             )
             secret = security.generate_secret()
-        origins = getattr(settings, "cors_origins", ()) or ()
-        if isinstance(origins, str):
-            origins = tuple(o.strip() for o in origins.split(",") if o.strip())
         return cls(
             secret_key=secret,
-            token_minutes=int(getattr(settings, "token_minutes", None) or DEFAULT_TOKEN_MINUTES),
-            max_body_bytes=int(getattr(settings, "max_body_bytes", None) or DEFAULT_MAX_BODY_BYTES),
-            cors_origins=tuple(origins),
-            cookie_secure=bool(getattr(settings, "cookie_secure", False)),
+            token_minutes=settings.token_minutes,
+            max_body_bytes=settings.max_body_bytes,
+            cors_origins=settings.cors_origins,
+            cookie_secure=settings.cookie_secure,
         )
 
 
@@ -116,9 +114,21 @@ async def get_login_throttle(request: Request) -> LoginThrottle:
     return request.app.state.login_throttle
 
 
-async def get_services(request: Request) -> Services:
+async def get_runtime(request: Request) -> Runtime:
     """The long-lived parts (text space, index, shortlist engine) built by the app factory."""
-    return request.app.state.services
+    return request.app.state.runtime
+
+
+async def get_shortlists(request: Request) -> ShortlistService:
+    return request.app.state.shortlists
+
+
+async def get_shortlist_cache(request: Request) -> ShortlistCache:
+    return request.app.state.shortlist_cache
+
+
+async def get_retrain_jobs(request: Request) -> RetrainJobs:
+    return request.app.state.retrain_jobs
 
 
 async def get_audit_writer(request: Request) -> AuditWriter:
@@ -133,7 +143,10 @@ async def get_today() -> dt.date:
 StoreDep = Annotated[Store, Depends(get_store)]
 ConfigDep = Annotated[ApiConfig, Depends(get_config)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
-ServicesDep = Annotated[Services, Depends(get_services)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ShortlistsDep = Annotated[ShortlistService, Depends(get_shortlists)]
+ShortlistCacheDep = Annotated[ShortlistCache, Depends(get_shortlist_cache)]
+RetrainJobsDep = Annotated[RetrainJobs, Depends(get_retrain_jobs)]
 Today = Annotated[dt.date, Depends(get_today)]
 AuditWriterDep = Annotated[AuditWriter, Depends(get_audit_writer)]
 
@@ -192,11 +205,24 @@ async def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(permission: Permission) -> Callable[[User], User]:
-    """Dependency: the current user, if their role holds ``permission`` (else 403)."""
+class PermissionCheck:
+    """A dependency that admits users whose role holds ``permission`` (None: any role).
 
-    async def check(user: CurrentUser) -> User:
-        if not user.can(permission):
+    The OpenAPI notes (:func:`api.app.api_routes`) read ``permission`` to list
+    the roles allowed on a route.
+    """
+
+    def __init__(self, permission: Permission | None) -> None:
+        self.permission = permission
+
+
+class RoleCheck(PermissionCheck):
+    """Dependency: the current (bearer-token) user, if their role holds ``permission``
+    (else 403)."""
+
+    async def __call__(self, user: CurrentUser) -> User:
+        permission = self.permission
+        if permission is not None and not user.can(permission):
             raise HTTPException(
                 status_code=status.HTTP_403_FORBIDDEN,
                 detail=(
@@ -206,24 +232,12 @@ def require(permission: Permission) -> Callable[[User], User]:
             )
         return user
 
-    check.permission = permission  # type: ignore[attr-defined]  # read by the OpenAPI notes
-    return check
+
+@functools.cache
+def require(permission: Permission | None) -> RoleCheck:
+    """The one :class:`RoleCheck` of a permission, e.g.
+    ``Viewer = Annotated[User, Depends(require(Permission.SHORTLISTS_VIEW))]``."""
+    return RoleCheck(permission)
 
 
-_REQUIRES: dict[Permission, Any] = {}
-
-
-def Requires(permission: Permission) -> Any:  # noqa: N802  (reads as a type)
-    """``Annotated[User, Depends(...)]`` for a permission, e.g. ``user: Requires(P.X)``."""
-    if permission not in _REQUIRES:
-        _REQUIRES[permission] = Annotated[User, Depends(require(permission))]
-    return _REQUIRES[permission]
-
-
-async def any_role(user: CurrentUser) -> User:
-    """Dependency: any logged-in user, whatever their role."""
-    return user
-
-
-any_role.permission = None  # type: ignore[attr-defined]
-AnyUser = Annotated[User, Depends(any_role)]
+AnyUser = Annotated[User, Depends(require(None))]

@@ -1,36 +1,54 @@
-"""Shared pieces of the CLI: options, opening the store, printing errors."""
+"""Shared pieces of the CLI: reading the settings once, opening the store, printing, errors.
+
+Exit codes: 1 the input was rejected (with a message saying what and where),
+2 the command could not run (database or tracking store unreachable, wrong
+schema version).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 
 from api.settings import Settings
 from matching.records.storage import Store, StoreError
+from services.errors import InvalidInput, NotFound, Unavailable, UseCaseError
 
 console = Console(stderr=True)
 out = Console()
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: $WERKKANS_DB or sqlite:///werkkans.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+#: What a record kind (as use cases name it) is called on the command line.
+KIND_LABELS = {
+    "candidate": "kandidaat",
+    "employer": "werkgever",
+    "work need": "werkvraag",
+    "event": "bijeenkomst",
+    "table": "tafel",
+    "meeting": "tafelgesprek",
+    "invitation": "uitnodiging",
+    "outcome": "uitkomst",
+    "checkin": "nazorgcontact",
+    "override": "aanpassing",
+    "version": "versie",
+}
+
+#: Input "fields" that name a whole request rather than one value: shown without the name.
+_WHOLE_REQUEST = {"controls", "history", "months", "report", "config"}
 
 
-def settings(db: str | None = None, **overrides: object) -> Settings:
-    return Settings.from_env(db_url=db, **overrides)
+def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Settings:
+    """The settings of the environment with the command's ``--db`` and ``--tracking-uri``."""
+    return Settings.from_env(db_url=db, tracking_uri=tracking_uri)
 
 
-def open_store(db: str | None, *, create: bool = True) -> Store:
-    url = settings(db).db_url
+def open_store(settings: Settings, *, create: bool = True) -> Store:
     try:
-        return Store(url, create=create)
+        return Store(settings.db_url, create=create)
     except StoreError as exc:
         fail(str(exc), code=2)
 
@@ -40,23 +58,40 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def message_of(exc: Exception) -> str:
+    """What to tell the user about a refused request."""
+    if isinstance(exc, NotFound):
+        return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
+    if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
+        return exc.message
+    return str(exc)
+
+
+def refused(exc: UseCaseError) -> NoReturn:
+    """Stop with the message of a use case's refusal (2 when something was unreachable)."""
+    fail(message_of(exc), code=2 if isinstance(exc, Unavailable) else 1)
+
+
 @contextmanager
 def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None]:
-    """Turn any of ``errors`` raised in the block into ``fail(str(exc))`` (exit code 1).
+    """Turn any of ``errors`` (and every refusal of a use case) raised in the block into a
+    message and an exit code: 1, or 2 when something the command needs is unreachable.
 
     With ``as_json`` the error goes to stdout as ``{"ok": false, "error": ...}`` instead,
-    with the wrong ``field`` first when the error names one, still with exit code 1.
+    with the wrong ``field`` first when the error names one.
     """
     try:
         yield
-    except errors as exc:
+    except (UseCaseError, *errors) as exc:
+        code = 2 if isinstance(exc, Unavailable) else 1
         if not as_json:
-            fail(str(exc))
+            fail(message_of(exc), code=code)
         payload: dict[str, object] = {"ok": False}
-        if hasattr(exc, "field"):
-            payload["field"] = exc.field
-        print_json(payload | {"error": str(exc)})
-        raise typer.Exit(1)
+        field = getattr(exc, "field", None)
+        if field is not None:
+            payload["field"] = field
+        print_json(payload | {"error": message_of(exc)})
+        raise typer.Exit(code) from None
 
 
 def print_json(payload: object) -> None:

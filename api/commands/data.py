@@ -9,84 +9,98 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import (
-    DbOption,
-    JsonOption,
-    console,
-    fail,
-    open_store,
-    print_json,
-    settings,
-)
-from matching.records.importer import ImportRejected, export_folder, import_folder
+from api.commands.common import console, failing_on, load_settings, open_store, print_json
+from api.commands.options import DbOption, JsonOption, MunicipalityOption
 
 MAX_ERRORS_SHOWN = 200
 
 
 def simulate(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")],
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
-    candidates: Annotated[int, typer.Option(help="Number of candidates.")] = 2000,
-    employers: Annotated[int, typer.Option(help="Number of employers.")] = 150,
-    months: Annotated[int, typer.Option(help="Months of event history.")] = 12,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Map waarin de CSV-bestanden komen.")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="Startwaarde van het toeval; dezelfde geeft dezelfde bestanden.")
+    ] = 7,
+    candidates: Annotated[int, typer.Option(help="Aantal kandidaten.")] = 2000,
+    employers: Annotated[int, typer.Option(help="Aantal werkgevers.")] = 150,
+    months: Annotated[int, typer.Option(help="Maanden geschiedenis van bijeenkomsten.")] = 12,
 ) -> None:
-    """Simulate a municipality: candidates, employers, events, outcomes and the hidden truth."""
-    from training.simulator import SimulationConfig, write_world
-    from training.simulator import simulate as run
+    """Simuleer een gemeente: kandidaten, werkgevers, bijeenkomsten, uitkomsten en de
+    verborgen waarheid."""
+    from services.simulation import simulate_municipality
 
-    try:
-        config = SimulationConfig(
-            seed=seed, n_candidates=candidates, n_employers=employers, months=months
-        )
-    except ValueError as exc:
-        fail(str(exc))
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("simuleren", total=None)
 
         def report(step: str, done: float) -> None:
             progress.update(task, description=step, completed=done * 100, total=100)
 
-        world = run(config, progress=report)
-        progress.update(task, description="schrijven")
-        counts = write_world(world, out_dir)
+        with failing_on():
+            counts = simulate_municipality(
+                out_dir,
+                seed=seed,
+                candidates=candidates,
+                employers=employers,
+                months=months,
+                progress=report,
+            )
     console.print(f"geschreven naar {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def import_(
-    directory: Annotated[Path, typer.Argument(help="Folder with one CSV file per record type.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Map met een CSV-bestand per soort gegevens.")
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
     update_index: Annotated[
-        bool, typer.Option("--index/--no-index", help="Embed new and changed texts into the index.")
+        bool,
+        typer.Option("--index/--no-index", help="Nieuwe en gewijzigde teksten in de index opnemen."),
     ] = True,
 ) -> None:
-    """Import a CSV folder: everything is checked first; one bad cell and nothing is written."""
-    store = open_store(db)
+    """Importeer een CSV-map: alles wordt eerst gecontroleerd; bij een foute cel wordt niets
+    geschreven."""
+    from matching.records.importer import ImportRejected
+    from services.data_exchange import import_records
+
+    settings = load_settings(db)
+    store = open_store(settings)
+    index = None
+    if update_index:
+        from services.runtime import open_runtime
+
+        index = open_runtime(settings.runtime(), store=store, with_model=False).index
     try:
-        report = import_folder(store, directory)
+        with Progress(console=console, transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(kind: str, done: int, total: int) -> None:
+                if kind not in tasks:
+                    tasks[kind] = bar.add_task(f"inbedden {kind}", total=total)
+                bar.update(tasks[kind], completed=done)
+
+            imported = import_records(store, directory, index=index, progress=progress)
     except ImportRejected as exc:
         if as_json:
             print_json({"ok": False, "errors": [e.__dict__ for e in exc.errors]})
-            raise typer.Exit(1)
-        table = Table("bestand", "regel", "kolom", "probleem", title=str(exc))
+            raise typer.Exit(1) from None
+        table = Table(
+            "bestand", "regel", "kolom", "probleem",
+            title=f"{len(exc.errors)} probleem/problemen in de map; er is niets geïmporteerd",
+        )
         for error in exc.errors[:MAX_ERRORS_SHOWN]:
             table.add_row(error.file, str(error.line or ""), error.column, error.reason)
         console.print(table)
         if len(exc.errors) > MAX_ERRORS_SHOWN:
             console.print(f"... en nog {len(exc.errors) - MAX_ERRORS_SHOWN} problemen")
-        raise typer.Exit(1)
-    index_changes = None
-    if update_index:
-        from api.commands.retrieval import sync_with_progress
-        from api.services import open_services
-
-        services = open_services(settings(db), store=store, with_model=False)
-        index_changes = sync_with_progress(services.index, store)
+        raise typer.Exit(1) from None
+    report = imported.report
     if as_json:
         print_json(
             {
                 "ok": True,
-                "index": None if index_changes is None else index_changes.__dict__,
+                "index": None if imported.index is None else imported.index.__dict__,
                 "read": report.read,
                 "inserted": report.written.inserted,
                 "updated": report.written.updated,
@@ -107,16 +121,18 @@ def import_(
 
 
 def export(
-    directory: Annotated[Path, typer.Argument(help="Folder to write the CSV files to.")],
+    directory: Annotated[Path, typer.Argument(help="Map waarin de CSV-bestanden komen.")],
     db: DbOption = None,
-    municipality: Annotated[
-        str | None, typer.Option(help="Only this municipality's records.")
-    ] = None,
+    municipality: MunicipalityOption = None,
 ) -> None:
-    """Export the store as a CSV folder in the import format."""
-    store = open_store(db, create=False)
-    counts = export_folder(store, directory, municipality=municipality)
-    console.print(f"geschreven naar {directory}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    """Exporteer de database als CSV-map in het importformaat."""
+    from services.data_exchange import export_records
+
+    store = open_store(load_settings(db), create=False)
+    counts = export_records(store, directory, municipality=municipality)
+    console.print(
+        f"geschreven naar {directory}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
 
 
 def register(app: typer.Typer) -> None:

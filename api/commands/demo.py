@@ -18,25 +18,26 @@ import typer
 from api.commands import data as data_commands
 from api.commands import model as model_commands
 from api.commands import serve as serve_commands
-from api.commands.common import console, open_store
+from api.commands.common import console, load_settings, open_store
 
 DEMO_MUNICIPALITY = "GM0855"
 DEMO_USER = "demo"
 
 
 def _simulate(folder: Path, seed: int, candidates: int, employers: int, months: int) -> None:
-    from training.simulator import SimulationConfig, simulate, write_world
+    from services.simulation import simulate_municipality
 
-    # larger monthly events than the default give the ranker enough history to learn from
-    config = SimulationConfig(
-        seed=seed, n_candidates=candidates, n_employers=employers, months=months,
-        municipality=DEMO_MUNICIPALITY, employers_per_event=12, seats_per_table=10,
-        candidates_per_event=100, rounds=4,
-    )
     with console.status("gemeente simuleren"):
-        counts = write_world(simulate(config), folder)
-    console.print(f"gesimuleerd: {counts['candidates']} kandidaten, {counts['employers']} werkgevers, "
-                  f"{counts['events']} bijeenkomsten")
+        # larger monthly events than the default give the ranker enough history to learn from
+        counts = simulate_municipality(
+            folder, seed=seed, candidates=candidates, employers=employers, months=months,
+            municipality=DEMO_MUNICIPALITY, employers_per_event=12, seats_per_table=10,
+            candidates_per_event=100, rounds=4,
+        )
+    console.print(
+        f"gesimuleerd: {counts['candidates']} kandidaten, {counts['employers']} werkgevers, "
+        f"{counts['events']} bijeenkomsten"
+    )
 
 
 def _login(folder: Path, db: str) -> tuple[str, str]:
@@ -49,8 +50,8 @@ def _login(folder: Path, db: str) -> tuple[str, str]:
         return user, password
     password = secrets.token_urlsafe(9)
     try:
-        create_user(open_store(db), username=DEMO_USER, password=password, role="administrator",
-                    municipality=DEMO_MUNICIPALITY)
+        create_user(open_store(load_settings(db)), username=DEMO_USER, password=password,
+                    role="administrator", municipality=DEMO_MUNICIPALITY)
     except UserExists:
         password = "(bestaat al; zie de eerdere uitvoer)"
     secret.write_text(f"{DEMO_USER}\n{password}\n", encoding="utf-8")
@@ -59,16 +60,21 @@ def _login(folder: Path, db: str) -> tuple[str, str]:
 
 
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Folder for everything the demo makes.")] = Path("demo"),
-    seed: Annotated[int, typer.Option(help="Seed of the simulated municipality.")] = 7,
-    candidates: Annotated[int, typer.Option(help="Candidates to simulate.")] = 2000,
-    employers: Annotated[int, typer.Option(help="Employers to simulate.")] = 150,
-    months: Annotated[int, typer.Option(help="Months of history to simulate.")] = 24,
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the service at the end.")] = True,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Map voor alles wat de demo maakt.")
+    ] = Path("demo"),
+    seed: Annotated[int, typer.Option(help="Startwaarde van de gesimuleerde gemeente.")] = 7,
+    candidates: Annotated[int, typer.Option(help="Aantal te simuleren kandidaten.")] = 2000,
+    employers: Annotated[int, typer.Option(help="Aantal te simuleren werkgevers.")] = 150,
+    months: Annotated[int, typer.Option(help="Maanden geschiedenis om te simuleren.")] = 24,
+    host: Annotated[str, typer.Option(help="Adres van de webpagina's.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Poort van de webpagina's.")] = 8000,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start de webpagina's aan het eind.")
+    ] = True,
 ) -> None:
-    """Simulate a municipality, import it, train the ranker, build the index and serve it."""
+    """Simuleer een gemeente, importeer haar, train de ranker, bouw de index en start de
+    webpagina's."""
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{directory / 'werkkans.db'}"
@@ -87,15 +93,17 @@ def demo(
         _simulate(data, seed, candidates, employers, months)
     console.print("[bold]1/3[/] importeren en index bijwerken")
     data_commands.import_(data, db=db)
-    from matching.serving.model_registry import list_versions
+    from services.ranker_versions import versions
 
-    if not list_versions(os.environ["MLFLOW_TRACKING_URI"]):
+    if not versions(os.environ["MLFLOW_TRACKING_URI"]):
         console.print("[bold]2/3[/] ranker trainen")
         try:
             model_commands.train(db=db)
         except typer.Exit as exc:
             if exc.exit_code:
-                console.print("[yellow]training lukte niet; de kortelijsten gebruiken tekstovereenkomst[/]")
+                console.print(
+                    "[yellow]training lukte niet; de kortelijsten gebruiken tekstovereenkomst[/]"
+                )
     else:
         console.print("[bold]2/3[/] ranker al getraind (werkkans model list)")
     user, password = _login(directory, db)

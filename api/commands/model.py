@@ -1,11 +1,12 @@
 """Model commands: train and evaluate the ranker, and manage the registered versions.
 
-``werkkans train`` builds graded pairs from the database's history, trains
-LambdaMART and the baselines, logs the run to MLflow, registers the bundle and
-promotes it to ``champion`` only if it beats the model in service on the same
-held-out months. ``werkkans evaluate`` scores the champion on a database's
-latest held-out months. ``werkkans model list|show|promote`` read and move the
-registry's ``champion`` alias.
+``werkkans train`` runs the retraining pipeline (:func:`services.retraining.retrain`,
+the same one as ``POST /models/retrain``): graded pairs from the database's
+history, LambdaMART and the baselines, an MLflow run, the bundle registered
+and promoted to ``champion`` only if it beats the model in service on the
+same held-out months. ``werkkans evaluate`` scores the champion on a
+database's latest held-out months. ``werkkans model list|show|promote`` read
+and move the registry's ``champion`` alias.
 
 The tracking store is ``--tracking-uri``, else ``$MLFLOW_TRACKING_URI``, else
 a SQLite store ``mlruns.db`` in the working directory (MLflow 3 no longer
@@ -16,58 +17,38 @@ store beside that folder).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import (
+from api.commands.common import console, fail, failing_on, load_settings, open_store, print_json
+from api.commands.options import (
     DbOption,
+    HoldoutOption,
     JsonOption,
-    console,
-    fail,
-    open_store,
-    print_json,
-    settings,
+    MunicipalityOption,
+    TrackingOption,
 )
 from api.settings import Settings
 
+if TYPE_CHECKING:
+    from matching.shortlists.text_space import TextSpace
+
 model_app = typer.Typer(
-    help="Registered ranker versions (MLflow model registry) and the champion alias.",
+    help="Geregistreerde versies van de ranker (MLflow-modelregister) en de champion.",
     no_args_is_help=True,
 )
 
-TrackingOption = Annotated[
-    str | None,
-    typer.Option(
-        "--tracking-uri",
-        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlruns.db here).",
-    ),
-]
-HoldoutOption = Annotated[
-    int, typer.Option("--holdout-months", min=1, help="Latest months held out for evaluation.")
-]
-#: Name of the registered model (as in :data:`matching.serving.model_registry.REGISTERED_MODEL`; not imported
-#: from there so that ``werkkans --help`` does not load MLflow).
-REGISTERED = "werkkans-ranker"
 
-MunicipalityOption = Annotated[
-    str | None, typer.Option("--municipality", help="Only this municipality's history.")
-]
-
-
-def _tracking_uri(config: Settings) -> str:
-    from matching.serving.model_registry import resolve_tracking_uri
-
-    return resolve_tracking_uri(config.effective_tracking_uri)
-
-
-def _text_space(config: Settings):
-    from matching.shortlists.text_space import TextSpace
+def _text_space(settings: Settings) -> TextSpace:
+    from services.runtime import text_space
 
     with console.status("tekstmodel laden"):
-        return TextSpace.create(config.home, config.model)
+        return text_space(settings.runtime())
 
 
 def _fmt(value: Any) -> str:
@@ -76,18 +57,31 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _progress_dataset(store, space, municipality, group_by="work_need"):
-    from training.dataset import build_dataset
-
+@contextmanager
+def _progress() -> Iterator[Callable[[str, float], None]]:
+    """A progress bar the use cases report their steps to."""
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("dataset bouwen", total=100)
 
         def report(step: str, done: float) -> None:
             progress.update(task, description=step, completed=done * 100)
 
-        return build_dataset(
-            store, text_space=space, municipality=municipality, group_by=group_by, progress=report
+        yield report
+
+
+def _registered_model() -> str:
+    from matching.serving.model_registry import REGISTERED_MODEL
+
+    return REGISTERED_MODEL
+
+
+def _metrics_table(title: str, metric: str, rows: list[tuple[str, dict[str, Any]]]) -> Table:
+    table = Table("model", metric, "recall@10", "MAP", "Brier", "ECE", title=title)
+    for name, values in rows:
+        table.add_row(
+            name, *(_fmt(values.get(k)) for k in (metric, "recall@10", "map", "brier", "ece"))
         )
+    return table
 
 
 def train(
@@ -97,61 +91,39 @@ def train(
     calibration_months: Annotated[
         int,
         typer.Option(
-            "--calibration-months", min=1, help="Months before the held-out ones for calibration."
+            "--calibration-months",
+            min=1,
+            help="Maanden voor de toetsmaanden, om de kansen te kalibreren.",
         ),
     ] = 2,
     municipality: MunicipalityOption = None,
     promote: Annotated[
         bool,
         typer.Option(
-            "--promote/--no-promote", help="Promote to champion if it beats the champion."
+            "--promote/--no-promote", help="Maak het de champion als het beter is dan de champion."
         ),
     ] = True,
-    seed: Annotated[int, typer.Option(help="Random seed of the fit.")] = 0,
+    seed: Annotated[int, typer.Option(help="Startwaarde van het toeval bij het trainen.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Train the ranker on the database's history, log it to MLflow, promote it if it is better."""
-    from matching.serving.model_registry import TrackingError, check_reachable
-    from training.pair_featurizer import DatasetError
-    from training.run_logging import log_training
-    from training.train import TrainConfig, TrainingError, train_on_dataset
+    """Train de ranker op de geschiedenis in de database, leg het vast in MLflow en maak het
+    de champion als het beter is."""
+    from services.retraining import RetrainRequest, retrain
 
-    config = settings(db, tracking_uri=tracking_uri)
-    uri = _tracking_uri(config)
-    try:
-        check_reachable(uri)  # before minutes of training, not after
-    except TrackingError as exc:
-        fail(str(exc), code=2)
-    try:
-        train_config = TrainConfig(
-            holdout_months=holdout_months, calibration_months=calibration_months, random_state=seed
-        )
-    except ValueError as exc:
-        fail(str(exc))
-    store = open_store(db, create=False)
-    space = _text_space(config)
-    try:
-        dataset = _progress_dataset(store, space, municipality, train_config.group_by)
-        with console.status("trainen"):
-            result = train_on_dataset(dataset, train_config)
-    except (TrainingError, DatasetError) as exc:
-        fail(str(exc))
-    result.bundle.metadata["text_space"] = space.name
-    result.bundle.metadata["sim_hybrid_dense_weight"] = space.dense_weight
-    try:
-        with console.status("vastleggen in MLflow"):
-            run = log_training(
-                result,
-                tracking_uri=uri,
-                promote=promote,
-                tags={
-                    "werkkans.database": store.safe_url,
-                    "werkkans.municipality": municipality or "all",
-                },
-            )
-    except TrackingError as exc:
-        fail(str(exc), code=2)
-
+    settings = load_settings(db, tracking_uri)
+    store = open_store(settings, create=False)
+    space = _text_space(settings)
+    request = RetrainRequest(
+        holdout_months=holdout_months,
+        calibration_months=calibration_months,
+        promote=promote,
+        seed=seed,
+        municipality=municipality,
+        trigger="cli",
+    )
+    with failing_on(), _progress() as progress:
+        done = retrain(store, space, settings.effective_tracking_uri, request, progress=progress)
+    run, result = done.run, done.result
     if as_json:
         print_json(
             {
@@ -162,24 +134,18 @@ def train(
             }
         )
         return
-    metric = result.primary_metric
-    table = Table(
-        "model",
-        metric,
-        "recall@10",
-        "MAP",
-        "Brier",
-        "ECE",
-        title=f"getoetst op {result.periods['test'][0]} t/m {result.periods['test'][1]}",
-    )
-    for name, values in result.metrics.items():
-        table.add_row(
-            name, *(_fmt(values.get(k)) for k in (metric, "recall@10", "map", "brier", "ece"))
+    period = result.periods["test"]
+    console.print(
+        _metrics_table(
+            f"getoetst op {period[0]} t/m {period[1]}",
+            result.primary_metric,
+            list(result.metrics.items()),
         )
-    console.print(table)
+    )
     verdict = "gepromoveerd tot champion" if run.promoted else "niet gepromoveerd"
     console.print(
-        f"run {run.run_id}: {REGISTERED} versie {run.model_version} {verdict} ({run.decision.reason})"
+        f"run {run.run_id}: {_registered_model()} versie {run.model_version} {verdict} "
+        f"({run.decision.reason})"
     )
 
 
@@ -190,67 +156,49 @@ def evaluate(
     municipality: MunicipalityOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The champion's metrics (and the similarity baselines') on the database's latest held-out months."""
-    from matching.serving.model_registry import TrackingError, load_champion
-    from models.bundle import BundleError
-    from training.evaluate import evaluate_store
-    from training.pair_featurizer import DatasetError
+    """De kengetallen van de champion (en van de tekstovereenkomst) op de laatste
+    toetsmaanden van de database."""
+    from services.ranker_versions import evaluate_champion
 
-    config = settings(db, tracking_uri=tracking_uri)
-    uri = _tracking_uri(config)
-    try:
-        champion = load_champion(uri)
-    except (TrackingError, BundleError) as exc:
-        fail(str(exc), code=2)
-    store = open_store(db, create=False)
-    space = _text_space(config)
-    try:
-        dataset = _progress_dataset(store, space, municipality)
-        report = evaluate_store(
-            store, text_space=space, bundle=champion, holdout_months=holdout_months, dataset=dataset
+    settings = load_settings(db, tracking_uri)
+    store = open_store(settings, create=False)
+    space = _text_space(settings)
+    with failing_on(), _progress() as progress:
+        report, has_champion = evaluate_champion(
+            store,
+            space,
+            settings.effective_tracking_uri,
+            holdout_months=holdout_months,
+            municipality=municipality,
+            progress=progress,
         )
-    except DatasetError as exc:
-        fail(str(exc))
-    except BundleError as exc:
-        fail(str(exc), code=2)
     payload = report.to_dict()
     if as_json:
         print_json(payload)
         return
-    metric = report.primary_metric
-    table = Table(
-        "model",
-        metric,
-        "recall@10",
-        "MAP",
-        "Brier",
-        "ECE",
-        title=f"{report.holdout_start} t/m {report.holdout_end}: {report.n_pairs} gesprekken, "
-        f"{report.n_lists} lijsten, {report.n_good} goede uitkomsten",
-    )
     rows = (
         [(f"champion {report.model_version}", payload["model"])] if payload["model"] else []
-    ) + [(name, values) for name, values in payload["baselines"].items()]
-    for name, values in rows:
-        table.add_row(
-            name, *(_fmt(values.get(k)) for k in (metric, "recall@10", "map", "brier", "ece"))
+    ) + list(payload["baselines"].items())
+    console.print(
+        _metrics_table(
+            f"{report.holdout_start} t/m {report.holdout_end}: {report.n_pairs} gesprekken, "
+            f"{report.n_lists} lijsten, {report.n_good} goede uitkomsten",
+            report.primary_metric,
+            rows,
         )
-    console.print(table)
-    if champion is None:
-        console.print("[yellow]er is nog geen champion: alleen de baselines[/]")
+    )
+    if not has_champion:
+        console.print("[yellow]er is nog geen champion: alleen de vergelijkingsmodellen[/]")
 
 
 def list_models(tracking_uri: TrackingOption = None, as_json: JsonOption = False) -> None:
-    """Every registered ranker version, newest first."""
-    from matching.serving.model_registry import TrackingError, list_versions
+    """Elke geregistreerde versie van de ranker, nieuwste eerst."""
+    from services.ranker_versions import versions
 
-    uri = _tracking_uri(settings(tracking_uri=tracking_uri))
-    try:
-        versions = list_versions(uri)
-    except TrackingError as exc:
-        fail(str(exc), code=2)
+    with failing_on():
+        found = versions(load_settings(tracking_uri=tracking_uri).effective_tracking_uri)
     if as_json:
-        print_json([v.to_dict() for v in versions])
+        print_json([v.to_dict() for v in found])
         return
     table = Table(
         "versie",
@@ -259,9 +207,9 @@ def list_models(tracking_uri: TrackingOption = None, as_json: JsonOption = False
         "trainingsperiode",
         "aangemaakt",
         "promotie",
-        title=REGISTERED,
+        title=_registered_model(),
     )
-    for v in versions:
+    for v in found:
         table.add_row(
             v.version,
             "ja" if v.is_champion else "",
@@ -271,27 +219,22 @@ def list_models(tracking_uri: TrackingOption = None, as_json: JsonOption = False
             v.tags.get("promotion", "-"),
         )
     console.print(table)
-    if not versions:
+    if not found:
         console.print("nog geen geregistreerde versies: draai werkkans train")
 
 
 def show(
     version: Annotated[
-        str | None, typer.Argument(help="Version number (default: the champion).")
+        str | None, typer.Argument(help="Versienummer (standaard: de champion).")
     ] = None,
     tracking_uri: TrackingOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One version's details and test metrics (the champion by default)."""
-    from matching.serving.model_registry import TrackingError, UnknownVersionError, describe_version
+    """De gegevens en toetsresultaten van een versie (standaard de champion)."""
+    from services.ranker_versions import describe
 
-    uri = _tracking_uri(settings(tracking_uri=tracking_uri))
-    try:
-        info = describe_version(uri, version)
-    except UnknownVersionError as exc:
-        fail(str(exc))
-    except TrackingError as exc:
-        fail(str(exc), code=2)
+    with failing_on():
+        info = describe(load_settings(tracking_uri=tracking_uri).effective_tracking_uri, version)
     if info is None:
         fail("er is nog geen champion: draai werkkans train", code=1)
     if as_json:
@@ -300,7 +243,8 @@ def show(
     table = Table(
         "",
         "",
-        title=f"{REGISTERED} versie {info.version}{' (champion)' if info.is_champion else ''}",
+        title=f"{_registered_model()} versie {info.version}"
+        f"{' (champion)' if info.is_champion else ''}",
     )
     for key, value in [
         ("run", info.run_id),
@@ -315,27 +259,22 @@ def show(
 
 
 def promote(
-    version: Annotated[str, typer.Argument(help="Version number to make the champion.")],
+    version: Annotated[str, typer.Argument(help="Het versienummer dat champion wordt.")],
     tracking_uri: TrackingOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a version the champion by hand (skips the gate; recorded on the version)."""
-    from matching.serving.model_registry import TrackingError, UnknownVersionError, promote_version
-    from models.bundle import BundleError
+    """Maak een versie met de hand de champion (zonder de toets; het wordt bij de versie
+    vastgelegd)."""
+    from services import ranker_versions
 
-    uri = _tracking_uri(settings(tracking_uri=tracking_uri))
-    try:
-        info = promote_version(uri, version)
-    except UnknownVersionError as exc:
-        fail(str(exc))
-    except TrackingError as exc:
-        fail(str(exc), code=2)
-    except BundleError as exc:
-        fail(f"versie {version} kan niet dienen: {exc}", code=1)
+    with failing_on():
+        info, _ = ranker_versions.promote(
+            load_settings(tracking_uri=tracking_uri).effective_tracking_uri, version
+        )
     if as_json:
         print_json(info.to_dict())
         return
-    console.print(f"{REGISTERED} versie {info.version} is nu de champion")
+    console.print(f"{_registered_model()} versie {info.version} is nu de champion")
 
 
 def register(app: typer.Typer) -> None:

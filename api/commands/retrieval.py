@@ -1,77 +1,132 @@
-"""Shortlist and index commands."""
+"""Shortlist and index commands: ``werkkans shortlist`` and ``werkkans index sync|rebuild|check``.
+
+``werkkans shortlist`` goes through the same use case as the web pages and
+the API (:class:`services.shortlists.ShortlistService`): the relationship
+managers' pins and exclusions are applied and what is shown is written to
+the audit log, with ``cli:<user>`` as who asked.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import (
+from api.commands.common import console, fail, failing_on, load_settings, open_store, print_json
+from api.commands.options import (
     DbOption,
     JsonOption,
-    console,
-    fail,
-    open_store,
-    print_json,
-    settings,
+    MunicipalityOption,
+    TrackingOption,
+    cli_actor,
 )
-from api.services import open_services
-from matching.records.storage import Store
-from matching.shortlists.retrieval import RetrievalIndex, SyncReport
-from matching.shortlists.shortlist import ShortlistError
 
-index_app = typer.Typer(help="The retrieval index (FAISS) of candidates and work needs.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from matching.records.storage import Store
+    from matching.shortlists.retrieval import RetrievalIndex, SyncReport
+    from services.runtime import Runtime
+    from services.shortlists import ShortlistOut
+
+index_app = typer.Typer(
+    help="De zoekindex (FAISS) van kandidaten en werkvragen.", no_args_is_help=True
+)
+
+
+def load_runtime(settings: Settings, store: Store) -> Runtime:
+    """The text space, index and engine with the model in service (tests swap in a small one)."""
+    from services.runtime import open_runtime
+
+    return open_runtime(settings.runtime(), store=store)
 
 
 def shortlist(
-    work_need: Annotated[str | None, typer.Option("--work-need", help="Work need id: which candidates fit?")] = None,
-    candidate: Annotated[str | None, typer.Option("--candidate", help="Candidate id: which employers to meet?")] = None,
-    k: Annotated[int, typer.Option("-k", help="Number of matches.")] = 20,
+    work_need: Annotated[
+        str | None, typer.Option("--work-need", help="Werkvraag: welke kandidaten passen?")
+    ] = None,
+    candidate: Annotated[
+        str | None, typer.Option("--candidate", help="Kandidaat: welke werkgevers ontmoeten?")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Aantal resultaten.")] = 20,
     db: DbOption = None,
-    tracking_uri: Annotated[str | None, typer.Option("--tracking-uri", help="MLflow store with the model.")] = None,
+    tracking_uri: TrackingOption = None,
+    municipality: MunicipalityOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A shortlist: for a work need the best candidates, or for a candidate the best employers."""
+    """Een kortelijst: voor een werkvraag de beste kandidaten, of voor een kandidaat de beste
+    werkgevers. Vastgezette en uitgesloten kandidaten tellen mee; wat getoond is komt in het
+    auditlog."""
+    from services.runtime import new_audit_writer, prepare_store
+    from services.shortlist_cache import ShortlistCache
+    from services.shortlists import ShortlistService
+
     if (work_need is None) == (candidate is None):
-        fail("give exactly one of --work-need or --candidate")
-    config = settings(db, tracking_uri=tracking_uri)
-    store = open_store(db)
-    services = open_services(config, store=store)
+        fail("geef precies een van --work-need of --candidate")
+    settings = load_settings(db, tracking_uri)
+    store = open_store(settings)
+    prepare_store(store)
+    runtime = load_runtime(settings, store)
+    writer = new_audit_writer(store)
+    service = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer)
+    actor = cli_actor(municipality=municipality)
     try:
-        with console.status("kortelijst maken"):
-            result = (
-                services.engine.for_work_need(work_need, k)
+        with failing_on(as_json=as_json), console.status("kortelijst maken"):
+            result = asyncio.run(
+                service.for_work_need(actor, work_need, k=k)
                 if work_need is not None
-                else services.engine.for_candidate(candidate, k)
+                else service.for_candidate(actor, str(candidate), k=k)
             )
-    except ShortlistError as exc:
-        fail(str(exc))
+    finally:
+        writer.close()  # what was shown is in the audit log before the command ends
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.model_dump(mode="json"))
         return
-    title = f"kortelijst voor {'werkvraag' if work_need else 'kandidaat'} {result.query_id}"
-    table = Table("#", "kandidaat" if work_need else "werkgever", "werkvraag", "kans", "reden", title=title)
+    _print_shortlist(result)
+
+
+def _print_shortlist(result: ShortlistOut) -> None:
+    for_need = result.direction == "work_need"
+    title = f"kortelijst voor {'werkvraag' if for_need else 'kandidaat'} {result.query_id}"
+    table = Table(
+        "#", "kandidaat" if for_need else "werkgever", "werkvraag", "kans", "reden", title=title
+    )
     for m in result.matches:
         chance = f"{m.probability:.0%}" if m.probability is not None else f"sim {m.similarity:.2f}"
-        table.add_row(str(m.rank), m.candidate_id if work_need else m.employer_id, m.work_need_id, chance, m.reason)
+        who = m.candidate_id if for_need else m.employer_id
+        table.add_row(
+            str(m.rank), who + (" (vast)" if m.pinned else ""), m.work_need_id, chance, m.reason
+        )
     console.print(table)
     if result.note:
         console.print(f"[yellow]{result.note}[/]")
+    if result.excluded:
+        console.print(
+            "uitgesloten: " + ", ".join(f"{e.id} ({e.reason})" for e in result.excluded)
+        )
     if result.vetoed:
-        console.print("afgevallen op harde criteria: " + ", ".join(f"{k} {v}" for k, v in result.vetoed.items()))
+        console.print(
+            "afgevallen op harde criteria: "
+            + ", ".join(f"{k} {v}" for k, v in result.vetoed.items())
+        )
+    console.print(f"auditlog: {result.audit_ref}")
 
 
 def _index(db: str | None) -> tuple[RetrievalIndex, Store]:
-    config = settings(db)
-    store = open_store(db)
-    services = open_services(config, store=store, with_model=False)
-    return services.index, store
+    from services.runtime import open_runtime
+
+    settings = load_settings(db)
+    store = open_store(settings)
+    runtime = open_runtime(settings.runtime(), store=store, with_model=False)
+    return runtime.index, store
 
 
 def sync_with_progress(index: RetrievalIndex, store: Store, *, rebuild: bool = False) -> SyncReport:
     """Sync (or rebuild) the index from the store, showing embedding progress."""
+    from services.data_exchange import sync_index
+
     with Progress(console=console, transient=True) as progress:
         tasks: dict[str, int] = {}
 
@@ -80,42 +135,45 @@ def sync_with_progress(index: RetrievalIndex, store: Store, *, rebuild: bool = F
                 tasks[kind] = progress.add_task(f"inbedden {kind}", total=total)
             progress.update(tasks[kind], completed=done)
 
-        run = index.rebuild if rebuild else index.sync
-        return run(store, progress=report)
+        return sync_index(store, index, rebuild=rebuild, progress=report)
 
 
 def _summary(report: SyncReport) -> str:
-    return ", ".join(
-        f"{label} {sum(part.values())}"
-        for label, part in (("nieuw", report.added), ("gewijzigd", report.updated), ("verwijderd", report.removed))
-    )
+    parts = (("nieuw", report.added), ("gewijzigd", report.updated), ("verwijderd", report.removed))
+    return ", ".join(f"{label} {sum(part.values())}" for label, part in parts)
 
 
 @index_app.command("rebuild")
 def rebuild(db: DbOption = None) -> None:
-    """Build the index again from the store (unchanged texts come from the cache)."""
+    """Bouw de index opnieuw op uit de database (ongewijzigde teksten komen uit de cache)."""
     index, store = _index(db)
-    console.print("index opnieuw opgebouwd: " + _summary(sync_with_progress(index, store, rebuild=True)))
+    report = sync_with_progress(index, store, rebuild=True)
+    console.print("index opnieuw opgebouwd: " + _summary(report))
 
 
 @index_app.command("sync")
 def sync(db: DbOption = None) -> None:
-    """Bring the index in line with the store (only changed texts are embedded)."""
+    """Breng de index in lijn met de database (alleen gewijzigde teksten worden ingebed)."""
     index, store = _index(db)
     console.print("index bijgewerkt: " + _summary(sync_with_progress(index, store)))
 
 
 @index_app.command("check")
 def check(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Compare the index with the store; exit code 1 when they differ."""
+    """Vergelijk de index met de database; exitcode 1 als ze verschillen."""
+    from services.data_exchange import check_index
+
     index, store = _index(db)
-    reports = index.check(store)
+    reports = check_index(store, index)
     if as_json:
         print_json({kind: r.__dict__ | {"consistent": r.consistent} for kind, r in reports.items()})
     else:
         for kind, r in reports.items():
-            state = "in orde" if r.consistent else (
-                f"ontbreekt {len(r.missing)}, verouderd {len(r.stale)}, overbodig {len(r.extra)}"
+            state = (
+                "in orde"
+                if r.consistent
+                else f"ontbreekt {len(r.missing)}, verouderd {len(r.stale)}, "
+                f"overbodig {len(r.extra)}"
             )
             console.print(f"{kind}: {state}")
     if not all(r.consistent for r in reports.values()):

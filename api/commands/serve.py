@@ -7,27 +7,30 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.commands.common import DbOption, console, fail, open_store, settings
+from api.commands.common import console, fail, load_settings, open_store
+from api.commands.options import DbOption
 
-users_app = typer.Typer(help="User accounts of the web service and API.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Gebruikersaccounts van de webpagina's en de API.", no_args_is_help=True
+)
 
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Poort om op te luisteren.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="Logniveau van uvicorn.")] = "info",
     workers: Annotated[
         int,
         typer.Option(
             min=1,
             max=16,
-            help="Worker processes (each loads the model and index; "
-            "needs WERKKANS_SECRET_KEY so they share logins).",
+            help="Aantal werkprocessen (elk laadt het model en de index; "
+            "vraagt WERKKANS_SECRET_KEY zodat ze dezelfde logins delen).",
         ),
     ] = 1,
 ) -> None:
-    """Start the web service and API (uvicorn). Pages at /, API documentation at /docs."""
+    """Start de webpagina's en de API (uvicorn). Pagina's op /, API-documentatie op /docs."""
     import os
 
     import uvicorn
@@ -35,11 +38,12 @@ def serve(
     from api.app import create_app
     from matching.records.storage import StoreError
 
-    config = settings(db)
+    config = load_settings(db)
     if workers > 1:
         if not config.secret_key:
             fail(
-                "--workers needs WERKKANS_SECRET_KEY: every worker must sign with the same key",
+                "--workers vraagt WERKKANS_SECRET_KEY: elk werkproces moet met dezelfde sleutel "
+                "tekenen",
                 code=2,
             )
         # each worker builds its app from the environment (api.app.app_from_env)
@@ -73,34 +77,36 @@ def serve(
 
 
 def add_user(
-    username: Annotated[str, typer.Option("--username", help="Login name.")],
+    username: Annotated[str, typer.Option("--username", help="Gebruikersnaam.")],
     role: Annotated[
         str,
         typer.Option(
             "--role",
-            help="relationship_manager, event_organiser, data_scientist or administrator.",
+            help="relationship_manager (relatiemanager), event_organiser (organisator "
+            "bijeenkomsten), data_scientist of administrator (beheerder).",
         ),
     ],
     municipality: Annotated[
-        str, typer.Option("--municipality", help="Municipality code, e.g. GM0855.")
+        str, typer.Option("--municipality", help="Gemeentecode, bijv. GM0855.")
     ],
     password: Annotated[
         str | None,
         typer.Option(
             "--password",
-            help="Password (avoid on shared machines: it ends up in the shell history). "
-            "Default: $WERKKANS_USER_PASSWORD, else asked.",
+            help="Wachtwoord (liever niet op gedeelde machines: het komt in de "
+            "shellgeschiedenis). Standaard: $WERKKANS_USER_PASSWORD, anders wordt het gevraagd.",
         ),
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Create an account; the password is stored as a bcrypt hash."""
+    """Maak een account; het wachtwoord wordt als bcrypt-hash bewaard."""
     from api.auth import UserExists, create_user
 
-    password = password or getattr(settings(db), "user_password", None)
+    config = load_settings(db)
+    password = password or config.user_password
     if not password:
         password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
-    store = open_store(db)
+    store = open_store(config)
     try:
         user = create_user(
             store, username=username, password=password, role=role, municipality=municipality
@@ -113,12 +119,12 @@ def add_user(
 
 
 def list_users(db: DbOption = None) -> None:
-    """List the accounts (never the password hashes)."""
+    """Toon de accounts (nooit de wachtwoord-hashes)."""
     import sqlalchemy as sa
 
     from api.auth import ensure_tables, users_table
 
-    store = open_store(db, create=False)
+    store = open_store(load_settings(db), create=False)
     ensure_tables(store)
     table = Table("gebruiker", "rol", "gemeente", "uitgeschakeld")
     with store.engine.connect() as conn:

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
 
-from api.auth import Permission
-from api.deps import AuditWriterDep, Requires, StoreDep
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, Page
-from matching.privacy import audit_log
+from api.auth import Permission, User
+from api.deps import AuditWriterDep, StoreDep, require
+from api.openapi import AUTH_ERRORS
+from services import audit
+from services.audit import AuditEntryOut
+from services.records import MAX_LIMIT, Page
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=AUTH_ERRORS)
 
-Auditor = Requires(Permission.AUDIT_READ)
-
-
-class AuditEntryOut(BaseModel):
-    seq: int
-    at: dt.datetime
-    actor: str
-    role: str
-    action: str
-    subject_type: str
-    subject_id: str
-    inputs: dict[str, Any] | None
-    model_version: str | None
-    results: Any = None
-    ref: str | None = None
+Auditor = Annotated[User, Depends(require(Permission.AUDIT_READ))]
 
 
 @router.get("", summary="Read the audit log", response_model=Page[AuditEntryOut])
@@ -53,14 +38,14 @@ def read_audit_log(
         str | None,
         Query(pattern=r"^[0-9a-f]{32}$", description="The audit_ref a shortlist answer carries."),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=records.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Any:
+) -> Page[AuditEntryOut]:
     """Entries of your municipality, newest first."""
-    writer.flush()  # include what was shown a moment ago
-    entries, total = audit_log.list_entries(
+    return audit.read_log(
         store,
-        municipality=user.municipality,
+        writer,
+        user.actor,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -69,8 +54,3 @@ def read_audit_log(
         limit=limit,
         offset=offset,
     )
-    items = [
-        AuditEntryOut(**{k: v for k, v in e.__dict__.items() if k != "municipality"})
-        for e in entries
-    ]
-    return Page(items=items, total=total, limit=limit, offset=offset)

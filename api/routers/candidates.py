@@ -2,41 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Depends, Path, Query, status
+from pydantic import BaseModel
 
-from api.auth import Permission
-from api.deps import AuditWriterDep, Requires, ServicesDep, StoreDep
-from api.erasure import removers
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, ID_PATTERN, CandidateOut, ChangeOut, Page, responses
-from api.routers.shortlists import CacheDep
-from matching.privacy.erasure import erase_candidate
+from api.auth import Permission, User
+from api.deps import AuditWriterDep, RuntimeDep, ShortlistCacheDep, StoreDep, require
+from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import CandidateStatus
 from matching.records.schemas import Candidate
+from services import erasure, records
+from services.erasure import ErasureOut
+from services.records import CandidateOut, ChangeOut, Page
 
 router = APIRouter(prefix="/candidates", tags=["candidates"], responses=AUTH_ERRORS)
 
-Reader = Requires(Permission.CANDIDATES_READ)
-Writer = Requires(Permission.CANDIDATES_WRITE)
-Eraser = Requires(Permission.CANDIDATES_ERASE)
-HistoryReader = Requires(Permission.RECORD_HISTORY)
+Reader = Annotated[User, Depends(require(Permission.CANDIDATES_READ))]
+Writer = Annotated[User, Depends(require(Permission.CANDIDATES_WRITE))]
+Eraser = Annotated[User, Depends(require(Permission.CANDIDATES_ERASE))]
+HistoryReader = Annotated[User, Depends(require(Permission.RECORD_HISTORY))]
 CandidateId = Annotated[str, Path(pattern=ID_PATTERN, description="Candidate id")]
 
-CandidateIn = records.input_model(Candidate)
-CandidatePatch = records.patch_model(Candidate)
-
-SEARCH_FIELDS = (
-    "id",
-    "postcode",
-    "relationship_manager",
-    "wishes",
-    "motivation",
-    "interests",
-    "strengths",
-)
+if TYPE_CHECKING:
+    CandidateIn = Candidate
+    CandidatePatch = BaseModel
+else:
+    CandidateIn = records.input_model(Candidate)
+    CandidatePatch = records.patch_model(Candidate)
 
 EXAMPLE: dict[str, Any] = {
     "id": "C1001",
@@ -66,19 +59,6 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-class ErasureOut(BaseModel):
-    """What an erasure removed. Only a pseudonym of the candidate remains, in the audit log."""
-
-    pseudonym: str = Field(description="HMAC-SHA256 of the candidate id; kept as a tombstone.")
-    removed: dict[str, int] = Field(description="Records removed, per record type.")
-    history_scrubbed: int = Field(description="History rows whose before/after were cleared.")
-    audit_entries_scrubbed: int
-    overrides_removed: int
-    removers_called: list[str] = Field(
-        description="Stores outside the database (index, caches) the candidate was removed from."
-    )
-
-
 @router.get("", summary="Search candidates", response_model=Page[CandidateOut])
 def list_candidates(
     store: StoreDep,
@@ -104,13 +84,12 @@ def list_candidates(
         Candidate,
         municipality=user.municipality,
         q=q,
-        search_fields=SEARCH_FIELDS,
         filters={"status": status_, "relationship_manager": relationship_manager, "rung": rung},
         limit=limit,
         offset=offset,
     )
     return Page(
-        items=[records.candidate_view(c, user) for c in found],
+        items=[records.candidate_view(c, user.actor) for c in found],
         total=total,
         limit=limit,
         offset=offset,
@@ -124,7 +103,8 @@ def list_candidates(
     responses=responses(404),
 )
 def get_candidate(candidate_id: CandidateId, store: StoreDep, user: Reader) -> Any:
-    return records.candidate_view(records.get_or_404(store, Candidate, candidate_id, user), user)
+    actor = user.actor
+    return records.candidate_view(records.get(store, Candidate, candidate_id, actor), actor)
 
 
 @router.post(
@@ -138,7 +118,7 @@ def create_candidate(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        CandidateIn,  # type: ignore[valid-type]
+        CandidateIn,
         Body(
             openapi_examples={
                 "helpende": {"summary": "A candidate for care work", "value": EXAMPLE}
@@ -148,7 +128,8 @@ def create_candidate(
 ) -> Any:
     """Validated by the domain record; the change is kept in the history with you as actor.
     An id that is in use, or that belonged to an erased candidate, answers 409."""
-    return records.candidate_view(records.create(store, Candidate, body, user), user)
+    actor = user.actor
+    return records.candidate_view(records.create(store, Candidate, body, actor), actor)
 
 
 @router.put(
@@ -162,11 +143,14 @@ def replace_candidate(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        CandidateIn,  # type: ignore[valid-type]
+        CandidateIn,
         Body(openapi_examples={"helpende": {"summary": "The whole record", "value": EXAMPLE}}),
     ],
 ) -> Any:
-    return records.candidate_view(records.replace(store, Candidate, candidate_id, body, user), user)
+    actor = user.actor
+    return records.candidate_view(
+        records.replace(store, Candidate, candidate_id, body, actor), actor
+    )
 
 
 @router.patch(
@@ -180,7 +164,7 @@ def patch_candidate(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        CandidatePatch,  # type: ignore[valid-type]
+        CandidatePatch,
         Body(
             openapi_examples={
                 "uren": {"summary": "More hours available", "value": {"hours_max": 36}},
@@ -192,7 +176,8 @@ def patch_candidate(
         ),
     ],
 ) -> Any:
-    return records.candidate_view(records.patch(store, Candidate, candidate_id, body, user), user)
+    actor = user.actor
+    return records.candidate_view(records.patch(store, Candidate, candidate_id, body, actor), actor)
 
 
 @router.delete(
@@ -203,27 +188,15 @@ def patch_candidate(
 )
 def erase(
     candidate_id: CandidateId,
-    store: StoreDep,
-    services: ServicesDep,
-    cache: CacheDep,
+    runtime: RuntimeDep,
+    cache: ShortlistCacheDep,
     writer: AuditWriterDep,
     user: Eraser,
-) -> Any:
+) -> ErasureOut:
     """Removes the candidate and every record that refers to them (invitations, meetings,
     outcomes, check-ins), clears their history rows, removes them from the vector index and
     caches, and keeps only a pseudonymous tombstone and audit entry. Cannot be undone."""
-    writer.flush()  # entries about them still queued are written first, then scrubbed
-    report = erase_candidate(
-        store,
-        candidate_id,
-        municipality=user.municipality,
-        actor=user.username,
-        role=user.role.value,
-        removers=removers(services, caches=[cache]),
-    )
-    if report is None:
-        raise records.not_found(Candidate, candidate_id)
-    return ErasureOut(**report.__dict__)
+    return erasure.erase(runtime, writer, user.actor, candidate_id, caches=[cache])
 
 
 @router.get(
@@ -234,4 +207,4 @@ def erase(
 )
 def candidate_history(candidate_id: CandidateId, store: StoreDep, user: HistoryReader) -> Any:
     """Every change: who, when, before and after."""
-    return records.history(store, Candidate, candidate_id, user)
+    return records.history(store, Candidate, candidate_id, user.actor)

@@ -8,42 +8,33 @@ list and table plan shown is written to the audit log.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
-from api.deps import Requires, ServicesDep, StoreDep, Today
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
-from matching.events.event_plan import EventPlan, PlanControls
-from matching.events.event_planning import plan_event
-from matching.events.event_records import record_event_attendance, save_plan
-from matching.events.table_plan_problem import PlanningError
-from matching.outcomes.recording import OutcomeError, record_follow_up
-from matching.privacy import audit_log
-from matching.records.enums import InvitationStatus
-from matching.records.schemas import (
-    Candidate,
-    Employer,
-    Event,
-    EventTable,
-    Invitation,
-    RecordId,
-    TableMeeting,
-)
-from matching.records.storage import Store
+from api.deps import RuntimeDep, StoreDep, Today, require
+from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
+from matching.records.schemas import Event, EventTable, Invitation, TableMeeting
+from services import event_plans, events, records
+from services.event_plans import EventPlanOut, PlanRequest
+from services.events import EventDetail, InvitationListOut, TableIn, TablePlanOut
+from services.records import Page
 
 router = APIRouter(prefix="/events", tags=["events"], responses=AUTH_ERRORS)
 
-Reader = Requires(Permission.EVENTS_READ)
-Writer = Requires(Permission.EVENTS_WRITE)
-Recorder = Requires(Permission.OUTCOMES_WRITE)
+Reader = Annotated[User, Depends(require(Permission.EVENTS_READ))]
+Writer = Annotated[User, Depends(require(Permission.EVENTS_WRITE))]
+Recorder = Annotated[User, Depends(require(Permission.OUTCOMES_WRITE))]
 EventId = Annotated[str, Path(pattern=ID_PATTERN, description="Event id")]
 
-EventIn = records.input_model(Event)
-EventPatch = records.patch_model(Event)
+if TYPE_CHECKING:
+    EventIn = Event
+    EventPatch = BaseModel
+else:
+    EventIn = records.input_model(Event)
+    EventPatch = records.patch_model(Event)
 
 EXAMPLE = {
     "id": "EV10",
@@ -54,59 +45,6 @@ EXAMPLE = {
     "minutes_per_round": 20,
     "max_candidates": 30,
 }
-
-
-class TableIn(BaseModel):
-    id: RecordId
-    employer_id: RecordId
-    seats: Annotated[int, Field(ge=1, le=50)]
-
-
-class EventDetail(BaseModel):
-    event: Event
-    tables: list[EventTable]
-    employers: dict[str, str] = Field(description="Employer id -> name, for the tables.")
-    invitations: int
-    meetings: int
-
-
-class InvitationOut(BaseModel):
-    candidate_id: str
-    status: InvitationStatus
-    attended: bool | None
-
-
-class InvitationListOut(BaseModel):
-    event_id: str
-    invitations: list[InvitationOut]
-    held_back_no_consent: int = Field(
-        description="Stored invitations not shown: the candidate withdrew consent for events."
-    )
-
-
-class SeatOut(BaseModel):
-    meeting_id: str
-    candidate_id: str
-    follow_up: bool
-
-
-class TableRoundOut(BaseModel):
-    table_id: str
-    employer_id: str
-    employer_name: str | None
-    seats: int
-    candidates: list[SeatOut]
-
-
-class RoundOut(BaseModel):
-    round: int
-    tables: list[TableRoundOut]
-
-
-class TablePlanOut(BaseModel):
-    event_id: str
-    rounds: list[RoundOut]
-    held_back_no_consent: int
 
 
 class AttendanceIn(BaseModel):
@@ -140,213 +78,19 @@ class PlanIn(BaseModel):
     n_reserves: Annotated[int, Field(ge=0, le=100)] = 5
     save: bool = Field(False, description="Store the invitations and planned meetings.")
 
-
-class PlannedMeetingOut(BaseModel):
-    round: int
-    table: str
-    employer_id: str
-    candidate_id: str
-    work_need_id: str
-    utility: float
-    employer_chance: float
-    interest: float
-    reason: str
-
-
-class SavedOut(BaseModel):
-    invitations_added: int
-    invitations_removed: int
-    meetings_added: int
-    meetings_changed: int
-    meetings_removed: int
-
-
-class EventPlanOut(BaseModel):
-    event_id: str
-    date: str
-    place: str
-    rounds: int
-    rounds_per_candidate: int
-    capacity: int
-    tables: list[dict[str, Any]]
-    invited: list[str]
-    reserves: list[str]
-    assignments: list[PlannedMeetingOut]
-    objective: float
-    lp_bound: float
-    gap: float
-    method: str
-    greedy_objective: float
-    scored_by: str = Field(description="Model version in service, or 'similarity'.")
-    excluded: list[dict[str, Any]] = Field(description="Candidates left out, with reason codes.")
-    notes: list[str]
-    saved: SavedOut | None = None
-    audit_ref: str = Field(description="Reference of the audit-log entry (GET /audit?ref=...).")
-
-
-def make_plan(store: Store, services: Any, user: User, event_id: str, body: PlanIn) -> EventPlanOut:
-    """Plan (and optionally save) an event for ``user``; logged as shown."""
-    records.get_or_404(store, Event, event_id, user)
-    try:
-        controls = PlanControls(
-            candidate_ids=tuple(body.candidate_ids) if body.candidate_ids is not None else None,
-            must_invite=frozenset(body.must_invite),
-            never_invite=frozenset(body.never_invite),
-            max_events_per_period=body.max_events_per_period,
-            period_months=body.period_months,
-            recency_decay=body.recency_decay,
-            rounds_per_candidate=body.rounds_per_candidate,
-            employer_weight=body.employer_weight,
-            n_reserves=body.n_reserves,
+    def request(self) -> PlanRequest:
+        return PlanRequest(
+            candidate_ids=tuple(self.candidate_ids) if self.candidate_ids is not None else None,
+            must_invite=tuple(self.must_invite),
+            never_invite=tuple(self.never_invite),
+            max_events_per_period=self.max_events_per_period,
+            period_months=self.period_months,
+            recency_decay=self.recency_decay,
+            rounds_per_candidate=self.rounds_per_candidate,
+            employer_weight=self.employer_weight,
+            n_reserves=self.n_reserves,
+            save=self.save,
         )
-        plan: EventPlan = plan_event(store, services.engine, event_id, controls)
-    except (PlanningError, ValueError) as exc:
-        raise invalid("controls", str(exc)) from None
-    # the plan is printed for the hosts; without the health permission, limits stay with the RM
-    data = plan.to_dict(include_limits=user.sees_health)
-    # the planner vetoes candidates without consent for events; never show one regardless
-    allowed = _consenting(store, set(plan.invited) | set(plan.reserves), user.municipality)
-    data["invited"] = [c for c in data["invited"] if c in allowed]
-    data["reserves"] = [c for c in data["reserves"] if c in allowed]
-    data["assignments"] = [a for a in data["assignments"] if a["candidate_id"] in allowed]
-    saved = None
-    if body.save:
-        try:
-            saved = SavedOut(**save_plan(store, plan, actor=user.username).__dict__)
-        except PlanningError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    audit_ref = audit_log.new_ref()
-    audit_log.log_entry(
-        store,
-        actor=user.username,
-        role=user.role.value,
-        municipality=user.municipality,
-        action="event_plan_shown",
-        subject_type="event",
-        subject_id=event_id,
-        inputs={"view": "plan", **body.model_dump()},
-        model_version=plan.scored_by,
-        ref=audit_ref,
-        results={
-            "invited": data["invited"],
-            "assignments": [
-                [a["round"], a["table"], a["candidate_id"]] for a in data["assignments"]
-            ],
-        },
-    )
-    return EventPlanOut(
-        **{k: v for k, v in data.items() if k in EventPlanOut.model_fields},
-        saved=saved,
-        audit_ref=audit_ref,
-    )
-
-
-def _consenting(store: Store, ids: set[str], municipality: str) -> set[str]:
-    if not ids:
-        return set()
-    found = store.list(Candidate, municipality=municipality, where={"id": sorted(ids)})
-    return {c.id for c in found if c.consent_events}
-
-
-def invitation_list(store: Store, user: User, event_id: str) -> InvitationListOut:
-    """The invitations of an event as shown to ``user``, logged."""
-    records.get_or_404(store, Event, event_id, user)
-    stored = store.list(Invitation, municipality=user.municipality, where={"event_id": event_id})
-    allowed = _consenting(store, {i.candidate_id for i in stored}, user.municipality)
-    shown = [
-        InvitationOut(candidate_id=i.candidate_id, status=i.status, attended=i.attended)
-        for i in stored
-        if i.candidate_id in allowed
-    ]
-    audit_log.log_entry(
-        store,
-        actor=user.username,
-        role=user.role.value,
-        municipality=user.municipality,
-        action="event_plan_shown",
-        subject_type="event",
-        subject_id=event_id,
-        inputs={"view": "invitations"},
-        results=[i.candidate_id for i in shown],
-    )
-    return InvitationListOut(
-        event_id=event_id, invitations=shown, held_back_no_consent=len(stored) - len(shown)
-    )
-
-
-def table_plan(store: Store, user: User, event_id: str) -> TablePlanOut:
-    """The stored table plan of an event, per round and table, as shown to ``user``; logged."""
-    records.get_or_404(store, Event, event_id, user)
-    tables = store.list(EventTable, municipality=user.municipality, where={"event_id": event_id})
-    meetings = store.list(
-        TableMeeting, municipality=user.municipality, where={"event_id": event_id}
-    )
-    allowed = _consenting(store, {m.candidate_id for m in meetings}, user.municipality)
-    names = {
-        e.id: e.name
-        for e in store.list(
-            Employer,
-            municipality=user.municipality,
-            where={"id": sorted({t.employer_id for t in tables})},
-        )
-    }
-    rounds = sorted({m.round for m in meetings})
-    shown = [m for m in meetings if m.candidate_id in allowed]
-    plan = [
-        RoundOut(
-            round=r,
-            tables=[
-                TableRoundOut(
-                    table_id=t.id,
-                    employer_id=t.employer_id,
-                    seats=t.seats,
-                    employer_name=names.get(t.employer_id),
-                    candidates=[
-                        SeatOut(meeting_id=m.id, candidate_id=m.candidate_id, follow_up=m.follow_up)
-                        for m in shown
-                        if m.round == r and m.table_id == t.id
-                    ],
-                )
-                for t in tables
-            ],
-        )
-        for r in rounds
-    ]
-    audit_log.log_entry(
-        store,
-        actor=user.username,
-        role=user.role.value,
-        municipality=user.municipality,
-        action="event_plan_shown",
-        subject_type="event",
-        subject_id=event_id,
-        inputs={"view": "table_plan"},
-        results=[[m.round, m.table_id, m.candidate_id] for m in shown],
-    )
-    return TablePlanOut(
-        event_id=event_id, rounds=plan, held_back_no_consent=len(meetings) - len(shown)
-    )
-
-
-def event_detail(store: Store, user: User, event_id: str) -> EventDetail:
-    event = records.get_or_404(store, Event, event_id, user)
-    tables = store.list(EventTable, municipality=user.municipality, where={"event_id": event_id})
-    names = {
-        e.id: e.name
-        for e in store.list(
-            Employer,
-            municipality=user.municipality,
-            where={"id": sorted({t.employer_id for t in tables})},
-        )
-    }
-    counts = records.referrers(store, Event, event_id)
-    return EventDetail(
-        event=event,
-        tables=tables,
-        employers=names,
-        invitations=counts.get("invitations", 0),
-        meetings=counts.get("meetings", 0),
-    )
 
 
 @router.get("", summary="List events", response_model=Page[Event])
@@ -358,13 +102,7 @@ def list_events(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:
     found, total = records.search(
-        store,
-        Event,
-        municipality=user.municipality,
-        q=q,
-        search_fields=("id", "place"),
-        limit=limit,
-        offset=offset,
+        store, Event, municipality=user.municipality, q=q, limit=limit, offset=offset
     )
     return Page(items=found, total=total, limit=limit, offset=offset)
 
@@ -376,7 +114,7 @@ def list_events(
     responses=responses(404),
 )
 def get_event(event_id: EventId, store: StoreDep, user: Reader) -> Any:
-    return event_detail(store, user, event_id)
+    return events.event_detail(store, user.actor, event_id)
 
 
 @router.post(
@@ -398,7 +136,7 @@ def create_event(
         ),
     ],
 ) -> Any:
-    return records.create(store, Event, body, user)
+    return records.create(store, Event, body, user.actor)
 
 
 @router.patch(
@@ -417,7 +155,7 @@ def patch_event(
         ),
     ],
 ) -> Any:
-    return records.patch(store, Event, event_id, body, user)
+    return records.patch(store, Event, event_id, body, user.actor)
 
 
 @router.delete(
@@ -429,7 +167,7 @@ def patch_event(
 )
 def delete_event(event_id: EventId, store: StoreDep, user: Writer) -> Response:
     """Its tables go with it; refused (409) once candidates are invited or outcomes refer to it."""
-    records.delete(store, Event, event_id, user, cascade=(EventTable,))
+    records.delete(store, Event, event_id, user.actor, cascade=(EventTable,))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -456,9 +194,7 @@ def add_table(
         ),
     ],
 ) -> Any:
-    records.get_or_404(store, Event, event_id, user)
-    table = records.input_model(EventTable)(**body.model_dump(), event_id=event_id)
-    return records.create(store, EventTable, table, user)
+    return events.add_table(store, user.actor, event_id, body)
 
 
 @router.delete(
@@ -474,10 +210,7 @@ def remove_table(
     store: StoreDep,
     user: Writer,
 ) -> Response:
-    table = records.get_or_404(store, EventTable, table_id, user)
-    if table.event_id != event_id:
-        raise records.not_found(EventTable, table_id)
-    records.delete(store, EventTable, table_id, user)
+    events.remove_table(store, user.actor, event_id, table_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -490,7 +223,7 @@ def remove_table(
 def post_plan(
     event_id: EventId,
     store: StoreDep,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     user: Writer,
     body: Annotated[
         PlanIn,
@@ -510,7 +243,9 @@ def post_plan(
     service. Candidates without consent for events are never planned. With `save`, the
     invitations and planned meetings are stored (refused, 409, once attendance is recorded).
     Logged as shown."""
-    return make_plan(store, services, user, event_id, body)
+    return event_plans.plan_event(
+        store, runtime.engine, user.actor, event_id, body.request()
+    ).out()
 
 
 @router.get(
@@ -521,7 +256,7 @@ def post_plan(
 )
 def get_invitations(event_id: EventId, store: StoreDep, user: Reader) -> Any:
     """Only candidates who consent to events; logged as shown."""
-    return invitation_list(store, user, event_id)
+    return events.invitation_list(store, user.actor, event_id)
 
 
 @router.get(
@@ -532,7 +267,7 @@ def get_invitations(event_id: EventId, store: StoreDep, user: Reader) -> Any:
 )
 def get_table_plan(event_id: EventId, store: StoreDep, user: Reader) -> Any:
     """Who sits at which employer's table in which round; logged as shown."""
-    return table_plan(store, user, event_id)
+    return events.table_plan(store, user.actor, event_id)
 
 
 @router.put(
@@ -561,17 +296,12 @@ def put_attendance(
     """Only after the event date, only for invited candidates; candidates left out are not
     changed. Planned meetings of candidates who did not come are removed (restored if
     corrected), so the stored meetings are the conversations that were held."""
-    records.get_or_404(store, Event, event_id, user)
     present = [c for c, came in body.attended.items() if came]
     absent = [c for c, came in body.attended.items() if not came]
-    try:
-        record_event_attendance(
-            store, event_id, present, absent, rest_absent=False, today=today, actor=user.username
-        )
-    except OutcomeError as exc:
-        raise invalid(exc.field, exc.message) from None
-    stored = store.list(Invitation, municipality=user.municipality, where={"event_id": event_id})
-    return [i for i in stored if i.candidate_id in body.attended]
+    events.record_attendance(
+        store, user.actor, event_id, present, absent, rest_absent=False, today=today
+    )
+    return events.invitations_of(store, user.actor, event_id, body.attended)
 
 
 @router.put(
@@ -595,17 +325,6 @@ def put_follow_up(
         ),
     ],
 ) -> Any:
-    meeting = records.get_or_404(store, TableMeeting, meeting_id, user)
-    if meeting.event_id != event_id:
-        raise records.not_found(TableMeeting, meeting_id)
-    try:
-        return record_follow_up(
-            store,
-            meeting_id,
-            body.follow_up,
-            today=today,
-            municipality=user.municipality,
-            actor=user.username,
-        )
-    except OutcomeError as exc:
-        raise invalid(exc.field, exc.message) from None
+    return events.record_meeting_follow_up(
+        store, user.actor, meeting_id, body.follow_up, today=today, event_id=event_id
+    )

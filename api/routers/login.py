@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api import security
 from api.auth import Role
-from api.deps import AnyUser, ConfigDep, StoreDep, ThrottleDep
-from api.routers._records import responses
+from api.deps import AnyUser, ApiConfig, ConfigDep, StoreDep, ThrottleDep
+from api.openapi import responses
 from api.throttle import TooManyAttempts
 
 router = APIRouter(tags=["login"])
@@ -29,7 +29,7 @@ class UserOut(BaseModel):
     municipality: str = Field(examples=["GM0855"])
 
 
-def issue_token(username: str, role: str, municipality: str, config) -> TokenOut:  # noqa: ANN001
+def issue_token(username: str, role: str, municipality: str, config: ApiConfig) -> TokenOut:
     token = security.create_access_token(
         username=username,
         role=role,

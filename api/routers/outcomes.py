@@ -1,47 +1,46 @@
-"""Outcomes (uitkomsten) and aftercare (nazorg) check-ins.
+"""Outcomes (uitkomsten) and aftercare (nazorg) check-ins (use cases: :mod:`services.outcomes`).
 
-Recording goes through :mod:`matching.outcomes.recording` and :mod:`matching.outcomes.aftercare`,
-which check every fact against the store and the calendar; their
-:class:`~matching.outcomes.recording.OutcomeError` becomes a 422 naming the field.
+Every fact is checked against the store and the calendar; a refused one is a
+422 naming the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 from pydantic import BaseModel, Field, create_model
 
-from api.auth import Permission
-from api.deps import Requires, StoreDep, Today
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, ID_PATTERN, Page, invalid, responses
-from matching.outcomes import aftercare
-from matching.outcomes.recording import (
-    OutcomeError,
-    correct_outcome,
-    outcome_history,
-    record_outcome,
-)
+from api.auth import Permission, User
+from api.deps import StoreDep, Today, require
+from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import CheckInStatus, OutcomeKind
 from matching.records.schemas import CheckIn, MunicipalityCode, Outcome, RecordId
+from services import outcomes, records
+from services.outcomes import DueCheckInOut, OutcomeChangeOut
+from services.records import Page
 
 router = APIRouter(tags=["outcomes"], responses=AUTH_ERRORS)
 
-Reader = Requires(Permission.OUTCOMES_READ)
-Writer = Requires(Permission.OUTCOMES_WRITE)
+Reader = Annotated[User, Depends(require(Permission.OUTCOMES_READ))]
+Writer = Annotated[User, Depends(require(Permission.OUTCOMES_WRITE))]
 OutcomeId = Annotated[str, Path(pattern=ID_PATTERN, description="Outcome id")]
 
-OutcomeIn = create_model(
-    "OutcomeIn",
-    __base__=Outcome,
-    __doc__="A new outcome. id defaults to a new one, recorded_on to today, municipality to yours.",
-    id=(RecordId | None, None),
-    municipality=(MunicipalityCode | None, None),
-    recorded_on=(dt.date | None, None),
-)
-OutcomePatch = records.patch_model(Outcome)
+if TYPE_CHECKING:
+    OutcomeIn = Outcome
+    OutcomePatch = BaseModel
+else:
+    OutcomeIn = create_model(
+        "OutcomeIn",
+        __base__=Outcome,
+        __doc__="A new outcome. id defaults to a new one, recorded_on to today, "
+        "municipality to yours.",
+        id=(RecordId | None, None),
+        municipality=(MunicipalityCode | None, None),
+        recorded_on=(dt.date | None, None),
+    )
+    OutcomePatch = records.patch_model(Outcome)
 
 EXAMPLE = {
     "candidate_id": "C1001",
@@ -62,29 +61,6 @@ class CheckInIn(BaseModel):
     status: CheckInStatus
     hours: Annotated[int, Field(ge=0, le=60)] | None = None
     reason: Annotated[str, Field(max_length=4000)] = ""
-
-
-class OutcomeChangeOut(BaseModel):
-    changed_at: str
-    actor: str
-    action: str
-    changes: dict[str, list[Any]]
-
-
-class DueCheckInOut(BaseModel):
-    outcome_id: str
-    candidate_id: str
-    employer_id: str | None
-    relationship_manager: str
-    kind: str
-    month: int
-    due_date: dt.date
-    days_overdue: int = Field(description="Negative: days until it is due.")
-    state: str = Field(description="due or overdue")
-
-
-def _invalid(exc: OutcomeError) -> Exception:
-    return invalid(exc.field, exc.message)
 
 
 @router.get("/outcomes", summary="List outcomes", response_model=Page[Outcome])
@@ -121,7 +97,7 @@ def list_outcomes(
     responses=responses(404),
 )
 def get_outcome(outcome_id: OutcomeId, store: StoreDep, user: Reader) -> Any:
-    return records.get_or_404(store, Outcome, outcome_id, user)
+    return records.get(store, Outcome, outcome_id, user.actor)
 
 
 @router.post(
@@ -136,7 +112,7 @@ def create_outcome(
     user: Writer,
     today: Today,
     body: Annotated[
-        OutcomeIn,  # type: ignore[valid-type]
+        OutcomeIn,
         Body(
             openapi_examples={
                 "baan": {"summary": "A regular job after an event", "value": EXAMPLE},
@@ -150,18 +126,7 @@ def create_outcome(
 ) -> Any:
     """Checked against the store and the calendar: ids must exist in your municipality,
     no date may lie in the future, placements need hours and a start date."""
-    values = body.model_dump(exclude_none=True)
-    given = values.pop("municipality", None)
-    if given is not None and given != user.municipality:
-        raise invalid("municipality", f"you can only record outcomes of {user.municipality}")
-    records.check_ids(store, Outcome, values, user.municipality)
-    try:
-        # the record's municipality is the candidate's, checked above to be the user's
-        return record_outcome(
-            store, today=today, municipality=user.municipality, actor=user.username, **values
-        )
-    except OutcomeError as exc:
-        raise _invalid(exc) from None
+    return outcomes.record(store, user.actor, body.model_dump(exclude_none=True), today=today)
 
 
 @router.patch(
@@ -176,25 +141,14 @@ def patch_outcome(
     user: Writer,
     today: Today,
     body: Annotated[
-        OutcomePatch,  # type: ignore[valid-type]
+        OutcomePatch,
         Body(openapi_examples={"uren": {"summary": "Hours corrected", "value": {"hours": 20}}}),
     ],
 ) -> Any:
     """The old version stays in the history."""
-    records.get_or_404(store, Outcome, outcome_id, user)
-    changes = body.model_dump(exclude_unset=True)
-    records.check_ids(store, Outcome, changes, user.municipality)
-    try:
-        return correct_outcome(
-            store,
-            outcome_id,
-            today=today,
-            municipality=user.municipality,
-            actor=user.username,
-            **changes,
-        )
-    except OutcomeError as exc:
-        raise _invalid(exc) from None
+    return outcomes.correct(
+        store, user.actor, outcome_id, body.model_dump(exclude_unset=True), today=today
+    )
 
 
 @router.get(
@@ -204,16 +158,7 @@ def patch_outcome(
     responses=responses(404),
 )
 def get_outcome_history(outcome_id: OutcomeId, store: StoreDep, user: Reader) -> Any:
-    records.get_or_404(store, Outcome, outcome_id, user)
-    return [
-        OutcomeChangeOut(
-            changed_at=str(e.get("changed_at", "")),
-            actor=str(e.get("actor", "")),
-            action=str(e.get("action", "")),
-            changes=e.get("changes", {}),
-        )
-        for e in outcome_history(store, outcome_id)
-    ]
+    return outcomes.history(store, user.actor, outcome_id)
 
 
 @router.get(
@@ -223,9 +168,7 @@ def get_outcome_history(outcome_id: OutcomeId, store: StoreDep, user: Reader) ->
     responses=responses(404),
 )
 def list_checkins(outcome_id: OutcomeId, store: StoreDep, user: Reader) -> Any:
-    records.get_or_404(store, Outcome, outcome_id, user)
-    found = store.list(CheckIn, municipality=user.municipality, where={"outcome_id": outcome_id})
-    return sorted(found, key=lambda c: (c.month, c.date))
+    return outcomes.checkins_of(store, user.actor, outcome_id)
 
 
 @router.post(
@@ -262,22 +205,17 @@ def create_checkin(
     ],
 ) -> Any:
     """Recording the same month again corrects the earlier check-in."""
-    records.get_or_404(store, Outcome, outcome_id, user)
-    try:
-        return aftercare.record_checkin(
-            store,
-            outcome_id,
-            month=body.month,
-            date=body.date,
-            status=body.status,
-            today=today,
-            hours=body.hours,
-            reason=body.reason,
-            municipality=user.municipality,
-            actor=user.username,
-        )
-    except OutcomeError as exc:
-        raise _invalid(exc) from None
+    return outcomes.record_checkin(
+        store,
+        user.actor,
+        outcome_id,
+        month=body.month,
+        date=body.date,
+        status=body.status,
+        today=today,
+        hours=body.hours,
+        reason=body.reason,
+    )
 
 
 @router.get(
@@ -293,9 +231,11 @@ def due(
     relationship_manager: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Any:
     """Most overdue first, per relationship manager."""
-    items = aftercare.due_checkins(store, today, user.municipality, window_days=window_days)
-    if relationship_manager is not None:
-        items = [i for i in items if i.relationship_manager == relationship_manager]
-    return [
-        DueCheckInOut(**{k: v for k, v in i.__dict__.items() if k != "municipality"}) for i in items
-    ]
+    items = outcomes.due_checkins(
+        store,
+        user.municipality,
+        today=today,
+        window_days=window_days,
+        relationship_manager=relationship_manager,
+    )
+    return [outcomes.due_out(i) for i in items]

@@ -1,29 +1,23 @@
-"""Ranking overrides: a relationship manager pins or excludes a candidate for a work need.
-
-Overrides are stored and logged, shown with every later shortlist of the work
-need, and applied to it: pinned candidates first, excluded ones left out
-(listed separately with the reason).
-"""
+"""Ranking overrides: a relationship manager pins or excludes a candidate for a work need
+(use cases: :mod:`services.overrides`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.auth import Permission
-from api.deps import Requires, StoreDep
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, ID_PATTERN, responses
-from matching.records.schemas import Candidate, WorkNeed
-from matching.shortlists import overrides as override_store
+from api.auth import Permission, User
+from api.deps import StoreDep, require
+from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
+from services import overrides
+from services.overrides import OverrideOut
 
 router = APIRouter(prefix="/work-needs", tags=["overrides"], responses=AUTH_ERRORS)
 
-Viewer = Requires(Permission.SHORTLISTS_VIEW)
-Writer = Requires(Permission.OVERRIDES_WRITE)
+Viewer = Annotated[User, Depends(require(Permission.SHORTLISTS_VIEW))]
+Writer = Annotated[User, Depends(require(Permission.OVERRIDES_WRITE))]
 WorkNeedId = Annotated[str, Path(pattern=ID_PATTERN, description="Work need id")]
 
 
@@ -33,23 +27,6 @@ class OverrideIn(BaseModel):
         description="pin: always at the top of this work need's shortlist; exclude: never on it."
     )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
-
-
-class OverrideOut(BaseModel):
-    id: int
-    work_need_id: str
-    candidate_id: str
-    kind: Literal["pin", "exclude"]
-    reason: str
-    actor: str = Field(description="Who made the override.")
-    created_at: dt.datetime
-    active: bool
-    lifted_by: str | None = None
-    lifted_at: dt.datetime | None = None
-
-
-def override_out(o: override_store.Override) -> OverrideOut:
-    return OverrideOut(**{k: v for k, v in o.__dict__.items() if k != "municipality"})
 
 
 @router.get(
@@ -63,14 +40,10 @@ def list_overrides(
     store: StoreDep,
     user: Viewer,
     include_lifted: Annotated[bool, Query(description="Also show lifted overrides.")] = False,
-) -> Any:
-    records.get_or_404(store, WorkNeed, work_need_id, user)
-    return [
-        override_out(o)
-        for o in override_store.active_overrides(
-            store, work_need_id, municipality=user.municipality, include_lifted=include_lifted
-        )
-    ]
+) -> list[OverrideOut]:
+    return overrides.list_overrides(
+        store, user.actor, work_need_id, include_lifted=include_lifted
+    )
 
 
 @router.post(
@@ -107,29 +80,17 @@ def add_override(
             }
         ),
     ],
-) -> Any:
+) -> OverrideOut:
     """Replaces an earlier override for the same candidate. A candidate who has not consented
     to matching cannot be pinned."""
-    records.get_or_404(store, WorkNeed, work_need_id, user)
-    candidate = store.get(Candidate, body.candidate_id, municipality=user.municipality)
-    if candidate is None:
-        raise records.invalid("candidate_id", f"candidate {body.candidate_id} not found")
-    if body.kind == "pin" and not candidate.consent_matching:
-        raise records.invalid(
-            "candidate_id",
-            f"candidate {body.candidate_id} has not consented to matching and cannot be pinned",
-        )
-    created = override_store.add_override(
+    return overrides.add_override(
         store,
-        municipality=user.municipality,
-        work_need_id=work_need_id,
+        user.actor,
+        work_need_id,
         candidate_id=body.candidate_id,
         kind=body.kind,
         reason=body.reason,
-        actor=user.username,
-        role=user.role.value,
     )
-    return override_out(created)
 
 
 @router.delete(
@@ -143,18 +104,5 @@ def lift_override(
     override_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     store: StoreDep,
     user: Writer,
-) -> Any:
-    records.get_or_404(store, WorkNeed, work_need_id, user)
-    lifted = override_store.lift_override(
-        store,
-        override_id,
-        work_need_id=work_need_id,
-        municipality=user.municipality,
-        actor=user.username,
-        role=user.role.value,
-    )
-    if lifted is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"active override {override_id} not found on {work_need_id}"
-        )
-    return override_out(lifted)
+) -> OverrideOut:
+    return overrides.lift_override(store, user.actor, work_need_id, override_id)

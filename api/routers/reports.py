@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
-from api.deps import Requires, StoreDep
-from api.routers._records import AUTH_ERRORS, invalid
-from matching.records.storage import Store
+from api.deps import StoreDep, require
+from api.openapi import AUTH_ERRORS
+from services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=AUTH_ERRORS)
 
-Reader = Requires(Permission.REPORTS_READ)
+Reader = Annotated[User, Depends(require(Permission.REPORTS_READ))]
 PeriodQuery = Annotated[
     str,
     Query(
@@ -44,24 +44,12 @@ class ReportOut(BaseModel):
     seconds: float
 
 
-def build(store: Store, user: User, period: str) -> Any:
-    """The report of the user's municipality; a bad period is a 422 naming it."""
-    from matching.report.builder import build_report
-    from matching.report.period import parse_period
-
-    try:
-        parsed = parse_period(period)
-    except ValueError as exc:
-        raise invalid("period", str(exc), where="query") from None
-    return build_report(store, parsed, municipality=user.municipality)
-
-
 @router.get("/outcomes", summary="Outcome report (data)", response_model=ReportOut)
 def outcome_report(store: StoreDep, user: Reader, period: PeriodQuery) -> Any:
     """Werktop KPIs against goals, the funnel from invitation to sustained work, the net
     effect against the comparison group (chi-square and confidence interval), social value
     and fairness per group — for your municipality."""
-    return build(store, user, period).to_dict()
+    return reports.outcome_report(store, period, municipality=user.municipality).to_dict()
 
 
 @router.get(
@@ -71,6 +59,5 @@ def outcome_report(store: StoreDep, user: Reader, period: PeriodQuery) -> Any:
     responses={200: {"content": {"text/html": {}}, "description": "A4-printable page"}},
 )
 def outcome_report_html(store: StoreDep, user: Reader, period: PeriodQuery) -> HTMLResponse:
-    from matching.report.render import render_html
-
-    return HTMLResponse(render_html(build(store, user, period)))
+    report = reports.outcome_report(store, period, municipality=user.municipality)
+    return HTMLResponse(reports.as_html(report))

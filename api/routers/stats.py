@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.auth import Permission
-from api.deps import Requires
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, responses
-from matching.report.stats import chi2_independence, parse_table
+from api.auth import Permission, User
+from api.deps import require
+from api.openapi import AUTH_ERRORS, responses
+from services.statistics import MAX_COUNT, chi_square
 
 router = APIRouter(prefix="/stats", tags=["statistics"], responses=AUTH_ERRORS)
 
-User = Requires(Permission.STATS_USE)
-
-MAX_CELLS = 400
-MAX_COUNT = 10**9
+StatsUser = Annotated[User, Depends(require(Permission.STATS_USE))]
 
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
@@ -56,7 +51,7 @@ class Chi2Out(BaseModel):
     responses=responses(413),
 )
 def chi2(
-    _user: User,
+    _user: StatsUser,
     body: Annotated[
         Chi2In,
         Body(
@@ -72,24 +67,10 @@ def chi2(
             }
         ),
     ],
-) -> Any:
+) -> Chi2Out:
     """Pearson's chi-square test: is the outcome pattern different between the rows (e.g.
     candidates and a comparison group)? The message names a bad cell."""
-    table = body.table
-    if isinstance(table, str):
-        try:
-            table = parse_table(table)
-        except ValueError as exc:
-            raise records.invalid("table", str(exc)) from None
-    cells = sum(len(row) for row in table)
-    if cells > MAX_CELLS or any(v > MAX_COUNT for row in table for v in row):
-        raise records.invalid("table", f"at most {MAX_CELLS} cells of at most {MAX_COUNT} each")
-    try:
-        result = chi2_independence(table, correction=body.correction)
-    except ValueError as exc:
-        raise records.invalid("table", str(exc)) from None
-    if not all(math.isfinite(v) for v in (result.chi2, result.p, result.cramers_v)):
-        raise records.invalid("table", "the test is not defined for this table")
+    result = chi_square(body.table, correction=body.correction).result
     return Chi2Out(
         chi2=result.chi2,
         df=result.df,

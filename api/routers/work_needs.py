@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from pydantic import BaseModel
 
-from api.auth import Permission
-from api.deps import Requires, StoreDep
-from api.routers import _records as records
-from api.routers._records import AUTH_ERRORS, ID_PATTERN, ChangeOut, Page, responses
+from api.auth import Permission, User
+from api.deps import StoreDep, require
+from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import ContractForm
 from matching.records.schemas import WorkNeed
-from matching.shortlists.overrides import delete_overrides
+from services import records
+from services.records import ChangeOut, Page
 
 router = APIRouter(prefix="/work-needs", tags=["work needs"], responses=AUTH_ERRORS)
 
-Reader = Requires(Permission.WORK_NEEDS_READ)
-Writer = Requires(Permission.WORK_NEEDS_WRITE)
-HistoryReader = Requires(Permission.RECORD_HISTORY)
+Reader = Annotated[User, Depends(require(Permission.WORK_NEEDS_READ))]
+Writer = Annotated[User, Depends(require(Permission.WORK_NEEDS_WRITE))]
+HistoryReader = Annotated[User, Depends(require(Permission.RECORD_HISTORY))]
 WorkNeedId = Annotated[str, Path(pattern=ID_PATTERN, description="Work need id")]
 
-WorkNeedIn = records.input_model(WorkNeed)
-WorkNeedPatch = records.patch_model(WorkNeed)
-
-SEARCH_FIELDS = ("id", "title", "description", "requirements")
+if TYPE_CHECKING:
+    WorkNeedIn = WorkNeed
+    WorkNeedPatch = BaseModel
+else:
+    WorkNeedIn = records.input_model(WorkNeed)
+    WorkNeedPatch = records.patch_model(WorkNeed)
 
 EXAMPLE: dict[str, Any] = {
     "id": "W3001",
@@ -66,7 +69,6 @@ def list_work_needs(
         WorkNeed,
         municipality=user.municipality,
         q=q,
-        search_fields=SEARCH_FIELDS,
         filters={"employer_id": employer_id, "open": open_, "contract_form": contract_form},
         limit=limit,
         offset=offset,
@@ -78,7 +80,7 @@ def list_work_needs(
     "/{work_need_id}", summary="Get a work need", response_model=WorkNeed, responses=responses(404)
 )
 def get_work_need(work_need_id: WorkNeedId, store: StoreDep, user: Reader) -> Any:
-    return records.get_or_404(store, WorkNeed, work_need_id, user)
+    return records.get(store, WorkNeed, work_need_id, user.actor)
 
 
 @router.post(
@@ -92,7 +94,7 @@ def create_work_need(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        WorkNeedIn,  # type: ignore[valid-type]
+        WorkNeedIn,
         Body(
             openapi_examples={
                 "helpende": {"summary": "Latent work in elderly care", "value": EXAMPLE}
@@ -101,7 +103,7 @@ def create_work_need(
     ],
 ) -> Any:
     """The employer must exist in your municipality."""
-    return records.create(store, WorkNeed, body, user)
+    return records.create(store, WorkNeed, body, user.actor)
 
 
 @router.put(
@@ -115,11 +117,11 @@ def replace_work_need(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        WorkNeedIn,  # type: ignore[valid-type]
+        WorkNeedIn,
         Body(openapi_examples={"helpende": {"summary": "The whole record", "value": EXAMPLE}}),
     ],
 ) -> Any:
-    return records.replace(store, WorkNeed, work_need_id, body, user)
+    return records.replace(store, WorkNeed, work_need_id, body, user.actor)
 
 
 @router.patch(
@@ -133,7 +135,7 @@ def patch_work_need(
     store: StoreDep,
     user: Writer,
     body: Annotated[
-        WorkNeedPatch,  # type: ignore[valid-type]
+        WorkNeedPatch,
         Body(
             openapi_examples={
                 "gesloten": {"summary": "The work is filled", "value": {"open": False}}
@@ -141,7 +143,7 @@ def patch_work_need(
         ),
     ],
 ) -> Any:
-    return records.patch(store, WorkNeed, work_need_id, body, user)
+    return records.patch(store, WorkNeed, work_need_id, body, user.actor)
 
 
 @router.delete(
@@ -153,8 +155,7 @@ def patch_work_need(
 )
 def delete_work_need(work_need_id: WorkNeedId, store: StoreDep, user: Writer) -> Response:
     """Refused (409) while outcomes refer to it; its ranking overrides are removed with it."""
-    records.delete(store, WorkNeed, work_need_id, user)
-    delete_overrides(store, work_need_id=work_need_id, municipality=user.municipality)
+    records.delete_work_need(store, work_need_id, user.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -165,4 +166,4 @@ def delete_work_need(work_need_id: WorkNeedId, store: StoreDep, user: Writer) ->
     responses=responses(404),
 )
 def work_need_history(work_need_id: WorkNeedId, store: StoreDep, user: HistoryReader) -> Any:
-    return records.history(store, WorkNeed, work_need_id, user)
+    return records.history(store, WorkNeed, work_need_id, user.actor)

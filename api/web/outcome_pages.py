@@ -5,27 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Permission, User
 from api.deps import StoreDep, Today
-from api.routers import _records as records
-from api.routers._records import ID_PATTERN
-from api.routers.reports import build as build_report
+from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
-from matching.outcomes import aftercare
-from matching.outcomes.recording import OutcomeError, record_outcome
 from matching.records.enums import ContractType, OutcomeKind
 from matching.records.schemas import Outcome
 from matching.records.storage import Store
+from services import outcomes, records, reports
+from services.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
 
-Reader = page_require(Permission.OUTCOMES_READ)
-Writer = page_require(Permission.OUTCOMES_WRITE)
-ReportReader = page_require(Permission.REPORTS_READ)
+Reader = Annotated[User, Depends(page_require(Permission.OUTCOMES_READ))]
+Writer = Annotated[User, Depends(page_require(Permission.OUTCOMES_WRITE))]
+ReportReader = Annotated[User, Depends(page_require(Permission.REPORTS_READ))]
 
 KIND_LABELS = {
     "follow_up": "vervolggesprek",
@@ -55,7 +52,7 @@ def _page(
 ) -> Response:
     recent, _ = records.search(store, Outcome, municipality=user.municipality, limit=500)
     recent = sorted(recent, key=lambda o: (o.recorded_on, o.id), reverse=True)[:25]
-    due = aftercare.due_checkins(store, today, user.municipality, window_days=14)
+    due = outcomes.due_checkins(store, user.municipality, today=today, window_days=14)
     return render(
         request,
         "outcomes.html",
@@ -81,6 +78,30 @@ def _optional(form: dict[str, str], name: str) -> str | None:
     return value or None
 
 
+def _outcome_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as outcome fields; :class:`InvalidInput` names a value it cannot read."""
+    if values["kind"] not in KIND_LABELS:
+        raise InvalidInput.of("kind", "kies een soort uitkomst")
+    if values["contract_type"] not in (None, *CONTRACT_LABELS):
+        raise InvalidInput.of("contract_type", "onbekend contract")
+    if values["kind"] != "job":
+        values["contract_type"] = None
+    if values["hours"] is not None:
+        if not values["hours"].isdigit():
+            raise InvalidInput.of("hours", "vul een heel aantal uren in")
+        values["hours"] = int(values["hours"])
+    if values["start_date"] is not None:
+        try:
+            values["start_date"] = dt.date.fromisoformat(values["start_date"])
+        except ValueError:
+            raise InvalidInput.of("start_date", "vul een datum in als 2026-04-01") from None
+    fields = {k: v for k, v in values.items() if v is not None}
+    fields["kind"] = OutcomeKind(fields["kind"])
+    if "contract_type" in fields:
+        fields["contract_type"] = ContractType(fields["contract_type"])
+    return fields
+
+
 @router.post("/uitkomsten", response_class=HTMLResponse)
 def record_form(
     request: Request, store: StoreDep, user: Writer, today: Today, form: CheckedForm
@@ -96,50 +117,10 @@ def record_form(
         "start_date": _optional(form, "start_date"),
     }
     try:
-        if values["kind"] not in KIND_LABELS:
-            raise OutcomeError("kind", "kies een soort uitkomst")
-        if values["contract_type"] not in (None, *CONTRACT_LABELS):
-            raise OutcomeError("contract_type", "onbekend contract")
-        if values["kind"] != "job":
-            values["contract_type"] = None
-        if values["hours"] is not None:
-            if not values["hours"].isdigit():
-                raise OutcomeError("hours", "vul een heel aantal uren in")
-            values["hours"] = int(values["hours"])
-        if values["start_date"] is not None:
-            try:
-                values["start_date"] = dt.date.fromisoformat(values["start_date"])
-            except ValueError:
-                raise OutcomeError("start_date", "vul een datum in als 2026-04-01") from None
-        fields = {k: v for k, v in values.items() if v is not None}
-        records.check_ids(store, Outcome, fields, user.municipality)
-        record_outcome(
-            store,
-            today=today,
-            municipality=user.municipality,
-            actor=user.username,
-            **{
-                **fields,
-                "kind": OutcomeKind(fields["kind"]),
-                **(
-                    {"contract_type": ContractType(fields["contract_type"])}
-                    if "contract_type" in fields
-                    else {}
-                ),
-            },
-        )
-    except OutcomeError as exc:
-        return _page(
-            request,
-            store,
-            user,
-            today,
-            error=f"{exc.field}: {exc.message}",
-            values={k: str(v or "") for k, v in values.items()},
-            status_code=422,
-        )
-    except RequestValidationError as exc:
-        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        fields = _outcome_fields(values)
+        outcomes.record(store, user.actor, fields, today=today)
+    except InvalidInput as exc:
+        message = "; ".join(f"{issue.field}: {issue.msg}" for issue in exc.issues)
         return _page(
             request,
             store,
@@ -161,13 +142,13 @@ def checkin_form(
     today: Today,
     form: CheckedForm,
 ) -> Response:
-    records.get_or_404(store, Outcome, outcome_id, user)
     try:
         month = int(form.get("month", "0"))
         date = dt.date.fromisoformat(form.get("date", "") or today.isoformat())
         hours = int(form["hours"]) if form.get("hours", "").strip().isdigit() else None
-        aftercare.record_checkin(
+        outcomes.record_checkin(
             store,
+            user.actor,
             outcome_id,
             month=month,
             date=date,
@@ -175,11 +156,9 @@ def checkin_form(
             today=today,
             hours=hours,
             reason=form.get("reason", "")[:4000],
-            municipality=user.municipality,
-            actor=user.username,
         )
-    except (OutcomeError, ValueError) as exc:
-        message = f"{exc.field}: {exc.message}" if isinstance(exc, OutcomeError) else str(exc)
+    except (InvalidInput, ValueError) as exc:
+        message = f"{exc.field}: {exc.message}" if isinstance(exc, InvalidInput) else str(exc)
         return _page(request, store, user, today, error=message, status_code=422)
     return RedirectResponse("/uitkomsten", status_code=303)
 
@@ -197,12 +176,8 @@ def report_page(
     periode: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The report page itself (self-contained, printable on A4)."""
-    from matching.report.render import render_html
-
     try:
-        report = build_report(store, user, periode)
-    except RequestValidationError as exc:
-        return render(
-            request, "report.html", status_code=422, period=periode, error=exc.errors()[0]["msg"]
-        )
-    return HTMLResponse(render_html(report))
+        report = reports.outcome_report(store, periode, municipality=user.municipality)
+    except InvalidInput as exc:
+        return render(request, "report.html", status_code=422, period=periode, error=exc.message)
+    return HTMLResponse(reports.as_html(report))

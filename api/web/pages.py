@@ -11,27 +11,29 @@ import datetime as dt
 import math
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import Permission
+from api.auth import Permission, User
 from api.deps import StoreDep
 from api.web import event_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
 from matching.records.enums import dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
-from matching.report.stats import chi2_independence, parse_table
+from services import records
+from services.errors import InvalidInput
+from services.statistics import MAX_CELLS, TableTooLarge, chi_square
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 router = APIRouter(include_in_schema=False)
 
-StatsUser = page_require(Permission.STATS_USE)
+StatsUser = Annotated[User, Depends(page_require(Permission.STATS_USE))]
 
 YES_NO = {True: "ja", False: "nee", None: "onbekend"}
 
@@ -73,7 +75,7 @@ def home(request: Request, store: StoreDep, user: PageUser) -> Response:
         ("Bijeenkomsten", Event, Permission.EVENTS_READ),
     ):
         if user.can(permission):
-            counts[label] = store.count(record_type, municipality=user.municipality)
+            counts[label] = records.count(store, record_type, user.actor)
     return render(request, "home.html", counts=counts)
 
 
@@ -87,28 +89,26 @@ def chi2_submit(request: Request, user: StatsUser, form: CheckedForm) -> Respons
     text = form.get("table", "")[:4000]
     correction = form.get("correction") == "on"
     try:
-        table = parse_table(text)
-        if sum(len(r) for r in table) > 400:
-            raise ValueError("te groot: maximaal 400 cellen")
-        result = chi2_independence(table, correction=correction)
-    except ValueError as exc:
+        answer = chi_square(text, correction=correction)
+    except InvalidInput as exc:
+        error = f"te groot: maximaal {MAX_CELLS} cellen" if isinstance(exc, TableTooLarge) else exc.message
         return render(
             request,
             "chi2.html",
             status_code=422,
             table=text,
             result=None,
-            error=str(exc),
+            error=error,
             correction=correction,
         )
     return render(
         request,
         "chi2.html",
         table=text,
-        result=result,
+        result=answer.result,
         error=None,
         correction=correction,
-        rows=table,
+        rows=answer.rows,
     )
 
 

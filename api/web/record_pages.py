@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import HEALTH_FIELDS, Permission, User
-from api.deps import StoreDep
-from api.routers import _records as records
-from api.routers._records import ID_PATTERN
-from api.routers.candidates import SEARCH_FIELDS as CANDIDATE_FIELDS
-from api.routers.employers import SEARCH_FIELDS as EMPLOYER_FIELDS
-from api.routers.shortlists import ShortlistsDep, ShortlistService
+from api.auth import Permission, User
+from api.deps import ShortlistsDep, StoreDep
+from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from matching.records.schemas import Candidate, Employer, WorkNeed
-from matching.shortlists import overrides as override_store
+from matching.records.storage import Store
+from services import overrides, records
+from services.errors import InvalidInput, NotFound
+from services.records import HEALTH_FIELDS
+from services.shortlists import ShortlistService
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 RecordId = Annotated[str, Path(pattern=ID_PATTERN)]
 
-CandidateReader = page_require(Permission.CANDIDATES_READ)
-EmployerReader = page_require(Permission.EMPLOYERS_READ)
-WorkNeedReader = page_require(Permission.WORK_NEEDS_READ)
-OverrideWriter = page_require(Permission.OVERRIDES_WRITE)
+CandidateReader = Annotated[User, Depends(page_require(Permission.CANDIDATES_READ))]
+EmployerReader = Annotated[User, Depends(page_require(Permission.EMPLOYERS_READ))]
+WorkNeedReader = Annotated[User, Depends(page_require(Permission.WORK_NEEDS_READ))]
+OverrideWriter = Annotated[User, Depends(page_require(Permission.OVERRIDES_WRITE))]
 
 CANDIDATE_LABELS = {
     "id": "Kenmerk",
@@ -99,13 +99,7 @@ def candidates_page(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
     found, total = records.search(
-        store,
-        Candidate,
-        municipality=user.municipality,
-        q=q,
-        search_fields=CANDIDATE_FIELDS,
-        limit=PAGE_SIZE,
-        offset=offset,
+        store, Candidate, municipality=user.municipality, q=q, limit=PAGE_SIZE, offset=offset
     )
     return render(
         request,
@@ -126,12 +120,12 @@ async def candidate_page(
     shortlists: ShortlistsDep,
     user: CandidateReader,
 ) -> Response:
-    candidate = records.get_or_404(store, Candidate, candidate_id, user)
+    candidate = records.get(store, Candidate, candidate_id, user.actor)
     hidden = () if user.sees_health else HEALTH_FIELDS
     suggestions = None
     if user.can(Permission.SHORTLISTS_VIEW):
         suggestions = await shortlists.for_candidate(
-            user, candidate_id, k=10, one_per_employer=True
+            user.actor, candidate_id, k=10, one_per_employer=True
         )
     return render(
         request,
@@ -151,13 +145,7 @@ def employers_page(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
     found, total = records.search(
-        store,
-        Employer,
-        municipality=user.municipality,
-        q=q,
-        search_fields=EMPLOYER_FIELDS,
-        limit=PAGE_SIZE,
-        offset=offset,
+        store, Employer, municipality=user.municipality, q=q, limit=PAGE_SIZE, offset=offset
     )
     return render(
         request,
@@ -174,8 +162,8 @@ def employers_page(
 def employer_page(
     request: Request, employer_id: RecordId, store: StoreDep, user: EmployerReader
 ) -> Response:
-    employer = records.get_or_404(store, Employer, employer_id, user)
-    needs = store.list(WorkNeed, municipality=user.municipality, where={"employer_id": employer_id})
+    employer = records.get(store, Employer, employer_id, user.actor)
+    needs = records.where(store, WorkNeed, user.actor, employer_id=employer_id)
     return render(
         request,
         "employer.html",
@@ -186,19 +174,18 @@ def employer_page(
 
 
 async def work_need_context(
-    store: StoreDep, shortlists: ShortlistService, user: User, work_need_id: str
+    store: Store, shortlists: ShortlistService, user: User, work_need_id: str
 ) -> dict[str, object]:
-    need = records.get_or_404(store, WorkNeed, work_need_id, user)
-    employer = store.get(Employer, need.employer_id, municipality=need.municipality)
-    overrides = override_store.active_overrides(store, work_need_id, municipality=need.municipality)
+    need = records.get(store, WorkNeed, work_need_id, user.actor)
+    employer = records.get(store, Employer, need.employer_id, user.actor)
     shortlist = None
     if user.can(Permission.SHORTLISTS_VIEW):
-        shortlist = await shortlists.for_work_need(user, work_need_id, k=10, audience="staff")
+        shortlist = await shortlists.for_work_need(user.actor, work_need_id, k=10)
     return {
         "need": need,
         "employer": employer,
         "fields": _fields(need, WORK_NEED_LABELS),
-        "overrides": overrides,
+        "overrides": overrides.list_overrides(store, user.actor, work_need_id),
         "shortlist": shortlist,
     }
 
@@ -227,14 +214,15 @@ async def add_override_form(
     user: OverrideWriter,
     form: CheckedForm,
 ) -> Response:
-    records.get_or_404(store, WorkNeed, work_need_id, user)
+    records.get(store, WorkNeed, work_need_id, user.actor)
     candidate_id = form.get("candidate_id", "").strip()
     kind = form.get("kind", "")
     reason = form.get("reason", "").strip()
     error = None
-    candidate = (
-        store.get(Candidate, candidate_id, municipality=user.municipality) if candidate_id else None
-    )
+    try:
+        candidate = records.get(store, Candidate, candidate_id, user.actor) if candidate_id else None
+    except NotFound:
+        candidate = None
     if candidate is None:
         error = f"Kandidaat {candidate_id or '(leeg)'} niet gevonden."
     elif kind not in ("pin", "exclude"):
@@ -243,19 +231,21 @@ async def add_override_form(
         error = "Geef een reden (minstens 3 tekens)."
     elif kind == "pin" and not candidate.consent_matching:
         error = f"Kandidaat {candidate_id} heeft geen toestemming voor matching."
+    if error is None:
+        try:
+            overrides.add_override(
+                store,
+                user.actor,
+                work_need_id,
+                candidate_id=candidate_id,
+                kind=kind,
+                reason=reason[:500],
+            )
+        except InvalidInput as exc:
+            error = exc.message
     if error:
         context = await work_need_context(store, shortlists, user, work_need_id)
         return render(request, "work_need.html", status_code=422, error=error, **context)
-    override_store.add_override(
-        store,
-        municipality=user.municipality,
-        work_need_id=work_need_id,
-        candidate_id=candidate_id,
-        kind=kind,
-        reason=reason[:500],
-        actor=user.username,
-        role=user.role.value,
-    )
     return RedirectResponse(f"/werkvragen/{work_need_id}", status_code=303)
 
 
@@ -267,14 +257,5 @@ def lift_override_form(
     user: OverrideWriter,
     _form: CheckedForm,
 ) -> Response:
-    lifted = override_store.lift_override(
-        store,
-        override_id,
-        work_need_id=work_need_id,
-        municipality=user.municipality,
-        actor=user.username,
-        role=user.role.value,
-    )
-    if lifted is None:
-        raise HTTPException(404, "override not found")
+    overrides.lift_override(store, user.actor, work_need_id, override_id)
     return RedirectResponse(f"/werkvragen/{work_need_id}", status_code=303)

@@ -9,6 +9,7 @@ with a redirect to the login page.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,7 +20,15 @@ from fastapi.templating import Jinja2Templates
 
 from api import security
 from api.auth import Permission, User, roles_for
-from api.deps import SESSION_COOKIE, ApiConfig, ConfigDep, StoreDep, ThrottleDep, user_from_token
+from api.deps import (
+    SESSION_COOKIE,
+    ApiConfig,
+    ConfigDep,
+    PermissionCheck,
+    StoreDep,
+    ThrottleDep,
+    user_from_token,
+)
 from api.throttle import TooManyAttempts
 
 router = APIRouter(include_in_schema=False)
@@ -77,14 +86,26 @@ def page_user(request: Request, store: StoreDep, config: ConfigDep) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def page_require(permission: Permission) -> Any:
-    async def check(user: PageUser, request: Request) -> User:
-        if not user.can(permission):
-            raise PageForbidden(user, permission)
+class PageRoleCheck(PermissionCheck):
+    """Dependency: the page session's user, if their role holds ``permission`` (else the
+    "no access" page)."""
+
+    permission: Permission
+
+    def __init__(self, permission: Permission) -> None:
+        super().__init__(permission)
+
+    async def __call__(self, user: PageUser) -> User:
+        if not user.can(self.permission):
+            raise PageForbidden(user, self.permission)
         return user
 
-    check.permission = permission  # type: ignore[attr-defined]
-    return Annotated[User, Depends(check)]
+
+@functools.cache
+def page_require(permission: Permission) -> PageRoleCheck:
+    """The one :class:`PageRoleCheck` of a permission, e.g.
+    ``Reader = Annotated[User, Depends(page_require(Permission.EVENTS_READ))]``."""
+    return PageRoleCheck(permission)
 
 
 async def checked_form(request: Request, config: ConfigDep) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Fixtures for the HTTP service: a small two-municipality world, one user per role, a client.
 
-The app is built by the real factory with real services (text space, index,
+The app is built by the real factory with a real runtime (text space, index,
 shortlist engine) over a temporary SQLite file; only "today" is fixed.
 """
 
@@ -18,11 +18,11 @@ from spaces import test_space
 from api.app import create_app
 from api.auth import Role, create_user
 from api.deps import get_today
-from api.services import Services
 from api.settings import Settings
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
+from services.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_helpers import HOME, OTHER, PASSWORD, SECRET, TODAY, other_world, token_for  # noqa: E402
@@ -51,10 +51,12 @@ def space():
 
 
 @pytest.fixture
-def services(store: Store, settings: Settings, space) -> Services:  # noqa: ANN001
+def runtime(store: Store, settings: Settings, space) -> Runtime:  # noqa: ANN001
     index = RetrievalIndex(space, None)
     engine = ShortlistEngine(store, index, today=lambda: TODAY)
-    return Services(settings=settings, store=store, space=space, index=index, engine=engine)
+    return Runtime(
+        config=settings.runtime(), store=store, space=space, index=index, engine=engine
+    )
 
 
 @pytest.fixture
@@ -76,8 +78,8 @@ def users(store: Store) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(settings: Settings, services: Services, users: dict[str, str]) -> FastAPI:
-    app = create_app(settings, services=services)
+def app(settings: Settings, runtime: Runtime, users: dict[str, str]) -> FastAPI:
+    app = create_app(settings, runtime=runtime)
     app.dependency_overrides[get_today] = lambda: TODAY
     return app
 

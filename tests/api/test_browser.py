@@ -15,12 +15,12 @@ from factories import tiny_world
 from api.app import create_app
 from api.auth import Role, create_user
 from api.deps import get_today
-from api.services import Services
 from api.settings import Settings
 from matching.records.schemas import Invitation, TableMeeting
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
+from services.runtime import Runtime
 
 pytestmark = pytest.mark.browser
 
@@ -78,14 +78,14 @@ def server(tmp_path_factory, space) -> Iterator[str]:  # noqa: ANN001
         secret_key=SECRET, home=folder / "home", tracking_uri=(folder / "mlruns").as_uri()
     )
     index = RetrievalIndex(space, None)
-    services = Services(
-        settings=config,
+    runtime = Runtime(
+        config=config.runtime(),
         store=store,
         space=space,
         index=index,
         engine=ShortlistEngine(store, index, today=lambda: TODAY),
     )
-    app = create_app(config, services=services)
+    app = create_app(config, runtime=runtime)
     app.dependency_overrides[get_today] = lambda: TODAY
     port = _free_port()
     uv = uvicorn.Server(

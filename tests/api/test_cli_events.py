@@ -142,13 +142,13 @@ def test_attendance_and_follow_up(app, db):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (("--event", "EV404"), "unknown event id"),
+        (("--event", "EV404"), "bijeenkomst EV404 niet gevonden"),
         (("--event", "EV2"), "has no tables"),
         (("--event", "EV1", "--rounds", "0"), "rounds must be at least 1"),
         (("--event", "EV1", "--seats", "T3=0"), "have no seats"),
         (("--event", "EV1", "--must-invite", "C04", "--never-invite", "C04"),
          "both the must-invite"),
-        (("--event", "EV1", "--no-thanks", "E1-C04"), "is not EMPLOYER:CANDIDATE"),
+        (("--event", "EV1", "--no-thanks", "E1-C04"), "is niet WERKGEVER:KANDIDAAT"),
         (("--event", "EV1", "--spread", "0"), "recency_decay must be in"),
         (("--event", "EV1", "--must-invite", "C04", "--no-thanks",
           "E1:C04,E2:C04,E3:C04,E4:C04"), "Suggestion"),
@@ -170,4 +170,4 @@ def test_attendance_bad_input(app, db):
     assert result.exit_code == 1 and "was not invited" in " ".join(result.output.split())
     result = invoke(app, "event", "follow-up", "--db", db, "--event", "EV9", "--candidate", "C01",
                     "--employer", "E1", "--today", "2026-03-12")
-    assert result.exit_code == 1 and "unknown event id" in result.output
+    assert result.exit_code == 1 and "bijeenkomst EV9 niet gevonden" in result.output

@@ -105,7 +105,7 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     )
 
     missing = invoke(app, "model", "promote", "99", "--tracking-uri", tracking)
-    assert missing.exit_code == 1 and "no version 99" in missing.output
+    assert missing.exit_code == 1 and "versie 99 niet gevonden" in missing.output
 
 
 def test_human_readable_output(app: typer.Typer, db: str, tracking: str) -> None:

@@ -67,7 +67,7 @@ def _mentions(value, needle="C1") -> bool:
     return f'"{needle}"' in json.dumps(value, default=str)
 
 
-def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, services):
+def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, runtime):
     client.patch("/candidates/C1", headers=rm, json={"help_needed": "Medische gegevens"})
     client.post(
         "/work-needs/W1/overrides",
@@ -82,8 +82,8 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, serv
     _history_of_c1(store)  # after the shortlist: a job makes C1 'already placed'
 
     text = candidate_text(store.get(Candidate, "C1"))
-    assert text in services.space.dense_cache
-    assert "C1" in services.index.hashes["candidates"]
+    assert text in runtime.space.dense_cache
+    assert "C1" in runtime.index.hashes["candidates"]
 
     r = client.delete("/candidates/C1", headers=admin)
     assert r.status_code == 200, r.text
@@ -158,23 +158,23 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, serv
     assert again.status_code == 409 and "erased" in again.json()["detail"]
 
     # the vector index and embedding cache forgot them; later shortlists never show them
-    assert "C1" not in services.index.hashes["candidates"]
-    assert "C1" not in set(services.index.indexes["candidates"].ids)
-    assert text not in services.space.dense_cache and text not in services.space.lexical_cache
+    assert "C1" not in runtime.index.hashes["candidates"]
+    assert "C1" not in set(runtime.index.indexes["candidates"].ids)
+    assert text not in runtime.space.dense_cache and text not in runtime.space.lexical_cache
     after = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert "C1" not in [m["candidate_id"] for m in after["matches"]]
     cache = client.app.state.shortlist_cache
     assert not any("C1" in str(entry) for entry in cache._entries.values())
 
 
-def test_a_failing_remover_erases_nothing(client, admin, store, services, monkeypatch):
+def test_a_failing_remover_erases_nothing(client, admin, store, runtime, monkeypatch):
     _history_of_c1(store)
     before = store.snapshot()
 
     def broken(candidate_id):
         raise OSError("index disk is read-only")
 
-    monkeypatch.setattr(services.index, "remove_candidate", broken)
+    monkeypatch.setattr(runtime.index, "remove_candidate", broken)
     r = client.delete("/candidates/C1", headers=admin)
     assert r.status_code == 500
     assert r.json() == {"detail": "internal server error; it has been logged"}

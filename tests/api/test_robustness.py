@@ -64,15 +64,13 @@ def test_security_headers_and_no_cors_by_default(client, rm):
     assert "access-control-allow-origin" not in preflight.headers
 
 
-def test_cors_only_for_configured_origins(settings, services):
-    from types import SimpleNamespace
+def test_cors_only_for_configured_origins(settings, runtime):
+    import dataclasses
 
     from fastapi.testclient import TestClient
 
-    configured = SimpleNamespace(
-        **{**settings.__dict__, "cors_origins": "https://intranet.example"}
-    )
-    with TestClient(create_app(configured, services=services)) as c:
+    configured = dataclasses.replace(settings, cors_origins=("https://intranet.example",))
+    with TestClient(create_app(configured, runtime=runtime)) as c:
         ok = c.get("/health", headers={"Origin": "https://intranet.example"})
         assert ok.headers["access-control-allow-origin"] == "https://intranet.example"
         other = c.get("/health", headers={"Origin": "https://evil.example"})

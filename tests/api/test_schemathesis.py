@@ -28,11 +28,11 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.auth import Role, create_user
 from api.deps import get_today
-from api.services import Services
 from api.settings import Settings
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
+from services.runtime import Runtime
 
 MAX_EXAMPLES = 10
 CHECKS = [
@@ -59,15 +59,15 @@ def fuzz_app(tmp_path_factory, space):  # noqa: ANN001
     config = Settings(
         secret_key=SECRET, home=folder / "home", tracking_uri=(folder / "mlruns").as_uri()
     )
-    services = Services(
-        settings=config,
+    runtime = Runtime(
+        config=config.runtime(),
         store=store,
         space=space,
         index=RetrievalIndex(space, None),
         engine=ShortlistEngine(store, RetrievalIndex(space, None), today=lambda: TODAY),
     )
-    services.engine.index = services.index
-    app = create_app(config, services=services)
+    runtime.engine.index = runtime.index
+    app = create_app(config, runtime=runtime)
     app.dependency_overrides[get_today] = lambda: TODAY
     # a running service has MLflow loaded and its store created; do that before timing anything
     with TestClient(app) as client:

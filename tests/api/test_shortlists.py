@@ -143,15 +143,15 @@ def test_candidate_to_work_needs(client, rm):
     assert client.get("/shortlists/work-needs/W404", headers=rm).status_code == 404
 
 
-def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, services, monkeypatch):
+def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, runtime, monkeypatch):
     first = client.get("/shortlists/work-needs/W1", headers=rm).json()
     from fastapi.testclient import TestClient
 
     from api.app import create_app
 
-    other = create_app(settings, services=services)  # another worker on the same store
+    other = create_app(settings, runtime=runtime)  # another worker on the same store
     calls = []
-    engine = services.engine
+    engine = runtime.engine
     original = engine.for_work_need
     monkeypatch.setattr(
         engine, "for_work_need", lambda *a, **k: calls.append(a) or original(*a, **k)
@@ -163,8 +163,8 @@ def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, services
     assert again["matches"] == first["matches"] and again["audit_ref"] != first["audit_ref"]
 
 
-def test_contributions_only_on_request_and_never_for_employers(client, rm, services):
-    services.engine.set_scorer(TravelScorer())
+def test_contributions_only_on_request_and_never_for_employers(client, rm, runtime):
+    runtime.engine.set_scorer(TravelScorer())
     plain = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert plain["scored_by"] == "test-travel/1"
     assert all(m["contributions"] is None for m in plain["matches"])
@@ -198,7 +198,7 @@ def test_a_failing_shared_cache_only_costs_a_computation(client, rm, monkeypatch
     assert r.status_code == 200 and r.json()["matches"]
 
 
-def test_the_service_starts_when_the_pools_cannot_be_built(settings, services, rm, monkeypatch):
+def test_the_service_starts_when_the_pools_cannot_be_built(settings, runtime, rm, monkeypatch):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -206,7 +206,7 @@ def test_the_service_starts_when_the_pools_cannot_be_built(settings, services, r
     def broken(*args, **kwargs):
         raise RuntimeError("sentence model missing")
 
-    monkeypatch.setattr(services.engine, "warm", broken)
-    with TestClient(create_app(settings, services=services)) as client:
+    monkeypatch.setattr(runtime.engine, "warm", broken)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/shortlists/work-needs/W1", headers=rm).status_code == 200

@@ -1,32 +1,88 @@
-"""The service behind the record routers (candidates, employers, work needs, events).
+"""Reading and writing stored records for a user: search, get, create, change, delete, history.
 
-Search with pagination, get, create, replace, patch and delete of stored
-domain records, always inside the caller's municipality, always validated by
-the domain record itself and written with the user as actor (the store keeps
-the history). Routes stay thin: they parse the request and call these.
+Always inside the actor's municipality, always validated by the domain record
+itself, and written with the actor's name (the store keeps the history).
+The request and response models of the record endpoints are derived from the
+domain records here, so a field is declared once.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from fastapi import HTTPException, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from api.auth import HEALTH_FIELDS, User
 from matching.privacy.erasure import is_erased
 from matching.records.enums import Demand
-from matching.records.schemas import REFERENCES, Candidate, FreeText, MunicipalityCode, Record
+from matching.records.schemas import (
+    REFERENCES,
+    Candidate,
+    Employer,
+    Event,
+    FreeText,
+    MunicipalityCode,
+    Record,
+    WorkNeed,
+)
 from matching.records.storage import TABLES, Store
+from matching.shortlists.overrides import delete_overrides
+from services.actor import Actor
+from services.errors import Conflict, InvalidInput, Issue, NotFound
+
+__all__ = [
+    "HEALTH_FIELDS",
+    "MAX_LIMIT",
+    "SEARCH_FIELDS",
+    "CandidateOut",
+    "ChangeOut",
+    "Page",
+    "build",
+    "candidate_view",
+    "check_ids",
+    "count",
+    "create",
+    "delete",
+    "delete_work_need",
+    "get",
+    "history",
+    "input_model",
+    "label",
+    "patch",
+    "patch_model",
+    "redact_row",
+    "referrers",
+    "replace",
+    "scope",
+    "search",
+    "where",
+]
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
 
 MAX_LIMIT = 500
+
+#: The fields a search looks in for the words of ``q``, per record type.
+SEARCH_FIELDS: dict[type[Record], tuple[str, ...]] = {
+    Candidate: (
+        "id",
+        "postcode",
+        "relationship_manager",
+        "wishes",
+        "motivation",
+        "interests",
+        "strengths",
+    ),
+    Employer: ("id", "name", "postcode", "relationship_manager"),
+    WorkNeed: ("id", "title", "description", "requirements"),
+    Event: ("id", "place"),
+}
+
+#: Candidate fields about health and limits, shown only to users who may see them.
+HEALTH_FIELDS: tuple[str, ...] = ("limits", "help_needed")
 
 
 class Page(BaseModel, Generic[T]):
@@ -48,7 +104,8 @@ class ChangeOut(BaseModel):
     after: dict[str, Any] | None
 
 
-def _label(record_type: type[Record]) -> str:
+def label(record_type: type[Record]) -> str:
+    """What a record type is called in messages (``"work need"``, ``"table"``)."""
     return {"WorkNeed": "work need", "EventTable": "table", "TableMeeting": "meeting"}.get(
         record_type.__name__, record_type.__name__.lower()
     )
@@ -60,12 +117,13 @@ def _label(record_type: type[Record]) -> str:
 @functools.cache
 def input_model(record_type: type[R]) -> type[R]:
     """The record as a request body: ``municipality`` may be left out (it is the user's)."""
-    return create_model(
+    model: type[R] = create_model(  # type: ignore[call-overload]
         f"{record_type.__name__}In",
         __base__=record_type,
-        __doc__=f"A {_label(record_type)} to store; municipality defaults to your own.",
+        __doc__=f"A {label(record_type)} to store; municipality defaults to your own.",
         municipality=(MunicipalityCode | None, None),
     )
+    return model
 
 
 @functools.cache
@@ -79,7 +137,7 @@ def patch_model(record_type: type[Record]) -> type[BaseModel]:
     return create_model(
         f"{record_type.__name__}Patch",
         __config__=ConfigDict(extra="forbid"),
-        __doc__=f"Fields of a {_label(record_type)} to change; leave out what stays the same.",
+        __doc__=f"Fields of a {label(record_type)} to change; leave out what stays the same.",
         **fields,
     )
 
@@ -102,10 +160,11 @@ CandidateOut = create_model(
 )
 
 
-def candidate_view(candidate: Candidate, user: User) -> Candidate:
+def candidate_view(candidate: Candidate, actor: Actor) -> Candidate:
+    """The candidate as ``actor`` may see them: health fields null unless they may see those."""
     values = candidate.model_dump()
     hidden: list[str] = []
-    if not user.sees_health:
+    if not actor.sees_health:
         for name in HEALTH_FIELDS:
             values[name] = None
             hidden.append(name)
@@ -114,45 +173,57 @@ def candidate_view(candidate: Candidate, user: User) -> Candidate:
     )
 
 
-def redact_row(row: dict[str, Any] | None, user: User) -> dict[str, Any] | None:
+def redact_row(row: dict[str, Any] | None, actor: Actor) -> dict[str, Any] | None:
     """A stored candidate row with health fields removed for users who may not see them."""
-    if row is None or user.sees_health:
+    if row is None or actor.sees_health:
         return row
     return {k: (None if k in HEALTH_FIELDS else v) for k, v in row.items()}
 
 
-# ---- errors ---------------------------------------------------------------------------------
-
-
-def not_found(record_type: type[Record], record_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"{_label(record_type)} {record_id} not found")
-
-
-def invalid(field: str, message: str, *, where: str = "body") -> RequestValidationError:
-    return RequestValidationError([{"loc": (where, field), "msg": message, "type": "value_error"}])
-
-
-def _from_validation(exc: ValidationError) -> RequestValidationError:
-    issues = []
-    for error in exc.errors(include_url=False, include_input=False):
-        issues.append(
-            {
-                "loc": ("body", *error.get("loc", ())),
-                "msg": str(error.get("msg", "")).removeprefix("Value error, "),
-                "type": error.get("type", "value_error"),
-            }
-        )
-    return RequestValidationError(issues)
+def _from_validation(exc: ValidationError) -> InvalidInput:
+    return InvalidInput(
+        [
+            Issue(
+                ("body", *error.get("loc", ())),
+                str(error.get("msg", "")).removeprefix("Value error, "),
+                error.get("type", "value_error"),
+            )
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+    )
 
 
 # ---- reading --------------------------------------------------------------------------------
 
 
-def get_or_404(store: Store, record_type: type[R], record_id: str, user: User) -> R:
-    found = store.get(record_type, record_id, municipality=user.municipality)
+def get(store: Store, record_type: type[R], record_id: str, actor: Actor) -> R:
+    """The record, if it exists in the actor's municipality; else :class:`NotFound`."""
+    found = store.get(record_type, record_id, municipality=actor.municipality)
     if found is None:
-        raise not_found(record_type, record_id)
+        raise NotFound(label(record_type), record_id)
     return found
+
+
+def scope(store: Store, actor: Actor, record_type: type[Record], record_id: str) -> str:
+    """The municipality a request about this record works in.
+
+    The actor's own; for an actor who sees every municipality (the command
+    line), the record's. :class:`NotFound` when the record is not there.
+    """
+    municipality = actor.municipality or store.municipality_of(record_type, record_id)
+    if municipality is None:
+        raise NotFound(label(record_type), record_id)
+    return municipality
+
+
+def count(store: Store, record_type: type[Record], actor: Actor) -> int:
+    """How many records of a type the actor's municipality has."""
+    return store.count(record_type, municipality=actor.municipality)
+
+
+def where(store: Store, record_type: type[R], actor: Actor, **equal: object) -> list[R]:
+    """The actor's records of a type whose fields equal ``equal``, ordered by id."""
+    return store.list(record_type, municipality=actor.municipality, where=equal)
 
 
 def _escape_like(term: str) -> str:
@@ -165,17 +236,20 @@ def search(
     *,
     municipality: str,
     q: str | None = None,
-    search_fields: Sequence[str] = (),
-    filters: dict[str, object] | None = None,
+    search_fields: Sequence[str] | None = None,
+    filters: Mapping[str, object] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[R], int]:
     """Records of one municipality matching every word of ``q`` and every filter.
 
     Each word of ``q`` must occur (case-insensitively) in at least one of
-    ``search_fields``; filters compare for equality. Ordered by id.
+    ``search_fields`` (default: :data:`SEARCH_FIELDS` of the record type);
+    filters compare for equality. Ordered by id.
     """
     table = TABLES[record_type]
+    if search_fields is None:
+        search_fields = SEARCH_FIELDS.get(record_type, ("id",))
     conditions: list[Any] = [table.c.municipality == municipality]
     for name, value in (filters or {}).items():
         if value is None:
@@ -196,16 +270,19 @@ def search(
     return [record_type.model_validate(dict(r)) for r in rows], total
 
 
-def history(store: Store, record_type: type[Record], record_id: str, user: User) -> list[ChangeOut]:
-    get_or_404(store, record_type, record_id, user)
+def history(
+    store: Store, record_type: type[Record], record_id: str, actor: Actor
+) -> list[ChangeOut]:
+    """Every change of a record: who, when, before and after (health fields as they may see)."""
+    get(store, record_type, record_id, actor)
     redact = record_type is Candidate
     return [
         ChangeOut(
             action=row["action"],
             actor=row["actor"],
             changed_at=row["changed_at"].isoformat() if row["changed_at"] else "",
-            before=redact_row(row["before"], user) if redact else row["before"],
-            after=redact_row(row["after"], user) if redact else row["after"],
+            before=redact_row(row["before"], actor) if redact else row["before"],
+            after=redact_row(row["after"], actor) if redact else row["after"],
         )
         for row in store.history(record_type, record_id)
     ]
@@ -223,81 +300,88 @@ def _check_references(store: Store, record: Record) -> None:
         if value is None:
             continue
         if store.get(target, value, municipality=record.municipality) is None:
-            raise invalid(name, f"{_label(target)} {value} not found")
+            raise InvalidInput.of(name, f"{label(target)} {value} not found")
 
 
 def check_ids(
-    store: Store, record_type: type[Record], values: dict[str, Any], municipality: str
+    store: Store, record_type: type[Record], values: Mapping[str, Any], municipality: str | None
 ) -> None:
-    """Ids in ``values`` that point at other records must exist in ``municipality`` (else 422).
+    """Ids in ``values`` that point at other records must exist in ``municipality``.
 
-    Checked here, before the domain functions, so that a record of another
+    Checked before the domain functions, so that a record of another
     municipality reads as "not found" rather than naming where it lives.
     """
     for (source, name), target in REFERENCES.items():
         if source is record_type and values.get(name) is not None:
             if store.get(target, values[name], municipality=municipality) is None:
-                raise invalid(name, f"{_label(target)} {values[name]} not found")
+                raise InvalidInput.of(name, f"{label(target)} {values[name]} not found")
 
 
-def build(record_type: type[R], values: dict[str, Any]) -> R:
-    """The domain record from plain values; its own validation gives the 422 messages."""
+def build(record_type: type[R], values: Mapping[str, Any]) -> R:
+    """The domain record from plain values; its own validation gives the messages."""
     try:
         return record_type.model_validate(values)
     except ValidationError as exc:
         raise _from_validation(exc) from None
 
 
-def _own_values(body: BaseModel, user: User) -> dict[str, Any]:
+def _own_values(body: BaseModel, actor: Actor) -> dict[str, Any]:
     values = body.model_dump()
     given = values.get("municipality")
-    if given is not None and given != user.municipality:
-        raise invalid(
-            "municipality", f"you can only store records of your municipality {user.municipality}"
+    if actor.municipality is None:
+        if given is None:
+            raise InvalidInput.of("municipality", "say which municipality the record belongs to")
+        return values
+    if given is not None and given != actor.municipality:
+        raise InvalidInput.of(
+            "municipality",
+            f"you can only store records of your municipality {actor.municipality}",
         )
-    values["municipality"] = user.municipality
+    values["municipality"] = actor.municipality
     return values
 
 
-def create(store: Store, record_type: type[R], body: BaseModel, user: User) -> R:
-    record = build(record_type, _own_values(body, user))
+def create(store: Store, record_type: type[R], body: BaseModel, actor: Actor) -> R:
+    """Store a new record; :class:`Conflict` when its id is (or was) in use."""
+    record = build(record_type, _own_values(body, actor))
     if store.municipality_of(record_type, record.id) is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{_label(record_type)} id {record.id} is already in use"
-        )
+        raise Conflict(f"{label(record_type)} id {record.id} is already in use")
     if record_type is Candidate and is_erased(store, record.id):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"candidate id {record.id} belonged to an erased candidate and cannot be used again",
+        raise Conflict(
+            f"candidate id {record.id} belonged to an erased candidate and cannot be used again"
         )
     _check_references(store, record)
-    store.upsert([record], actor=user.username)
+    store.upsert([record], actor=actor.username)
     return record
 
 
-def replace(store: Store, record_type: type[R], record_id: str, body: BaseModel, user: User) -> R:
-    get_or_404(store, record_type, record_id, user)
-    values = _own_values(body, user)
+def replace(store: Store, record_type: type[R], record_id: str, body: BaseModel, actor: Actor) -> R:
+    """Replace a stored record as a whole."""
+    get(store, record_type, record_id, actor)
+    values = _own_values(body, actor)
     if values.get("id") != record_id:
-        raise invalid(
+        raise InvalidInput.of(
             "id", f"id in the body ({values.get('id')}) differs from the path ({record_id})"
         )
     record = build(record_type, values)
     _check_references(store, record)
-    store.upsert([record], actor=user.username)
+    store.upsert([record], actor=actor.username)
     return record
 
 
-def patch(store: Store, record_type: type[R], record_id: str, changes: BaseModel, user: User) -> R:
-    current = get_or_404(store, record_type, record_id, user)
+def patch(
+    store: Store, record_type: type[R], record_id: str, changes: BaseModel, actor: Actor
+) -> R:
+    """Change the fields given in ``changes``; health fields only by those who may see them."""
+    current = get(store, record_type, record_id, actor)
     given = changes.model_dump(exclude_unset=True)
-    if record_type is Candidate and not user.sees_health:
+    if record_type is Candidate and not actor.sees_health:
         hidden = sorted(set(given) & set(HEALTH_FIELDS))
         if hidden:
-            raise invalid(hidden[0], "your role may not change this field")
+            raise InvalidInput.of(hidden[0], "your role may not change this field")
     record = build(record_type, {**current.model_dump(), **given})
     _check_references(store, record)
-    store.upsert([record], actor=user.username)
+    store.upsert([record], actor=actor.username)
     return record
 
 
@@ -321,12 +405,12 @@ def delete(
     store: Store,
     record_type: type[Record],
     record_id: str,
-    user: User,
+    actor: Actor,
     *,
     cascade: Sequence[type[Record]] = (),
 ) -> None:
     """Delete a record nothing else refers to (records of ``cascade`` types go with it)."""
-    get_or_404(store, record_type, record_id, user)
+    get(store, record_type, record_id, actor)
     blocking = {
         entity: n
         for entity, n in referrers(store, record_type, record_id).items()
@@ -334,10 +418,9 @@ def delete(
     }
     if blocking:
         listed = ", ".join(f"{n} {entity}" for entity, n in sorted(blocking.items()))
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{_label(record_type)} {record_id} is still referred to by {listed}; "
-            "delete or change those first",
+        raise Conflict(
+            f"{label(record_type)} {record_id} is still referred to by {listed}; "
+            "delete or change those first"
         )
     with store.transaction() as conn:
         for dependent in cascade:
@@ -350,35 +433,12 @@ def delete(
                     conn.execute(sa.select(table.c.id).where(table.c[name] == record_id)).scalars()
                 )
                 if ids:
-                    store.delete(dependent, ids, actor=user.username, conn=conn)
-        store.delete(record_type, [record_id], actor=user.username, conn=conn)
+                    store.delete(dependent, ids, actor=actor.username, conn=conn)
+        store.delete(record_type, [record_id], actor=actor.username, conn=conn)
 
 
-# ---- shared pieces of the routers -----------------------------------------------------------
-
-ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
-
-
-class ErrorOut(BaseModel):
-    """Every 4xx and 5xx answer except 422: a sentence saying what is wrong."""
-
-    detail: str = Field(examples=["candidate C9 not found"])
-
-
-def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions of the error answers a route can give."""
-    text = {
-        400: "Malformed request",
-        401: "Not logged in, or the token is expired or invalid",
-        403: "Your role may not use this endpoint",
-        404: "Not found (also when it belongs to another municipality)",
-        409: "Conflicts with what is stored",
-        413: "Request body too large",
-        429: "Too many failed logins; try again after Retry-After seconds",
-        503: "A model or service this endpoint needs is not available",
-    }
-    return {code: {"model": ErrorOut, "description": text[code]} for code in codes}
-
-
-#: The answers every authenticated route can give (400: a body that cannot be decoded).
-AUTH_ERRORS = responses(400, 401, 403)
+def delete_work_need(store: Store, work_need_id: str, actor: Actor) -> None:
+    """Delete a work need nothing refers to; its ranking overrides go with it."""
+    municipality = scope(store, actor, WorkNeed, work_need_id)
+    delete(store, WorkNeed, work_need_id, actor)
+    delete_overrides(store, work_need_id=work_need_id, municipality=municipality)

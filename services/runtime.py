@@ -1,0 +1,107 @@
+"""The long-lived parts every use case works with: store, text space, index, engine.
+
+The command line and the HTTP service both start here, so a shortlist on the
+command line and one in the browser come from the same pipeline and the same
+model. What this needs of the settings is handed in as a
+:class:`RuntimeConfig`; reading the settings is the front end's job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from matching.privacy import erasure
+from matching.privacy.audit_log import AuditWriter
+from matching.records.storage import Store
+from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.shortlist import PairScorer
+from matching.shortlists.text_space import TextSpace
+
+__all__ = [
+    "Runtime",
+    "RuntimeConfig",
+    "load_scorer",
+    "new_audit_writer",
+    "open_runtime",
+    "prepare_store",
+    "text_space",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Where the runtime parts live.
+
+    Attributes
+    ----------
+    home : Path
+        Folder of the vector index, the embedding cache and the fitted n-gram encoder.
+    model : str or None
+        Sentence-transformers model directory or name; None for the bundled one.
+    tracking_uri : str
+        The MLflow tracking store holding the ranker.
+    """
+
+    home: Path
+    model: str | None
+    tracking_uri: str
+
+
+@dataclass
+class Runtime:
+    """The store and the engine with its text space and index, as one service holds them."""
+
+    config: RuntimeConfig
+    store: Store
+    space: TextSpace
+    index: RetrievalIndex
+    engine: ShortlistEngine
+
+    def reload_model(self) -> str:
+        """Load the promoted model again (after a retrain); returns what now scores."""
+        self.engine.set_scorer(load_scorer(self.config))
+        return self.engine.scored_by
+
+
+def text_space(config: RuntimeConfig) -> TextSpace:
+    return TextSpace.create(config.home, config.model)
+
+
+def load_scorer(config: RuntimeConfig) -> PairScorer | None:
+    """The promoted ranker bundle from the tracking store, or None when there is none."""
+    from matching.serving.model_registry import TrackingError, load_champion
+
+    try:
+        return load_champion(config.tracking_uri)
+    except TrackingError as exc:
+        logger.warning("no model in service, ranking by similarity: %s", exc)
+        return None
+
+
+def open_runtime(config: RuntimeConfig, *, store: Store, with_model: bool = True) -> Runtime:
+    """Text space, retrieval index and shortlist engine over ``store``.
+
+    With ``with_model`` the champion of the tracking store scores; without
+    one (or when there is none) shortlists rank by similarity and say so.
+    """
+    space = text_space(config)
+    index = RetrievalIndex(space, config.home / "index")
+    scorer = load_scorer(config) if with_model else None
+    engine = ShortlistEngine(store, index, scorer=scorer)
+    return Runtime(config=config, store=store, space=space, index=index, engine=engine)
+
+
+def prepare_store(store: Store) -> None:
+    """Create the tables the use cases write besides the records (audit log, overrides,
+    erasure tombstones, shared answers) in a store opened before they were known."""
+    erasure.ensure_tables(store)
+
+
+def new_audit_writer(store: Store) -> AuditWriter:
+    """The background writer of the audit log; entries about erased candidates are scrubbed."""
+    return AuditWriter(store, scrub=erasure.audit_scrubber(store))

@@ -1,0 +1,163 @@
+"""Computed shortlists, reused while nothing they depend on changed.
+
+Kept in memory per process and shared through the store
+(:mod:`matching.serving.shared_cache`), so worker processes and machines
+find an answer one of them computed instead of computing it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from matching.records.storage import Store
+from matching.serving import shared_cache
+from matching.shortlists.shortlist import Match, Shortlist
+
+if TYPE_CHECKING:
+    from services.shortlists import ShortlistOut
+
+__all__ = ["Computed", "ShortlistCache"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Computed:
+    shortlist: Shortlist
+    employer_names: dict[str, str]
+    need_titles: dict[str, str]
+    #: The answer as shown, per (audience, contributions, overrides), without the fields
+    #: each showing gets (audit reference, time), and the results the audit log records.
+    shown: dict[tuple[Any, ...], tuple[ShortlistOut, list[dict[str, Any]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+class ShortlistCache:
+    """Answers of the engine, reused while nothing they depend on changed.
+
+    The key holds everything a shortlist depends on: the request, the overrides in
+    force, the store's version (any write moves it on), the model in service and
+    the date the vetoes judge on. Entries are kept in memory, least-recently-used
+    first out; with a ``store`` they are also shared through it
+    (:mod:`matching.serving.shared_cache`), so other worker processes and machines find
+    an answer one of them computed instead of computing it again. Erasure
+    clears the memory (:mod:`services.erasure`) and, in its own transaction, the
+    municipality's shared entries (:func:`matching.privacy.erasure.erase_candidate`).
+    """
+
+    #: Purge dead shared entries after this many writes.
+    PURGE_EVERY = 256
+    #: Part of every shared key: raise it when the stored form of a shortlist changes, so
+    #: a newer release never reads an older one's entries.
+    SHARED_FORMAT = 2
+
+    def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
+        self.max_entries = max_entries
+        self.store = store
+        self._entries: OrderedDict[tuple[Any, ...], Computed] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.shared_hits = 0
+        self._writes = 0
+        self._version: int | None = None
+        if store is not None:
+            shared_cache.ensure_tables(store)
+
+    def get(self, key: tuple[Any, ...], store_version: int) -> Computed | None:
+        """The answer in memory (cheap: called on the event loop).
+
+        Answers from before ``store_version`` can never be asked for again (the
+        version is part of every key): the first request to see a newer version
+        drops them, so data changed or erased elsewhere leaves this process too.
+        """
+        with self._lock:
+            if self._version is None or store_version > self._version:
+                self._entries.clear()
+                self._version = store_version
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return found
+
+    def put(self, key: tuple[Any, ...], value: Computed) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def load_or_compute(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], Computed],
+        *,
+        municipality: str,
+        store_version: int,
+    ) -> Computed:
+        """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O).
+
+        The shared table only saves work: when it cannot be read or written the
+        answer is computed or kept in memory only, and the request goes on.
+        """
+        if self.store is None:
+            value = compute()
+            self.put(key, value)
+            return value
+        digest = shared_cache.key_digest((self.SHARED_FORMAT, *key))
+        try:
+            stored = shared_cache.get(self.store, digest)
+            value = None if stored is None else _decode(stored)
+        except (SQLAlchemyError, KeyError, TypeError) as exc:
+            logger.warning("shared shortlist cache entry unusable, computing: %s", exc)
+            value = None
+        if value is not None:
+            self.shared_hits += 1
+            self.put(key, value)
+            return value
+        value = compute()
+        self.put(key, value)
+        try:
+            shared_cache.put(
+                self.store, digest, _encode(value),
+                municipality=municipality, store_version=store_version,
+            )
+            self._writes += 1
+            if self._writes % self.PURGE_EVERY == 0:
+                shared_cache.purge(self.store, before_version=store_version)
+        except SQLAlchemyError as exc:
+            logger.warning("could not share a computed shortlist: %s", exc)
+        return value
+
+    def clear(self) -> None:
+        """Forget the answers in memory (the shared ones are the store's to delete)."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _encode(computed: Computed) -> dict[str, Any]:
+    return {
+        "shortlist": asdict(computed.shortlist),
+        "employer_names": computed.employer_names,
+        "need_titles": computed.need_titles,
+    }
+
+
+def _decode(value: dict[str, Any]) -> Computed:
+    shortlist = dict(value["shortlist"])
+    shortlist["matches"] = [Match(**m) for m in shortlist["matches"]]
+    return Computed(Shortlist(**shortlist), value["employer_names"], value["need_titles"])

@@ -1,0 +1,366 @@
+"""Shortlists in both directions as shown to a user: overrides in, consent respected, logged.
+
+The ranking itself is :class:`matching.shortlists.engine.ShortlistEngine`'s;
+:class:`ShortlistService` adds what is owed to the people who see it: the
+relationship managers' overrides go in, consent and health fields are
+respected for the audience, and what was shown is written to the audit log
+(who, when, inputs, model version, results) before it is returned. The HTTP
+routes, the web pages and ``werkkans shortlist`` all call it.
+
+Its methods are coroutines: a shortlist found in the :class:`ShortlistCache`
+costs about a millisecond of Python (four small queries, one audit row) and is
+answered on the event loop, where thread-pool hand-offs would cost more than
+the work; the engine's own work (tens of milliseconds) runs in a worker
+thread. The command line runs them with :func:`asyncio.run`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+import anyio.to_thread
+from pydantic import BaseModel, Field
+
+from matching.privacy.audit_log import AuditWriter
+from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.records.storage import Store
+from matching.shortlists import overrides as override_store
+from matching.shortlists.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
+from services import records
+from services.actor import Actor
+from services.errors import InvalidInput, NotFound
+from services.overrides import OverrideOut, override_out
+from services.runtime import Runtime
+from services.shortlist_cache import Computed, ShortlistCache
+
+__all__ = ["Audience", "ExcludedOut", "MatchOut", "ShortlistOut", "ShortlistService"]
+
+Audience = Literal["staff", "employer"]
+
+
+class MatchOut(BaseModel):
+    rank: int
+    candidate_id: str
+    work_need_id: str
+    employer_id: str
+    employer_name: str | None = None
+    work_need_title: str | None = None
+    probability: float | None = Field(
+        description="Calibrated chance of a work-experience place or a job if they meet; "
+        "null when no trained model is in service."
+    )
+    score: float = Field(description="What the list is ordered by (probability or similarity).")
+    similarity: float
+    reason: str = Field(description="Plain-language reason, in Dutch.")
+    checks_passed: list[str] = Field(description="Hard vetoes this pair passed.")
+    pinned: bool = Field(description="Pinned by a relationship manager.")
+    override_reason: str | None = None
+    contributions: dict[str, float] | None = Field(
+        None, description="Per-feature contributions to the score; only with ?contributions=true."
+    )
+
+
+class ExcludedOut(BaseModel):
+    id: str = Field(description="Candidate id (work need → candidates) or work need id.")
+    reason: str
+
+
+class ShortlistOut(BaseModel):
+    direction: Literal["work_need", "candidate"]
+    query_id: str
+    audience: Literal["staff", "employer"]
+    scored_by: str = Field(description="Model version in service, or 'similarity'.")
+    note: str | None = None
+    pool_size: int
+    vetoed: dict[str, int] = Field(description="How many were left out per hard veto.")
+    matches: list[MatchOut]
+    excluded: list[ExcludedOut] = Field(description="Left out by a relationship manager.")
+    overrides: list[OverrideOut] = Field(description="Overrides in force that shaped this list.")
+    audit_ref: str = Field(
+        description="Reference of the audit-log entry recording that this list was shown "
+        "(GET /audit?ref=...)."
+    )
+    shown_at: dt.datetime
+
+
+def _computed(store: Store, shortlist: Shortlist, municipality: str) -> Computed:
+    """The shortlist with the names shown next to it."""
+    employer_ids = sorted({m.employer_id for m in shortlist.matches})
+    need_ids = sorted({m.work_need_id for m in shortlist.matches})
+    names = (
+        {
+            e.id: e.name
+            for e in store.list(Employer, municipality=municipality, where={"id": employer_ids})
+        }
+        if employer_ids
+        else {}
+    )
+    titles = (
+        {n.id: n.title for n in store.list(WorkNeed, municipality=municipality, where={"id": need_ids})}
+        if need_ids
+        else {}
+    )
+    return Computed(shortlist, names, titles)
+
+
+def _logged(m: Match) -> dict[str, Any]:
+    return {
+        "rank": m.rank,
+        "candidate_id": m.candidate_id,
+        "work_need_id": m.work_need_id,
+        "probability": m.probability,
+        "score": round(m.score, 6),
+        "pinned": m.pinned,
+    }
+
+
+class ShortlistService:
+    """Shortlists as shown to a user: overrides in, consent and health respected, logged.
+
+    Built once per service (or command) from the runtime's engine, the
+    :class:`ShortlistCache` and the audit-log writer.
+
+    Examples
+    --------
+    >>> service = ShortlistService(runtime, cache=ShortlistCache(), writer=writer)  # doctest: +SKIP
+    >>> out = asyncio.run(service.for_work_need(actor, "W1", k=10))  # doctest: +SKIP
+    >>> out.audit_ref  # doctest: +SKIP
+    '3f2a...'
+    """
+
+    def __init__(self, runtime: Runtime, *, cache: ShortlistCache, writer: AuditWriter) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+        self.cache = cache
+        self.writer = writer
+        # the engine's work is CPU-bound Python: more than a couple at once only makes every
+        # one of them slower (and holds database connections while waiting for the GIL)
+        self._computing = threading.BoundedSemaphore(2)
+
+    async def for_work_need(
+        self,
+        actor: Actor,
+        work_need_id: str,
+        *,
+        k: int,
+        audience: Audience = "staff",
+        contributions: bool = False,
+    ) -> ShortlistOut:
+        """The candidates for a work need, with its overrides applied; logged as shown.
+
+        Raises :class:`NotFound` for an unknown work need and :class:`InvalidInput`
+        for a bad ``k``.
+        """
+        municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
+        overrides = override_store.active_overrides(
+            self.store, work_need_id, municipality=municipality
+        )
+        pinned = [o.candidate_id for o in overrides if o.kind == "pin"]
+        excluded = {o.candidate_id: o.reason for o in overrides if o.kind == "exclude"}
+        key = (
+            "work_need",
+            municipality,
+            work_need_id,
+            k,
+            audience,
+            tuple(o.id for o in overrides),
+        )
+
+        def compute() -> Shortlist:
+            return self.runtime.engine.for_work_need(
+                work_need_id,
+                k,
+                municipality=municipality,
+                audience=audience,
+                pinned=pinned,
+                excluded=excluded,
+            )
+
+        computed = await self._cached(key, municipality, compute, f"work need {work_need_id}")
+        return self._out(
+            computed,
+            audience=audience,
+            overrides=overrides,
+            actor=actor,
+            municipality=municipality,
+            inputs={"k": k, "audience": audience},
+            contributions=contributions,
+        )
+
+    async def for_candidate(
+        self,
+        actor: Actor,
+        candidate_id: str,
+        *,
+        k: int,
+        one_per_employer: bool = True,
+        contributions: bool = False,
+    ) -> ShortlistOut:
+        """The work needs a candidate is most worth meeting, with exclusions applied; logged.
+
+        Raises :class:`NotFound` for an unknown candidate and :class:`InvalidInput`
+        for a bad ``k``.
+        """
+        municipality = records.scope(self.store, actor, Candidate, candidate_id)
+        overrides = override_store.overrides_for_candidate(
+            self.store, candidate_id, municipality=municipality
+        )
+        excluded = {o.work_need_id: o.reason for o in overrides if o.kind == "exclude"}
+        key = (
+            "candidate",
+            municipality,
+            candidate_id,
+            k,
+            one_per_employer,
+            tuple(o.id for o in overrides),
+        )
+
+        def compute() -> Shortlist:
+            return self.runtime.engine.for_candidate(
+                candidate_id,
+                k,
+                municipality=municipality,
+                one_per_employer=one_per_employer,
+                excluded=excluded,
+            )
+
+        computed = await self._cached(key, municipality, compute, f"candidate {candidate_id}")
+        return self._out(
+            computed,
+            audience="staff",
+            overrides=overrides,
+            actor=actor,
+            municipality=municipality,
+            inputs={"k": k, "one_per_employer": one_per_employer},
+            contributions=contributions,
+        )
+
+    async def _cached(
+        self,
+        key: tuple[Any, ...],
+        municipality: str,
+        compute: Callable[[], Shortlist],
+        subject: str,
+    ) -> Computed:
+        """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
+
+        An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
+        """
+        try:
+            return await self._answer(key, municipality, compute)
+        except UnknownRecordError as exc:
+            raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
+        except ShortlistError as exc:
+            raise InvalidInput.of("k", str(exc), where="query") from None
+
+    async def _answer(
+        self, key: tuple[Any, ...], municipality: str, compute: Callable[[], Shortlist]
+    ) -> Computed:
+        def work() -> Computed:
+            with self._computing:
+                return _computed(self.store, compute(), municipality)
+
+        engine = self.runtime.engine
+        version = self.store.version()
+        full_key = (*key, version, engine.scored_by, engine.today())
+        found = self.cache.get(full_key, version)
+        if found is None:
+            found = await anyio.to_thread.run_sync(
+                functools.partial(
+                    self.cache.load_or_compute,
+                    full_key,
+                    work,
+                    municipality=municipality,
+                    store_version=version,
+                )
+            )
+        return found
+
+    def _out(
+        self,
+        computed: Computed,
+        *,
+        audience: Audience,
+        overrides: list[override_store.Override],
+        actor: Actor,
+        municipality: str,
+        inputs: dict[str, Any],
+        contributions: bool,
+    ) -> ShortlistOut:
+        shortlist = computed.shortlist
+        key = (audience, contributions, tuple(o.id for o in overrides))
+        found = computed.shown.get(key)
+        if found is None:  # the first showing renders; later ones copy (no re-validation)
+            found = (
+                self._render(computed, audience, overrides, contributions),
+                [_logged(m) for m in shortlist.matches],
+            )
+            computed.shown[key] = found
+        rendered, logged = found
+        audit_ref = self.writer.submit(
+            actor=actor.username,
+            role=actor.role,
+            municipality=municipality,
+            action="shortlist_shown",
+            subject_type=shortlist.direction,
+            subject_id=shortlist.query_id,
+            inputs={**inputs, "overrides": [o.id for o in overrides]},
+            model_version=shortlist.scored_by,
+            results=logged,
+        )
+        return rendered.model_copy(
+            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.timezone.utc)}
+        )
+
+    @staticmethod
+    def _render(
+        computed: Computed,
+        audience: Audience,
+        overrides: list[override_store.Override],
+        contributions: bool,
+    ) -> ShortlistOut:
+        shortlist = computed.shortlist
+        pins = {o.candidate_id: o.reason for o in overrides if o.kind == "pin"}
+        employer_view = audience == "employer"
+        matches = [
+            MatchOut(
+                rank=m.rank,
+                candidate_id=m.candidate_id,
+                work_need_id=m.work_need_id,
+                employer_id=m.employer_id,
+                employer_name=computed.employer_names.get(m.employer_id),
+                work_need_title=computed.need_titles.get(m.work_need_id),
+                probability=m.probability,
+                score=m.score,
+                similarity=m.similarity,
+                reason=m.reason_without_limits if employer_view else m.reason,
+                checks_passed=list(m.checks_passed),
+                pinned=m.pinned,
+                override_reason=pins.get(m.candidate_id) if m.pinned else None,
+                contributions=m.contributions if contributions and not employer_view else None,
+            )
+            for m in shortlist.matches
+        ]
+        excluded = (
+            []
+            if employer_view
+            else [ExcludedOut(id=i, reason=r) for i, r in sorted(shortlist.excluded.items())]
+        )
+        return ShortlistOut(
+            direction=shortlist.direction,
+            query_id=shortlist.query_id,
+            audience=audience,
+            scored_by=shortlist.scored_by,
+            note=shortlist.note,
+            pool_size=shortlist.pool_size,
+            vetoed=shortlist.vetoed,
+            matches=matches,
+            excluded=excluded,
+            overrides=[override_out(o) for o in overrides],
+            audit_ref="",
+            shown_at=dt.datetime.fromtimestamp(0, dt.timezone.utc),
+        )
