@@ -269,7 +269,7 @@ def _warm(runtime: Runtime) -> None:
     started = time.perf_counter()
     try:
         warmed = runtime.engine.warm()
-    except Exception as exc:  # the service still starts; the first shortlist tries again
+    except Exception as exc:  # noqa: BLE001  (the service starts; the first shortlist tries again)
         logger.warning("could not build the shortlist pools at start: %s", exc)
         warmed = []
     gc.collect()

@@ -22,8 +22,8 @@ from matching.records.storage import Store, metadata
 from services.actor import Actor
 
 __all__ = [
-    "Permission",
     "ROLE_MATRIX",
+    "Permission",
     "Role",
     "User",
     "UserExists",
@@ -188,7 +188,7 @@ def create_user(
                     role=role.value,
                     municipality=municipality,
                     disabled=False,
-                    created_at=dt.datetime.now(dt.timezone.utc),
+                    created_at=dt.datetime.now(dt.UTC),
                 )
             )
     except sa.exc.IntegrityError:

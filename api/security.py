@@ -79,7 +79,7 @@ def create_access_token(
     """A signed token naming the user, their role and municipality, valid ``minutes``."""
     if minutes < 1:
         raise ValueError(f"minutes must be >= 1, got {minutes}")
-    issued = now or dt.datetime.now(dt.timezone.utc)
+    issued = now or dt.datetime.now(dt.UTC)
     payload = {
         "sub": username,
         "role": role,
@@ -117,7 +117,7 @@ def decode_access_token(token: str, *, secret: str) -> TokenClaims:
         role=payload["role"],
         municipality=payload["mun"],
         token_id=payload["jti"],
-        expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.timezone.utc),
+        expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.UTC),
     )
 
 

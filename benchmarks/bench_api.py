@@ -166,9 +166,9 @@ def tracking_uri(workdir: Path) -> str:
 
 
 def reuse(workdir: Path) -> tuple[str, str, list[str]]:
-    from matching.serving import shared_cache
     from matching.records.schemas import WorkNeed
     from matching.records.storage import Store
+    from matching.serving import shared_cache
 
     for stale in ("bench.db-wal", "bench.db-shm"):
         (workdir / stale).unlink(missing_ok=True)
@@ -211,7 +211,7 @@ def wait_until_up(port: int, process: subprocess.Popen, timeout: float) -> None:
 # ---- the load ------------------------------------------------------------------------------
 
 
-def run(coroutine):  # noqa: ANN001, ANN201
+def run(coroutine):
     """Run the client on uvloop when it is installed (it comes with uvicorn[standard]):
     the load generator shares the two cores with the server, so its own cost counts."""
     try:
@@ -338,21 +338,21 @@ def write_results(
         "# HTTP service under load",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC on {machine()}.",
-        f"Command: `python benchmarks/bench_api.py --clients {args.clients} "
+        (f"Command: `python benchmarks/bench_api.py --clients {args.clients} "
         f"--seconds {args.seconds:g} --candidates {args.candidates} "
-        f"--employers {args.employers} --workers {args.workers} --repeat {args.repeat}`.",
+        f"--employers {args.employers} --workers {args.workers} --repeat {args.repeat}`."),
         "",
-        f"Simulated municipality (seed {args.seed}): {args.candidates} candidates, "
+        (f"Simulated municipality (seed {args.seed}): {args.candidates} candidates, "
         f"{args.employers} employers, {info['work_needs']} open work needs; SQLite (WAL). "
         f"{http_stack()}, {args.workers} worker process(es) on 127.0.0.1, ranked by: "
         f"{info['scored_by']}. "
         f"{args.clients} keep-alive clients, {args.seconds:g} s per endpoint, {args.repeat} "
         "times in turn; client and server "
-        f"share the machine (1-minute load average before the run: {info['load_before']:.2f}).",
+        f"share the machine (1-minute load average before the run: {info['load_before']:.2f})."),
         "",
-        "*Steady*: the clients cycle over every open work need for the whole period, after "
+        ("*Steady*: the clients cycle over every open work need for the whole period, after "
         "each shortlist was shown once. *First view of each*: each work need's shortlist "
-        "requested once, the engine computing it (not cached yet), by the same clients.",
+        "requested once, the engine computing it (not cached yet), by the same clients."),
         "",
         "| endpoint | requests | errors | req/s | mean ms | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -376,16 +376,16 @@ def write_results(
     lines += [
         "",
         f"Shortlist throughput is {ratio:.2f} × that of `/health` in the same run.",
-        f"Target (p99 ≤ 100 ms, zero errors at {args.clients} clients, over the requests of "
-        f"all {args.repeat} runs): **{'met' if ok else 'not met'}**.",
+        (f"Target (p99 ≤ 100 ms, zero errors at {args.clients} clients, over the requests of "
+        f"all {args.repeat} runs): **{'met' if ok else 'not met'}**."),
         "",
-        "Every shortlist request decodes the token and checks it against the user table "
+        ("Every shortlist request decodes the token and checks it against the user table "
         "(re-read every 5 s), reads the work need's overrides and the store version, takes "
         "the engine's answer from the shortlist cache (key: request, overrides, store "
         "version, model, date) or computes it, "
         "queues one audit-log entry (committed by the background writer within ~20 ms, in "
         "batches) and serialises the answer. A worker that has not computed a shortlist "
-        "itself finds it in the store (`matching/serving/shared_cache.py`) when another worker did.",
+        "itself finds it in the store (`matching/serving/shared_cache.py`) when another worker did."),
         "",
     ]
     target.write_text("\n".join(lines), encoding="utf-8")
@@ -438,7 +438,7 @@ def main() -> int:
 
     from api import security
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="werkkans-bench-api-") as tmp:
         workdir = args.workdir or Path(tmp)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import itertools
 import os
 import platform
@@ -26,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
-from matching.events.invitations import (  # noqa: E402
+from matching.events.invitations import (
     InvitationPolicy,
     candidate_value,
     invitation_concentration,
@@ -73,7 +74,7 @@ def brute_force(u, veto, tables, rounds, k):
             for ts in itertools.product(range(len(tables)), repeat=k):
                 emps = [tables[t].employer_index for t in ts]
                 if len(set(emps)) == k and not any(veto[c, e] for e in emps):
-                    opts.append((sum(u[c, e] for e in emps), tuple(zip(ts, rs))))
+                    opts.append((sum(u[c, e] for e in emps), tuple(zip(ts, rs, strict=False))))
         options.append(opts)
     free = {(t, r): tables[t].seats for t in range(len(tables)) for r in range(rounds)}
     best = [None]
@@ -156,17 +157,21 @@ def realistic(sizes, n_instances, repeats, rng):
             )
             reps = repeats if i == 0 else 1
             runs = {
-                "flow": (lambda: plan_tables(p, tables, rounds, veto=veto), reps),
+                "flow": (functools.partial(plan_tables, p, tables, rounds, veto=veto), reps),
                 "greedy": (
-                    lambda: greedy_plan(p, tables, rounds, veto=veto, compute_bound=False),
+                    functools.partial(
+                        greedy_plan, p, tables, rounds, veto=veto, compute_bound=False
+                    ),
                     reps,
                 ),
             }
             if n_c <= 500:  # the LP backend is exact but slower at scale
-                runs["lp"] = (lambda: plan_tables(p, tables, rounds, veto=veto, method="lp"), 1)
+                runs["lp"] = (
+                    functools.partial(plan_tables, p, tables, rounds, veto=veto, method="lp"), 1
+                )
             if n_c <= 60:  # the time-indexed integer model is for small events
                 runs["milp"] = (
-                    lambda: plan_tables(p, tables, rounds, veto=veto, method="milp"), 1
+                    functools.partial(plan_tables, p, tables, rounds, veto=veto, method="milp"), 1
                 )
             plans = {}
             for name, (fn, r) in runs.items():
@@ -273,15 +278,15 @@ def main() -> None:
         "# Table planner benchmark",
         "",
         f"Machine: {machine()}.",
-        f"Command: `python benchmarks/bench_planner.py{' --quick' if args.quick else ''}`; "
-        "seed 20240601.",
+        (f"Command: `python benchmarks/bench_planner.py{' --quick' if args.quick else ''}`; "
+        "seed 20240601."),
         "",
         "## Optimality on tiny events",
         "",
-        f"{n_small} feasible random events of 4 candidates × 2–3 employers × 2–3 rounds "
+        (f"{n_small} feasible random events of 4 candidates × 2–3 employers × 2–3 rounds "
         "(random seats, vetoes and rounds per candidate), each solved by brute-force "
         "enumeration of all plans. Share of events where the method's objective equals the "
-        "optimum (greedy: and seats everyone):",
+        "optimum (greedy: and seats everyone):"),
         "",
         "| flow | lp | milp | greedy |",
         "|---|---|---|---|",
@@ -289,15 +294,15 @@ def main() -> None:
         "",
         "## Realistic events",
         "",
-        "Utilities are chances of a good outcome from a latent-factor model "
+        ("Utilities are chances of a good outcome from a latent-factor model "
         "(see `structured_instance`), with physical-limit and random vetoes. Size is "
         "employers × candidates × rounds; every candidate sits every round; seats/round is "
         "the total over all tables (more seats than candidates leaves seats empty). "
         f"{n_real} events per size; times are medians in milliseconds "
-        f"(first event of each size repeated {repeats}×), `flow` is the default method.",
+        f"(first event of each size repeated {repeats}×), `flow` is the default method."),
         "",
-        "| size | seats/round | gap to LP bound (max) | flow ms | flow ms (max) | lp ms "
-        "| milp ms | greedy ms |",
+        ("| size | seats/round | gap to LP bound (max) | flow ms | flow ms (max) | lp ms "
+        "| milp ms | greedy ms |"),
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -308,12 +313,12 @@ def main() -> None:
         "",
         "### Optimal plan versus greedy",
         "",
-        "Expected good outcomes = total utility (sum of chances). Ratios measured on the same "
+        ("Expected good outcomes = total utility (sum of chances). Ratios measured on the same "
         "events. Greedy may leave a candidate with fewer seats than asked; that loss is part "
-        "of its ratio.",
+        "of its ratio."),
         "",
-        "| size | ours / greedy (mean) | ours / greedy (min) | greedy gap to bound | "
-        "ours / greedy, candidates with ≥ 1 good outcome | greedy plans leaving someone short |",
+        ("| size | ours / greedy (mean) | ours / greedy (min) | greedy gap to bound | "
+        "ours / greedy, candidates with ≥ 1 good outcome | greedy plans leaving someone short |"),
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -325,11 +330,11 @@ def main() -> None:
         "",
         "## Invitation spreading",
         "",
-        "A pool of 300 candidates, 5 employers, one event of 30 places a month for "
+        ("A pool of 300 candidates, 5 employers, one event of 30 places a month for "
         f"{months} months; each month's utilities vary ±10 % around stable values. "
         "`recency_decay` multiplies a candidate's value per invitation in the last 3 events. "
         "Value = summed expected value of the invited candidates' best 3 meetings, relative "
-        "to no spreading.",
+        "to no spreading."),
         "",
         "| recency_decay | Gini | top-10 % share | reached | value vs no spreading |",
         "|---|---|---|---|---|",

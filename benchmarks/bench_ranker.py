@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from training.metrics import RankingEvaluator  # noqa: E402
-from models.bundle import RankerBundle  # noqa: E402
-from models.calibration import ProbabilityCalibrator  # noqa: E402
-from models.ranker import LambdaMARTRanker, LogisticRanker  # noqa: E402
+from models.bundle import RankerBundle
+from models.calibration import ProbabilityCalibrator
+from models.ranker import LambdaMARTRanker, LogisticRanker
+from training.metrics import RankingEvaluator
 
 logger = logging.getLogger("bench_ranker")
 RESULTS = ROOT / "benchmarks" / "results" / "ranker_speed.md"
@@ -151,9 +151,9 @@ def _training_section(timings: list[tuple[str, float, float]], logistic_wall: fl
     lines = [
         "## Training",
         "",
-        "CPU seconds add up all threads. With one thread, CPU time is close to what an "
+        ("CPU seconds add up all threads. With one thread, CPU time is close to what an "
         "idle core needs even when the machine is busy; with two, OpenMP threads that wait "
-        "for each other on an oversubscribed machine inflate both wall and CPU time.",
+        "for each other on an oversubscribed machine inflate both wall and CPU time."),
         "",
         "| model | wall s | CPU s | wall vs. logistic | target ≤ 120 s wall (n_jobs=2) |",
         "|---|---:|---:|---:|---|",
@@ -175,15 +175,15 @@ def _latency_section(latency: list[Latency], n_runs: int, agreement: dict[str, f
     lines = [
         f"## Re-rank latency of a top-100 shortlist ({n_runs} runs after 20 warm-up)",
         "",
-        "One run = the feature table of 100 retrieved pairs → `RankerBundle.predict` (score, "
+        ("One run = the feature table of 100 retrieved pairs → `RankerBundle.predict` (score, "
         "isotonic probability) → sort → `RankerBundle.explain` for the rows shown (all 100, "
         "or the 10 a page shows first). The shortlist service does exactly this. One process; "
         "n_jobs is the prediction thread count. Milliseconds. 'CPU p50' is the median process "
         "CPU time of a run: with n_jobs=1 it is what an idle core would take, whatever else "
-        "the machine is doing.",
+        "the machine is doing."),
         "",
-        "| model | contributions | rows explained | p50 | p99 | CPU p50 | p50 vs. logistic "
-        "| target p99 ≤ 10 ms |",
+        ("| model | contributions | rows explained | p50 | p99 | CPU p50 | p50 vs. logistic "
+        "| target p99 ≤ 10 ms |"),
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     base_p50 = np.percentile(latency[-1][3][0], 50)
@@ -201,11 +201,11 @@ def _latency_section(latency: list[Latency], n_runs: int, agreement: dict[str, f
         )
     lines += [
         "",
-        "Tree-path contributions read the leaf each tree sends a row to and add up a per-leaf "
+        ("Tree-path contributions read the leaf each tree sends a row to and add up a per-leaf "
         "table built once per model: every split on the way credits its feature with the "
         "change in the expected score. They sum to the score exactly and share TreeSHAP's "
         "bias; how close they come to the exact Shapley values on "
-        f"{int(agreement['rows']):,} held-out rows of the 300-round model:",
+        f"{int(agreement['rows']):,} held-out rows of the 300-round model:"),
         "",
         "| check | value |",
         "|---|---:|",
@@ -297,21 +297,21 @@ def main(argv: list[str] | None = None) -> int:
     t_eval_big = _timed(lambda: evaluator(y, big_scores, gid), repeat=3)
     load_after = os.getloadavg()
 
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Ranker speed",
         "",
         f"- date: {stamp}{'  (--quick: smoke run, not for quoting)' if args.quick else ''}",
-        f"- machine: {cpu_name()}, {os.cpu_count()} cores, "
+        (f"- machine: {cpu_name()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}; 1-min load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after "
         "(shared machine: other work ran at the same time, so wall times and tails are "
-        "pessimistic)",
-        f"- python {platform.python_version()}, lightgbm {lightgbm.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
-        f"- data: {n_rows:,} synthetic pairs in {n_groups:,} groups (15–35 rows each), "
+        "pessimistic)"),
+        (f"- python {platform.python_version()}, lightgbm {lightgbm.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"),
+        (f"- data: {n_rows:,} synthetic pairs in {n_groups:,} groups (15–35 rows each), "
         f"{n_features} features, 2% missing, grades 0..4; "
-        f"{n_val:,} rows each for early stopping, calibration and test",
+        f"{n_val:,} rows each for early stopping, calibration and test"),
         "- LambdaMART defaults: 300 rounds, learning rate 0.05, 31 leaves, max depth 6",
         "",
         *_training_section(timings, timings[-1][1]),
@@ -330,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     lines += [
         "",
-        f"Evaluating all {n_rows:,} training rows with `RankingEvaluator` "
-        f"(ndcg@10, recall@10, map): {t_eval_big * 1000:.0f} ms (best of 3).",
+        (f"Evaluating all {n_rows:,} training rows with `RankingEvaluator` "
+        f"(ndcg@10, recall@10, map): {t_eval_big * 1000:.0f} ms (best of 3)."),
         "",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -59,13 +59,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.records.importer import import_folder
-from training.metrics import expected_calibration_error, ndcg_at_k
 from matching.records.storage import Store
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.text_space import TextSpace
 from matching.shortlists.vetoes import Site, Veto, veto_masks
 from training.dataset import build_dataset
+from training.metrics import expected_calibration_error, ndcg_at_k
 from training.pair_featurizer import PairFeaturizer
 from training.simulator import SimulationConfig, simulate, write_world
 from training.time_split import split_by_time

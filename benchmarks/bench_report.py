@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
-from matching.records.importer import import_folder  # noqa: E402
-from matching.records.storage import Store  # noqa: E402
-from matching.report.builder import build_report  # noqa: E402
-from matching.report.render import render_html  # noqa: E402
-from training.simulator import SimulationConfig, simulate, write_world  # noqa: E402
+from matching.records.importer import import_folder
+from matching.records.storage import Store
+from matching.report.builder import build_report
+from matching.report.render import render_html
+from training.simulator import SimulationConfig, simulate, write_world
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PERIOD = "2025"  # the simulator's default start is 1 January 2025
@@ -107,16 +107,16 @@ def write_results(rows: list[dict], args: argparse.Namespace, started: dt.dateti
         "# Outcome report benchmark",
         "",
         f"Machine: {machine()}; run {started:%Y-%m-%d %H:%M}.",
-        f"Command: `python benchmarks/bench_report.py"
+        (f"Command: `python benchmarks/bench_report.py"
         f"{' --quick' if args.quick else ''} --seeds {args.seeds}`; "
         f"{args.candidates:,} candidates, 150 employers, {args.months} monthly events, "
-        "SQLite.",
+        "SQLite."),
         "",
         "## Speed",
         "",
-        "Seconds for one municipality with a year of history: `build_report` (bulk load + "
+        ("Seconds for one municipality with a year of history: `build_report` (bulk load + "
         "all sections), `render_html` (5 matplotlib figures + template), their sum (the "
-        "budget is 10 s), and a warm repeat of `build_report` (imports and caches loaded).",
+        "budget is 10 s), and a warm repeat of `build_report` (imports and caches loaded)."),
         "",
         "| seed | build | render | total | build, warm | simulate + write + import |",
         "|---|---|---|---|---|---|",
@@ -129,17 +129,17 @@ def write_results(rows: list[dict], args: argparse.Namespace, started: dt.dateti
     totals = [r["total_s"] for r in rows]
     lines += [
         "",
-        f"Median total {statistics.median(totals):.2f} s, worst {max(totals):.2f} s "
-        f"({max(totals) / 10:.0%} of the budget).",
+        (f"Median total {statistics.median(totals):.2f} s, worst {max(totals):.2f} s "
+        f"({max(totals) / 10:.0%} of the budget)."),
         "",
         "## Recovery of the true effect",
         "",
-        "Net effect on the share with a WEP or regular job, in percentage points: the "
+        ("Net effect on the share with a WEP or regular job, in percentage points: the "
         "report's estimate (candidates against the comparison group at risk on each "
         "first-invitation date, exact cells on age band, education, benefit duration and "
         "rung) with its 95 % interval, the simulator's true ATT (`att_expected`; in brackets "
         "`att_realised`, the effect in this draw), and the unadjusted difference against the "
-        "comparison group's whole year.",
+        "comparison group's whole year."),
         "",
         "| seed | invited (matched) | estimate | 95 % interval | true ATT | within | unadjusted |",
         "|---|---|---|---|---|---|---|",
@@ -156,15 +156,15 @@ def write_results(rows: list[dict], args: argparse.Namespace, started: dt.dateti
     widths = [r["ci_high"] - r["ci_low"] for r in rows]
     lines += [
         "",
-        f"Interval covers the true ATT in {covered} of {len(rows)} worlds; mean error "
+        (f"Interval covers the true ATT in {covered} of {len(rows)} worlds; mean error "
         f"{100 * statistics.mean(errors):+.1f} pp (unadjusted: "
         f"{100 * statistics.mean(raw_errors):+.1f} pp); mean interval width "
-        f"{100 * statistics.mean(widths):.1f} pp.",
+        f"{100 * statistics.mean(widths):.1f} pp."),
         "",
-        "The simulator lets own job search in the month of the first invitation happen "
+        ("The simulator lets own job search in the month of the first invitation happen "
         "before the event, while the report follows the comparison group from the event "
         "date itself; the comparison group thus gets about half a month more own search, "
-        "which makes the estimate slightly conservative (about 1 pp here).",
+        "which makes the estimate slightly conservative (about 1 pp here)."),
         "",
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)

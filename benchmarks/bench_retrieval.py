@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import logging
 import os
 import platform
@@ -41,12 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from models import encoders  # noqa: E402
-from models.embedding_cache import EmbeddingCache, ProgressCallback  # noqa: E402
-from models.encoders import DenseEncoder, HybridEncoder, LexicalEncoder  # noqa: E402
-from models.vector_index import (  # noqa: E402
+from models import encoders
+from models.embedding_cache import EmbeddingCache, ProgressCallback
+from models.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from models.vector_index import (
     ExactIndex,
     FlatIndex,
     IVFIndex,
@@ -132,12 +133,12 @@ def machine_description() -> list[str]:
     import torch
 
     return [
-        f"- CPU: {cpu}, {available_cpus()} cores available ({os.cpu_count()} online), "
-        f"{mem_kb / 2**20:.0f} GiB RAM; {platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()}, numpy {np.__version__}, faiss {faiss.__version__}, "
+        (f"- CPU: {cpu}, {available_cpus()} cores available ({os.cpu_count()} online), "
+        f"{mem_kb / 2**20:.0f} GiB RAM; {platform.system()} {platform.release()}"),
+        (f"- Python {platform.python_version()}, numpy {np.__version__}, faiss {faiss.__version__}, "
         f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
         f"sentence-transformers {sentence_transformers.__version__}, "
-        f"scikit-learn {sklearn.__version__}",
+        f"scikit-learn {sklearn.__version__}"),
     ]
 
 
@@ -263,22 +264,22 @@ def quality_variant(
     lines += markdown_table(["encoder", "R@1", "R@10", "MRR"], rows)
     lines += [
         "",
-        f"Hybrid = `w * cos_dense + (1 - w) * cos_lexical`. *1-stage*: LSA-{lexical.dim} lexical "
+        (f"Hybrid = `w * cos_dense + (1 - w) * cos_lexical`. *1-stage*: LSA-{lexical.dim} lexical "
         f"vectors, i.e. what the vector index serves. *2-stage*: the 1-stage top-{SHORTLIST} "
         "re-scored with the exact lexical cosine (`HybridEncoder.similarity`). *Exact*: the exact "
-        "fused score over all documents (the ceiling).",
+        "fused score over all documents (the ceiling)."),
         "",
     ]
     header = ["w", "1-stage R@1", "R@10", "MRR", "2-stage R@1", "R@10", "MRR"]
     lines += markdown_table([*header, "exact R@1", "R@10", "MRR"], hybrid_rows)
     lines += [
         "",
-        f"Best w by MRR: 1-stage {best['one-stage'][0]:.1f} ({best['one-stage'][1]:.3f}), "
+        (f"Best w by MRR: 1-stage {best['one-stage'][0]:.1f} ({best['one-stage'][1]:.3f}), "
         f"2-stage {best['two-stage'][0]:.1f} ({best['two-stage'][1]:.3f}). "
         f"Fitting the default lexical encoder took {fit_seconds:.1f} s. End-to-end check at the "
         f"defaults, `HybridEncoder(w={weight})` -> `build_index` ({type(index).__name__}) -> "
         "top-10: "
-        f"R@1 {e2e['R@1']:.3f}, R@10 {e2e['R@10']:.3f}.",
+        f"R@1 {e2e['R@1']:.3f}, R@10 {e2e['R@10']:.3f}."),
         "",
     ]
     return lines
@@ -291,10 +292,10 @@ def quality_section(dense: EmbeddingCache, quick: bool, seed: int) -> tuple[list
     lines = [
         "## 1. Quality: Dutch ESCO alternative label -> occupation",
         "",
-        f"{len(labels):,} occupations are the documents; the {len(queries):,} distinct alternative "
+        (f"{len(labels):,} occupations are the documents; the {len(queries):,} distinct alternative "
         "labels that differ from the preferred label are the queries, each relevant to the "
         "occupation(s) listing it. The lexical encoder is fitted on the documents only. Every "
-        "document is ranked; ties count against the relevant one.",
+        "document is ranked; ties count against the relevant one."),
         "",
     ]
     figures: Figures = {}
@@ -328,9 +329,9 @@ def defaults_summary(figures: Figures, variants: list[str]) -> list[str]:
             f"{mrr(variant, 'exact'):.3f} exact, dense alone {mrr(variant, 'dense'):.3f}."
         )
     lines += [
-        f"- Chosen: `DEFAULT_HYBRID_WEIGHT = {weight}`, `LexicalEncoder(n_components={dim})`, "
+        (f"- Chosen: `DEFAULT_HYBRID_WEIGHT = {weight}`, `LexicalEncoder(n_components={dim})`, "
         f"and retrieval in two stages: top-{SHORTLIST} from the index, re-scored with "
-        "`HybridEncoder.similarity`. Index label + description, not the label alone.",
+        "`HybridEncoder.similarity`. Index label + description, not the label alone."),
         "",
     ]
     return lines
@@ -425,7 +426,9 @@ def ivf_versus_flat(n: int, queries: np.ndarray, seed: int, figures: Figures) ->
     flat.add(ids, pool)
     flat_build = time.perf_counter() - start
     _, truth = flat.search(queries, 20)
-    flat_times = time_single_queries(lambda q: flat.search(q, 20), queries[:60], warmup=2)
+    flat_times = time_single_queries(
+        functools.partial(flat.search, k=20), queries[:60], warmup=2
+    )
     flat_p50 = percentile_ms(flat_times, 50)
     logger.info("speed: flat p50 %.1f ms", flat_p50)
     del flat
@@ -461,27 +464,27 @@ def ivf_versus_flat(n: int, queries: np.ndarray, seed: int, figures: Figures) ->
     lines = [
         f"### IVF vs flat over {n:,} vectors, top-20, one query at a time ({len(queries)} queries)",
         "",
-        f"- Flat (exact, faiss IndexFlatIP): build {flat_build:.1f} s; p50 {flat_p50:.1f} ms, "
-        f"p95 {percentile_ms(flat_times, 95):.1f} ms per query ({len(flat_times)} queries).",
-        f"- IVF: nlist {nlist} (4 sqrt(n)), trained on {trained:,} vectors; build (train + add + "
-        f"nprobe tuning) {ivf_build:.0f} s = {ivf_build * 1e6 / n:.0f} s per million vectors.",
-        f"- Memory: vectors + int64 ids + centroids {payload / 2**20:,.0f} MiB "
+        (f"- Flat (exact, faiss IndexFlatIP): build {flat_build:.1f} s; p50 {flat_p50:.1f} ms, "
+        f"p95 {percentile_ms(flat_times, 95):.1f} ms per query ({len(flat_times)} queries)."),
+        (f"- IVF: nlist {nlist} (4 sqrt(n)), trained on {trained:,} vectors; build (train + add + "
+        f"nprobe tuning) {ivf_build:.0f} s = {ivf_build * 1e6 / n:.0f} s per million vectors."),
+        (f"- Memory: vectors + int64 ids + centroids {payload / 2**20:,.0f} MiB "
         f"({payload * 1e6 / n / 2**30:.2f} GiB per million vectors); the process grew by "
         f"{rss_growth / 2**20:,.0f} MiB while building the IVF index (index, training copies and "
-        "the string-id maps).",
-        f"- Auto-tuned nprobe {auto}: recall@20 {chosen['recall@20']:.3f} against the exact "
+        "the string-id maps)."),
+        (f"- Auto-tuned nprobe {auto}: recall@20 {chosen['recall@20']:.3f} against the exact "
         "top-20, "
         f"p50 {chosen['p50_ms']:.2f} ms, {chosen['speedup']:.0f}x faster than flat in the same run "
-        f"(target recall >= 0.95 at >= 20x: {met(ok)}).",
+        f"(target recall >= 0.95 at >= 20x: {met(ok)})."),
         "",
     ]
     header = ["nprobe", "recall@20", "p50 ms", "p95 ms", "speed-up vs flat p50"]
     lines += markdown_table(header, rows)
     lines += [
         "",
-        "How many lists a query must visit depends on the data (smaller pools from this generator "
+        ("How many lists a query must visit depends on the data (smaller pools from this generator "
         "need more), which is why nprobe is tuned per index; `IVFIndex.tune_nprobe` accepts a "
-        "sample of real queries.",
+        "sample of real queries."),
         "",
     ]
     return lines
@@ -550,8 +553,8 @@ def embedding_section(
     lines = [
         "## 3. Embedding cost",
         "",
-        f"{n} Dutch profile-like texts of {words.min()}-{words.max()} words (mean "
-        f"{words.mean():.0f}), dense encoder on CPU (inputs truncated at 256 word pieces).",
+        (f"{n} Dutch profile-like texts of {words.min()}-{words.max()} words (mean "
+        f"{words.mean():.0f}), dense encoder on CPU (inputs truncated at 256 word pieces)."),
         "",
     ]
     lines += markdown_table(["batch size", "texts/s", "seconds"], rows)
@@ -562,8 +565,8 @@ def embedding_section(
     )
     lines += [
         "",
-        f"A re-import of unchanged texts embeds nothing and takes {warm / cold:.2%} of the cold "
-        f"pass ({cold / max(warm, 1e-9):,.0f}x cheaper).",
+        (f"A re-import of unchanged texts embeds nothing and takes {warm / cold:.2%} of the cold "
+        f"pass ({cold / max(warm, 1e-9):,.0f}x cheaper)."),
         "",
     ]
     return lines, figures
@@ -591,19 +594,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     load_start = os.getloadavg()[0]
     dense_encoder = DenseEncoder()
     sections: list[str] = []
     if "quality" not in args.skip:
-        with tempfile.TemporaryDirectory() as tmp:
-            with EmbeddingCache(dense_encoder, args.cache_dir or tmp) as dense:
-                sections += quality_section(dense, args.quick, args.seed)[0]
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            EmbeddingCache(dense_encoder, args.cache_dir or tmp) as dense,
+        ):
+            sections += quality_section(dense, args.quick, args.seed)[0]
     if "speed" not in args.skip:
         sections += speed_section(args.quick, args.seed)[0]
     if "embedding" not in args.skip:
         sections += embedding_section(dense_encoder, args.quick, args.seed)[0]
-    minutes = (dt.datetime.now(dt.timezone.utc) - started).total_seconds() / 60
+    minutes = (dt.datetime.now(dt.UTC) - started).total_seconds() / 60
     load_end = os.getloadavg()[0]
 
     command = "python benchmarks/bench_retrieval.py" + (" --quick" if args.quick else "")
@@ -612,9 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"- Run: {started:%Y-%m-%d %H:%M} UTC, {minutes:.0f} min, `{command}`",
         *machine_description(),
-        f"- 1-minute load average {load_start:.1f} at the start, {load_end:.1f} at the end: the "
+        (f"- 1-minute load average {load_start:.1f} at the start, {load_end:.1f} at the end: the "
         "machine was shared with other work, so absolute timings are pessimistic; compare the "
-        "ratios measured in the same run.",
+        "ratios measured in the same run."),
         "",
     ]
     text = "\n".join(header + sections).rstrip() + "\n"

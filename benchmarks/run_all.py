@@ -51,7 +51,7 @@ def main() -> int:
             start = time.perf_counter()
             print(f"== {script.name}", flush=True)
             cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
-            if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+            if subprocess.run(cmd, check=False, cwd=ROOT).returncode != 0:
                 failed.append(script.name)
             print(f"   {time.perf_counter() - start:.0f} s", flush=True)
     print(f"wrote {collect()}")

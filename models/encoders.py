@@ -391,7 +391,7 @@ class LexicalEncoder:
         *,
         n_components: int = 256,
         ngram_range: tuple[int, int] = (3, 5),
-        min_df: int | float = 1,
+        min_df: float = 1,
         max_features: int | None = None,
         strip_accents: Literal["unicode", "ascii"] | None = "unicode",
         random_state: int | None = 0,

@@ -264,26 +264,26 @@ class LambdaMARTRanker(BaseEstimator):
         return gain
 
     def _lgbm_params(self, label_gain: np.ndarray) -> dict[str, Any]:
-        params: dict[str, Any] = dict(
-            objective="lambdarank",
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            max_depth=self.max_depth,
-            min_child_samples=self.min_child_samples,
-            subsample=self.subsample,
-            subsample_freq=1 if self.subsample < 1.0 else 0,
-            colsample_bytree=self.colsample_bytree,
-            reg_lambda=self.reg_lambda,
-            max_bin=self.max_bin,
-            n_jobs=self.n_jobs,
-            random_state=self.random_state,
-            label_gain=label_gain.tolist(),
+        params: dict[str, Any] = {
+            "objective": "lambdarank",
+            "n_estimators": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples,
+            "subsample": self.subsample,
+            "subsample_freq": 1 if self.subsample < 1.0 else 0,
+            "colsample_bytree": self.colsample_bytree,
+            "reg_lambda": self.reg_lambda,
+            "max_bin": self.max_bin,
+            "n_jobs": self.n_jobs,
+            "random_state": self.random_state,
+            "label_gain": label_gain.tolist(),
             # Reproducible fits: fixed histogram layout and deterministic reductions.
-            deterministic=True,
-            force_col_wise=True,
-            verbose=-1,
-        )
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbose": -1,
+        }
         params.update(self.extra_params or {})
         return params
 

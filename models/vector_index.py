@@ -189,7 +189,7 @@ class VectorIndex(abc.ABC):
         """Learned scalars to persist (JSON-serialisable)."""
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027  (optional hook)
         """Restore what ``_state`` returned."""
 
     # -- introspection -------------------------------------------------------

@@ -51,8 +51,8 @@ __all__ = [
     "invitation_list",
     "invitations_of",
     "record_attendance",
-    "record_meeting_follow_up",
     "record_follow_up_at_table",
+    "record_meeting_follow_up",
     "remove_table",
     "table_plan",
 ]

@@ -312,9 +312,9 @@ def check_ids(
     municipality reads as "not found" rather than naming where it lives.
     """
     for (source, name), target in REFERENCES.items():
-        if source is record_type and values.get(name) is not None:
-            if store.get(target, values[name], municipality=municipality) is None:
-                raise InvalidInput.of(name, f"{label(target)} {values[name]} not found")
+        value = values.get(name) if source is record_type else None
+        if value is not None and store.get(target, value, municipality=municipality) is None:
+            raise InvalidInput.of(name, f"{label(target)} {value} not found")
 
 
 def build(record_type: type[R], values: Mapping[str, Any]) -> R:

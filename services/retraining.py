@@ -185,7 +185,7 @@ class RetrainJobs:
             job = JobOut(
                 id=uuid.uuid4().hex[:12],
                 state="running",
-                started_at=dt.datetime.now(dt.timezone.utc),
+                started_at=dt.datetime.now(dt.UTC),
                 started_by=username,
             )
             self.jobs[job.id] = job
@@ -218,5 +218,5 @@ class RetrainJobs:
             update = {"state": "failed", "message": str(exc)[:2000]}
         with self.lock:
             self.jobs[job_id] = self.jobs[job_id].model_copy(
-                update={**update, "finished_at": dt.datetime.now(dt.timezone.utc)}
+                update={**update, "finished_at": dt.datetime.now(dt.UTC)}
             )

@@ -313,7 +313,7 @@ class ShortlistService:
             results=logged,
         )
         return rendered.model_copy(
-            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.timezone.utc)}
+            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.UTC)}
         )
 
     @staticmethod
@@ -362,5 +362,5 @@ class ShortlistService:
             excluded=excluded,
             overrides=[override_out(o) for o in overrides],
             audit_ref="",
-            shown_at=dt.datetime.fromtimestamp(0, dt.timezone.utc),
+            shown_at=dt.datetime.fromtimestamp(0, dt.UTC),
         )

@@ -118,7 +118,7 @@ def _plot_calibration(result: TrainResult, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     top = 0.05
-    for name, (mean_p, rate, count) in result.calibration_curves.items():
+    for name, (mean_p, rate, _count) in result.calibration_curves.items():
         ece = result.metrics.get(name, {}).get("ece", float("nan"))
         ax.plot(mean_p, rate, marker="o", label=f"{name} (ECE {ece:.3f})")
         top = max(top, float(max(mean_p.max(initial=0), rate.max(initial=0))))

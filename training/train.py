@@ -401,7 +401,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     bundle.metadata["metrics"] = metrics["lambdamart"]
     baseline.metadata["metrics"] = metrics["logistic"]
     bundle.metadata["baselines"] = {k: v for k, v in metrics.items() if k != "lambdamart"}
-    importance = dict(zip(features, (float(x) for x in lambdamart.feature_importances_)))
+    importance = dict(zip(features, (float(x) for x in lambdamart.feature_importances_), strict=False))
     seconds = time.perf_counter() - started
     logger.info(
         "trained in %.1f s: %s lambdamart %.4f, logistic %.4f, hybrid similarity %.4f",

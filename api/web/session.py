@@ -163,7 +163,7 @@ def _login_page(request: Request, next_path: str, error: str | None, status_code
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002
+def login_form(request: Request, next: str = "/") -> Response:
     return _login_page(request, safe_next(next), None, 200)
 
 
@@ -195,7 +195,7 @@ def login_submit(
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf):

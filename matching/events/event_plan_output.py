@@ -42,7 +42,7 @@ CSV_DELIMITER = ";"
 
 
 @lru_cache(maxsize=1)
-def _template():  # noqa: ANN202
+def _template():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(

@@ -19,7 +19,7 @@ __all__ = ["concentration_before_after", "planned_meeting"]
 
 
 def planned_meeting(a, sub: np.ndarray, setup: EventSetup, scored: dict[str, np.ndarray],
-             pool: CandidateArrays, by_id: dict[str, Candidate]) -> PlannedMeeting:  # noqa: ANN001
+             pool: CandidateArrays, by_id: dict[str, Candidate]) -> PlannedMeeting:
     """A planned meeting with its reason, from one planner assignment."""
     row, e = int(sub[a.candidate_index]), a.employer_index
     col = int(scored["best_need"][row, e])

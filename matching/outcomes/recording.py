@@ -389,7 +389,7 @@ def correct_outcome(
             raise OutcomeError(frozen_field, "cannot be corrected; record a new outcome instead")
     unknown = set(changes) - set(Outcome.model_fields)
     if unknown:
-        name = sorted(unknown)[0]
+        name = min(unknown)
         raise OutcomeError(name, "is not a field of an outcome")
     values = current.model_dump()
     values.update(changes)

@@ -73,13 +73,13 @@ def ensure_tables(store: Store) -> None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def utc_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row with its timestamps as aware UTC datetimes (SQLite returns them naive)."""
     return {
-        k: v.replace(tzinfo=dt.timezone.utc)
+        k: v.replace(tzinfo=dt.UTC)
         if isinstance(v, dt.datetime) and v.tzinfo is None
         else v
         for k, v in row.items()

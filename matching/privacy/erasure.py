@@ -305,7 +305,7 @@ def erase_candidate(
             tombstone_table.insert().values(
                 pseudonym=pseudonym,
                 municipality=municipality,
-                erased_at=dt.datetime.now(dt.timezone.utc),
+                erased_at=dt.datetime.now(dt.UTC),
             )
         )
         called = []
@@ -355,7 +355,7 @@ def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dic
             if found:
                 key = erased.key
 
-                def marker(value: str) -> str:
+                def marker(value: str, key: bytes = key) -> str:
                     return f"{ERASED_MARKER}:{pseudonymise(key, value)[:16]}"
 
                 row = {

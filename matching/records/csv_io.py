@@ -193,7 +193,7 @@ def read_records(
             continue
         values: dict[str, object] = {}
         row_ok = True
-        for name, raw in zip(header, cells):
+        for name, raw in zip(header, cells, strict=False):
             if raw.strip() == "" and not _is_list_field(record_type, name):
                 continue  # not given: the field's default applies, or "missing" if required
             try:

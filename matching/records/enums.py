@@ -71,7 +71,7 @@ class BenefitDurationBand(str, Enum):
     Y10_PLUS = "10y+"
 
     @classmethod
-    def from_months(cls, months: int) -> "BenefitDurationBand":
+    def from_months(cls, months: int) -> BenefitDurationBand:
         if months < 6:
             return cls.LT_6M
         if months < 12:
@@ -139,13 +139,13 @@ class SbiSection(str, Enum):
     F = "F"  # bouwnijverheid
     G = "G"  # handel
     H = "H"  # vervoer en opslag
-    I = "I"  # logies, maaltijden en drankverstrekking (horeca)  # noqa: E741
+    I = "I"  # logies, maaltijden en drankverstrekking (horeca)
     J = "J"  # informatie en communicatie
     K = "K"  # financiële dienstverlening
     L = "L"  # verhuur en handel van onroerend goed
     M = "M"  # specialistische zakelijke diensten
     N = "N"  # verhuur en overige zakelijke diensten
-    O = "O"  # openbaar bestuur  # noqa: E741
+    O = "O"  # openbaar bestuur
     P = "P"  # onderwijs
     Q = "Q"  # gezondheids- en welzijnszorg
     R = "R"  # cultuur, sport en recreatie

@@ -96,7 +96,7 @@ class Candidate(Record):
     registered_on: dt.date | None = None
 
     @model_validator(mode="after")
-    def _hours_in_order(self) -> "Candidate":
+    def _hours_in_order(self) -> Candidate:
         if self.hours_min > self.hours_max:
             raise ValueError(
                 f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
@@ -170,7 +170,7 @@ class WorkNeed(Record):
     created_on: dt.date | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "WorkNeed":
+    def _consistent(self) -> WorkNeed:
         if self.hours_min > self.hours_max:
             raise ValueError(
                 f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
@@ -260,7 +260,7 @@ class Outcome(Record):
     recorded_on: dt.date
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Outcome":
+    def _consistent(self) -> Outcome:
         if self.kind is OutcomeKind.JOB and self.contract_type is None:
             raise ValueError("a regular job needs a contract_type")
         if self.kind is not OutcomeKind.JOB and self.contract_type is not None:
@@ -287,7 +287,7 @@ class CheckIn(Record):
     reason: FreeText = ""
 
     @model_validator(mode="after")
-    def _reason_when_stopped(self) -> "CheckIn":
+    def _reason_when_stopped(self) -> CheckIn:
         if self.status is CheckInStatus.STOPPED and not self.reason.strip():
             raise ValueError("a stopped placement needs a reason")
         return self

@@ -237,7 +237,7 @@ class Store:
     def _upsert(
         self, conn: Connection, by_type: dict[type[Record], list[Record]], actor: str
     ) -> WriteSummary:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         inserted: dict[str, int] = {}
         updated: dict[str, int] = {}
         unchanged: dict[str, int] = {}
@@ -311,7 +311,7 @@ class Store:
                 )
         table = TABLES[record_type]
         deleted = 0
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
             old = [dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings()]
@@ -429,7 +429,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the API read while an import writes; busy_timeout waits instead of failing
     cursor.execute("PRAGMA journal_mode=WAL")

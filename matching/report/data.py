@@ -81,10 +81,10 @@ def _frame(
     result = conn.execute(query)
     names = list(result.keys())
     rows = result.all()
-    columns = list(zip(*rows)) if rows else [()] * len(names)
+    columns = list(zip(*rows, strict=False)) if rows else [()] * len(names)
     # object columns keep dates and None as they are; pandas infers numbers and strings
     return pd.DataFrame({name: pd.Series(list(values), dtype=object) for name, values in
-                         zip(names, columns)}).infer_objects() if rows else pd.DataFrame(
+                         zip(names, columns, strict=False)}).infer_objects() if rows else pd.DataFrame(
         columns=names)
 
 
@@ -93,7 +93,7 @@ def _with_sustained(outcomes: pd.DataFrame, checkins: pd.DataFrame) -> pd.DataFr
     out = outcomes.copy()
     out["date"] = [
         min(start, recorded) if isinstance(start, dt.date) else recorded
-        for start, recorded in zip(out["start_date"], out["recorded_on"])
+        for start, recorded in zip(out["start_date"], out["recorded_on"], strict=False)
     ]
     s6 = pd.Series([False] * len(out), index=out.index, dtype=object)
     s12 = s6.copy()
@@ -184,14 +184,14 @@ def candidate_frame(data: ReportData, period: Period) -> pd.DataFrame:
                               np.where(cands["ever_invited"], None, "comparison"))
     came: set[str] = set()
     if not inv.empty:
-        came = set(in_period.loc[in_period["attended"] == True, "candidate_id"])  # noqa: E712
+        came = set(in_period.loc[in_period["attended"] == True, "candidate_id"])
     cands["attended"] = cands.index.isin(came)
 
     meet = data.meetings
     followed: set[str] = set()
     if not meet.empty and not inv.empty:
         period_events = set(in_period["event_id"])
-        chosen = meet["event_id"].isin(period_events) & (meet["follow_up"] == True)  # noqa: E712
+        chosen = meet["event_id"].isin(period_events) & (meet["follow_up"] == True)
         followed = set(meet.loc[chosen, "candidate_id"])
 
     outcomes = data.outcomes
@@ -201,7 +201,7 @@ def candidate_frame(data: ReportData, period: Period) -> pd.DataFrame:
         dates = outcomes["date"]
         keep = [
             isinstance(d, dt.date) and s <= d <= period.end
-            for d, s in zip(dates, window_start)
+            for d, s in zip(dates, window_start, strict=False)
         ]
         outcomes = outcomes[keep]
     best_any = _best_per_candidate(outcomes)

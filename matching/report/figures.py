@@ -49,7 +49,7 @@ def kpi_figure(kpis: list[dict[str, Any]]) -> str:
     positions = range(len(labels))
     ax.bar([p - 0.2 for p in positions], realised, width=0.4, color=_BLUE, label="gerealiseerd")
     ax.bar([p + 0.2 for p in positions], goals, width=0.4, color=_GREY, label="doel")
-    for p, value in zip(positions, realised):
+    for p, value in zip(positions, realised, strict=False):
         ax.text(p - 0.2, value, str(value), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(positions), labels)
     ax.legend(fontsize=8, frameon=False)
@@ -62,7 +62,7 @@ def funnel_figure(steps: list[dict[str, Any]]) -> str:
     labels = [s["label"] for s in steps][::-1]
     counts = [s["count"] for s in steps][::-1]
     bars = ax.barh(labels, counts, color=_BLUE)
-    for bar, count in zip(bars, counts):
+    for bar, count in zip(bars, counts, strict=False):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {count}",
                 va="center", fontsize=8)
     ax.set_xlabel("kandidaten", fontsize=8)

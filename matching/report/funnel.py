@@ -51,7 +51,7 @@ def funnel(candidates: pd.DataFrame) -> list[FunnelStep]:
     placed = invited[invited["placed"]]
     for months in (6, 12):
         column = placed[f"sustained_{months}m"]
-        working = int((column == True).sum())  # noqa: E712
+        working = int((column == True).sum())
         counts.append((f"sustained_{months}m", working, int(column.isna().sum())))
     steps = []
     previous = None

@@ -34,7 +34,7 @@ class Goals:
                 raise ValueError(f"goal {name} must be a whole number >= 0, got {value!r}")
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> "Goals":
+    def from_mapping(cls, data: dict[str, Any]) -> Goals:
         unknown = sorted(set(data) - {"new_contacts", "jobs", "weps"})
         if unknown:
             raise ValueError(f"unknown goal {unknown[0]!r}; known goals: new_contacts, jobs, weps")

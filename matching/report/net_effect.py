@@ -97,7 +97,7 @@ def add_cell_columns(candidates: pd.DataFrame) -> pd.DataFrame:
     out = candidates.copy()
     groups = {level.value: education_group(level.value) for level in EducationLevel}
     out["education_group"] = out["education"].map(groups)
-    bands = [BenefitDurationBand.from_months(m).value for m in range(0, 121)]
+    bands = [BenefitDurationBand.from_months(m).value for m in range(121)]
     out["benefit_band"] = out["benefit_months"].map(lambda m: bands[min(int(m), 120)])
     return out
 
@@ -293,14 +293,14 @@ def estimate_net_effect(
     good_share_c = _good(shares_c)
 
     # the comparison group at its effective size; at least 1 so the interval exists
-    n_c_eff = max(1, int(round(n_eff)))
-    good_c_eff = min(n_c_eff, int(round(good_share_c * n_c_eff)))
+    n_c_eff = max(1, round(n_eff))
+    good_c_eff = min(n_c_eff, round(good_share_c * n_c_eff))
     diff = difference_in_proportions(good_t, n_t, good_c_eff, n_c_eff, confidence)
     effect = good_t / n_t - good_share_c
     shift = effect - diff.diff  # centre the interval on the unrounded estimate
 
     table_t = [int((t_matched["category"] == c).sum()) for c in OUTCOME_CATEGORIES]
-    table_c = [int(round(shares_c[c] * n_eff)) for c in OUTCOME_CATEGORIES]
+    table_c = [round(shares_c[c] * n_eff) for c in OUTCOME_CATEGORIES]
     keep = [i for i in range(len(OUTCOME_CATEGORIES)) if table_t[i] + table_c[i] > 0]
     table = [[table_t[i] for i in keep], [table_c[i] for i in keep]]
     chi2 = df = p = v = None

@@ -120,7 +120,7 @@ class SroiSettings:
                 raise ValueError(f"setting {name} must be a number >= 0, got {value!r}")
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "SroiSettings":
+    def from_mapping(cls, data: Mapping[str, Any]) -> SroiSettings:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -193,7 +193,7 @@ def _fte(hours: float | None) -> float:
 def _retained(known_true: int, unknown: int, rate: float | None) -> int:
     if rate is None:
         return known_true + unknown
-    return known_true + int(round(unknown * rate))
+    return known_true + round(unknown * rate)
 
 
 def _mature_rate(jobs: pd.DataFrame, months: int, as_of: dt.date | None) -> float | None:
@@ -208,7 +208,7 @@ def _mature_rate(jobs: pd.DataFrame, months: int, as_of: dt.date | None) -> floa
                   for d in jobs["start_date"]]
         column = column[mature]
     known = column.dropna()
-    return float((known == True).mean()) if len(known) else None  # noqa: E712
+    return float((known == True).mean()) if len(known) else None
 
 
 def _job_groups(
@@ -240,13 +240,13 @@ def _job_groups(
     groups = []
     for (prior, fte), part in frame.groupby(["prior", "fte"], sort=True):
         count = len(part)
-        s6 = min(count, _retained(int((part["sustained_6m"] == True).sum()),  # noqa: E712
+        s6 = min(count, _retained(int((part["sustained_6m"] == True).sum()),
                                   int(part["sustained_6m"].isna().sum()), rate6))
         if rate12 is None:
-            s12 = s6 - int(((part["sustained_12m"] == False)  # noqa: E712
-                            & (part["sustained_6m"] != False)).sum())  # noqa: E712
+            s12 = s6 - int(((part["sustained_12m"] == False)
+                            & (part["sustained_6m"] != False)).sum())
         else:
-            s12 = _retained(int((part["sustained_12m"] == True).sum()),  # noqa: E712
+            s12 = _retained(int((part["sustained_12m"] == True).sum()),
                             int(part["sustained_12m"].isna().sum()), rate12)
         s12 = max(0, min(s6, s12))
         groups.append(

@@ -75,7 +75,7 @@ def put(store: Store, key: str, value: Any, *, municipality: str, store_version:
         "key": key,
         "municipality": municipality,
         "store_version": store_version,
-        "created_at": dt.datetime.now(dt.timezone.utc),
+        "created_at": dt.datetime.now(dt.UTC),
         "payload": json.dumps(value, separators=(",", ":")),
     }
     try:
@@ -90,7 +90,7 @@ def purge(
     store: Store, *, before_version: int, max_age: dt.timedelta = dt.timedelta(days=2)
 ) -> int:
     """Delete entries made before ``before_version`` or longer than ``max_age`` ago."""
-    cutoff = dt.datetime.now(dt.timezone.utc) - max_age
+    cutoff = dt.datetime.now(dt.UTC) - max_age
     with store.transaction() as conn:
         return conn.execute(
             cache_table.delete().where(

@@ -66,8 +66,8 @@ class CandidateArrays:
         return len(self.ids)
 
     @classmethod
-    def from_candidates(cls, candidates: Sequence[Candidate]) -> "CandidateArrays":
-        def col(getter, dtype) -> np.ndarray:  # noqa: ANN001
+    def from_candidates(cls, candidates: Sequence[Candidate]) -> CandidateArrays:
+        def col(getter, dtype) -> np.ndarray:
             return np.fromiter((getter(c) for c in candidates), dtype=dtype, count=len(candidates))
 
         return cls(
@@ -96,7 +96,7 @@ class CandidateArrays:
             soft_text_chars=col(lambda c: len(c.soft_text), float),
         )
 
-    def take(self, rows: np.ndarray) -> "CandidateArrays":
+    def take(self, rows: np.ndarray) -> CandidateArrays:
         """The sub-pool of the given row indices (or boolean mask)."""
         return CandidateArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 

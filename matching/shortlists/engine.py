@@ -169,10 +169,10 @@ class ShortlistEngine:
             if cid in pool.row_of:
                 ok[pool.row_of[cid]] = False
         vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
-        base = dict(
-            direction="work_need", query_id=work_need_id, municipality=need.municipality,
-            pool_size=len(pool.candidates), vetoed=vetoed, excluded=excluded,
-        )
+        base = {
+            "direction": "work_need", "query_id": work_need_id, "municipality": need.municipality,
+            "pool_size": len(pool.candidates), "vetoed": vetoed, "excluded": excluded,
+        }
         if not ok.any():
             note = "geen kandidaten in deze gemeente" if not pool.candidates else (
                 "alle kandidaten vallen af op harde criteria"
@@ -231,10 +231,10 @@ class ShortlistEngine:
             raise UnknownRecordError("candidate", candidate_id)
         pool = self._pool(candidate.municipality)
         excluded = dict(excluded or {})
-        base = dict(
-            direction="candidate", query_id=candidate_id, municipality=candidate.municipality,
-            pool_size=len(pool.needs), excluded=excluded,
-        )
+        base = {
+            "direction": "candidate", "query_id": candidate_id, "municipality": candidate.municipality,
+            "pool_size": len(pool.needs), "excluded": excluded,
+        }
         if not pool.needs:
             return Shortlist(matches=[], vetoed={}, scored_by=self.scored_by,
                              note="geen open werkvragen in deze gemeente", **base)
@@ -399,7 +399,7 @@ class ShortlistEngine:
 
     @staticmethod
     def _match(rank, candidate, need, employer, features, score, probability, contrib, i, passed,
-               pinned) -> Match:  # noqa: ANN001
+               pinned) -> Match:
         values = features.to_dict()
         return Match(
             rank=rank,

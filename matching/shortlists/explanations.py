@@ -109,12 +109,15 @@ def _phrases(
 
 def _warnings(candidate: Candidate, need: WorkNeed, features: Mapping[str, float]) -> dict[str, str]:
     warnings: dict[str, str] = {}
-    if need.min_language_level is not None:
-        if LanguageLevel(candidate.language_level).rank < LanguageLevel(need.min_language_level).rank:
-            warnings["language_gap"] = (
-                f"let op: taalniveau {candidate.language_level.value} "
-                f"(gevraagd {need.min_language_level.value})"
-            )
+    if (
+        need.min_language_level is not None
+        and LanguageLevel(candidate.language_level).rank
+        < LanguageLevel(need.min_language_level).rank
+    ):
+        warnings["language_gap"] = (
+            f"let op: taalniveau {candidate.language_level.value} "
+            f"(gevraagd {need.min_language_level.value})"
+        )
     if features.get("travel_share_of_reach", 0.0) > 0.8:
         warnings["travel_share_of_reach"] = "let op: reistijd aan de lange kant"
     return warnings

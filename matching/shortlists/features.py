@@ -90,7 +90,7 @@ class WorkNeedArrays:
         return len(self.ids)
 
     @classmethod
-    def from_needs(cls, needs: Sequence[WorkNeed], employers: dict[str, Employer]) -> "WorkNeedArrays":
+    def from_needs(cls, needs: Sequence[WorkNeed], employers: dict[str, Employer]) -> WorkNeedArrays:
         emp = [employers[n.employer_id] for n in needs]
         return cls(
             ids=np.array([n.id for n in needs], dtype=object),
@@ -117,7 +117,7 @@ class WorkNeedArrays:
             ambassador=np.array([e.ambassador for e in emp], dtype=float),
         )
 
-    def take(self, rows: np.ndarray) -> "WorkNeedArrays":
+    def take(self, rows: np.ndarray) -> WorkNeedArrays:
         return WorkNeedArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 
 
@@ -132,7 +132,7 @@ def occupation_levels(
     """Best ISCO match level (0-5) between each pair's desired occupations and the work's."""
     cache: dict[tuple[str, str], int] = {}
     out = np.zeros(len(need_uris), dtype=float)
-    for i, (wanted, uri) in enumerate(zip(desired, need_uris)):
+    for i, (wanted, uri) in enumerate(zip(desired, need_uris, strict=False)):
         best = 0
         for w in wanted:
             key = (w, uri)

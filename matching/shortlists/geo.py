@@ -33,7 +33,7 @@ MOBILITY_SPEED_KMH: dict[Mobility, float] = {
 MOBILITY_ORDER: tuple[Mobility, ...] = tuple(Mobility)
 
 
-def travel_km(lat1, lon1, lat2, lon2) -> np.ndarray:  # noqa: ANN001
+def travel_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     """Estimated road distance in km (haversine × detour); NaN where a coordinate is missing.
 
     Arguments broadcast like numpy arrays.

@@ -62,7 +62,7 @@ def isco_match_level(a: str | None, b: str | None) -> int:
     if oa is None or ob is None:
         return 0
     level = 0
-    for x, y in zip(oa.isco_group, ob.isco_group):
+    for x, y in zip(oa.isco_group, ob.isco_group, strict=False):
         if x != y:
             break
         level += 1

@@ -68,7 +68,7 @@ class TextVectors:
         out[:, self.dense.shape[1] :] = np.sqrt(1.0 - dense_weight) * self.lexical
         return out
 
-    def take(self, rows: np.ndarray) -> "TextVectors":
+    def take(self, rows: np.ndarray) -> TextVectors:
         return TextVectors(self.ids[rows], self.dense[rows], self.lexical[rows])
 
 
@@ -107,7 +107,7 @@ class TextSpace:
         model: str | None = None,
         *,
         dense_weight: float = DEFAULT_HYBRID_WEIGHT,
-    ) -> "TextSpace":
+    ) -> TextSpace:
         """The standard space: the bundled (or given) sentence model and ESCO-fitted n-grams.
 
         The fitted lexical encoder is kept in ``home`` so later runs load it.

@@ -50,7 +50,7 @@ class Site:
     hard_demands: np.ndarray | int | None = None  # bit mask; None: limits are not checked
 
     @classmethod
-    def of_work_need(cls, need: WorkNeed, employer: Employer) -> "Site":
+    def of_work_need(cls, need: WorkNeed, employer: Employer) -> Site:
         return cls(
             lat=np.nan if employer.lat is None else employer.lat,
             lon=np.nan if employer.lon is None else employer.lon,
@@ -60,7 +60,7 @@ class Site:
         )
 
     @classmethod
-    def of_work_needs(cls, needs: list[WorkNeed], employers: dict[str, Employer]) -> "Site":
+    def of_work_needs(cls, needs: list[WorkNeed], employers: dict[str, Employer]) -> Site:
         """Many work needs at once (for candidate -> work needs)."""
         sites = [cls.of_work_need(n, employers[n.employer_id]) for n in needs]
         return cls(
@@ -72,7 +72,7 @@ class Site:
         )
 
     @classmethod
-    def of_event(cls, event: Event) -> "Site":
+    def of_event(cls, event: Event) -> Site:
         """The venue of a prettig gesprek: only travel is checked here."""
         return cls(
             lat=np.nan if event.lat is None else event.lat,

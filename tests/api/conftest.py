@@ -25,11 +25,11 @@ from matching.shortlists.retrieval import RetrievalIndex
 from services.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_helpers import HOME, OTHER, PASSWORD, SECRET, TODAY, other_world, token_for  # noqa: E402
+from api_helpers import HOME, OTHER, PASSWORD, SECRET, TODAY, other_world, token_for
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:  # noqa: ANN001
+def settings(tmp_path) -> Settings:
     # everything the service writes stays in the test's folder
     return Settings(
         secret_key=SECRET, home=tmp_path / "home", tracking_uri=(tmp_path / "mlruns").as_uri()
@@ -51,7 +51,7 @@ def space():
 
 
 @pytest.fixture
-def runtime(store: Store, settings: Settings, space) -> Runtime:  # noqa: ANN001
+def runtime(store: Store, settings: Settings, space) -> Runtime:
     index = RetrievalIndex(space, None)
     engine = ShortlistEngine(store, index, today=lambda: TODAY)
     return Runtime(
@@ -105,10 +105,10 @@ def auth(users: dict[str, str]) -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture
-def rm(auth) -> dict[str, str]:  # noqa: ANN001
+def rm(auth) -> dict[str, str]:
     return auth("relationship_manager")
 
 
 @pytest.fixture
-def admin(auth) -> dict[str, str]:  # noqa: ANN001
+def admin(auth) -> dict[str, str]:
     return auth("administrator")

@@ -52,7 +52,7 @@ def test_password_is_stored_as_bcrypt_hash(store, users):
 def test_no_token_expired_forged_or_stale_tokens_are_401(client, users, store):
     assert client.get("/candidates").status_code == 401
     assert "Authorization" in client.get("/candidates").json()["detail"]
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     expired = token_for("relationship", "relationship_manager", now=past, minutes=5)
     r = client.get("/candidates", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]

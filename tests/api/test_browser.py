@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, space) -> Iterator[str]:  # noqa: ANN001
+def server(tmp_path_factory, space) -> Iterator[str]:
     """uvicorn serving the app on a free 127.0.0.1 port, stopped after the module."""
     import uvicorn
 
@@ -107,7 +107,7 @@ def server(tmp_path_factory, space) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -117,7 +117,7 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
+def page(browser, server):
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -127,7 +127,7 @@ def page(browser, server):  # noqa: ANN001, ANN201
     context.close()
 
 
-def _login(page) -> None:  # noqa: ANN001
+def _login(page) -> None:
     page.goto("/werkvragen/W1")
     assert "/login" in page.url
     page.get_by_label("Gebruikersnaam").fill("rm.jansen")
@@ -136,7 +136,7 @@ def _login(page) -> None:  # noqa: ANN001
     page.wait_for_url("**/werkvragen/W1")
 
 
-def test_shortlist_page_renders_and_screenshot_is_not_blank(page):  # noqa: ANN001
+def test_shortlist_page_renders_and_screenshot_is_not_blank(page):
     from PIL import Image, ImageStat
 
     _login(page)
@@ -157,7 +157,7 @@ def test_shortlist_page_renders_and_screenshot_is_not_blank(page):  # noqa: ANN0
     assert page.console_errors == []  # no CSP violations, no script errors
 
 
-def test_pin_a_candidate_from_the_shortlist(page):  # noqa: ANN001
+def test_pin_a_candidate_from_the_shortlist(page):
     _login(page)
     last = page.locator("#shortlist tbody tr").last
     candidate = last.locator("td").nth(1).locator("a").inner_text()
@@ -170,7 +170,7 @@ def test_pin_a_candidate_from_the_shortlist(page):  # noqa: ANN001
     assert page.locator("table.overrides").get_by_text("vastgezet").is_visible()
 
 
-def test_search_candidates_and_see_employer_suggestions(page):  # noqa: ANN001
+def test_search_candidates_and_see_employer_suggestions(page):
     _login(page)
     page.goto("/kandidaten")
     page.get_by_label("Zoeken").fill("buiten")
@@ -185,7 +185,7 @@ def test_search_candidates_and_see_employer_suggestions(page):  # noqa: ANN001
     assert page.console_errors == []
 
 
-def test_event_page_and_printable_table_plan(page):  # noqa: ANN001
+def test_event_page_and_printable_table_plan(page):
     _login(page)
     page.goto("/bijeenkomsten/EV1")
     assert page.locator("#invitations").get_by_text("C1").is_visible()
@@ -197,7 +197,7 @@ def test_event_page_and_printable_table_plan(page):  # noqa: ANN001
     assert len(pdf_like) > 1000
 
 
-def test_chi_square_calculator(page):  # noqa: ANN001
+def test_chi_square_calculator(page):
     _login(page)
     page.goto("/chi-kwadraat")
     page.get_by_label("Kruistabel").fill("18 17 79 / 5 35 99")

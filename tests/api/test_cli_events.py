@@ -40,7 +40,7 @@ def app() -> typer.Typer:
 
 @pytest.fixture(autouse=True)
 def small_engine(monkeypatch):
-    def engine(db, store, tracking_uri):  # noqa: ANN001
+    def engine(db, store, tracking_uri):
         return ShortlistEngine(store, RetrievalIndex(shared_space(), None), today=lambda: TODAY)
 
     monkeypatch.setattr(event_commands, "open_engine", engine)

@@ -47,7 +47,7 @@ def cli(settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> typer.Ty
     return app
 
 
-def _small(runtime: Runtime, store) -> Runtime:  # noqa: ANN001
+def _small(runtime: Runtime, store) -> Runtime:
     engine = ShortlistEngine(store, runtime.index, today=lambda: TODAY)
     return Runtime(
         config=runtime.config, store=store, space=runtime.space, index=runtime.index, engine=engine
@@ -55,7 +55,7 @@ def _small(runtime: Runtime, store) -> Runtime:  # noqa: ANN001
 
 
 @pytest.fixture
-def settings(settings, store):  # noqa: ANN001
+def settings(settings, store):
     import dataclasses
 
     return dataclasses.replace(settings, db_url=str(store.engine.url))
@@ -68,14 +68,14 @@ def _spy(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]
 
     if name.startswith("for_"):
 
-        async def method(self, actor, *args, **kwargs):  # noqa: ANN001, ANN202
+        async def method(self, actor, *args, **kwargs):
             seen.append(actor.username)
             return await original(self, actor, *args, **kwargs)
 
         monkeypatch.setattr(owner, name, method)
     else:
 
-        def function(store, engine, actor, *args, **kwargs):  # noqa: ANN001, ANN202
+        def function(store, engine, actor, *args, **kwargs):
             seen.append(actor.username)
             return original(store, engine, actor, *args, **kwargs)
 

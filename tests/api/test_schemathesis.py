@@ -44,7 +44,7 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory, space):  # noqa: ANN001
+def fuzz_app(tmp_path_factory, space):
     folder = tmp_path_factory.mktemp("fuzz")
     store = Store(f"sqlite:///{folder / 'fuzz.db'}")
     store.upsert([*tiny_world(), *other_world()])
@@ -78,11 +78,11 @@ def fuzz_app(tmp_path_factory, space):  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz_app):  # noqa: ANN001
+def api_schema(fuzz_app):
     return schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
 
 
-def _run_operation(operation, mode, headers, failures) -> int:  # noqa: ANN001
+def _run_operation(operation, mode, headers, failures) -> int:
     """Up to MAX_EXAMPLES generated requests for one operation; failures are collected."""
     sent = 0
 
@@ -95,7 +95,7 @@ def _run_operation(operation, mode, headers, failures) -> int:  # noqa: ANN001
         phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time
         suppress_health_check=list(HealthCheck),
     )
-    def run(case):  # noqa: ANN001
+    def run(case):
         nonlocal sent
         sent += 1
         case.call_and_validate(headers=headers, checks=CHECKS)
@@ -104,14 +104,14 @@ def _run_operation(operation, mode, headers, failures) -> int:  # noqa: ANN001
         run()
     except Unsatisfiable:
         pass  # nothing to negate (an operation without parameters or body)
-    except (Exception, BaseExceptionGroup) as exc:  # one line per failing operation
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  (one line per failing operation)
         detail = "; ".join(str(e).strip()[:800] for e in getattr(exc, "exceptions", ())) or ""
         failures.append(f"{operation.label} [{mode.value}]: {str(exc).strip()[:1500]} {detail}")
     return sent
 
 
 @pytest.mark.slow
-def test_every_operation_conforms(api_schema):  # noqa: ANN001
+def test_every_operation_conforms(api_schema):
     headers = {"Authorization": f"Bearer {token_for('admin', 'administrator', minutes=60)}"}
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]

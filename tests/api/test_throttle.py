@@ -22,7 +22,7 @@ class Clock:
 def test_locks_after_max_failures_until_the_oldest_leaves_the_window():
     clock = Clock()
     throttle = LoginThrottle(3, 60.0, clock=clock)
-    for step in range(3):
+    for _step in range(3):
         assert throttle.retry_after("Anna", "10.0.0.1") == 0
         throttle.failed("anna", "10.0.0.1")
         clock.now += 10

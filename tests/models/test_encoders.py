@@ -9,13 +9,13 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import importlib.util  # noqa: E402
+import importlib.util
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from models import encoders  # noqa: E402
-from models.encoders import (  # noqa: E402
+from models import encoders
+from models.encoders import (
     DenseEncoder,
     HybridEncoder,
     LexicalEncoder,

@@ -40,7 +40,7 @@ def test_world():
 
 
 def small_lambdamart(**kwargs) -> LambdaMARTRanker:
-    params = dict(n_estimators=60, learning_rate=0.1, min_child_samples=5, num_leaves=15)
+    params = {"n_estimators": 60, "learning_rate": 0.1, "min_child_samples": 5, "num_leaves": 15}
     params.update(kwargs)
     return LambdaMARTRanker(**params)
 
@@ -307,7 +307,7 @@ def test_path_table_follows_refit_and_is_not_pickled(world, test_world):
 
 
 def test_logistic_imputes_training_median(world):
-    X, y, g = world
+    X, y, _g = world
     X = X.copy()
     X[::5, 2] = np.nan
     model = LogisticRanker().fit(X, y)

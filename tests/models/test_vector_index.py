@@ -126,7 +126,7 @@ def test_remove(make_index: Callable[[], VectorIndex], pool) -> None:
     _, after = index.search(queries, k=len(ids))
     assert not set(gone) & set(after.ravel())
     keep = [i for i in range(len(ids)) if ids[i] not in set(gone)]
-    ref_scores, ref_ids = reference([ids[i] for i in keep], vectors[keep], queries, 5)
+    _ref_scores, ref_ids = reference([ids[i] for i in keep], vectors[keep], queries, 5)
     np.testing.assert_array_equal(index.search(queries, k=5)[1], ref_ids)
     with pytest.raises(KeyError, match="not in the index"):
         index.remove([gone[0]])

@@ -21,72 +21,72 @@ MUNICIPALITY = "GM0855"
 
 
 def make_candidate(id: str = "C1", **overrides: object) -> Candidate:
-    values: dict[str, object] = dict(
-        id=id,
-        municipality=MUNICIPALITY,
-        age_band=AgeBand.A25_44,
-        education=EducationLevel.MBO2,
-        benefit_type=BenefitType.BIJSTAND,
-        benefit_months=18,
-        rung=4,
-        language_level=LanguageLevel.B1,
-        postcode="5038AB",
-        lat=51.560,
-        lon=5.080,
-        mobility=Mobility.BIKE,
-        max_travel_km=10,
-        hours_min=16,
-        hours_max=32,
-        prior_paid_work=True,
-        wishes="Ik wil graag in de zorg werken, bijvoorbeeld als helpende.",
-        motivation="Ik wil weer meedoen en collega's hebben.",
-    )
+    values: dict[str, object] = {
+        "id": id,
+        "municipality": MUNICIPALITY,
+        "age_band": AgeBand.A25_44,
+        "education": EducationLevel.MBO2,
+        "benefit_type": BenefitType.BIJSTAND,
+        "benefit_months": 18,
+        "rung": 4,
+        "language_level": LanguageLevel.B1,
+        "postcode": "5038AB",
+        "lat": 51.560,
+        "lon": 5.080,
+        "mobility": Mobility.BIKE,
+        "max_travel_km": 10,
+        "hours_min": 16,
+        "hours_max": 32,
+        "prior_paid_work": True,
+        "wishes": "Ik wil graag in de zorg werken, bijvoorbeeld als helpende.",
+        "motivation": "Ik wil weer meedoen en collega's hebben.",
+    }
     values.update(overrides)
     return Candidate(**values)
 
 
 def make_employer(id: str = "E1", **overrides: object) -> Employer:
-    values: dict[str, object] = dict(
-        id=id,
-        municipality=MUNICIPALITY,
-        name="Zorggroep De Linde",
-        sbi_section=SbiSection.Q,
-        size_class=SizeClass.S50_249,
-        postcode="5041AA",
-        lat=51.570,
-        lon=5.070,
-    )
+    values: dict[str, object] = {
+        "id": id,
+        "municipality": MUNICIPALITY,
+        "name": "Zorggroep De Linde",
+        "sbi_section": SbiSection.Q,
+        "size_class": SizeClass.S50_249,
+        "postcode": "5041AA",
+        "lat": 51.570,
+        "lon": 5.070,
+    }
     values.update(overrides)
     return Employer(**values)
 
 
 def make_work_need(id: str = "W1", employer_id: str = "E1", **overrides: object) -> WorkNeed:
-    values: dict[str, object] = dict(
-        id=id,
-        municipality=MUNICIPALITY,
-        employer_id=employer_id,
-        title="Helpende in de ouderenzorg",
-        description="Je helpt bewoners bij de dagelijkse verzorging en maaltijden.",
-        hours_min=16,
-        hours_max=24,
-        contract_form=ContractForm.WEP,
-        demands=[Demand.LONG_STANDING, Demand.CUSTOMER_CONTACT],
-        adaptable=[Demand.LONG_STANDING],
-    )
+    values: dict[str, object] = {
+        "id": id,
+        "municipality": MUNICIPALITY,
+        "employer_id": employer_id,
+        "title": "Helpende in de ouderenzorg",
+        "description": "Je helpt bewoners bij de dagelijkse verzorging en maaltijden.",
+        "hours_min": 16,
+        "hours_max": 24,
+        "contract_form": ContractForm.WEP,
+        "demands": [Demand.LONG_STANDING, Demand.CUSTOMER_CONTACT],
+        "adaptable": [Demand.LONG_STANDING],
+    }
     values.update(overrides)
     return WorkNeed(**values)
 
 
 def make_event(id: str = "EV1", **overrides: object) -> Event:
-    values: dict[str, object] = dict(
-        id=id,
-        municipality=MUNICIPALITY,
-        date=dt.date(2026, 3, 12),
-        place="Zorggroep De Linde",
-        lat=51.570,
-        lon=5.070,
-        rounds=3,
-    )
+    values: dict[str, object] = {
+        "id": id,
+        "municipality": MUNICIPALITY,
+        "date": dt.date(2026, 3, 12),
+        "place": "Zorggroep De Linde",
+        "lat": 51.570,
+        "lon": 5.070,
+        "rounds": 3,
+    }
     values.update(overrides)
     return Event(**values)
 

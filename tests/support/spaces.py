@@ -14,7 +14,7 @@ def _encoders() -> tuple[DenseEncoder, LexicalEncoder]:
     return DenseEncoder(), LexicalEncoder(n_components=128).fit(esco_corpus()[::5])
 
 
-def test_space(home=None) -> TextSpace:  # noqa: ANN001
+def test_space(home=None) -> TextSpace:
     dense, lexical = _encoders()
     return TextSpace(dense, lexical, home=home)
 
@@ -38,11 +38,11 @@ class HashingEncoder:
         self.name = f"hashing:{analyzer}{ngram_range[0]}-{ngram_range[1]}:{dim}"
         self.dim = dim
 
-    def encode(self, texts, *, batch_size=None, show_progress=False):  # noqa: ANN001, ANN201
+    def encode(self, texts, *, batch_size=None, show_progress=False):
         return self._vectorizer.transform(list(texts)).toarray().astype("float32")
 
 
-def fast_text_space(home=None) -> TextSpace:  # noqa: ANN001
+def fast_text_space(home=None) -> TextSpace:
     """A text space of hashed word and character n-grams (no model to load)."""
     return TextSpace(
         HashingEncoder("word", (1, 1)), HashingEncoder("char_wb", (3, 4)), home=home, dense_weight=0.5

@@ -174,7 +174,7 @@ def test_features_do_not_change_when_later_history_changes(store: Store, space: 
     # a meeting whose own outcome was removed loses the work need that outcome named (the
     # mapping is by design); every other early meeting must keep exactly its features
     own_removed = {(o.candidate_id, o.employer_id, o.event_id) for o in later_outcomes}
-    keys = zip(before.pairs["candidate_id"], before.pairs["employer_id"], before.pairs["event_id"])
+    keys = zip(before.pairs["candidate_id"], before.pairs["employer_id"], before.pairs["event_id"], strict=False)
     compare = early & ~np.array([k in own_removed for k in keys])
     assert compare.sum() > 0.5 * early.sum()
     left = before.take(np.flatnonzero(compare)).features

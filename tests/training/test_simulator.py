@@ -313,7 +313,7 @@ def test_p_good_expected_is_p_good_averaged_over_hidden_traits_given_the_evidenc
         chunks = [_sample_given_evidence(rng, i, calls, 500_000)]
         while sum(c[0].size for c in chunks) < 3000 and len(chunks) < 5:
             chunks.append(_sample_given_evidence(rng, i, calls, 500_000))
-        fam, second, weight, motivation = (np.concatenate(x) for x in zip(*chunks))
+        fam, second, weight, motivation = (np.concatenate(x) for x in zip(*chunks, strict=False))
         assert fam.size > 1500, (i, fam.size)
         g = t.work_family[works]
         fit = np.maximum(t.affinity[fam[:, None], g[None, :]],
@@ -388,7 +388,7 @@ def test_p_base_is_low(world):
 
 def test_comparison_group_is_never_invited_and_finds_work_only_on_its_own(world):
     t = world.truth
-    comparison = {cid for cid, flag in zip(t.candidate_ids, t.comparison) if flag}
+    comparison = {cid for cid, flag in zip(t.candidate_ids, t.comparison, strict=False) if flag}
     assert abs(len(comparison) / len(t.candidate_ids) - SMALL.comparison_share) < 0.01
     invited = {i.candidate_id for i in world.invitations}
     assert invited and not comparison & invited

@@ -157,7 +157,7 @@ def draw_employers(
         lat=np.where(industrial, loc_park.lat, loc_plain.lat),
         lon=np.where(industrial, loc_park.lon, loc_plain.lon),
         postcode=[p if ind else q for ind, p, q in
-                  zip(industrial, loc_park.postcode, loc_plain.postcode)],
+                  zip(industrial, loc_park.postcode, loc_plain.postcode, strict=False)],
         cluster=np.where(industrial, loc_park.cluster, loc_plain.cluster),
     )
     supports_mask = np.zeros(n, dtype=np.int64)
@@ -216,7 +216,7 @@ def draw_work_needs(
         family[j] = FAMILY_CODES.index(codes[int(rng.choice(len(codes), p=p / p.sum()))])
     u = rng.random(m)
     occupation = np.array(
-        [catalogue.index_of(catalogue.pick(int(f), float(x)).uri) for f, x in zip(family, u)]
+        [catalogue.index_of(catalogue.pick(int(f), float(x)).uri) for f, x in zip(family, u, strict=False)]
     )
     skill = np.array([catalogue.occupations[k].skill for k in occupation])
     esco_exported = rng.random(m) < ESCO_EXPORTED_SHARE
@@ -268,8 +268,7 @@ def draw_work_needs(
         first = employers.first_contact[int(e)]
         earliest = max(first, start_date - dt.timedelta(days=120))
         latest = start_date + dt.timedelta(days=int(period_days * 0.75))
-        if latest < earliest:
-            latest = earliest
+        latest = max(latest, earliest)
         span = (latest - earliest).days
         created.append(earliest + dt.timedelta(days=int(cu[j] * (span + 1)) if span else 0))
     return WorkArrays(

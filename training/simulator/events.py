@@ -64,7 +64,7 @@ def run_event(
         - 0.6 * (venue_km > c.max_travel_km[pool])
         + rng.normal(0.0, RM_NOISE_SD, size=pool.size)
     )
-    n_invite = min(int(round(cfg.candidates_per_event * cfg.invitations_per_seat)), pool.size)
+    n_invite = min(round(cfg.candidates_per_event * cfg.invitations_per_seat), pool.size)
     order = np.argsort(-rm_score, kind="stable")[:n_invite]
     invited = pool[order]
     invited_fit = host_fit[order]

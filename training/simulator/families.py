@@ -19,7 +19,7 @@ import numpy as np
 
 from matching.records.enums import Demand
 
-H, S, N, T, C, Z, HO, O, F, I = (  # noqa: E741
+H, S, N, T, C, Z, HO, O, F, I = (
     Demand.HEAVY_LIFTING,
     Demand.LONG_STANDING,
     Demand.NIGHT_SHIFTS,

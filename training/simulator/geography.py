@@ -122,7 +122,7 @@ def draw_locations(rng: np.random.Generator, n: int, *, weights: np.ndarray) -> 
     lon = c_lon + dx / (KM_PER_DEGREE_LAT * np.cos(np.radians(c_lat)))
     lat, lon = np.round(lat, 5), np.round(lon, 5)
     postcodes = [
-        _postcode(CLUSTERS[int(k)], float(x), float(y)) for k, x, y in zip(cluster, dx, dy)
+        _postcode(CLUSTERS[int(k)], float(x), float(y)) for k, x, y in zip(cluster, dx, dy, strict=False)
     ]
     return Locations(lat=lat, lon=lon, postcode=postcodes, cluster=cluster)
 

@@ -85,7 +85,7 @@ class History:
     filled: np.ndarray = field(default_factory=lambda: _ints(0))
 
     @classmethod
-    def empty(cls, n_candidates: int, n_works: int) -> "History":
+    def empty(cls, n_candidates: int, n_works: int) -> History:
         return cls(
             invited=_ints(n_candidates),
             first_invited_month=_ints(n_candidates, -1),

@@ -89,7 +89,7 @@ def expected_sigmoid(score: np.ndarray, sigma: float, nodes: int = GH_NODES) -> 
     x, w = np.polynomial.hermite_e.hermegauss(nodes)
     w = w / w.sum()
     out = np.zeros_like(score, dtype=float)
-    for xk, wk in zip(x, w):
+    for xk, wk in zip(x, w, strict=False):
         out += wk * sigmoid(score + sigma * xk)
     return out
 

@@ -98,7 +98,7 @@ CONSENT_SHARE_WITHDRAWN = 0.06
 CONSENT_EVENTS_WITHDRAWN = 0.04
 
 #: Number of set bits of every 10-bit demand mask.
-POPCOUNT = np.array([bin(i).count("1") for i in range(1 << len(DEMANDS))])
+POPCOUNT = np.array([(i).bit_count() for i in range(1 << len(DEMANDS))])
 
 SIGMA_CIRCUMSTANCES = 0.9  # sd of the unrecorded per-candidate term in the latent score
 
@@ -189,8 +189,8 @@ def draw_population(
     young = age_band == 0
     # fewer of the young have worked; the others make up the reported 93.9 % overall
     n_young = int(young.sum())
-    n_prior = int(round(PRIOR_WORK_SHARE * n))
-    young_prior = min(int(round(PRIOR_WORK_YOUNG * n_young)), n_prior)
+    n_prior = round(PRIOR_WORK_SHARE * n)
+    young_prior = min(round(PRIOR_WORK_YOUNG * n_young), n_prior)
     prior_work = np.zeros(n, dtype=bool)
     for group, k in ((np.flatnonzero(young), young_prior),
                      (np.flatnonzero(~young), n_prior - young_prior)):

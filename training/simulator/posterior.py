@@ -114,10 +114,10 @@ def exported_evidence(
     sector = np.array([
         t.revealed_family if r.wishes and t.revealed_family >= 0
         and _names_sector(r.wishes, t.revealed_family) else -1
-        for r, t in zip(records, texts)
+        for r, t in zip(records, texts, strict=False)
     ])
     tier = np.array([t.motivation_tier if r.motivation else UNKNOWN_TIER
-                     for r, t in zip(records, texts)])
+                     for r, t in zip(records, texts, strict=False)])
     empty = np.array([[not r.wishes, not r.motivation, not r.interests, not r.strengths,
                        not r.help_needed] for r in records], dtype=bool).reshape(-1, 5)
     return ExportedEvidence(gender, education, desired, sector, tier, empty)
@@ -161,7 +161,7 @@ def occupation_weights(catalogue: OccupationCatalogue) -> tuple[np.ndarray, np.n
     """Chance of each occupation within its family's draw, and its family."""
     weight = np.zeros(len(catalogue.occupations))
     family = np.array([occ.family for occ in catalogue.occupations])
-    for members, cumulative in zip(catalogue.by_family, catalogue.cumulative_by_family):
+    for members, cumulative in zip(catalogue.by_family, catalogue.cumulative_by_family, strict=False):
         edges = np.concatenate([[0.0], cumulative[:-1], [1.0]])
         weight[list(members)] = np.diff(edges)
     return weight, family

@@ -98,7 +98,7 @@ class TextRandom:
         total = float(sum(weights))
         target = self.random() * total
         acc = 0.0
-        for item, weight in zip(items, weights):
+        for item, weight in zip(items, weights, strict=False):
             acc += weight
             if target < acc:
                 return item

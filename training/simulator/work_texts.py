@@ -161,8 +161,7 @@ def compose_work_text(
         sentence = _first_sentence(occupation.description)
         if sentence:
             parts.append(tr.choice(ESCO_FRAMES).format(sentence=sentence))
-    for sentence in tr.sample(TEAM_SENTENCES, tr.randint(0, 2)):
-        parts.append(sentence)
+    parts.extend(tr.sample(TEAM_SENTENCES, tr.randint(0, 2)))
     if job_coach and tr.chance(0.6):
         parts.append(tr.choice(JOB_COACH_SENTENCES))
     if tr.chance(0.8):

@@ -229,7 +229,7 @@ def simulate(config: SimulationConfig, progress: Progress | None = None) -> Simu
     p_base = p_base_monthly(candidates)
     report("maanden", 0.45)
 
-    n_comparison = int(round(config.comparison_share * candidates.n))
+    n_comparison = round(config.comparison_share * candidates.n)
     comparison = np.zeros(candidates.n, dtype=bool)
     comparison[component_rng(seed, "comparison").permutation(candidates.n)[:n_comparison]] = True
 

@@ -101,7 +101,7 @@ def _p_good_bytes(world: SimulatedWorld, chunk: int = 256) -> bytes:
             rows = [
                 f"{t.candidate_ids[i]},{wid},{a:.6f},{b:.6f}\n"
                 for i in range(start, stop)
-                for wid, a, b in zip(t.work_need_ids, p[i - start].tolist(), q[i - start].tolist())
+                for wid, a, b in zip(t.work_need_ids, p[i - start].tolist(), q[i - start].tolist(), strict=False)
             ]
             gz.write("".join(rows).encode("utf-8"))
     return raw.getvalue()

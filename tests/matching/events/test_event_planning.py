@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from event_world import EVENT_DAY, SECTORS, TODAY, seeded_world  # noqa: E402,F401
+from event_world import EVENT_DAY, SECTORS, TODAY, seeded_world  # noqa: F401
 from factories import (
     MUNICIPALITY,
     make_candidate,

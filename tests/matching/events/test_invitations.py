@@ -178,7 +178,7 @@ def test_gini_and_top_share_known_answers():
     assert gini(x) == pytest.approx(pairwise)
     counts = np.array([10] + [0] * 9 + [1] * 10)  # top 10 % of 20 candidates = 2 candidates
     figures = invitation_concentration(counts)
-    assert list(figures)[0] == "gini"
+    assert next(iter(figures)) == "gini"
     assert figures["top10_share"] == pytest.approx(11 / 20)
     assert figures["reached"] == pytest.approx(11 / 20)
     assert invitation_concentration(np.zeros(4))["gini"] == 0.0

@@ -40,7 +40,7 @@ def brute_force(u, veto, tables, rounds, k):
                 emps = [tables[t].employer_index for t in ts]
                 if len(set(emps)) < k or any(veto[c, e] for e in emps):
                     continue
-                opts.append((sum(u[c, e] for e in emps), tuple(zip(ts, rs))))
+                opts.append((sum(u[c, e] for e in emps), tuple(zip(ts, rs, strict=False))))
         options.append(opts)
     free = {(t, r): tables[t].seats for t in range(len(tables)) for r in range(rounds)}
     best = [None]
@@ -63,7 +63,7 @@ def brute_force(u, veto, tables, rounds, k):
 
 def check_plan(plan, u, veto, tables, rounds, k, *, complete=True):
     """Verify every constraint of a plan without using the planner's own helpers."""
-    n_c, n_e = u.shape
+    n_c, _n_e = u.shape
     by_id = {t.table_id: t for t in tables}
     per_table_round, per_cand_round, per_pair = {}, set(), set()
     seats = np.zeros(n_c, dtype=int)

@@ -23,31 +23,31 @@ START = dt.date(2026, 1, 15)
 
 
 def outcome(id: str = "O1", kind: OutcomeKind = OutcomeKind.JOB, **overrides) -> Outcome:
-    values = dict(
-        id=id,
-        municipality=MUNICIPALITY,
-        candidate_id="C1",
-        employer_id="E1",
-        kind=kind,
-        contract_type=ContractType.PERMANENT if kind is OutcomeKind.JOB else None,
-        hours=24 if kind.is_placement else None,
-        start_date=START if kind.is_placement else None,
-        recorded_on=START,
-    )
+    values = {
+        "id": id,
+        "municipality": MUNICIPALITY,
+        "candidate_id": "C1",
+        "employer_id": "E1",
+        "kind": kind,
+        "contract_type": ContractType.PERMANENT if kind is OutcomeKind.JOB else None,
+        "hours": 24 if kind.is_placement else None,
+        "start_date": START if kind.is_placement else None,
+        "recorded_on": START,
+    }
     values.update(overrides)
     return Outcome(**values)
 
 
 def checkin(month: int, status: str = "working", outcome_id: str = "O1", **overrides) -> CheckIn:
-    values = dict(
-        id=f"{outcome_id}-m{month}",
-        municipality=MUNICIPALITY,
-        outcome_id=outcome_id,
-        month=month,
-        date=add_months(START, month),
-        status=status,
-        reason="ziek" if status == "stopped" else "",
-    )
+    values = {
+        "id": f"{outcome_id}-m{month}",
+        "municipality": MUNICIPALITY,
+        "outcome_id": outcome_id,
+        "month": month,
+        "date": add_months(START, month),
+        "status": status,
+        "reason": "ziek" if status == "stopped" else "",
+    }
     values.update(overrides)
     return CheckIn(**values)
 
@@ -175,7 +175,7 @@ def test_record_checkin_and_correct_it(store):
     ],
 )
 def test_bad_checkin_writes_nothing(store, outcome_id, fields, field):
-    values = dict(month=6, date=dt.date(2026, 7, 15), status="working", today=dt.date(2026, 8, 1))
+    values = {"month": 6, "date": dt.date(2026, 7, 15), "status": "working", "today": dt.date(2026, 8, 1)}
     values.update(fields)
     before = store.snapshot()
     with pytest.raises(OutcomeError) as info:

@@ -49,16 +49,16 @@ def store(tmp_path):
     s.dispose()
 
 
-JOB = dict(
-    candidate_id="C1",
-    employer_id="E1",
-    work_need_id="W1",
-    event_id="EV1",
-    kind=OutcomeKind.JOB,
-    contract_type=ContractType.FIXED_12M,
-    hours=24,
-    start_date=dt.date(2026, 4, 1),
-)
+JOB = {
+    "candidate_id": "C1",
+    "employer_id": "E1",
+    "work_need_id": "W1",
+    "event_id": "EV1",
+    "kind": OutcomeKind.JOB,
+    "contract_type": ContractType.FIXED_12M,
+    "hours": 24,
+    "start_date": dt.date(2026, 4, 1),
+}
 
 
 def test_record_job_and_read_it_back(store):

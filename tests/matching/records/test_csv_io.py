@@ -76,7 +76,7 @@ def test_dangling_reference_and_other_municipality(tmp_path):
 def test_wrong_encoding_names_the_line(tmp_path):
     _write(tiny_world(), tmp_path)
     path = tmp_path / "candidates.csv"
-    raw = path.read_bytes().replace("collega".encode(), "coll\xe9ga".encode("latin-1"), 1)
+    raw = path.read_bytes().replace(b"collega", "coll\xe9ga".encode("latin-1"), 1)
     path.write_bytes(raw)
     errors = read_folder(tmp_path).errors
     assert len(errors) == 1 and errors[0].file == "candidates.csv"

@@ -64,9 +64,9 @@ def test_startkwalificatie():
 
 
 def _outcome(**kw):
-    values = dict(id="O1", municipality="GM0855", candidate_id="C1", employer_id="E1",
-                  kind=OutcomeKind.JOB, contract_type=ContractType.PERMANENT, hours=24,
-                  start_date=dt.date(2026, 2, 1), recorded_on=dt.date(2026, 1, 20))
+    values = {"id": "O1", "municipality": "GM0855", "candidate_id": "C1", "employer_id": "E1",
+                  "kind": OutcomeKind.JOB, "contract_type": ContractType.PERMANENT, "hours": 24,
+                  "start_date": dt.date(2026, 2, 1), "recorded_on": dt.date(2026, 1, 20)}
     values.update(kw)
     return Outcome(**values)
 

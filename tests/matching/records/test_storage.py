@@ -45,10 +45,9 @@ def test_round_trip_of_every_field(store):
 def test_batch_is_one_transaction(store):
     store.upsert(tiny_world())
     before = store.snapshot()
-    with pytest.raises(RuntimeError):
-        with store.transaction() as conn:
-            store.upsert([make_candidate("C9")], conn=conn)
-            raise RuntimeError("failure halfway")
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        store.upsert([make_candidate("C9")], conn=conn)
+        raise RuntimeError("failure halfway")
     assert store.snapshot() == before
 
 

@@ -54,8 +54,8 @@ def test_bad_period(text):
 def _people(group: str, cell: str, n: int, good: int) -> list[dict]:
     age = {"A": "25-44", "B": "45-54", "C": "55-67"}[cell]
     return [
-        dict(group=group, age_band=age, education_group="sq", benefit_band="1-3y", rung=4,
-             category="job" if i < good else "neither")
+        {"group": group, "age_band": age, "education_group": "sq", "benefit_band": "1-3y", "rung": 4,
+             "category": "job" if i < good else "neither"}
         for i in range(n)
     ]
 

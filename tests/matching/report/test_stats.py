@@ -71,9 +71,9 @@ def test_werktop_reconstruction_reproduces_the_reported_test():
     groups = {114: (15.8, 14.9, 69.3), 139: (3.6, 25.2, 71.2)}
     table = [[round(pct / 100 * n) for pct in pcts] for n, pcts in groups.items()]
     assert table == [[18, 17, 79], [5, 35, 99]]
-    for row, (n, pcts) in zip(table, groups.items()):
+    for row, (n, pcts) in zip(table, groups.items(), strict=False):
         assert sum(row) == n
-        for count, pct in zip(row, pcts):
+        for count, pct in zip(row, pcts, strict=False):
             assert round(100 * count / n, 1) == pct
 
     res = chi2_independence(table)

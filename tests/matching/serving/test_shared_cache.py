@@ -46,7 +46,7 @@ def test_purge_drops_old_versions_and_old_entries(store):
         conn.execute(
             shared_cache.cache_table.update()
             .where(shared_cache.cache_table.c.key == "k3")
-            .values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))
+            .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
         )
     shared_cache.put(store, "k4", 4, municipality="GM1", store_version=3)
     assert shared_cache.purge(store, before_version=3) == 3

@@ -52,7 +52,7 @@ def prices() -> PriceList:
 
 
 def _inputs(**kwargs) -> SroiInputs:
-    base = dict(jobs=(JobGroup(1),), discount_rate=0.0, costs=(CostLine("staff", 1, 10000.0),))
+    base = {"jobs": (JobGroup(1),), "discount_rate": 0.0, "costs": (CostLine("staff", 1, 10000.0),)}
     base.update(kwargs)
     return SroiInputs(**base)
 
