@@ -9,7 +9,7 @@ DEMO_DB ?= sqlite:///$(DEMO_DIR)/werkkans.db
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-fast services bench clean
+.PHONY: install demo lint test test-fast services bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,7 +26,13 @@ demo: install
 services:
 	bash scripts/install_test_services.sh
 
-test: install services
+# ruff (defaults, import order, bugbear) and mypy (strict on models/, matching/, services/);
+# configured in pyproject.toml
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install services lint
 	$(PY) -m pytest -q
 
 test-fast: install
@@ -36,4 +42,4 @@ bench: install
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,8 @@ FastAPI's own validation errors, one line per problem.
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -29,16 +31,18 @@ def as_validation_error(exc: InvalidInput) -> RequestValidationError:
 def install(app: FastAPI) -> None:
     """Answer the use cases' errors; call after every other handler is installed."""
 
+    async def answer(request: Request, handled: type[Exception], exc: Exception) -> Response:
+        handler = app.exception_handlers.get(handled, http_exception_handler)
+        response = handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
     async def refused(request: Request, exc: Exception) -> Response:
         status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-        as_http = HTTPException(status, str(exc))
-        handler = app.exception_handlers.get(HTTPException, http_exception_handler)
-        return await handler(request, as_http)
+        return await answer(request, HTTPException, HTTPException(status, str(exc)))
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)
-        handler = app.exception_handlers[RequestValidationError]
-        return await handler(request, as_validation_error(exc))
+        return await answer(request, RequestValidationError, as_validation_error(exc))
 
     for kind in STATUS:
         app.add_exception_handler(kind, refused)

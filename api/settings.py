@@ -6,7 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from services.runtime import RuntimeConfig
@@ -68,7 +68,7 @@ class Settings:
             cookie_secure=env.get("WERKKANS_COOKIE_SECURE", "") in ("1", "true", "yes"),
             user_password=env.get("WERKKANS_USER_PASSWORD") or None,
         )
-        given = {"db_url": db_url, "tracking_uri": tracking_uri}
+        given: dict[str, Any] = {"db_url": db_url, "tracking_uri": tracking_uri}
         return dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
 
     @property

@@ -141,7 +141,8 @@ class ProbabilityCalibrator(BaseEstimator):
             p = self.isotonic_.predict(s)
         else:
             p = _sigmoid(self.a_ * s + self.b_)
-        return np.clip(p, self.clip, 1.0 - self.clip)
+        result: np.ndarray = np.clip(p, self.clip, 1.0 - self.clip)
+        return result
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -80,7 +80,8 @@ def _check_labels(y: Any, n_rows: int) -> np.ndarray:
     if np.any(yf < 0) or np.any(yf != np.round(yf)):
         bad = yf[(yf < 0) | (yf != np.round(yf))][0]
         raise ValueError(f"labels must be non-negative integer grades, got {bad:g}")
-    return yf.astype(np.int32)
+    result: np.ndarray = yf.astype(np.int32)
+    return result
 
 
 def _check_not_constant(y: np.ndarray) -> None:
@@ -131,7 +132,8 @@ def _group_codes(
     codes, _ = pd.factorize(ids, sort=True, use_na_sentinel=True)
     if np.any(codes < 0):
         raise ValueError(f"group_ids contain {int(np.sum(codes < 0))} missing values")
-    return codes.astype(np.int64)
+    result: np.ndarray | None = codes.astype(np.int64)
+    return result
 
 
 # --------------------------------------------------------------------------- #
@@ -325,6 +327,7 @@ class LambdaMARTRanker(BaseEstimator):
         n_rows = X.shape[0]
         y = _check_labels(y, n_rows)
         codes = _group_codes(n_rows, group, group_ids, required=True)
+        assert codes is not None  # required: it raises rather than return None
         _check_not_constant(y)
         _check_min_rows(n_rows)
         label_gain = self._resolve_label_gain(int(y.max()))
@@ -342,7 +345,7 @@ class LambdaMARTRanker(BaseEstimator):
         if eval_set is not None:
             Xv, yv, gv = self._prepare_eval_set(eval_set, int(label_gain.size) - 1)
             fit_kwargs.update(eval_X=(Xv,), eval_y=(yv,), eval_group=[gv], eval_at=[self.eval_at])
-            callbacks = [lgb.log_evaluation(period=0)]
+            callbacks: list[Any] = [lgb.log_evaluation(period=0)]
             if self.early_stopping_rounds is not None:
                 callbacks.append(
                     lgb.early_stopping(
@@ -389,6 +392,7 @@ class LambdaMARTRanker(BaseEstimator):
                 f"but label_gain covers grades 0..{max_grade}"
             )
         codes = _group_codes(Xv.shape[0], None, gv, required=True)
+        assert codes is not None  # required: it raises rather than return None
         return _sort_by_group(Xv, yv, codes)
 
     def _validated(self, X: Any) -> np.ndarray:
@@ -404,9 +408,12 @@ class LambdaMARTRanker(BaseEstimator):
             Raw LambdaMART scores, comparable within a model only.
         """
         X = self._validated(X)
-        return self.model_.booster_.predict(
-            X, num_iteration=self.best_iteration_, num_threads=self.n_jobs
+        scores: np.ndarray = np.asarray(
+            self.model_.booster_.predict(
+                X, num_iteration=self.best_iteration_, num_threads=self.n_jobs
+            )
         )
+        return scores
 
     def contributions(self, X: Any, *, exact: bool = False) -> np.ndarray:
         """Per-feature contributions to the score.
@@ -435,9 +442,15 @@ class LambdaMARTRanker(BaseEstimator):
         X = self._validated(X)
         booster = self.model_.booster_
         if exact:
-            return booster.predict(
-                X, num_iteration=self.best_iteration_, pred_contrib=True, num_threads=self.n_jobs
+            contributions: np.ndarray = np.asarray(
+                booster.predict(
+                    X,
+                    num_iteration=self.best_iteration_,
+                    pred_contrib=True,
+                    num_threads=self.n_jobs,
+                )
             )
+            return contributions
         from scipy import sparse
 
         offsets, table = self._path_table()
@@ -466,7 +479,8 @@ class LambdaMARTRanker(BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_path_cache", None)  # derived from the trees; rebuilt on first use
-        return state
+        result: dict[str, Any] = state
+        return result
 
 
 def _leaf_path_table(trees: list[dict[str, Any]], n_features: int) -> tuple[np.ndarray, np.ndarray]:
@@ -535,8 +549,12 @@ def _validated_for_predict(model: BaseEstimator, X: Any) -> np.ndarray:
     ):
         values = X.to_numpy(dtype=np.float64)
         if not np.isinf(values).any():
-            return values
-    return validate_data(model, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+            result: np.ndarray = values
+            return result
+    checked: np.ndarray = validate_data(
+        model, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+    )
+    return checked
 
 
 def _sort_by_group(
@@ -671,11 +689,13 @@ class LogisticRanker(BaseEstimator):
     def _standardised(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "coef_")
         X = _validated_for_predict(self, X)
-        return (_impute(X, self.medians_) - self.mean_) / self.scale_
+        result: np.ndarray = (_impute(X, self.medians_) - self.mean_) / self.scale_
+        return result
 
     def predict(self, X: Any) -> np.ndarray:
         """Decision function (log-odds of a good outcome), shape (n_rows,)."""
-        return self._standardised(X) @ self.coef_ + self.intercept_
+        result: np.ndarray = self._standardised(X) @ self.coef_ + self.intercept_
+        return result
 
     def contributions(self, X: Any, *, exact: bool = True) -> np.ndarray:
         """``coef * (x - mean) / scale`` per feature, intercept last.

@@ -150,7 +150,7 @@ class VectorIndex(abc.ABC):
     def __init__(self, dim: int | None = None) -> None:
         if dim is not None and (not isinstance(dim, numbers.Integral) or dim < 1):
             raise ValueError(f"dim must be a positive int, got {dim!r}")
-        self._dim = None if dim is None else int(dim)
+        self._dim: int | None = None if dim is None else int(dim)
         self._label_of: dict[str, int] = {}
         self._id_of: dict[int, str] = {}
         self._next_label = 0
@@ -602,7 +602,8 @@ class _FaissIndex(VectorIndex):
 
     def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         _use_threads(len(queries))
-        return self._index.search(queries, k)
+        result: tuple[np.ndarray, np.ndarray] = self._index.search(queries, k)
+        return result
 
     def _backend_size(self) -> int:
         return 0 if self._index is None else int(self._index.ntotal)
@@ -684,11 +685,11 @@ class IVFIndex(_FaissIndex):
             raise ValueError(
                 f"train_points_per_list must be a positive int, got {train_points_per_list!r}"
             )
-        self.nlist = nlist
-        self.nprobe = nprobe
-        self.target_recall = target_recall
-        self.train_points_per_list = train_points_per_list
-        self.random_state = random_state
+        self.nlist: int | None = nlist
+        self.nprobe: int | None = nprobe
+        self.target_recall: float = target_recall
+        self.train_points_per_list: int = train_points_per_list
+        self.random_state: int = random_state
         self.nlist_: int | None = None
         self._nprobe: int | None = None
         self.trained_size_: int | None = None
@@ -796,7 +797,9 @@ class IVFIndex(_FaissIndex):
         k = self._check_k(k)
         target = self.target_recall if target_recall is None else target_recall
         self.nprobe_ = self._tune(matrix, k, target)
-        return self.nprobe_
+        if self._nprobe is None:  # pragma: no cover - the setter just set it
+            raise RuntimeError("nprobe was not set")
+        return self._nprobe
 
     def _tune(
         self, queries: np.ndarray, k: int, target: float, exclude: np.ndarray | None = None

@@ -69,7 +69,8 @@ def add_override(
         raise InvalidInput.of("candidate_id", f"candidate {candidate_id} not found")
     if kind != "pin" and kind != "exclude":
         raise InvalidInput.of("kind", f"kind must be 'pin' or 'exclude', got {kind!r}")
-    if kind == "pin" and not candidate.consent_matching:
+    checked: override_store.OverrideKind = "pin" if kind == "pin" else "exclude"
+    if checked == "pin" and not candidate.consent_matching:
         raise InvalidInput.of(
             "candidate_id",
             f"candidate {candidate_id} has not consented to matching and cannot be pinned",
@@ -79,7 +80,7 @@ def add_override(
         municipality=need.municipality,
         work_need_id=work_need_id,
         candidate_id=candidate_id,
-        kind=kind,
+        kind=checked,
         reason=reason,
         actor=actor.username,
         role=actor.role,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -117,7 +117,7 @@ def label(record_type: type[Record]) -> str:
 @functools.cache
 def input_model(record_type: type[R]) -> type[R]:
     """The record as a request body: ``municipality`` may be left out (it is the user's)."""
-    model: type[R] = create_model(  # type: ignore[call-overload]
+    model: type[R] = create_model(
         f"{record_type.__name__}In",
         __base__=record_type,
         __doc__=f"A {label(record_type)} to store; municipality defaults to your own.",
@@ -130,7 +130,7 @@ def input_model(record_type: type[R]) -> type[R]:
 def patch_model(record_type: type[Record]) -> type[BaseModel]:
     """Every field optional: the fields to change (``id`` and ``municipality`` cannot)."""
     fields: dict[str, Any] = {
-        name: (info.annotation | None, Field(None, description=info.description))
+        name: (cast(Any, info.annotation) | None, Field(None, description=info.description))
         for name, info in record_type.model_fields.items()
         if name not in ("id", "municipality")
     }
@@ -168,8 +168,8 @@ def candidate_view(candidate: Candidate, actor: Actor) -> Candidate:
         for name in HEALTH_FIELDS:
             values[name] = None
             hidden.append(name)
-    return CandidateOut(
-        **values, profile_completeness_score=candidate.profile_completeness, redacted=hidden
+    return CandidateOut.model_validate(
+        {**values, "profile_completeness_score": candidate.profile_completeness, "redacted": hidden}
     )
 
 

@@ -111,6 +111,7 @@ class ShortlistCache:
         The shared table only saves work: when it cannot be read or written the
         answer is computed or kept in memory only, and the request goes on.
         """
+        value: Computed | None
         if self.store is None:
             value = compute()
             self.put(key, value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from services.errors import InvalidInput
 
@@ -24,7 +25,7 @@ def simulate_municipality(
     employers: int = 150,
     months: int = 12,
     progress: Progress | None = None,
-    **options: object,
+    **options: Any,
 ) -> dict[str, int]:
     """Simulate and write the CSV folder and ``truth/``; returns the rows written per file.
 

@@ -58,7 +58,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,7 @@ import sqlalchemy as sa
 from matching.outcomes.aftercare import sustained
 from matching.outcomes.labels import graded_label
 from matching.records.enums import BenefitDurationBand, OutcomeKind
-from matching.records.schemas import Candidate, CheckIn, Employer, Outcome, WorkNeed
+from matching.records.schemas import Candidate, CheckIn, Employer, Outcome, Record, WorkNeed
 from matching.records.storage import TABLES, Store
 from matching.shortlists.features import PROTECTED_ATTRIBUTES
 from training.pair_featurizer import _GOOD_KINDS, DatasetError, PairFeaturizer, _load_history
@@ -235,8 +235,8 @@ def _outcome_grades(store: Store, outcomes: pd.DataFrame, municipality: str | No
 
 
 def _rows(
-    store: Store, record_type: type, municipality: str | None, *conditions: object
-) -> list[dict]:
+    store: Store, record_type: type[Record], municipality: str | None, *conditions: Any
+) -> list[dict[str, Any]]:
     """Whole rows of one table as dicts, optionally filtered."""
     table = TABLES[record_type]
     query = sa.select(table)

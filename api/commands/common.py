@@ -80,9 +80,10 @@ def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None
     With ``as_json`` the error goes to stdout as ``{"ok": false, "error": ...}`` instead,
     with the wrong ``field`` first when the error names one.
     """
+    caught: tuple[type[Exception], ...] = (UseCaseError, *errors)
     try:
         yield
-    except (UseCaseError, *errors) as exc:
+    except caught as exc:
         code = 2 if isinstance(exc, Unavailable) else 1
         if not as_json:
             fail(message_of(exc), code=code)

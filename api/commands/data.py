@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from api.commands.common import console, failing_on, load_settings, open_store, print_json
@@ -73,7 +73,7 @@ def import_(
         index = open_runtime(settings.runtime(), store=store, with_model=False).index
     try:
         with Progress(console=console, transient=True) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(kind: str, done: int, total: int) -> None:
                 if kind not in tasks:

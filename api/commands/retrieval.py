@@ -12,7 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from api.commands.common import console, fail, failing_on, load_settings, open_store, print_json
@@ -128,7 +128,7 @@ def sync_with_progress(index: RetrievalIndex, store: Store, *, rebuild: bool = F
     from services.data_exchange import sync_index
 
     with Progress(console=console, transient=True) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(kind: str, done: int, total: int) -> None:
             if kind not in tasks:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -175,7 +175,7 @@ def employer_page(
 
 async def work_need_context(
     store: Store, shortlists: ShortlistService, user: User, work_need_id: str
-) -> dict[str, object]:
+) -> dict[str, Any]:
     need = records.get(store, WorkNeed, work_need_id, user.actor)
     employer = records.get(store, Employer, need.employer_id, user.actor)
     shortlist = None

@@ -141,7 +141,9 @@ class EventPlan:
 
     def by_table(self) -> dict[str, list[list[PlannedMeeting]]]:
         """Per table id, per round (index 0 = round 1), the meetings there."""
-        out = {t.id: [[] for _ in range(self.rounds)] for t in self.tables}
+        out: dict[str, list[list[PlannedMeeting]]] = {
+            t.id: [[] for _ in range(self.rounds)] for t in self.tables
+        }
         for m in self.meetings:
             out[m.table_id][m.round - 1].append(m)
         return out

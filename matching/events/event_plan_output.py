@@ -20,8 +20,12 @@ import csv
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matching.events.event_plan import EventPlan
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 __all__ = ["EXCLUDED_LABELS", "csv_rows", "render_csv", "render_html", "write_csv", "write_html"]
 
@@ -42,7 +46,7 @@ CSV_DELIMITER = ";"
 
 
 @lru_cache(maxsize=1)
-def _template():
+def _template() -> Template:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -67,7 +71,7 @@ def render_html(plan: EventPlan) -> str:
     for reasons in plan.excluded.values():
         for r in reasons:
             excluded_counts[r] = excluded_counts.get(r, 0) + 1
-    return _template().render(
+    result: str = _template().render(
         plan=plan,
         event=plan.event,
         names=names,
@@ -77,6 +81,7 @@ def render_html(plan: EventPlan) -> str:
         excluded_counts=sorted(excluded_counts.items(), key=lambda kv: -kv[1]),
         labels=EXCLUDED_LABELS,
     )
+    return result
 
 
 def csv_rows(plan: EventPlan) -> list[dict[str, str]]:

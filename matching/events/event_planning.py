@@ -357,9 +357,9 @@ def _invite_and_seat(
         excluded.setdefault(cid, []).append("no_seat_at_permitted_employers")
     for reason, who in chosen.excluded.items():
         if reason in ("never_invite", "at_period_cap"):
-            for cid in who:
-                if cid not in dropped:
-                    excluded.setdefault(cid, []).append(reason)
+            for candidate in who:
+                if candidate not in dropped:
+                    excluded.setdefault(str(candidate), []).append(reason)
     greedy = greedy_plan(scored["utility"][sub], table_specs, rounds, rounds_per_candidate=k,
                          veto=veto[sub], compute_bound=False)
     return _Seating(capacity, chosen, sub, plan, greedy)

@@ -118,7 +118,8 @@ def save_plan(store: Store, plan: EventPlan, *, actor: str = "system") -> SaveSu
                         and i.status is not InvitationStatus.DECLINED]
     existing = {(m.candidate_id, m.round): m for m in meetings}
     wanted = {(m.candidate_id, m.round): m for m in plan.meetings}
-    records, added, changed = list(new_invitations), 0, 0
+    records: list[Invitation | TableMeeting] = list(new_invitations)
+    added, changed = 0, 0
     for key, m in wanted.items():
         old = existing.get(key)
         record = TableMeeting(
@@ -215,6 +216,7 @@ def record_event_attendance(
         raise OutcomeError("attended", f"nobody to record: event {event_id} has no invitations")
     record_attendance(store, event_id, marks, today=today, actor=actor)
     event = store.get(Event, event_id)
+    assert event is not None  # record_attendance refuses an unknown event
     drop = [m.id for m in meetings if marks.get(m.candidate_id) is False]
     has_meeting = {m.candidate_id for m in meetings}
     restore: list[TableMeeting] = []

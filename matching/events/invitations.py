@@ -170,7 +170,8 @@ def candidate_value(
     if u.shape[0] == 0:
         return np.zeros(0)
     best = -np.partition(-np.where(blocked, -np.inf, u), meetings - 1, axis=1)[:, :meetings]
-    return best.sum(axis=1)  # one -inf among the best makes the candidate ineligible
+    result: np.ndarray = best.sum(axis=1)  # one -inf among the best makes the candidate ineligible
+    return result
 
 
 def capacity_for(
@@ -274,8 +275,8 @@ def select_invitations(
     must = _check_must_invite(policy, index, value, capacity, meetings if u.ndim == 2 else None)
     never = np.zeros(n, dtype=bool)
     never[[index[c] for c in policy.never_invite if c in index]] = True
-    at_cap = np.zeros(n, dtype=bool)
-    if policy.max_events_per_period is not None:
+    at_cap: np.ndarray = np.zeros(n, dtype=bool)
+    if policy.max_events_per_period is not None and events is not None:  # checked above
         at_cap = events >= policy.max_events_per_period
 
     scores = value.copy()
@@ -326,7 +327,11 @@ def _per_candidate(values: np.ndarray | None, n: int, name: str) -> np.ndarray |
 
 
 def _check_must_invite(
-    policy: InvitationPolicy, index: dict, value: np.ndarray, capacity: int, meetings: int | None
+    policy: InvitationPolicy,
+    index: dict[Hashable, int],
+    value: np.ndarray,
+    capacity: int,
+    meetings: int | None,
 ) -> list[int]:
     """Indices of the must-invites, or PlanningError when they cannot all come."""
     both = sorted(policy.must_invite & policy.never_invite, key=str)

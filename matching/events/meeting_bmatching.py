@@ -90,7 +90,8 @@ def _employer_prices(inst: PlanningInstance, chosen: np.ndarray) -> np.ndarray:
         if np.array_equal(nxt, d):
             break
         d = nxt
-    return np.maximum(0.0, d[n_e] - d[:n_e])
+    result: np.ndarray = np.maximum(0.0, d[n_e] - d[:n_e])
+    return result
 
 
 def lagrangian_bound(inst: PlanningInstance, prices: np.ndarray) -> float:

@@ -74,4 +74,5 @@ def utility_matrix(
 
 def _combine(p: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
     """Weighted geometric mean of both sides, floored at EPSILON."""
-    return np.maximum(p, EPSILON) ** a * np.maximum(q, EPSILON) ** (1.0 - a)
+    result: np.ndarray = np.maximum(p, EPSILON) ** a * np.maximum(q, EPSILON) ** (1.0 - a)
+    return result

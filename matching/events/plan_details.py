@@ -10,6 +10,7 @@ import numpy as np
 from matching.events.event_plan import PlannedMeeting
 from matching.events.event_setup import EventSetup
 from matching.events.invitations import invitation_concentration
+from matching.events.table_plan_problem import Assignment
 from matching.records.schemas import Candidate
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.explanations import explain
@@ -18,8 +19,14 @@ from matching.shortlists.geo import reach_km, travel_km
 __all__ = ["concentration_before_after", "planned_meeting"]
 
 
-def planned_meeting(a, sub: np.ndarray, setup: EventSetup, scored: dict[str, np.ndarray],
-             pool: CandidateArrays, by_id: dict[str, Candidate]) -> PlannedMeeting:
+def planned_meeting(
+    a: Assignment,
+    sub: np.ndarray,
+    setup: EventSetup,
+    scored: dict[str, np.ndarray],
+    pool: CandidateArrays,
+    by_id: dict[str, Candidate],
+) -> PlannedMeeting:
     """A planned meeting with its reason, from one planner assignment."""
     row, e = int(sub[a.candidate_index]), a.employer_index
     col = int(scored["best_need"][row, e])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from matching.events.event_plan import EventPlanningError
@@ -46,7 +48,7 @@ def too_few_seats(
 
 
 def nobody_invitable(event: Event, pool_size: int, excluded: dict[str, list[str]],
-            policy_excluded: dict[str, list]) -> EventPlanningError:
+            policy_excluded: Mapping[str, Sequence[object]]) -> EventPlanningError:
     counts: dict[str, int] = {}
     for reasons in excluded.values():
         for r in reasons:

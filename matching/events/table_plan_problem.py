@@ -128,7 +128,9 @@ class TablePlan:
 
     def by_table(self) -> dict[Hashable, list[list[int]]]:
         """Per table, per round, the candidate indices seated there."""
-        out = {t.table_id: [[] for _ in range(self.rounds)] for t in self.tables}
+        out: dict[Hashable, list[list[int]]] = {
+            t.table_id: [[] for _ in range(self.rounds)] for t in self.tables
+        }
         for a in self.assignments:
             out[a.table_id][a.round].append(a.candidate_index)
         return out
@@ -184,11 +186,13 @@ class PlanningInstance:
 
     @property
     def n_candidates(self) -> int:
-        return self.utility.shape[0]
+        result: int = self.utility.shape[0]
+        return result
 
     @property
     def n_employers(self) -> int:
-        return self.utility.shape[1]
+        result: int = self.utility.shape[1]
+        return result
 
     @property
     def capacity(self) -> np.ndarray:
@@ -334,7 +338,7 @@ def check_feasible(inst: PlanningInstance) -> None:
         return
     nowhere = np.flatnonzero(n_allowed == 0)
     if nowhere.size:
-        names = [inst.name(c) for c in nowhere]
+        names = [inst.name(int(c)) for c in nowhere]
         raise PlanningError(
             f"candidate(s) {_fmt(names)} cannot meet any employer at this event: "
             "every employer with a table is vetoed for them",
@@ -344,7 +348,7 @@ def check_feasible(inst: PlanningInstance) -> None:
         )
     few = np.flatnonzero(n_allowed < k)
     if few.size:
-        c, names = few[0], [inst.name(c) for c in few]
+        c, names = few[0], [inst.name(int(c)) for c in few]
         more = f" ({len(few) - 1} more candidates have too few)" if len(few) > 1 else ""
         raise PlanningError(
             f"candidate {_fmt([names[0]])} has only {n_allowed[c]} employers without veto "

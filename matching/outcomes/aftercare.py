@@ -385,7 +385,7 @@ def _risk_of(
     with_hours = [c for c in ordered if c.hours is not None]
     if outcome.hours and with_hours:
         now = with_hours[-1].hours
-        if now <= outcome.hours * (1 - rules.hours_drop_share):
+        if now is not None and now <= outcome.hours * (1 - rules.hours_drop_share):
             found.append(
                 ("hours_dropped", f"uren per week {outcome.hours} -> {now} sinds de start")
             )

@@ -104,7 +104,9 @@ def labels_for_pairs(store: Store, municipality: str | None = None) -> list[Pair
 
     for meeting in store.list(TableMeeting, municipality=municipality):
         assert isinstance(meeting, TableMeeting)
-        key = (meeting.candidate_id, meeting.employer_id, meeting.event_id)
+        key: tuple[str, str, str | None] = (
+            meeting.candidate_id, meeting.employer_id, meeting.event_id
+        )
         offer(key, 1 if meeting.follow_up else 0, None)
 
     checkins: dict[str, list[CheckIn]] = defaultdict(list)

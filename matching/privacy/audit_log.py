@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from matching.records.storage import Store, metadata
 
@@ -76,7 +76,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def utc_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def utc_row(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A row with its timestamps as aware UTC datetimes (SQLite returns them naive)."""
     return {
         k: v.replace(tzinfo=dt.UTC)
@@ -171,8 +171,16 @@ def log_entry(
     # building and compiling a statement per call would be a noticeable share of the request
     if conn is None:
         with store.transaction() as own:
-            return int(own.execute(_INSERT_ENTRY, row).inserted_primary_key[0])
-    return int(conn.execute(_INSERT_ENTRY, row).inserted_primary_key[0])
+            return new_id(own.execute(_INSERT_ENTRY, row))
+    return new_id(conn.execute(_INSERT_ENTRY, row))
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT of one row gave it."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every insert here has an autoincrement key
+        raise RuntimeError("the database gave no key for the inserted row")
+    return int(key[0])
 
 
 def list_entries(
@@ -263,7 +271,8 @@ class AuditWriter:
         )
         self._ensure_running()
         self._queue.put(row)
-        return row["ref"]
+        result: str = row["ref"]
+        return result
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every entry submitted before this call is written."""

@@ -50,8 +50,8 @@ def import_folder(store: Store, directory: Path | str, *, actor: str = "import")
                     )
     if not contents.ok:
         raise ImportRejected(contents.errors)
-    records: list[Record] = [r for t in RECORD_TYPES for r in contents.records.get(t, [])]
-    written = store.upsert(records, actor=actor)
+    valid: list[Record] = [r for t in RECORD_TYPES for r in contents.records.get(t, [])]
+    written = store.upsert(valid, actor=actor)
     logger.info("imported %s from %s", contents.count(), directory)
     return ImportReport(read=contents.count(), written=written)
 

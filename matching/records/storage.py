@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -44,7 +45,7 @@ class StoreError(RuntimeError):
     """The database cannot be used as asked (wrong schema, unreachable, ...)."""
 
 
-def _column_type(annotation: object) -> sa.types.TypeEngine:
+def _column_type(annotation: object) -> sa.types.TypeEngine[Any]:
     """SQL column type for a pydantic field annotation."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -120,7 +121,8 @@ def _to_row(record: Record) -> dict[str, object]:
 
 
 def _jsonable(row: dict[str, object]) -> dict[str, object]:
-    return json.loads(json.dumps(row, default=str))
+    result: dict[str, object] = json.loads(json.dumps(row, default=str))
+    return result
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,9 @@ class Store:
                 chunk = ids[start : start + _CHUNK]
                 for found in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
                     existing[found["id"]] = dict(found)
-            new_rows, changed_rows, history = [], [], []
+            new_rows: list[dict[str, object]] = []
+            changed_rows: list[dict[str, object]] = []
+            history: list[tuple[str, dict[str, object], dict[str, object] | None]] = []
             for record_id, row in rows.items():
                 old = existing.get(record_id)
                 if old is None:
@@ -406,7 +410,9 @@ class Store:
             found = conn.execute(sa.union(*queries)).scalars().all()
         return sorted(found)
 
-    def history(self, record_type: type[Record], record_id: str) -> builtins.list[dict[str, object]]:
+    def history(
+        self, record_type: type[Record], record_id: str
+    ) -> builtins.list[dict[str, Any]]:
         """Every recorded change of one record, oldest first."""
         query = (
             sa.select(history_table)
@@ -417,7 +423,7 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def snapshot(self) -> dict[str, builtins.list[dict[str, object]]]:
+    def snapshot(self) -> dict[str, builtins.list[dict[str, Any]]]:
         """Every record as plain rows, per table; for tests and exports."""
         with self.engine.connect() as conn:
             return {
@@ -429,7 +435,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the API read while an import writes; busy_timeout waits instead of failing
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -73,7 +73,8 @@ class Report:
             "notes": list(self.notes),
             "seconds": self.seconds,
         }
-        return _plain(data)
+        result: dict[str, Any] = _plain(data)
+        return result
 
 
 def _plain(value: Any) -> Any:
@@ -102,7 +103,8 @@ def read_truth(truth_dir: Path | str) -> dict[str, Any]:
     effect_file = path / "effect.json"
     if not effect_file.exists():
         raise ValueError(f"no effect.json in {truth_dir}")
-    return json.loads(effect_file.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(effect_file.read_text(encoding="utf-8"))
+    return result
 
 
 def _truth_block(truth: dict[str, Any], net: NetEffect) -> dict[str, Any]:

@@ -81,10 +81,10 @@ def _frame(
     result = conn.execute(query)
     names = list(result.keys())
     rows = result.all()
-    columns = list(zip(*rows, strict=False)) if rows else [()] * len(names)
+    by_column = list(zip(*rows, strict=False)) if rows else [()] * len(names)
     # object columns keep dates and None as they are; pandas infers numbers and strings
     return pd.DataFrame({name: pd.Series(list(values), dtype=object) for name, values in
-                         zip(names, columns, strict=False)}).infer_objects() if rows else pd.DataFrame(
+                         zip(names, by_column, strict=False)}).infer_objects() if rows else pd.DataFrame(
         columns=names)
 
 
@@ -181,7 +181,7 @@ def candidate_frame(data: ReportData, period: Period) -> pd.DataFrame:
     cands["invited"] = cands.index.isin(first.index)
     cands["start"] = cands.index.map(first).where(cands["invited"], None)
     cands["group"] = np.where(cands["invited"], "treated",
-                              np.where(cands["ever_invited"], None, "comparison"))
+                              np.where(cands["ever_invited"], None, "comparison"))  # type: ignore[call-overload]  # numpy's stubs leave out None
     came: set[str] = set()
     if not inv.empty:
         came = set(in_period.loc[in_period["attended"] == True, "candidate_id"])

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["figure_set"]
 
@@ -18,14 +22,14 @@ _GREEN = "#2e8b57"
 _RED = "#c0392b"
 
 
-def _new(width: float = 6.4, height: float = 3.0):
+def _new(width: float = 6.4, height: float = 3.0) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=110)
     return fig, fig.add_subplot(1, 1, 1)
 
 
-def _encode(fig) -> str:
+def _encode(fig: Figure) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
@@ -35,7 +39,7 @@ def _encode(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _style(ax) -> None:
+def _style(ax: Axes) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
 

@@ -203,7 +203,9 @@ def _good(shares: dict[str, float]) -> float:
     return shares["job"] + shares["wep"]
 
 
-def _empty(n_t: int, n_c: int, note: str, raw_t: dict, raw_c: dict) -> NetEffect:
+def _empty(
+    n_t: int, n_c: int, note: str, raw_t: dict[str, float], raw_c: dict[str, float]
+) -> NetEffect:
     zero = {c: 0.0 for c in OUTCOME_CATEGORIES}
     return NetEffect(
         n_treated=n_t, n_comparison=n_c, matched_treated=0, unmatched_treated=n_t,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matching.report.builder import Report
 from matching.report.figures import figure_set
 from matching.report.net_effect import CATEGORY_LABELS_NL, OUTCOME_CATEGORIES
 
 __all__ = ["render_html", "write_html"]
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -42,7 +45,7 @@ def _p_value(value: Any) -> str:
     return "< 0,001" if float(value) < 0.001 else f"= {_number(value, 3)}"
 
 
-def _environment():
+def _environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
@@ -64,12 +67,13 @@ def render_html(report: Report | dict[str, Any]) -> str:
     """
     data = report.to_dict() if isinstance(report, Report) else report
     template = _environment().get_template("report.html")
-    return template.render(
+    result: str = template.render(
         r=data,
         figures=figure_set(data),
         categories=OUTCOME_CATEGORIES,
         category_labels=CATEGORY_LABELS_NL,
     )
+    return result
 
 
 def write_html(report: Report | dict[str, Any], path: Path | str) -> Path:

@@ -10,10 +10,11 @@ can be built from them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from matching.records.enums import CandidateStatus, Demand, EducationLevel, LanguageLevel, Mobility
 from matching.records.schemas import Candidate
@@ -67,7 +68,7 @@ class CandidateArrays:
 
     @classmethod
     def from_candidates(cls, candidates: Sequence[Candidate]) -> CandidateArrays:
-        def col(getter, dtype) -> np.ndarray:
+        def col(getter: Callable[[Candidate], object], dtype: DTypeLike) -> np.ndarray:
             return np.fromiter((getter(c) for c in candidates), dtype=dtype, count=len(candidates))
 
         return cls(
@@ -103,5 +104,6 @@ class CandidateArrays:
     def available_on(self, day: dt.date) -> np.ndarray:
         """Candidates who can start work on ``day`` (active, and available from then)."""
         avail = np.where(np.isnat(self.available_from), np.datetime64(day, "D"), self.available_from)
-        return (self.status == CandidateStatus.ACTIVE.value) & (avail <= np.datetime64(day, "D"))
+        result: np.ndarray = (self.status == CandidateStatus.ACTIVE.value) & (avail <= np.datetime64(day, "D"))
+        return result
 

@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,14 @@ from matching.shortlists.shortlist import (
     UnknownRecordError,
 )
 from matching.shortlists.text_space import TextVectors
-from matching.shortlists.vetoes import VETO_LABELS, Site, allowed, veto_masks, vetoes_of
+from matching.shortlists.vetoes import (
+    VETO_LABELS,
+    Site,
+    Veto,
+    allowed,
+    veto_masks,
+    vetoes_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +177,7 @@ class ShortlistEngine:
             if cid in pool.row_of:
                 ok[pool.row_of[cid]] = False
         vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
-        base = {
+        base: dict[str, Any] = {
             "direction": "work_need", "query_id": work_need_id, "municipality": need.municipality,
             "pool_size": len(pool.candidates), "vetoed": vetoed, "excluded": excluded,
         }
@@ -231,7 +239,7 @@ class ShortlistEngine:
             raise UnknownRecordError("candidate", candidate_id)
         pool = self._pool(candidate.municipality)
         excluded = dict(excluded or {})
-        base = {
+        base: dict[str, Any] = {
             "direction": "candidate", "query_id": candidate_id, "municipality": candidate.municipality,
             "pool_size": len(pool.needs), "excluded": excluded,
         }
@@ -398,8 +406,19 @@ class ShortlistEngine:
         return "similarity" if self.scorer is None else str(self.scorer.version)
 
     @staticmethod
-    def _match(rank, candidate, need, employer, features, score, probability, contrib, i, passed,
-               pinned) -> Match:
+    def _match(
+        rank: int,
+        candidate: Candidate,
+        need: WorkNeed,
+        employer: Employer,
+        features: pd.Series,
+        score: float,
+        probability: np.ndarray | None,
+        contrib: dict[str, float] | None,
+        i: int,
+        passed: Sequence[Veto],
+        pinned: bool,
+    ) -> Match:
         values = features.to_dict()
         return Match(
             rank=rank,

@@ -123,7 +123,8 @@ class WorkNeedArrays:
 
 def _popcount(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.uint32)
-    return np.unpackbits(x.view(np.uint8).reshape(-1, 4), axis=1).sum(axis=1).astype(float)
+    result: np.ndarray = np.unpackbits(x.view(np.uint8).reshape(-1, 4), axis=1).sum(axis=1).astype(float)
+    return result
 
 
 def occupation_levels(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from matching.records.enums import Mobility
 
@@ -33,23 +34,28 @@ MOBILITY_SPEED_KMH: dict[Mobility, float] = {
 MOBILITY_ORDER: tuple[Mobility, ...] = tuple(Mobility)
 
 
-def travel_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+def travel_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> np.ndarray:
     """Estimated road distance in km (haversine × detour); NaN where a coordinate is missing.
 
     Arguments broadcast like numpy arrays.
     """
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    la1, lo1, la2, lo2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
+    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
     straight = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return straight * DETOUR_FACTOR
+    km: np.ndarray = straight * DETOUR_FACTOR
+    return km
 
 
 def reach_km(mobility_codes: np.ndarray, max_travel_km: np.ndarray) -> np.ndarray:
     """The furthest a candidate will travel: their own maximum, capped by their mobility."""
     caps = np.array([MOBILITY_REACH_KM[m] for m in MOBILITY_ORDER])
-    return np.minimum(np.asarray(max_travel_km, dtype=float), caps[np.asarray(mobility_codes)])
+    reach: np.ndarray = np.minimum(
+        np.asarray(max_travel_km, dtype=float), caps[np.asarray(mobility_codes)]
+    )
+    return reach
 
 
 def travel_minutes(mobility_codes: np.ndarray, km: np.ndarray) -> np.ndarray:
     speeds = np.array([MOBILITY_SPEED_KMH[m] for m in MOBILITY_ORDER])
-    return np.asarray(km, dtype=float) / speeds[np.asarray(mobility_codes)] * 60.0
+    minutes: np.ndarray = np.asarray(km, dtype=float) / speeds[np.asarray(mobility_codes)] * 60.0
+    return minutes

@@ -7,6 +7,7 @@ Source: ESCO, European Commission, version 1.2, reused under its reuse policy
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -26,7 +27,7 @@ class Occupation:
 def load_occupations() -> dict[str, Occupation]:
     """All ESCO occupations by concept URI (read once per process)."""
     path = resources.files("matching") / "data" / "esco_occupations_nl.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         return {
             row["concept_uri"]: Occupation(
                 uri=row["concept_uri"],
@@ -44,7 +45,7 @@ def load_occupations() -> dict[str, Occupation]:
 def load_isco_groups() -> dict[str, str]:
     """ISCO-08 group code -> Dutch label, for every level (1 to 4 digits)."""
     path = resources.files("matching") / "data" / "esco_isco_groups_nl.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         return {row["code"]: row["preferred_label"] for row in csv.DictReader(handle)}
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from matching.privacy.audit_log import log_entry, utc_row
+from matching.privacy.audit_log import log_entry, new_id, utc_row
 from matching.records.storage import Store, metadata
 
 __all__ = [
@@ -114,7 +114,7 @@ def add_override(
             .where(overrides_table.c.active.is_(True))
             .values(active=False, lifted_by=actor, lifted_at=now)
         )
-        row = {
+        row: dict[str, Any] = {
             "municipality": municipality,
             "work_need_id": work_need_id,
             "candidate_id": candidate_id,
@@ -124,7 +124,7 @@ def add_override(
             "created_at": now,
             "active": True,
         }
-        new_id = int(conn.execute(overrides_table.insert().values(**row)).inserted_primary_key[0])
+        override_id = new_id(conn.execute(overrides_table.insert().values(**row)))
         log_entry(
             store,
             actor=actor,
@@ -134,14 +134,14 @@ def add_override(
             subject_type="work_need",
             subject_id=work_need_id,
             inputs={
-                "override_id": new_id,
+                "override_id": override_id,
                 "candidate_id": candidate_id,
                 "kind": kind,
                 "reason": reason,
             },
             conn=conn,
         )
-    return Override(id=new_id, **row)
+    return Override(id=override_id, **row)
 
 
 def lift_override(

@@ -49,14 +49,18 @@ class UnknownRecordError(ShortlistError):
 
 
 class Prediction(Protocol):
-    score: np.ndarray
-    probability: np.ndarray
+    @property
+    def score(self) -> np.ndarray: ...
+
+    @property
+    def probability(self) -> np.ndarray: ...
 
 
 class PairScorer(Protocol):
     """What the shortlist needs of a trained ranker bundle (see ``models.bundle``)."""
 
-    version: str
+    @property
+    def version(self) -> str: ...
 
     def predict(self, features: pd.DataFrame, *, explain: bool = True) -> Prediction: ...
 

@@ -126,7 +126,7 @@ def veto_masks(
         Veto.ALREADY_PLACED: np.broadcast_to(placed, n).copy(),
         Veto.TOO_FAR: np.broadcast_to(too_far, n).copy(),
     }
-    if site.hours_max is not None:
+    if site.hours_max is not None and site.hours_min is not None:  # set together
         low = np.maximum(pool.hours_min, site.hours_min)
         high = np.minimum(pool.hours_max, site.hours_max)
         masks[Veto.HOURS] = np.broadcast_to(low > high, n).copy()

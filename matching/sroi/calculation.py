@@ -174,7 +174,17 @@ def compute_sroi(inputs: SroiInputs, prices: PriceList | None = None) -> SroiRes
     net_wage = p.net_wage_per_fte_year
     lines: list[ValueLine] = []
 
-    def add(stakeholder, name, group, year, quantity, unit, unit_value, basis, deadweight):
+    def add(
+        stakeholder: str,
+        name: str,
+        group: str,
+        year: int,
+        quantity: float,
+        unit: str,
+        unit_value: float,
+        basis: str,
+        deadweight: float,
+    ) -> None:
         """Append one adjusted, discounted line; empty lines would only clutter reports."""
         if quantity == 0 or unit_value == 0:
             return

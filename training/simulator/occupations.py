@@ -9,6 +9,7 @@ work that do not exist around Tilburg or are out of reach for this caseload
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -84,7 +85,7 @@ def load_catalogue() -> OccupationCatalogue:
     family_of_group = {g: i for i, fam in enumerate(FAMILIES) for g in fam.isco_groups}
     path = resources.files("matching") / "data" / "esco_occupations_nl.csv"
     rows: list[dict[str, str]] = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     rows.sort(key=lambda r: r["concept_uri"])
     occupations: list[SimOccupation] = []

@@ -22,7 +22,7 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from training.simulator.world import SimulatedWorld
 TRUTH_DIR = "truth"
 
 
-def _csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+def _csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
