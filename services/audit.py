@@ -11,7 +11,7 @@ from matching.privacy import audit_log
 from matching.privacy.audit_log import AuditWriter
 from matching.records.storage import Store
 from services.actor import Actor
-from services.records import Page
+from services.record_models import Page
 
 __all__ = ["AuditEntryOut", "read_log"]
 

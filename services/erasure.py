@@ -17,7 +17,7 @@ from matching.privacy.audit_log import AuditWriter
 from matching.privacy.erasure import erase_candidate
 from matching.records.schemas import Candidate
 from matching.shortlists.text_space import candidate_text
-from services import records
+from services import record_models, records
 from services.actor import Actor
 from services.errors import NotFound
 from services.runtime import Runtime
@@ -87,5 +87,5 @@ def erase(
         removers=removers(runtime, caches),
     )
     if report is None:
-        raise NotFound(records.label(Candidate), candidate_id)
+        raise NotFound(record_models.label(Candidate), candidate_id)
     return ErasureOut(**report.__dict__)

@@ -32,7 +32,7 @@ from matching.records.schemas import (
     TableMeeting,
 )
 from matching.records.storage import Store
-from services import records
+from services import record_models, records
 from services.actor import Actor
 from services.errors import InvalidInput, NotFound
 
@@ -219,7 +219,7 @@ def table_plan(store: Store, actor: Actor, event_id: str) -> TablePlanOut:
 def add_table(store: Store, actor: Actor, event_id: str, table: TableIn) -> EventTable:
     """Add an employer's table to an event."""
     records.get(store, Event, event_id, actor)
-    body = records.input_model(EventTable)(**table.model_dump(), event_id=event_id)
+    body = record_models.input_model(EventTable)(**table.model_dump(), event_id=event_id)
     return records.create(store, EventTable, body, actor)
 
 
@@ -227,7 +227,7 @@ def remove_table(store: Store, actor: Actor, event_id: str, table_id: str) -> No
     """Remove a table of an event (refused while meetings are planned at it)."""
     table = records.get(store, EventTable, table_id, actor)
     if table.event_id != event_id:
-        raise NotFound(records.label(EventTable), table_id)
+        raise NotFound(record_models.label(EventTable), table_id)
     records.delete(store, EventTable, table_id, actor)
 
 
@@ -287,7 +287,7 @@ def record_meeting_follow_up(
     """Record whether a table conversation (by its id) leads to a follow-up conversation."""
     meeting = records.get(store, TableMeeting, meeting_id, actor)
     if event_id is not None and meeting.event_id != event_id:
-        raise NotFound(records.label(TableMeeting), meeting_id)
+        raise NotFound(record_models.label(TableMeeting), meeting_id)
     try:
         return record_follow_up(
             store,

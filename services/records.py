@@ -1,29 +1,24 @@
 """Reading and writing stored records for a user: search, get, create, change, delete, history.
 
 Always inside the actor's municipality, always validated by the domain record
-itself, and written with the actor's name (the store keeps the history).
-The request and response models of the record endpoints are derived from the
-domain records here, so a field is declared once.
+itself, and written with the actor's name (the store keeps the history). The
+request and response models are :mod:`services.record_models`.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 
 from matching.privacy.erasure import is_erased
-from matching.records.enums import Demand
 from matching.records.schemas import (
     REFERENCES,
     Candidate,
     Employer,
     Event,
-    FreeText,
-    MunicipalityCode,
     Record,
     WorkNeed,
 )
@@ -31,16 +26,12 @@ from matching.records.storage import TABLES, Store
 from matching.shortlists.overrides import delete_overrides
 from services.actor import Actor
 from services.errors import Conflict, InvalidInput, Issue, NotFound
+from services.record_models import HEALTH_FIELDS, ChangeOut, label, redact_row
 
 __all__ = [
-    "HEALTH_FIELDS",
     "MAX_LIMIT",
     "SEARCH_FIELDS",
-    "CandidateOut",
-    "ChangeOut",
-    "Page",
     "build",
-    "candidate_view",
     "check_ids",
     "count",
     "create",
@@ -48,11 +39,7 @@ __all__ = [
     "delete_work_need",
     "get",
     "history",
-    "input_model",
-    "label",
     "patch",
-    "patch_model",
-    "redact_row",
     "referrers",
     "replace",
     "scope",
@@ -60,7 +47,6 @@ __all__ = [
     "where",
 ]
 
-T = TypeVar("T")
 R = TypeVar("R", bound=Record)
 
 MAX_LIMIT = 500
@@ -81,103 +67,6 @@ SEARCH_FIELDS: dict[type[Record], tuple[str, ...]] = {
     Event: ("id", "place"),
 }
 
-#: Candidate fields about health and limits, shown only to users who may see them.
-HEALTH_FIELDS: tuple[str, ...] = ("limits", "help_needed")
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list: the items, how many match in total, and the window."""
-
-    items: list[T]
-    total: int = Field(description="Number of matching records (all pages).")
-    limit: int
-    offset: int
-
-
-class ChangeOut(BaseModel):
-    """One change of a record as kept by the store."""
-
-    action: str = Field(description="insert, update or delete")
-    actor: str
-    changed_at: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def label(record_type: type[Record]) -> str:
-    """What a record type is called in messages (``"work need"``, ``"table"``)."""
-    return {"WorkNeed": "work need", "EventTable": "table", "TableMeeting": "meeting"}.get(
-        record_type.__name__, record_type.__name__.lower()
-    )
-
-
-# ---- request and response models derived from the domain records ----------------------------
-
-
-@functools.cache
-def input_model(record_type: type[R]) -> type[R]:
-    """The record as a request body: ``municipality`` may be left out (it is the user's)."""
-    model: type[R] = create_model(
-        f"{record_type.__name__}In",
-        __base__=record_type,
-        __doc__=f"A {label(record_type)} to store; municipality defaults to your own.",
-        municipality=(MunicipalityCode | None, None),
-    )
-    return model
-
-
-@functools.cache
-def patch_model(record_type: type[Record]) -> type[BaseModel]:
-    """Every field optional: the fields to change (``id`` and ``municipality`` cannot)."""
-    fields: dict[str, Any] = {
-        name: (cast(Any, info.annotation) | None, Field(None, description=info.description))
-        for name, info in record_type.model_fields.items()
-        if name not in ("id", "municipality")
-    }
-    return create_model(
-        f"{record_type.__name__}Patch",
-        __config__=ConfigDict(extra="forbid"),
-        __doc__=f"Fields of a {label(record_type)} to change; leave out what stays the same.",
-        **fields,
-    )
-
-
-CandidateOut = create_model(
-    "CandidateOut",
-    __base__=Candidate,
-    __doc__="A candidate as shown to a user: health fields are null unless their role may "
-    "see them.",
-    limits=(list[Demand] | None, None),
-    help_needed=(FreeText | None, None),
-    profile_completeness_score=(
-        float,
-        Field(description="Share of matching-relevant profile fields that are filled (0-1)."),
-    ),
-    redacted=(
-        list[str],
-        Field(default_factory=list, description="Fields hidden from your role (shown as null)."),
-    ),
-)
-
-
-def candidate_view(candidate: Candidate, actor: Actor) -> Candidate:
-    """The candidate as ``actor`` may see them: health fields null unless they may see those."""
-    values = candidate.model_dump()
-    hidden: list[str] = []
-    if not actor.sees_health:
-        for name in HEALTH_FIELDS:
-            values[name] = None
-            hidden.append(name)
-    return CandidateOut.model_validate(
-        {**values, "profile_completeness_score": candidate.profile_completeness, "redacted": hidden}
-    )
-
-
-def redact_row(row: dict[str, Any] | None, actor: Actor) -> dict[str, Any] | None:
-    """A stored candidate row with health fields removed for users who may not see them."""
-    if row is None or actor.sees_health:
-        return row
-    return {k: (None if k in HEALTH_FIELDS else v) for k, v in row.items()}
 
 
 def _from_validation(exc: ValidationError) -> InvalidInput:

@@ -11,7 +11,8 @@ from api.deps import AuditWriterDep, StoreDep, require
 from api.openapi import AUTH_ERRORS
 from services import audit
 from services.audit import AuditEntryOut
-from services.records import MAX_LIMIT, Page
+from services.record_models import Page
+from services.records import MAX_LIMIT
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=AUTH_ERRORS)
 

@@ -12,9 +12,9 @@ from api.deps import AuditWriterDep, RuntimeDep, ShortlistCacheDep, StoreDep, re
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import CandidateStatus
 from matching.records.schemas import Candidate
-from services import erasure, records
+from services import erasure, record_models, records
 from services.erasure import ErasureOut
-from services.records import CandidateOut, ChangeOut, Page
+from services.record_models import CandidateOut, ChangeOut, Page
 
 router = APIRouter(prefix="/candidates", tags=["candidates"], responses=AUTH_ERRORS)
 
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     CandidateIn = Candidate
     CandidatePatch = BaseModel
 else:
-    CandidateIn = records.input_model(Candidate)
-    CandidatePatch = records.patch_model(Candidate)
+    CandidateIn = record_models.input_model(Candidate)
+    CandidatePatch = record_models.patch_model(Candidate)
 
 EXAMPLE: dict[str, Any] = {
     "id": "C1001",
@@ -89,7 +89,7 @@ def list_candidates(
         offset=offset,
     )
     return Page(
-        items=[records.candidate_view(c, user.actor) for c in found],
+        items=[record_models.candidate_view(c, user.actor) for c in found],
         total=total,
         limit=limit,
         offset=offset,
@@ -104,7 +104,7 @@ def list_candidates(
 )
 def get_candidate(candidate_id: CandidateId, store: StoreDep, user: Reader) -> Any:
     actor = user.actor
-    return records.candidate_view(records.get(store, Candidate, candidate_id, actor), actor)
+    return record_models.candidate_view(records.get(store, Candidate, candidate_id, actor), actor)
 
 
 @router.post(
@@ -129,7 +129,7 @@ def create_candidate(
     """Validated by the domain record; the change is kept in the history with you as actor.
     An id that is in use, or that belonged to an erased candidate, answers 409."""
     actor = user.actor
-    return records.candidate_view(records.create(store, Candidate, body, actor), actor)
+    return record_models.candidate_view(records.create(store, Candidate, body, actor), actor)
 
 
 @router.put(
@@ -148,7 +148,7 @@ def replace_candidate(
     ],
 ) -> Any:
     actor = user.actor
-    return records.candidate_view(
+    return record_models.candidate_view(
         records.replace(store, Candidate, candidate_id, body, actor), actor
     )
 
@@ -177,7 +177,7 @@ def patch_candidate(
     ],
 ) -> Any:
     actor = user.actor
-    return records.candidate_view(records.patch(store, Candidate, candidate_id, body, actor), actor)
+    return record_models.candidate_view(records.patch(store, Candidate, candidate_id, body, actor), actor)
 
 
 @router.delete(

@@ -12,8 +12,8 @@ from api.deps import StoreDep, require
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import SbiSection
 from matching.records.schemas import Employer
-from services import records
-from services.records import ChangeOut, Page
+from services import record_models, records
+from services.record_models import ChangeOut, Page
 
 router = APIRouter(prefix="/employers", tags=["employers"], responses=AUTH_ERRORS)
 
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     EmployerIn = Employer
     EmployerPatch = BaseModel
 else:
-    EmployerIn = records.input_model(Employer)
-    EmployerPatch = records.patch_model(Employer)
+    EmployerIn = record_models.input_model(Employer)
+    EmployerPatch = record_models.patch_model(Employer)
 
 EXAMPLE: dict[str, Any] = {
     "id": "E2001",

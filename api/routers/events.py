@@ -17,10 +17,10 @@ from api.auth import Permission, User
 from api.deps import RuntimeDep, StoreDep, Today, require
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.schemas import Event, EventTable, Invitation, TableMeeting
-from services import event_plans, events, records
+from services import event_plans, events, record_models, records
 from services.event_plans import EventPlanOut, PlanRequest
 from services.events import EventDetail, InvitationListOut, TableIn, TablePlanOut
-from services.records import Page
+from services.record_models import Page
 
 router = APIRouter(prefix="/events", tags=["events"], responses=AUTH_ERRORS)
 
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     EventIn = Event
     EventPatch = BaseModel
 else:
-    EventIn = records.input_model(Event)
-    EventPatch = records.patch_model(Event)
+    EventIn = record_models.input_model(Event)
+    EventPatch = record_models.patch_model(Event)
 
 EXAMPLE = {
     "id": "EV10",

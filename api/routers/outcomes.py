@@ -17,9 +17,9 @@ from api.deps import StoreDep, Today, require
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import CheckInStatus, OutcomeKind
 from matching.records.schemas import CheckIn, MunicipalityCode, Outcome, RecordId
-from services import outcomes, records
+from services import outcomes, record_models, records
 from services.outcomes import DueCheckInOut, OutcomeChangeOut
-from services.records import Page
+from services.record_models import Page
 
 router = APIRouter(tags=["outcomes"], responses=AUTH_ERRORS)
 
@@ -40,7 +40,7 @@ else:
         municipality=(MunicipalityCode | None, None),
         recorded_on=(dt.date | None, None),
     )
-    OutcomePatch = records.patch_model(Outcome)
+    OutcomePatch = record_models.patch_model(Outcome)
 
 EXAMPLE = {
     "candidate_id": "C1001",

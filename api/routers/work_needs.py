@@ -12,8 +12,8 @@ from api.deps import StoreDep, require
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import ContractForm
 from matching.records.schemas import WorkNeed
-from services import records
-from services.records import ChangeOut, Page
+from services import record_models, records
+from services.record_models import ChangeOut, Page
 
 router = APIRouter(prefix="/work-needs", tags=["work needs"], responses=AUTH_ERRORS)
 
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     WorkNeedIn = WorkNeed
     WorkNeedPatch = BaseModel
 else:
-    WorkNeedIn = records.input_model(WorkNeed)
-    WorkNeedPatch = records.patch_model(WorkNeed)
+    WorkNeedIn = record_models.input_model(WorkNeed)
+    WorkNeedPatch = record_models.patch_model(WorkNeed)
 
 EXAMPLE: dict[str, Any] = {
     "id": "W3001",

@@ -15,7 +15,7 @@ from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from services import overrides, records
 from services.errors import InvalidInput, NotFound
-from services.records import HEALTH_FIELDS
+from services.record_models import HEALTH_FIELDS
 from services.shortlists import ShortlistService
 
 router = APIRouter(include_in_schema=False)

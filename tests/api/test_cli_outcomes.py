@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from api.commands import events as event_commands
 from api.commands import outcomes as outcome_commands
+from api.commands import reports as report_commands
 from matching.records.schemas import CheckIn, Invitation, Outcome, TableMeeting
 from matching.records.storage import Store
 from matching.sroi.prices import PriceList
@@ -27,6 +28,7 @@ def app() -> typer.Typer:
         """werkkans (test)"""
 
     outcome_commands.register(cli)
+    report_commands.register(cli)
     event_commands.register(cli)
     return cli
 
