@@ -1,7 +1,7 @@
 """The use cases' refusals (:mod:`services.errors`) as HTTP answers.
 
 404, 409 and 503 answer like any ``HTTPException`` (``{"detail": "..."}``, or
-the error page for a page request); an
+the error page, in Dutch, for a page request); an
 :class:`~services.errors.InvalidInput` answers 422 in the same shape as
 FastAPI's own validation errors, one line per problem.
 """
@@ -15,6 +15,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from api.wording import in_dutch
 from services.errors import Conflict, InvalidInput, NotFound, Unavailable, UseCaseError
 
 __all__ = ["STATUS", "as_validation_error", "install"]
@@ -38,7 +39,10 @@ def install(app: FastAPI) -> None:
 
     async def refused(request: Request, exc: Exception) -> Response:
         status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-        return await answer(request, HTTPException, HTTPException(status, str(exc)))
+        route = request.scope.get("route")
+        for_staff = route is not None and not getattr(route, "include_in_schema", True)
+        detail = in_dutch(exc) if for_staff else str(exc)  # pages speak Dutch, the API English
+        return await answer(request, HTTPException, HTTPException(status, detail))
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)

@@ -16,30 +16,12 @@ import typer
 from rich.console import Console
 
 from api.settings import Settings
+from api.wording import in_dutch
 from matching.records.storage import Store, StoreError
-from services.errors import InvalidInput, NotFound, Unavailable, UseCaseError
+from services.errors import Unavailable, UseCaseError
 
 console = Console(stderr=True)
 out = Console()
-
-#: What a record kind (as use cases name it) is called on the command line.
-KIND_LABELS = {
-    "candidate": "kandidaat",
-    "employer": "werkgever",
-    "work need": "werkvraag",
-    "event": "bijeenkomst",
-    "table": "tafel",
-    "meeting": "tafelgesprek",
-    "invitation": "uitnodiging",
-    "outcome": "uitkomst",
-    "checkin": "nazorgcontact",
-    "override": "aanpassing",
-    "version": "versie",
-}
-
-#: Input "fields" that name a whole request rather than one value: shown without the name.
-_WHOLE_REQUEST = {"controls", "history", "months", "report", "config"}
-
 
 def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Settings:
     """The settings of the environment with the command's ``--db`` and ``--tracking-uri``."""
@@ -58,18 +40,9 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def message_of(exc: Exception) -> str:
-    """What to tell the user about a refused request."""
-    if isinstance(exc, NotFound):
-        return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
-    if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
-        return exc.message
-    return str(exc)
-
-
 def refused(exc: UseCaseError) -> NoReturn:
     """Stop with the message of a use case's refusal (2 when something was unreachable)."""
-    fail(message_of(exc), code=2 if isinstance(exc, Unavailable) else 1)
+    fail(in_dutch(exc), code=2 if isinstance(exc, Unavailable) else 1)
 
 
 @contextmanager
@@ -86,12 +59,12 @@ def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None
     except caught as exc:
         code = 2 if isinstance(exc, Unavailable) else 1
         if not as_json:
-            fail(message_of(exc), code=code)
+            fail(in_dutch(exc), code=code)
         payload: dict[str, object] = {"ok": False}
         field = getattr(exc, "field", None)
         if field is not None:
             payload["field"] = field
-        print_json(payload | {"error": message_of(exc)})
+        print_json(payload | {"error": in_dutch(exc)})
         raise typer.Exit(code) from None
 
 

@@ -1,0 +1,41 @@
+"""How the use cases' refusals read in Dutch, for the people at the pages and the CLI.
+
+The API answers in English (the use cases' own messages); staff read Dutch.
+"""
+
+from __future__ import annotations
+
+from services.errors import InvalidInput, NotFound
+
+__all__ = ["KIND_LABELS", "in_dutch"]
+
+#: What a record kind (as the use cases name it) is called in Dutch.
+KIND_LABELS = {
+    "candidate": "kandidaat",
+    "employer": "werkgever",
+    "work need": "werkvraag",
+    "event": "bijeenkomst",
+    "table": "tafel",
+    "meeting": "tafelgesprek",
+    "invitation": "uitnodiging",
+    "outcome": "uitkomst",
+    "checkin": "nazorgcontact",
+    "override": "aanpassing",
+    "version": "versie",
+}
+
+#: Input "fields" that name a whole request rather than one value: shown without the name.
+_WHOLE_REQUEST = {"controls", "history", "months", "report", "config"}
+
+
+def in_dutch(exc: Exception) -> str:
+    """The message to show staff: Dutch where werkkans words it itself.
+
+    Messages of the domain (why a plan or an outcome cannot be recorded) are
+    passed on as they are.
+    """
+    if isinstance(exc, NotFound):
+        return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
+    if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
+        return exc.message
+    return str(exc)
