@@ -1,0 +1,46 @@
+"""The shortlist use case on its own: overrides in, logged, the same for every actor."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from matching.privacy.audit_log import list_entries
+from matching.shortlists.overrides import add_override
+from services.errors import InvalidInput, NotFound
+from services.runtime import new_audit_writer
+from services.shortlist_cache import ShortlistCache
+from services.shortlists import ShortlistService
+
+
+@pytest.fixture
+def shortlists(runtime, store):
+    writer = new_audit_writer(store)
+    yield ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer)
+    writer.close()
+
+
+def test_pins_and_exclusions_apply_and_the_list_is_logged(shortlists, store, rm, cli):
+    add_override(store, municipality="GM0855", work_need_id="W1", candidate_id="C4",
+                 kind="pin", reason="Kent de werkgever al.", actor="rm", role="rm")
+    add_override(store, municipality="GM0855", work_need_id="W1", candidate_id="C2",
+                 kind="exclude", reason="Is al in gesprek.", actor="rm", role="rm")
+    for actor in (rm, cli):
+        out = asyncio.run(shortlists.for_work_need(actor, "W1", k=5))
+        assert out.matches[0].candidate_id == "C4" and out.matches[0].pinned
+        assert "C2" not in [m.candidate_id for m in out.matches]
+        assert [(e.id, e.reason) for e in out.excluded] == [("C2", "Is al in gesprek.")]
+    shortlists.writer.flush()
+    entries, total = list_entries(store, municipality="GM0855", action="shortlist_shown")
+    assert total == 2 and {e.actor for e in entries} == {"rm.jansen", "cli:anna"}
+
+
+def test_unknown_records_and_bad_k_are_refused(shortlists, rm):
+    with pytest.raises(NotFound, match="work need W404 not found"):
+        asyncio.run(shortlists.for_work_need(rm, "W404", k=5))
+    with pytest.raises(NotFound):  # another municipality's work need
+        asyncio.run(shortlists.for_work_need(rm, "BW1", k=5))
+    with pytest.raises(InvalidInput) as caught:
+        asyncio.run(shortlists.for_candidate(rm, "C1", k=0))
+    assert caught.value.issues[0].loc == ("query", "k")
