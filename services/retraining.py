@@ -104,10 +104,9 @@ def retrain(
         check_reachable,
         resolve_tracking_uri,
     )
-    from training.dataset import build_dataset
     from training.pair_featurizer import DatasetError
     from training.run_logging import log_training
-    from training.train import TrainConfig, TrainingError, train_on_dataset
+    from training.train import TrainConfig, TrainingError, train_ranker
 
     uri = resolve_tracking_uri(tracking_uri)
     try:
@@ -123,20 +122,15 @@ def retrain(
     except ValueError as exc:
         raise InvalidInput.of("months", str(exc)) from None
     try:
-        dataset = build_dataset(
+        result = train_ranker(
             store,
             text_space=space,
+            config=config,
             municipality=request.municipality,
-            group_by=config.group_by,
             progress=progress,
         )
-        if progress is not None:
-            progress("trainen", 0.0)
-        result = train_on_dataset(dataset, config)
     except (TrainingError, DatasetError) as exc:
         raise InvalidInput.of("history", str(exc)) from None
-    result.bundle.metadata["text_space"] = space.name
-    result.bundle.metadata["sim_hybrid_dense_weight"] = space.dense_weight
     if progress is not None:
         progress("vastleggen in MLflow", 0.0)
     try:

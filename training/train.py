@@ -41,7 +41,7 @@ from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
 from models.ranker import LambdaMARTRanker, LogisticRanker
-from training.dataset import PairDataset, build_dataset
+from training.dataset import PairDataset, ProgressCallback, build_dataset
 from training.evaluate import default_evaluator, evaluate_similarity, group_metrics
 from training.time_split import split_by_time
 
@@ -258,8 +258,13 @@ def train_ranker(
     text_space: TextSpace,
     config: TrainConfig | None = None,
     municipality: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> TrainResult:
     """Build the dataset from the store's history, then :func:`train_on_dataset`.
+
+    The bundle records the text space it was trained with, so the service
+    scores with the same one. ``progress`` hears the dataset's steps and
+    then ``"trainen"``.
 
     Raises
     ------
@@ -274,8 +279,14 @@ def train_ranker(
     """
     config = config or TrainConfig()
     dataset = build_dataset(
-        store, text_space=text_space, municipality=municipality, group_by=config.group_by
+        store,
+        text_space=text_space,
+        municipality=municipality,
+        group_by=config.group_by,
+        progress=progress,
     )
+    if progress is not None:
+        progress("trainen", 0.0)
     result = train_on_dataset(dataset, config)
     result.bundle.metadata["text_space"] = text_space.name
     result.bundle.metadata["sim_hybrid_dense_weight"] = text_space.dense_weight
