@@ -12,6 +12,7 @@ import os
 import sys
 
 import typer
+from typer import rich_utils
 
 from api.commands import data as data_commands
 from api.commands import demo as demo_commands
@@ -21,6 +22,18 @@ from api.commands import outcomes as outcome_commands
 from api.commands import reports as report_commands
 from api.commands import retrieval as retrieval_commands
 from api.commands import serve as serve_commands
+
+# Typer's own words in the help screens, in Dutch like everything else the CLI says
+rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenten"
+rich_utils.OPTIONS_PANEL_TITLE = "Opties"
+rich_utils.COMMANDS_PANEL_TITLE = "Commando's"
+rich_utils.ERRORS_PANEL_TITLE = "Fout"
+rich_utils.DEFAULT_STRING = "[standaard: {}]"
+rich_utils.ENVVAR_STRING = "[omgevingsvariabele: {}]"
+rich_utils.REQUIRED_LONG_STRING = "[verplicht]"
+rich_utils.DEPRECATED_STRING = "(verouderd) "
+rich_utils.ABORTED_TEXT = "Afgebroken."
+rich_utils.RICH_HELP = "Probeer [blue]'{command_path} {help_option}'[/] voor hulp."
 
 app = typer.Typer(
     name="werkkans",

@@ -26,8 +26,7 @@ def simulate(
     employers: Annotated[int, typer.Option(help="Aantal werkgevers.")] = 150,
     months: Annotated[int, typer.Option(help="Maanden geschiedenis van bijeenkomsten.")] = 12,
 ) -> None:
-    """Simuleer een gemeente: kandidaten, werkgevers, bijeenkomsten, uitkomsten en de
-    verborgen waarheid."""
+    """Simuleer een gemeente: kandidaten, werkgevers, bijeenkomsten, uitkomsten, waarheid."""
     from services.simulation import simulate_municipality
 
     with Progress(console=console, transient=True) as progress:
@@ -59,8 +58,11 @@ def import_(
         typer.Option("--index/--no-index", help="Nieuwe en gewijzigde teksten in de index opnemen."),
     ] = True,
 ) -> None:
-    """Importeer een CSV-map: alles wordt eerst gecontroleerd; bij een foute cel wordt niets
-    geschreven."""
+    """Importeer een CSV-map; bij een foute cel wordt niets geschreven.
+
+    Alles wordt eerst gecontroleerd: elk probleem komt terug als bestand, regel, kolom en
+    reden.
+    """
     from matching.records.importer import ImportRejected
     from services.data_exchange import import_records
 

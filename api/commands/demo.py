@@ -73,8 +73,7 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Start de webpagina's aan het eind.")
     ] = True,
 ) -> None:
-    """Simuleer een gemeente, importeer haar, train de ranker, bouw de index en start de
-    webpagina's."""
+    """Simuleer en importeer een gemeente, train de ranker en start de webpagina's."""
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{directory / 'werkkans.db'}"

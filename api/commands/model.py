@@ -106,8 +106,11 @@ def train(
     seed: Annotated[int, typer.Option(help="Startwaarde van het toeval bij het trainen.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Train de ranker op de geschiedenis in de database, leg het vast in MLflow en maak het
-    de champion als het beter is."""
+    """Train de ranker op de geschiedenis en maak hem champion als hij beter is.
+
+    Elke training komt als run in MLflow; de nieuwe versie wordt alleen champion als hij
+    op dezelfde toetsmaanden beter scoort dan de champion.
+    """
     from services.retraining import RetrainRequest, retrain
 
     settings = load_settings(db, tracking_uri)
@@ -156,8 +159,7 @@ def evaluate(
     municipality: MunicipalityOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """De kengetallen van de champion (en van de tekstovereenkomst) op de laatste
-    toetsmaanden van de database."""
+    """De kengetallen van de champion en de tekstovereenkomst op de laatste toetsmaanden."""
     from services.ranker_versions import evaluate_champion
 
     settings = load_settings(db, tracking_uri)
@@ -263,8 +265,7 @@ def promote(
     tracking_uri: TrackingOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Maak een versie met de hand de champion (zonder de toets; het wordt bij de versie
-    vastgelegd)."""
+    """Maak een versie met de hand champion (zonder toets; vastgelegd bij de versie)."""
     from services import ranker_versions
 
     with failing_on():

@@ -46,8 +46,7 @@ def report(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Het uitkomstenrapport: kengetallen, trechter, netto-effect, maatschappelijke waarde en
-    eerlijkheid."""
+    """Het uitkomstenrapport: kengetallen, trechter, netto-effect, SROI en eerlijkheid."""
     from matching.report.kpis import Goals
     from matching.report.social_value import read_price_file
     from services import reports
@@ -130,8 +129,7 @@ def stats_prices(
         Path | None, typer.Option("--out", help="Schrijf de JSON naar dit bestand.")
     ] = None,
 ) -> None:
-    """De standaardprijslijst van de SROI met bronnen, als JSON om aan te passen en mee te
-    geven aan 'report --prices'."""
+    """De standaardprijslijst van de SROI met bronnen, als JSON voor 'report --prices'."""
     from matching.sroi.prices import PriceList
 
     text = json.dumps(PriceList().to_dict(), ensure_ascii=False, indent=2)

@@ -56,9 +56,10 @@ def shortlist(
     municipality: MunicipalityOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Een kortelijst: voor een werkvraag de beste kandidaten, of voor een kandidaat de beste
-    werkgevers. Vastgezette en uitgesloten kandidaten tellen mee; wat getoond is komt in het
-    auditlog."""
+    """Een kortelijst: de beste kandidaten voor een werkvraag, of werkgevers voor een kandidaat.
+
+    Vastgezette en uitgesloten kandidaten tellen mee; wat getoond is komt in het auditlog.
+    """
     from services.runtime import new_audit_writer, prepare_store
     from services.shortlist_cache import ShortlistCache
     from services.shortlists import ShortlistService
