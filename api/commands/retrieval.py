@@ -108,9 +108,12 @@ def _print_shortlist(result: ShortlistOut) -> None:
             "uitgesloten: " + ", ".join(f"{e.id} ({e.reason})" for e in result.excluded)
         )
     if result.vetoed:
+        from matching.shortlists.vetoes import VETO_LABELS
+
+        labels = {veto.value: label for veto, label in VETO_LABELS.items()}
         console.print(
             "afgevallen op harde criteria: "
-            + ", ".join(f"{k} {v}" for k, v in result.vetoed.items())
+            + ", ".join(f"{labels.get(k, k)} {v}" for k, v in result.vetoed.items())
         )
     console.print(f"auditlog: {result.audit_ref}")
 
