@@ -91,6 +91,7 @@ class Candidate(Record):
     consent_share_employers: bool = True  # name and profile may be shown to employers
     consent_events: bool = True  # may be invited to a prettig gesprek
     status: CandidateStatus = CandidateStatus.ACTIVE
+    status_since: dt.date | None = None  # when the status took effect; None: as long as known
     available_from: dt.date | None = None
     relationship_manager: Annotated[str, StringConstraints(max_length=80)] = ""
     registered_on: dt.date | None = None
@@ -227,6 +228,7 @@ class Invitation(Record):
     candidate_id: RecordId
     status: InvitationStatus = InvitationStatus.INVITED
     attended: bool | None = None  # unknown until the event has taken place
+    exploration: bool = False  # invited at random (an exploration seat), not by ranking
 
 
 class TableMeeting(Record):

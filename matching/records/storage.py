@@ -207,6 +207,30 @@ class Store:
             )
         # tables added in a later release of the same schema version (history, meta) are created
         metadata.create_all(self.engine, checkfirst=True)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Add record fields a later release of this schema version introduced.
+
+        Such fields are optional, so their columns are nullable and adding
+        them is safe on a database in use: existing rows read as "not given".
+        """
+        inspector = sa.inspect(self.engine)
+        preparer = self.engine.dialect.identifier_preparer
+        with self.engine.begin() as conn:
+            for table in TABLES.values():
+                present = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    conn.execute(
+                        sa.text(
+                            f"ALTER TABLE {preparer.quote(table.name)} "
+                            f"ADD COLUMN {preparer.quote(column.name)} {kind}"
+                        )
+                    )
+                    logger.info("added column %s.%s", table.name, column.name)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -158,6 +158,17 @@ def simulate_history(
         progress(months, months)
 
     last = months - 1
+    # the month the pause that holds at the end began
+    spell_start = np.full(n, last)
+    for m in range(last - 1, -1, -1):
+        still = paused[:, m] & (spell_start == m + 1)
+        spell_start[still] = m
+    hist.paused_since = [
+        month_start(cfg.start_date, int(spell_start[i]))
+        if paused[i, last] and hist.good_month[i] < 0 and leave[i] > last
+        else None
+        for i in range(n)
+    ]
     hist.paused_until = [
         month_start(cfg.start_date, int(pause_end[i, last]))
         if paused[i, last] and hist.good_month[i] < 0 and leave[i] > last

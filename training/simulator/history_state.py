@@ -80,6 +80,7 @@ class History:
     caseload_months: np.ndarray = field(default_factory=lambda: _ints(0))
     in_caseload: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     paused_until: list[dt.date | None] = field(default_factory=list)
+    paused_since: list[dt.date | None] = field(default_factory=list)
     rm_belief: np.ndarray = field(default_factory=lambda: _ints(0))
     # per work need
     filled: np.ndarray = field(default_factory=lambda: _ints(0))

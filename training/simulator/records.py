@@ -7,6 +7,8 @@ Candidate status is set at the end of the period: ``placed`` after a good outcom
 
 from __future__ import annotations
 
+import datetime as dt
+
 from matching.records.enums import CandidateStatus, Support
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from training.simulator.candidate_texts import CandidateText
@@ -14,6 +16,7 @@ from training.simulator.config import SimulationConfig
 from training.simulator.employers import CONTRACT_FORMS, EmployerArrays, WorkArrays
 from training.simulator.history_state import History
 from training.simulator.occupations import OccupationCatalogue
+from training.simulator.period import month_start
 from training.simulator.population import (
     AGE_BANDS,
     EDUCATIONS,
@@ -150,14 +153,23 @@ def candidate_records(
 ) -> list[Candidate]:
     tr = TextRandom(component_rng(config.seed, "candidate_records"))
     months = config.months
+    placed_on: dict[str, dt.date] = {}
+    for o in history.outcomes:
+        if o.kind.is_good:
+            day = o.start_date or o.recorded_on
+            placed_on[o.candidate_id] = min(day, placed_on.get(o.candidate_id, day))
     records: list[Candidate] = []
     for i in range(c.n):
+        since: dt.date | None = None
         if history.good_month[i] >= 0:
             status = CandidateStatus.PLACED
+            since = placed_on.get(candidate_ids[i])
         elif history.leave_month[i] < months:
             status = CandidateStatus.LEFT
+            since = month_start(config.start_date, int(history.leave_month[i]))
         elif history.paused_until[i] is not None:
             status = CandidateStatus.PAUSED
+            since = history.paused_since[i]
         else:
             status = CandidateStatus.ACTIVE
         text = texts[i]
@@ -195,6 +207,7 @@ def candidate_records(
                 consent_share_employers=bool(c.consent_share[i]),
                 consent_events=bool(c.consent_events[i]),
                 status=status,
+                status_since=since,
                 available_from=history.paused_until[i] if status is CandidateStatus.PAUSED
                 else None,
                 relationship_manager=_rm(int(c.locations.cluster[i]), tr.random()),
