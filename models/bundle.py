@@ -7,7 +7,7 @@ outcome and per-feature contributions. It is saved as a folder::
     bundle/
       manifest.json   format name and version, feature names, metadata,
                       SHA-256 of model.joblib, library versions
-      model.joblib    the fitted ranker and calibrator
+      model.joblib    the fitted ranker, calibrator and extras
 
 Loading checks the format version, the checksum and that the ranker and the
 manifest agree on the features, and raises :class:`BundleError` with the
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 BUNDLE_FORMAT = "werkkans.ranker-bundle"
 #: Raise when the folder layout or the meaning of a manifest field changes.
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 MODEL_FILE = "model.joblib"
 
@@ -128,6 +128,16 @@ class RankerBundle:
     version_label
         A version to report instead of the content hash, such as the model
         registry's ``"werkkans-ranker/3"``.
+    extras
+        Further fitted parts the features of this ranker depend on (the
+        domain's text readers, say), saved and checksummed with the model.
+        This module does not look inside them.
+
+    Probabilities are conservative where the ranker can say how sure it is:
+    a ranker with ``predict_spread(X) -> (mean, spread)`` (a bagged one) is
+    ranked by the mean and its probability is the calibrated chance at
+    ``mean - spread``, so a row that only some of the bagged models rate
+    highly does not show a high chance.
 
     Examples
     --------
@@ -144,6 +154,7 @@ class RankerBundle:
         metadata: Mapping[str, Any] | None = None,
         *,
         version_label: str | None = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> None:
         names = tuple(str(n) for n in feature_names)
         if not names:
@@ -172,6 +183,7 @@ class RankerBundle:
         meta.setdefault("created_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         self.metadata: dict[str, Any] = meta
         self.version_label = version_label
+        self.extras: dict[str, Any] = dict(extras or {})
         self._content_hash: str | None = None
 
     def __repr__(self) -> str:
@@ -186,12 +198,14 @@ class RankerBundle:
         import joblib
 
         buffer = io.BytesIO()
-        joblib.dump({"ranker": self.ranker, "calibrator": self.calibrator}, buffer)
+        joblib.dump(
+            {"ranker": self.ranker, "calibrator": self.calibrator, "extras": self.extras}, buffer
+        )
         return buffer.getvalue()
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the pickled ranker and calibrator (hex)."""
+        """SHA-256 of the pickled ranker, calibrator and extras (hex)."""
         if self._content_hash is None:
             self._content_hash = hashlib.sha256(self._model_bytes()).hexdigest()
         return self._content_hash
@@ -231,6 +245,12 @@ class RankerBundle:
         if len(matrix) == 0:
             score = np.zeros(0)
             probability = np.zeros(0)
+        elif callable(getattr(self.ranker, "predict_spread", None)):
+            score, spread = self.ranker.predict_spread(matrix)
+            score = np.asarray(score, dtype=np.float64)
+            probability = np.asarray(
+                self.calibrator.predict_proba(score - np.asarray(spread)), dtype=np.float64
+            )
         else:
             score = np.asarray(self.ranker.predict(matrix), dtype=np.float64)
             probability = np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
@@ -364,11 +384,16 @@ class RankerBundle:
 
         try:
             parts = joblib.load(io.BytesIO(payload))
-            ranker, calibrator = parts["ranker"], parts["calibrator"]
+            ranker, calibrator, extras = parts["ranker"], parts["calibrator"], parts["extras"]
         except Exception as exc:
             raise BundleError(f"cannot load the model in {model_path}: {exc}") from exc
         bundle = cls(
-            ranker, calibrator, names, manifest.get("metadata") or {}, version_label=version_label
+            ranker,
+            calibrator,
+            names,
+            manifest.get("metadata") or {},
+            version_label=version_label,
+            extras=extras,
         )
         bundle._content_hash = digest
         return bundle

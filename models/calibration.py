@@ -59,6 +59,12 @@ class ProbabilityCalibrator(BaseEstimator):
     clip : float, default=1e-4
         Probabilities are clipped to ``[clip, 1 - clip]`` so that log-loss and
         odds stay finite.
+    cap_rows : int or None, default=None
+        When given, no probability goes above the highest rate of good
+        outcomes observed in the calibration rows: sorted by score, cut into
+        bins of at least ``cap_rows`` rows, the best bin's rate is the cap.
+        A chance is then never higher than one the data have shown in a
+        group of that size.
 
     Attributes
     ----------
@@ -69,8 +75,12 @@ class ProbabilityCalibrator(BaseEstimator):
     a_, b_ : float
         Slope and offset, only for ``method="platt"``.
     n_samples_fit_ : int
+    n_positive_ : int
+        Good outcomes in the calibration rows.
     base_rate_ : float
         Share of good outcomes in the calibration rows.
+    cap_ : float
+        Highest probability returned (1 - clip without ``cap_rows``).
 
     Examples
     --------
@@ -79,10 +89,14 @@ class ProbabilityCalibrator(BaseEstimator):
     """
 
     def __init__(
-        self, method: Literal["isotonic", "platt"] = "isotonic", clip: float = 1e-4
+        self,
+        method: Literal["isotonic", "platt"] = "isotonic",
+        clip: float = 1e-4,
+        cap_rows: int | None = None,
     ) -> None:
         self.method = method
         self.clip = clip
+        self.cap_rows = cap_rows
 
     def fit(self, scores: Any, y_binary: Any) -> ProbabilityCalibrator:
         """Learn the map on held-out ``scores`` and their 0/1 outcomes.
@@ -113,9 +127,13 @@ class ProbabilityCalibrator(BaseEstimator):
             ).fit(s, y)
         else:
             self.a_, self.b_ = _fit_platt(s, y)
+        if self.cap_rows is not None and self.cap_rows < 1:
+            raise ValueError(f"cap_rows must be >= 1 or None, got {self.cap_rows}")
         self.method_ = self.method
         self.n_samples_fit_ = int(s.shape[0])
+        self.n_positive_ = int(y.sum())
         self.base_rate_ = float(y.mean())
+        self.cap_ = 1.0 - self.clip if self.cap_rows is None else _observed_cap(s, y, self.cap_rows)
         logger.info(
             "%s calibrator fitted on %d rows (base rate %.3f)",
             self.method,
@@ -133,7 +151,7 @@ class ProbabilityCalibrator(BaseEstimator):
         Returns
         -------
         ndarray of shape (n,)
-            Values in ``[clip, 1 - clip]``.
+            Values in ``[clip, cap_]``.
         """
         check_is_fitted(self, "n_samples_fit_")
         s = _as_scores(scores)
@@ -141,8 +159,15 @@ class ProbabilityCalibrator(BaseEstimator):
             p = self.isotonic_.predict(s)
         else:
             p = _sigmoid(self.a_ * s + self.b_)
-        result: np.ndarray = np.clip(p, self.clip, 1.0 - self.clip)
+        result: np.ndarray = np.clip(p, self.clip, self.cap_)
         return result
+
+
+def _observed_cap(s: np.ndarray, y: np.ndarray, rows: int) -> float:
+    """Highest good-outcome rate of score-sorted bins holding at least ``rows`` rows each."""
+    n_bins = max(s.shape[0] // rows, 1)
+    order = np.argsort(s, kind="stable")
+    return float(max(part.mean() for part in np.array_split(y[order], n_bins)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

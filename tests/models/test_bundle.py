@@ -150,3 +150,24 @@ def test_feature_names_must_match_the_fitted_ranker() -> None:
         RankerBundle(ranker, calibrator, ["a", "b"])
     with pytest.raises(BundleError, match="differ"):
         RankerBundle(ranker, calibrator, ["a", "c", "b"])
+
+
+def test_a_bagged_ranker_shows_the_chance_at_the_low_end_of_its_bags(tmp_path) -> None:
+    from models.pair_ranker import TwoSignalRanker
+
+    X, y, groups = _toy(n_groups=80)
+    ranker = TwoSignalRanker(n_bags=3, min_child_samples=10).fit(X, y, group_ids=groups)
+    calibrator = ProbabilityCalibrator(method="platt").fit(ranker.oof_score_, y >= 2)
+    bundle = RankerBundle(ranker, calibrator, FEATURES, extras={"readers": {"kind": "toy"}})
+    Xn, _, _ = _toy(seed=3)
+    pred = bundle.predict(Xn, explain=False)
+    mean, spread = ranker.predict_spread(Xn)
+    np.testing.assert_allclose(pred.score, mean)  # ranked by the mean
+    np.testing.assert_allclose(pred.probability, calibrator.predict_proba(mean - spread))
+    assert (pred.probability <= calibrator.predict_proba(mean) + 1e-12).all()
+    # extras travel with the model and count in its checksum
+    loaded = RankerBundle.load(bundle.save(tmp_path / "b"))
+    assert loaded.extras == {"readers": {"kind": "toy"}}
+    assert loaded.content_hash == bundle.content_hash
+    other = RankerBundle(ranker, calibrator, FEATURES, extras={"readers": {"kind": "other"}})
+    assert other.content_hash != bundle.content_hash

@@ -84,7 +84,7 @@ def test_platt_stays_finite_on_separable_data():
 def test_clone_and_params(train):
     cal = ProbabilityCalibrator(method="platt", clip=1e-3).fit(*train[::2])
     twin = clone(cal)
-    assert twin.get_params() == {"method": "platt", "clip": 1e-3}
+    assert twin.get_params() == {"method": "platt", "clip": 1e-3, "cap_rows": None}
     assert not hasattr(twin, "a_")
 
 
@@ -160,3 +160,28 @@ def test_curve_rejects_non_probabilities():
         calibration_curve_data([0.5, 1.2], [0, 1])
     with pytest.raises(ValueError, match="strategy must be"):
         calibration_curve_data([0.5], [1], strategy="kmeans")
+
+
+def test_cap_is_the_best_rate_observed_in_groups_of_the_given_size():
+    # 300 rows sorted by score: 10 groups of 30, the top group has 12 good outcomes
+    s = np.arange(300, dtype=float)
+    y = np.zeros(300, dtype=int)
+    y[270:282] = 1
+    y[::50] = 1  # a few good outcomes lower down
+    cal = ProbabilityCalibrator(method="platt", cap_rows=30).fit(s, y)
+    assert cal.cap_ == pytest.approx(12 / 30)
+    assert cal.predict_proba(np.array([1e6]))[0] == pytest.approx(12 / 30)
+    assert cal.n_positive_ == int(y.sum())
+
+
+def test_without_cap_rows_only_the_clip_bounds(train):
+    s, _, y = train
+    cal = ProbabilityCalibrator(method="platt").fit(s, y)
+    assert cal.cap_ == pytest.approx(1 - 1e-4)
+    assert cal.predict_proba(np.array([100.0]))[0] > 0.99
+
+
+def test_cap_rows_must_be_positive(train):
+    s, _, y = train
+    with pytest.raises(ValueError, match="cap_rows"):
+        ProbabilityCalibrator(method="platt", cap_rows=0).fit(s, y)
