@@ -53,7 +53,9 @@ class CandidateArrays:
     consent_share_employers: np.ndarray
     consent_events: np.ndarray
     status: np.ndarray  # object (CandidateStatus value)
+    status_since: np.ndarray  # datetime64[D]; NaT means the status always held
     available_from: np.ndarray  # datetime64[D]; NaT means available now
+    registered_on: np.ndarray  # datetime64[D]; NaT means in the caseload for as long as known
     rung: np.ndarray
     benefit_months: np.ndarray
     language_rank: np.ndarray
@@ -84,9 +86,9 @@ class CandidateArrays:
             consent_share_employers=col(lambda c: c.consent_share_employers, bool),
             consent_events=col(lambda c: c.consent_events, bool),
             status=np.array([CandidateStatus(c.status).value for c in candidates], dtype=object),
-            available_from=np.array(
-                [c.available_from or np.datetime64("NaT") for c in candidates], dtype="datetime64[D]"
-            ),
+            status_since=_dates([c.status_since for c in candidates]),
+            available_from=_dates([c.available_from for c in candidates]),
+            registered_on=_dates([c.registered_on for c in candidates]),
             rung=col(lambda c: c.rung, float),
             benefit_months=col(lambda c: c.benefit_months, float),
             language_rank=col(lambda c: LanguageLevel(c.language_level).rank, float),
@@ -101,9 +103,35 @@ class CandidateArrays:
         """The sub-pool of the given row indices (or boolean mask)."""
         return CandidateArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 
+    def _later(self, day: dt.date) -> np.ndarray:
+        """Whose stored status took effect after ``day``."""
+        later: np.ndarray = ~np.isnat(self.status_since) & (self.status_since > np.datetime64(day, "D"))
+        return later
+
+    def status_on(self, day: dt.date) -> np.ndarray:
+        """Each candidate's status on ``day``: a status that took effect later did not hold yet,
+        and the candidate counts as active then."""
+        return np.where(self._later(day), CandidateStatus.ACTIVE.value, self.status)
+
     def available_on(self, day: dt.date) -> np.ndarray:
-        """Candidates who can start work on ``day`` (active, and available from then)."""
-        avail = np.where(np.isnat(self.available_from), np.datetime64(day, "D"), self.available_from)
-        result: np.ndarray = (self.status == CandidateStatus.ACTIVE.value) & (avail <= np.datetime64(day, "D"))
+        """Candidates who can start work on ``day``: registered by then, active then (or at the
+        end of a pause with a known end), and available from then.
+
+        ``available_from`` belongs to the stored status: on a day before that
+        status took effect it does not apply.
+        """
+        d = np.datetime64(day, "D")
+        status = self.status_on(day)
+        known_end = ~np.isnat(self.available_from)
+        avail = np.where(known_end & ~self._later(day), self.available_from, d)
+        registered = np.isnat(self.registered_on) | (self.registered_on <= d)
+        active = (status == CandidateStatus.ACTIVE.value) | (
+            (status == CandidateStatus.PAUSED.value) & known_end
+        )
+        result: np.ndarray = registered & active & (avail <= d)
         return result
+
+
+def _dates(values: Sequence[dt.date | None]) -> np.ndarray:
+    return np.array([np.datetime64("NaT") if v is None else v for v in values], dtype="datetime64[D]")
 

@@ -1,14 +1,16 @@
 """Shortlists in both directions: work need → candidates and candidate → work needs.
 
-The pipeline: hard vetoes → hybrid retrieval (FAISS, with an exact fallback
-when too few retrieved pairs survive the vetoes) → pair features → the
-ranker's calibrated probability (or, without a trained model, the hybrid
-similarity, and the shortlist says so) → relationship-manager overrides
-(pin, exclude with reason) → a Dutch reason per match.
+The pipeline: hard vetoes as of the day asked → every candidate who passes
+them is scored (a municipality's pool is thousands, not millions; above
+:attr:`ShortlistConfig.exhaustive_limit` the vector index retrieves the most
+similar first) → pair features → the ranker's score and its calibrated,
+conservative chance of a good outcome (or, without a trained model, the text
+similarity, and the shortlist says so) → relationship-manager overrides (pin,
+exclude with reason) → a Dutch reason per match.
 
 The engine keeps the municipality's pool as column arrays and vectors in
-memory and rebuilds them when the store's version moves on, so a request
-touches the database once for that check.
+memory and rebuilds them when the store's version, the model in service or
+the day moves on, so a request touches the database once for that check.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.explanations import explain
 from matching.shortlists.features import (
+    PairContext,
     WorkNeedArrays,
     occupation_levels,
     pair_features,
 )
+from matching.shortlists.occupation_fields import WorkFields
 from matching.shortlists.pool import Pool, load_pool
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
@@ -42,7 +46,9 @@ from matching.shortlists.shortlist import (
     ShortlistConfig,
     ShortlistError,
     UnknownRecordError,
+    chance_band,
 )
+from matching.shortlists.text_models import TextModels
 from matching.shortlists.text_space import TextVectors
 from matching.shortlists.vetoes import (
     VETO_LABELS,
@@ -54,6 +60,7 @@ from matching.shortlists.vetoes import (
 )
 
 logger = logging.getLogger(__name__)
+
 
 class ShortlistEngine:
     """Answers shortlist requests for every municipality in a store.
@@ -67,7 +74,8 @@ class ShortlistEngine:
     scorer
         A trained ranker bundle; None ranks by similarity and says so.
     today
-        Gives the date vetoes judge availability on (injected for tests).
+        Gives the date everything is judged on: availability, placements,
+        the history the features count (injected for tests and back-tests).
     """
 
     def __init__(
@@ -88,8 +96,17 @@ class ShortlistEngine:
         self._lock = threading.Lock()
 
     def set_scorer(self, scorer: PairScorer | None) -> None:
-        """Swap the ranker (reload without restart)."""
-        self.scorer = scorer
+        """Swap the ranker (reload without restart); pools are read again by its text models."""
+        with self._lock:
+            self.scorer = scorer
+            self._pools = {}
+
+    @property
+    def text_models(self) -> TextModels | None:
+        """The text readers the ranker in service was trained with, if any."""
+        extras: Mapping[str, Any] = getattr(self.scorer, "extras", None) or {}
+        found = extras.get("text_models")
+        return found if isinstance(found, TextModels) else None
 
     # ---- pool ------------------------------------------------------------------------------
 
@@ -114,10 +131,13 @@ class ShortlistEngine:
 
     def _pool(self, municipality: str) -> Pool:
         version = self.refresh()
+        day = self.today()
         pool = self._pools.get(municipality)
-        if pool is not None and pool.version == version:
+        if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):
             return pool
-        pool = load_pool(self.store, self.index.space, municipality, version, self.today)
+        pool = load_pool(
+            self.store, self.index.space, municipality, version, day, self.text_models, self.scored_by
+        )
         with self._lock:
             self._pools[municipality] = pool
         return pool
@@ -168,7 +188,7 @@ class ShortlistEngine:
         masks = veto_masks(
             pool.arrays,
             Site.of_work_need(need, employer),
-            on=self.today(),
+            on=pool.day,
             consent="employers" if audience == "employer" else "matching",
             placed_ids=pool.placed_ids,
         )
@@ -189,9 +209,8 @@ class ShortlistEngine:
         notes = []
         if not need.title.strip() and not need.description.strip():
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
-        need_vec = self._need_vectors(pool, need)
-        query = need_vec.hybrid(self.index.space.dense_weight)[0]
-        rows = self._retrieve("candidates", query, ok, pool.row_of, pool.vectors)
+        need_vec, need_fields = self._need_side(pool, need)
+        rows = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
         pin_rows = [pool.row_of[c] for c in pinned if c in pool.row_of and ok[pool.row_of[c]]]
         rows = np.array(list(dict.fromkeys([*pin_rows, *rows.tolist()])), dtype=int)
         skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
@@ -199,7 +218,7 @@ class ShortlistEngine:
             notes.append("vastgezet maar valt af: " + ", ".join(skipped))
         features = self._features(
             pool, rows, np.zeros(len(rows), dtype=int), [need],
-            WorkNeedArrays.from_needs([need], {employer.id: employer}), need_vec,
+            WorkNeedArrays.from_needs([need], {employer.id: employer}), need_vec, need_fields,
         )
         score, probability = self._score(features)
         pinned_set = set(pinned)
@@ -249,7 +268,7 @@ class ShortlistEngine:
         row = pool.row_of[candidate.id]
         repeated = pool.arrays.take(np.full(len(pool.needs), row))
         site = Site.of_work_needs(pool.needs, pool.employers)
-        masks = veto_masks(repeated, site, on=self.today(), placed_ids=pool.placed_ids)
+        masks = veto_masks(repeated, site, on=pool.day, placed_ids=pool.placed_ids)
         ok = allowed(masks)
         for nid in excluded:
             if nid in pool.need_row_of:
@@ -259,11 +278,11 @@ class ShortlistEngine:
             reasons = sorted({VETO_LABELS[v] for v, m in masks.items() if m.any()})
             return Shortlist(matches=[], vetoed=vetoed, scored_by=self.scored_by,
                              note="alle werkvragen vallen af: " + ", ".join(reasons), **base)
-        cand_vec = pool.vectors.take(np.array([row]))
-        query = cand_vec.hybrid(self.index.space.dense_weight)[0]
-        need_rows = self._retrieve("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
+        query = pool.vectors.dense[row]
+        need_rows = self._to_score("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
         features = self._features(
-            pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays, pool.need_vectors
+            pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays,
+            pool.need_vectors, pool.work_fields,
         )
         score, probability = self._score(features)
         order = sorted(range(len(need_rows)), key=lambda i: (-score[i], pool.needs[need_rows[i]].id))
@@ -290,13 +309,19 @@ class ShortlistEngine:
 
     # ---- steps -----------------------------------------------------------------------------
 
-    def _need_vectors(self, pool: Pool, need: WorkNeed) -> TextVectors:
+    def _need_side(self, pool: Pool, need: WorkNeed) -> tuple[TextVectors, WorkFields | None]:
+        """The work need's vector and place among the fields (also when it is not pooled)."""
         row = pool.need_row_of.get(need.id)
         if row is not None:
-            return pool.need_vectors.take(np.array([row]))
-        return self.index.space.work_need_vectors([need])  # a closed work need is not pooled
+            fields = pool.work_fields
+            one = np.array([row])
+            taken = None if fields is None else WorkFields(fields.vector[one], fields.item[one], fields.known[one])
+            return pool.need_vectors.take(one), taken
+        vectors = self.index.space.work_need_vectors([need])  # a closed work need is not pooled
+        models = self.text_models
+        return vectors, None if models is None else models.work_side([need], vectors.dense)
 
-    def _retrieve(
+    def _to_score(
         self,
         kind: str,
         query: np.ndarray,
@@ -304,17 +329,19 @@ class ShortlistEngine:
         row_of: dict[str, int],
         vectors: TextVectors,
     ) -> np.ndarray:
-        """Rows of the best allowed records: FAISS first, the exact scan when too few survive."""
-        wanted = min(self.config.retrieve_k, int(ok.sum()))
+        """Rows to score: every allowed one, or above ``exhaustive_limit`` the most similar ones
+        (FAISS first, the exact scan when too few survive the vetoes)."""
+        allowed_rows = np.flatnonzero(ok)
+        if allowed_rows.size <= self.config.exhaustive_limit:
+            return allowed_rows
+        wanted = self.config.retrieve_k
         if self.config.overfetch > 0:
             _, ids = self.index.search(kind, query, wanted * self.config.overfetch)
             rows = [row_of[i] for i in ids if i in row_of and ok[row_of[i]]][:wanted]
             if len(rows) >= wanted:
                 return np.array(rows, dtype=int)
-        candidates = np.flatnonzero(ok)
-        sims = vectors.take(candidates).hybrid(self.index.space.dense_weight) @ query
-        top = np.argsort(-sims, kind="stable")[:wanted]
-        return candidates[top]
+        sims = vectors.dense[allowed_rows] @ query
+        return allowed_rows[np.argsort(-sims, kind="stable")[:wanted]]
 
     def _features(
         self,
@@ -324,25 +351,31 @@ class ShortlistEngine:
         needs: Sequence[WorkNeed],
         need_arrays: WorkNeedArrays,
         need_vectors: TextVectors,
+        work_fields: WorkFields | None,
     ) -> pd.DataFrame:
         """Features of the pairs (pool candidate ``cand_rows[i]``, ``needs[need_rows[i]]``)."""
-        sim_dense, sim_lexical = self.index.space.pair_similarities(
-            pool.vectors, need_vectors, cand_rows, need_rows
+        similarity = self.index.space.pair_similarities(pool.vectors, need_vectors, cand_rows, need_rows)
+        occupation = occupation_levels(
+            [pool.candidates[r].desired_occupations for r in cand_rows],
+            [needs[r].esco_uri or "" for r in need_rows],
         )
         employer_ids = [needs[r].employer_id for r in need_rows]
-        return pair_features(
-            pool.arrays.take(cand_rows),
-            need_arrays.take(need_rows),
-            sim_dense=sim_dense,
-            sim_lexical=sim_lexical,
-            occupation_level=occupation_levels(
-                [pool.candidates[r].desired_occupations for r in cand_rows],
-                [needs[r].esco_uri or "" for r in need_rows],
-            ),
-            employer_good_rate=pool.track.rate(employer_ids),
-            employer_meetings=pool.track.count(employer_ids),
-            dense_weight=self.index.space.dense_weight,
-        )
+        models = self.text_models
+        if models is None or pool.text is None or work_fields is None:
+            context = PairContext.unknown(len(cand_rows), similarity, occupation)
+        else:
+            fields, skill, motivation = models.pair_fields(pool.text, work_fields, cand_rows, need_rows)
+            context = PairContext(
+                similarity=similarity,
+                occupation_level=occupation,
+                fields=fields,
+                skill_level=skill,
+                motivation=motivation,
+                engagement={name: values[cand_rows] for name, values in pool.engagement.items()},
+                employer_good_rate=np.array([pool.employer_rate.get(e, np.nan) for e in employer_ids]),
+                employer_meetings=np.array([pool.employer_meetings.get(e, 0.0) for e in employer_ids]),
+            )
+        return pair_features(pool.arrays.take(cand_rows), need_arrays.take(need_rows), context)
 
     def pair_matrix(
         self, municipality: str, candidate_ids: Sequence[str], work_need_ids: Sequence[str]
@@ -363,7 +396,8 @@ class ShortlistEngine:
         n_rows = np.array([pool.need_row_of[w] for w in work_need_ids], dtype=int)
         nc, nw = len(c_rows), len(n_rows)
         features = self._features(
-            pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays, pool.need_vectors
+            pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays,
+            pool.need_vectors, pool.work_fields,
         )
         score, probability = self._score(features)
         if probability is not None:
@@ -374,7 +408,7 @@ class ShortlistEngine:
             employer_ids=[pool.needs[r].employer_id for r in n_rows],
             score=score.reshape(nc, nw),
             probability=None if probability is None else probability.reshape(nc, nw),
-            similarity=features["sim_hybrid"].to_numpy().reshape(nc, nw),
+            similarity=features["sim_dense"].to_numpy().reshape(nc, nw),
             occupation_level=features["occupation_level"].to_numpy().reshape(nc, nw),
             scored_by=self.scored_by,
         )
@@ -382,11 +416,11 @@ class ShortlistEngine:
     def _score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """(ranking score, calibrated probability or None) of every row.
 
-        Pairs are ranked by the ranker's raw score: the isotonic calibration is
-        a step function, so ranking by the probability would tie many pairs.
+        Pairs are ranked by the ranker's score, never by the probability: a
+        calibrated, capped chance ties pairs the score tells apart.
         """
         if self.scorer is None:
-            return features["sim_hybrid"].to_numpy(), None
+            return features["sim_dense"].to_numpy(), None
         prediction = self.scorer.predict(features, explain=False)
         return np.asarray(prediction.score, dtype=float), np.asarray(prediction.probability, dtype=float)
 
@@ -405,8 +439,8 @@ class ShortlistEngine:
         """What ranks the shortlists now: the model version, or "similarity"."""
         return "similarity" if self.scorer is None else str(self.scorer.version)
 
-    @staticmethod
     def _match(
+        self,
         rank: int,
         candidate: Candidate,
         need: WorkNeed,
@@ -420,14 +454,22 @@ class ShortlistEngine:
         pinned: bool,
     ) -> Match:
         values = features.to_dict()
+        chance = None if probability is None else float(probability[i])
+        band = None
+        evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
+        if chance is not None:
+            band = chance_band(chance, float(evidence.get("base_rate", chance)))
+            if evidence.get("thin"):
+                chance = None  # too few good outcomes behind the calibration to show a number
         return Match(
             rank=rank,
             candidate_id=candidate.id,
             work_need_id=need.id,
             employer_id=employer.id,
             score=float(score),
-            probability=None if probability is None else float(probability[i]),
-            similarity=float(features["sim_hybrid"]),
+            probability=chance,
+            chance_band=band,
+            similarity=float(features["sim_dense"]),
             reason=explain(candidate, need, employer, values, contrib),
             reason_without_limits=explain(
                 candidate, need, employer, values, contrib, include_limits=False
@@ -436,4 +478,3 @@ class ShortlistEngine:
             pinned=pinned,
             contributions=contrib,
         )
-

@@ -20,6 +20,7 @@ from matching.records.enums import (
     dutch_label,
 )
 from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.shortlists.features import FIELD_FEATURES
 from matching.shortlists.occupations import load_occupations
 
 #: Sector words a candidate may use in their wishes, per SBI section.
@@ -56,6 +57,8 @@ _TRAVEL_VERB: dict[Mobility, str] = {
     Mobility.CAR: "met de auto",
 }
 MAX_PHRASES = 4
+#: Occupational fit (:mod:`matching.shortlists.occupation_fields`) above which wishes count as near the work.
+FIELD_NEAR = 0.5
 #: The phrase naming a candidate's limits (health information) is carried by this feature.
 LIMITS_PHRASE = "limits_adaptable_clash"
 
@@ -81,8 +84,8 @@ def _phrases(
     wish = _wish_phrase(candidate, need, employer, features.get("occupation_level", 0.0))
     if wish:
         phrases["occupation_level"] = wish
-    elif features.get("sim_hybrid", 0.0) >= 0.35:
-        phrases["sim_hybrid"] = f"profiel lijkt op '{need.title}'"
+    elif features.get("fit_best", 0.0) >= FIELD_NEAR:
+        phrases["fit_best"] = "wensen liggen dicht bij dit werk"
     km = features.get("travel_km", math.nan)
     if math.isnan(km):
         phrases["travel_km"] = "reisafstand onbekend"
@@ -155,9 +158,8 @@ def explain(
         # the feature carrying a phrase may be a sibling of the one the model leaned on
         weight = {
             "occupation_level": contributions.get("occupation_level", 0.0)
-            + contributions.get("sim_hybrid", 0.0)
             + contributions.get("sim_dense", 0.0)
-            + contributions.get("sim_lexical", 0.0),
+            + sum(contributions.get(name, 0.0) for name in FIELD_FEATURES),
             "travel_km": contributions.get("travel_km", 0.0)
             + contributions.get("travel_share_of_reach", 0.0)
             + contributions.get("travel_minutes", 0.0),

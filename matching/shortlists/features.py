@@ -4,29 +4,39 @@ Row ``i`` of every input describes the same (candidate, work need) pair.
 Protected attributes (gender, age, nationality or refugee status, disability
 register) are not in :class:`~matching.shortlists.candidate_arrays.CandidateArrays` and so
 cannot become features; ``tests/matching/shortlists/test_features.py`` enforces it.
+
+Pair features carry what is specific to this candidate and this work: text
+similarity, the occupational fit learned from profiles
+(:mod:`matching.shortlists.occupation_fields`), travel against reach, hours,
+limits against what can be adapted, language and education against what the
+work asks. Candidate-side and employer-side features (rung, motivation read
+from the text, engagement before the date, the employer's openness and
+track record) set the level; the ranker learns how they combine.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from matching.records.enums import ContractForm, LanguageLevel, OutcomeKind, SizeClass
-from matching.records.schemas import Candidate, Employer, Outcome, TableMeeting, WorkNeed
+from matching.records.enums import ContractForm, EducationLevel, LanguageLevel, SizeClass
+from matching.records.schemas import Employer, WorkNeed
+from matching.shortlists.as_of import ENGAGEMENT_FEATURES, TRACK_RECORD_BASE_RATE
 from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.shortlists.geo import reach_km, travel_km, travel_minutes
 from matching.shortlists.occupations import isco_match_level
 
+FIELD_FEATURES: tuple[str, ...] = ("fit_desired", "fit_text", "fit_words", "fit_best")
+
 FEATURE_NAMES: tuple[str, ...] = (
     "sim_dense",
-    "sim_lexical",
-    "sim_hybrid",
     "occupation_level",
+    *FIELD_FEATURES,
+    "education_gap",
+    "overqualified",
     "travel_km",
     "travel_share_of_reach",
     "travel_minutes",
@@ -35,14 +45,16 @@ FEATURE_NAMES: tuple[str, ...] = (
     "limits_adaptable_clash",
     "n_limits",
     "n_demands",
+    "language_gap",
     "rung",
     "log_benefit_months",
-    "language_gap",
     "education_rank",
     "startkwalificatie",
     "prior_paid_work",
     "profile_completeness",
     "soft_text_chars",
+    "motivation_text",
+    *ENGAGEMENT_FEATURES,
     "contract_form",
     "employer_openness",
     "employer_coaching_capacity",
@@ -58,11 +70,16 @@ PROTECTED_ATTRIBUTES: frozenset[str] = frozenset(
     {"gender", "age_band", "young_under_27", "statushouder", "banenafspraak", "nationality"}
 )
 
+#: Education the ISCO-08 skill levels usually ask (ISCO-08's mapping to ISCED, in Dutch levels).
+SKILL_EDUCATION: dict[int, int] = {
+    1: EducationLevel.NONE.rank,
+    2: EducationLevel.VMBO.rank,
+    3: EducationLevel.MBO4.rank,
+    4: EducationLevel.HBO.rank,
+}
+
 _CONTRACT_INDEX = {c: i for i, c in enumerate(ContractForm)}
 _SIZE_INDEX = {s: i for i, s in enumerate(SizeClass)}
-#: Prior of the employer track record: a fresh employer counts as this many meetings at the base rate.
-TRACK_RECORD_PRIOR_MEETINGS = 10.0
-TRACK_RECORD_BASE_RATE = 0.08
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,7 @@ class WorkNeedArrays:
         return len(self.ids)
 
     @classmethod
-    def from_needs(cls, needs: Sequence[WorkNeed], employers: dict[str, Employer]) -> WorkNeedArrays:
+    def from_needs(cls, needs: Sequence[WorkNeed], employers: Mapping[str, Employer]) -> WorkNeedArrays:
         emp = [employers[n.employer_id] for n in needs]
         return cls(
             ids=np.array([n.id for n in needs], dtype=object),
@@ -123,17 +140,15 @@ class WorkNeedArrays:
 
 def _popcount(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.uint32)
-    result: np.ndarray = np.unpackbits(x.view(np.uint8).reshape(-1, 4), axis=1).sum(axis=1).astype(float)
-    return result
+    bits: np.ndarray = np.unpackbits(x.view(np.uint8).reshape(-1, 4), axis=1).sum(axis=1).astype(float)
+    return bits
 
 
-def occupation_levels(
-    desired: Sequence[Sequence[str]], need_uris: Sequence[str]
-) -> np.ndarray:
+def occupation_levels(desired: Sequence[Sequence[str]], need_uris: Sequence[str]) -> np.ndarray:
     """Best ISCO match level (0-5) between each pair's desired occupations and the work's."""
     cache: dict[tuple[str, str], int] = {}
     out = np.zeros(len(need_uris), dtype=float)
-    for i, (wanted, uri) in enumerate(zip(desired, need_uris, strict=False)):
+    for i, (wanted, uri) in enumerate(zip(desired, need_uris, strict=True)):
         best = 0
         for w in wanted:
             key = (w, uri)
@@ -144,21 +159,41 @@ def occupation_levels(
     return out
 
 
-def desired_occupations_by_id(candidates: Iterable[Candidate]) -> dict[str, tuple[str, ...]]:
-    return {c.id: tuple(c.desired_occupations) for c in candidates}
+@dataclass(frozen=True)
+class PairContext:
+    """What the pair features need besides the records' columns; row ``i`` is pair ``i``.
+
+    ``fields`` holds :data:`FIELD_FEATURES`, ``skill_level`` the ISCO skill
+    level (1-4) of the work, ``motivation`` the candidate's motivation score
+    and ``engagement`` the :data:`~matching.shortlists.as_of.ENGAGEMENT_FEATURES`.
+    Without a trained model the learned parts are unknown: NaN.
+    """
+
+    similarity: np.ndarray
+    occupation_level: np.ndarray
+    fields: Mapping[str, np.ndarray]
+    skill_level: np.ndarray
+    motivation: np.ndarray
+    engagement: Mapping[str, np.ndarray]
+    employer_good_rate: np.ndarray
+    employer_meetings: np.ndarray
+
+    @classmethod
+    def unknown(cls, n: int, similarity: np.ndarray, occupation_level: np.ndarray) -> PairContext:
+        nan = np.full(n, np.nan)
+        return cls(
+            similarity=similarity,
+            occupation_level=occupation_level,
+            fields={name: nan for name in FIELD_FEATURES},
+            skill_level=nan,
+            motivation=nan,
+            engagement={name: nan for name in ENGAGEMENT_FEATURES},
+            employer_good_rate=np.full(n, TRACK_RECORD_BASE_RATE),
+            employer_meetings=np.zeros(n),
+        )
 
 
-def pair_features(
-    cand: CandidateArrays,
-    need: WorkNeedArrays,
-    *,
-    sim_dense: np.ndarray,
-    sim_lexical: np.ndarray,
-    occupation_level: np.ndarray,
-    employer_good_rate: np.ndarray | None = None,
-    employer_meetings: np.ndarray | None = None,
-    dense_weight: float = 0.5,
-) -> pd.DataFrame:
+def pair_features(cand: CandidateArrays, need: WorkNeedArrays, context: PairContext) -> pd.DataFrame:
     """The ranker's feature table for aligned pairs (one row per pair, FEATURE_NAMES columns)."""
     n = len(cand)
     if len(need) != n:
@@ -168,86 +203,44 @@ def pair_features(
     overlap = np.clip(
         np.minimum(cand.hours_max, need.hours_max) - np.maximum(cand.hours_min, need.hours_min), 0, None
     )
-    need_hours = np.maximum(need.hours_max, 1.0)
     hours_gap = np.maximum(need.hours_min - cand.hours_max, 0) + np.maximum(cand.hours_min - need.hours_max, 0)
-    sim_dense = np.asarray(sim_dense, dtype=float)
-    sim_lexical = np.asarray(sim_lexical, dtype=float)
-    if employer_good_rate is None:
-        employer_good_rate = np.full(n, TRACK_RECORD_BASE_RATE)
-    if employer_meetings is None:
-        employer_meetings = np.zeros(n)
+    skill = np.asarray(context.skill_level, dtype=float)
+    asked = np.full(n, np.nan)
+    known = ~np.isnan(skill)
+    asked[known] = [SKILL_EDUCATION[int(s)] for s in skill[known]]
     columns = {
-        "sim_dense": sim_dense,
-        "sim_lexical": sim_lexical,
-        "sim_hybrid": dense_weight * sim_dense + (1 - dense_weight) * sim_lexical,
-        "occupation_level": np.asarray(occupation_level, dtype=float),
+        "sim_dense": np.asarray(context.similarity, dtype=float),
+        "occupation_level": np.asarray(context.occupation_level, dtype=float),
+        **{name: np.asarray(context.fields[name], dtype=float) for name in FIELD_FEATURES},
+        "education_gap": np.clip(asked - cand.education_rank, 0, None),
+        "overqualified": np.where(
+            known, ((cand.education_rank >= EducationLevel.HBO.rank) & (skill == 1)).astype(float), np.nan
+        ),
         "travel_km": km,
         "travel_share_of_reach": km / np.maximum(reach, 0.1),
         "travel_minutes": travel_minutes(cand.mobility, km),
-        "hours_overlap_share": overlap / need_hours,
+        "hours_overlap_share": overlap / np.maximum(need.hours_max, 1.0),
         "hours_gap": hours_gap,
         "limits_adaptable_clash": _popcount(cand.limits & need.adaptable),
         "n_limits": _popcount(cand.limits),
         "n_demands": _popcount(need.demands),
+        "language_gap": cand.language_rank - need.min_language_rank,
         "rung": cand.rung,
         "log_benefit_months": np.log1p(cand.benefit_months),
-        "language_gap": cand.language_rank - need.min_language_rank,
         "education_rank": cand.education_rank,
         "startkwalificatie": cand.startkwalificatie.astype(float),
         "prior_paid_work": cand.prior_paid_work.astype(float),
         "profile_completeness": cand.completeness,
         "soft_text_chars": cand.soft_text_chars,
+        "motivation_text": np.asarray(context.motivation, dtype=float),
+        **{name: np.asarray(context.engagement[name], dtype=float) for name in ENGAGEMENT_FEATURES},
         "contract_form": need.contract_form,
         "employer_openness": need.openness,
         "employer_coaching_capacity": need.coaching_capacity,
         "employer_n_support": need.n_support,
         "employer_size_rank": need.size_rank,
         "employer_ambassador": need.ambassador,
-        "employer_good_rate": np.asarray(employer_good_rate, dtype=float),
-        "employer_meetings": np.asarray(employer_meetings, dtype=float),
+        "employer_good_rate": np.asarray(context.employer_good_rate, dtype=float),
+        "employer_meetings": np.asarray(context.employer_meetings, dtype=float),
     }
     return pd.DataFrame({name: np.broadcast_to(columns[name], n) for name in FEATURE_NAMES})
-
-
-@dataclass(frozen=True)
-class TrackRecord:
-    """An employer's meetings and good outcomes before a date, smoothed towards a base rate."""
-
-    meetings: dict[str, int]
-    good: dict[str, int]
-
-    def rate(self, employer_ids: Sequence[str]) -> np.ndarray:
-        m = np.array([self.meetings.get(e, 0) for e in employer_ids], dtype=float)
-        g = np.array([self.good.get(e, 0) for e in employer_ids], dtype=float)
-        prior = TRACK_RECORD_PRIOR_MEETINGS
-        return (g + prior * TRACK_RECORD_BASE_RATE) / (m + prior)
-
-    def count(self, employer_ids: Sequence[str]) -> np.ndarray:
-        return np.array([self.meetings.get(e, 0) for e in employer_ids], dtype=float)
-
-
-def employer_track_record(
-    meetings: Iterable[TableMeeting],
-    outcomes: Iterable[Outcome],
-    *,
-    event_dates: dict[str, dt.date],
-    before: dt.date,
-) -> TrackRecord:
-    """Meetings held and good outcomes recorded strictly before ``before``.
-
-    Only information available on that date is used, so features built for a
-    meeting never see its own outcome or anything later (no leakage).
-    """
-    counts: dict[str, int] = defaultdict(int)
-    for meeting in meetings:
-        if event_dates[meeting.event_id] < before:
-            counts[meeting.employer_id] += 1
-    good: dict[str, int] = defaultdict(int)
-    for outcome in outcomes:
-        if (
-            outcome.employer_id is not None
-            and OutcomeKind(outcome.kind).is_good
-            and outcome.recorded_on < before
-        ):
-            good[outcome.employer_id] += 1
-    return TrackRecord(meetings=dict(counts), good=dict(good))

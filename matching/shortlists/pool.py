@@ -1,31 +1,55 @@
 """One municipality's candidates and open work as arrays and vectors, for the engine.
 
 The shortlist engine answers every request from such a pool and builds it
-again when the store's version moves on (:class:`~matching.shortlists.engine.ShortlistEngine`).
+again when the store's version or the model in service changes
+(:class:`~matching.shortlists.engine.ShortlistEngine`). Everything in it is
+as of one day (today, or the date a back-test asks for): only work needs
+created by then, placements recorded by then, invitations and conversations
+before then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.enums import OutcomeKind
+from matching.records.schemas import (
+    Candidate,
+    Employer,
+    Event,
+    Invitation,
+    Outcome,
+    TableMeeting,
+    WorkNeed,
+)
 from matching.records.storage import Store
+from matching.shortlists.as_of import (
+    ENGAGEMENT_FEATURES,
+    EngagementHistory,
+    TrackRecordHistory,
+    days,
+    placed_on,
+)
 from matching.shortlists.candidate_arrays import CandidateArrays
-from matching.shortlists.features import TrackRecord, WorkNeedArrays, employer_track_record
-from matching.shortlists.text_space import TextSpace, TextVectors, candidate_text
+from matching.shortlists.features import WorkNeedArrays
+from matching.shortlists.occupation_fields import WorkFields
+from matching.shortlists.text_models import CandidateSide, TextModels
+from matching.shortlists.text_space import TextSpace, TextVectors
 
-__all__ = ["Pool", "load_pool"]
+__all__ = ["Pool", "load_pool", "open_on"]
 
 
 @dataclass
 class Pool:
-    """One municipality's records as arrays and vectors, valid for one store version."""
+    """One municipality's records as arrays and vectors, valid for one store version and model."""
 
     version: int
+    model: str
+    day: dt.date
     candidates: list[Candidate]
     arrays: CandidateArrays
     vectors: TextVectors
@@ -35,8 +59,36 @@ class Pool:
     need_vectors: TextVectors
     need_row_of: dict[str, int]
     employers: dict[str, Employer]
-    track: TrackRecord
+    employer_rate: dict[str, float]  # smoothed good-outcome rate before ``day``
+    employer_meetings: dict[str, float]
+    engagement: dict[str, np.ndarray]  # ENGAGEMENT_FEATURES per candidate row
     placed_ids: frozenset[str] = field(default_factory=frozenset)
+    text: CandidateSide | None = None  # None without a trained model
+    work_fields: WorkFields | None = None
+
+
+def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date) -> list[WorkNeed]:
+    """Work needs open on ``day``: created by then, and open now or filled only later.
+
+    A work need closed today was still open on an earlier day when the
+    placements that filled it started after that day. One closed by hand
+    (no placements name it) counts as closed.
+    """
+    filled_by: dict[str, int] = {}
+    filled_later: dict[str, int] = {}
+    for o in outcomes:
+        if o.work_need_id is None or not OutcomeKind(o.kind).is_placement:
+            continue
+        start = o.start_date or o.recorded_on
+        target = filled_by if start <= day and o.recorded_on <= day else filled_later
+        target[o.work_need_id] = target.get(o.work_need_id, 0) + 1
+    out = []
+    for need in needs:
+        if need.created_on is not None and need.created_on > day:
+            continue
+        if need.open or (filled_later.get(need.id, 0) and filled_by.get(need.id, 0) < need.places):
+            out.append(need)
+    return out
 
 
 def load_pool(
@@ -44,43 +96,68 @@ def load_pool(
     space: TextSpace,
     municipality: str,
     version: int,
-    today: Callable[[], dt.date],
+    day: dt.date,
+    text_models: TextModels | None = None,
+    model: str = "similarity",
 ) -> Pool:
-    """One municipality's pool as of store ``version``, with vectors from ``space``."""
+    """One municipality's pool as of ``day`` at store ``version``, read by ``text_models``."""
     candidates = store.list(Candidate, municipality=municipality)
-    needs = store.list(WorkNeed, municipality=municipality, where={"open": True})
+    outcomes = store.list(Outcome, municipality=municipality)
+    needs = open_on(store.list(WorkNeed, municipality=municipality), outcomes, day)
     employers = {e.id: e for e in store.list(Employer, municipality=municipality)}
     # no vectors for candidates who did not consent to matching: they are vetoed anyway
-    consenting = [c for c in candidates if c.consent_matching]
-    dense, lexical = space.embed([candidate_text(c) for c in consenting])
-    full_dense = np.zeros((len(candidates), dense.shape[1]), np.float32)
-    full_lexical = np.zeros((len(candidates), lexical.shape[1]), np.float32)
     rows = [i for i, c in enumerate(candidates) if c.consent_matching]
+    consenting = [candidates[i] for i in rows]
+    dense = np.zeros((len(candidates), space.dim), np.float32)
     if rows:
-        full_dense[rows] = dense
-        full_lexical[rows] = lexical
-    events = {e.id: e.date for e in store.list(Event, municipality=municipality)}
-    outcomes = store.list(Outcome, municipality=municipality)
-    track = employer_track_record(
-        store.list(TableMeeting, municipality=municipality),
-        outcomes,
-        event_dates=events,
-        before=today() + dt.timedelta(days=1),
-    )
-    placed = frozenset(
-        o.candidate_id for o in outcomes if o.kind.is_placement and (o.end_date is None or o.end_date >= today())
-    )
+        dense[rows] = space.candidate_vectors(consenting).dense
+    event_dates = {e.id: e.date for e in store.list(Event, municipality=municipality)}
+    meetings = store.list(TableMeeting, municipality=municipality)
+    ids = np.array([c.id for c in candidates], dtype=object)
+    on = np.full(len(candidates), np.datetime64(day, "D"))
+    engagement = EngagementHistory.from_records(
+        store.list(Invitation, municipality=municipality), meetings, event_dates
+    ).features(ids, on)
+    employer_ids = np.array(sorted(employers), dtype=object)
+    rate, met = TrackRecordHistory.from_records(
+        meetings, [o for o in outcomes if o.recorded_on <= day], event_dates
+    ).features(employer_ids, days([day] * len(employer_ids)))
+    need_vectors = space.work_need_vectors(needs)
+    text = work_fields = None
+    if text_models is not None:
+        side = text_models.candidate_side(consenting, space)
+        text = _spread(side, rows, len(candidates))
+        work_fields = text_models.work_side(needs, need_vectors.dense)
     return Pool(
         version=version,
+        model=model,
+        day=day,
         candidates=candidates,
         arrays=CandidateArrays.from_candidates(candidates),
-        vectors=TextVectors(np.array([c.id for c in candidates], dtype=object), full_dense, full_lexical),
+        vectors=TextVectors(ids, dense),
         row_of={c.id: i for i, c in enumerate(candidates)},
         needs=needs,
         need_arrays=WorkNeedArrays.from_needs(needs, employers),
-        need_vectors=space.work_need_vectors(needs),
+        need_vectors=need_vectors,
         need_row_of={n.id: i for i, n in enumerate(needs)},
         employers=employers,
-        track=track,
-        placed_ids=placed,
+        employer_rate=dict(zip(employer_ids, rate, strict=True)),
+        employer_meetings=dict(zip(employer_ids, met, strict=True)),
+        engagement={name: engagement[name] for name in ENGAGEMENT_FEATURES},
+        placed_ids=placed_on(outcomes, day),
+        text=text,
+        work_fields=work_fields,
     )
+
+
+def _spread(side: CandidateSide, rows: list[int], n: int) -> CandidateSide:
+    """A reading of some candidates as one of all ``n``, zeros (no field, no motivation) elsewhere."""
+    from matching.shortlists.occupation_fields import CandidateFields
+
+    f = side.fields
+    desired = np.full((n, f.desired.shape[1]), -1, dtype=np.int64)
+    text = np.zeros((n, f.text.shape[1]), dtype=np.float32)
+    words = np.zeros((n, f.words.shape[1]), dtype=np.float32)
+    motivation = np.zeros(n)
+    desired[rows], text[rows], words[rows], motivation[rows] = f.desired, f.text, f.words, side.motivation
+    return CandidateSide(CandidateFields(desired, text, words), motivation)

@@ -1,11 +1,12 @@
-"""The retrieval index: candidates and open work needs as hybrid vectors, kept in step with the store.
+"""The retrieval index: candidates and open work needs as vectors, kept in step with the store.
 
-Two vector indexes (candidates, work needs) hold hybrid vectors
-(``sqrt(w)·dense ⊕ sqrt(1−w)·lexical``), so one inner product is the fused
-similarity. Next to them a manifest keeps each record's text hash: a sync
+Two vector indexes (candidates, work needs) hold the vectors of their whole
+texts. Next to them a manifest keeps each record's text hash: a sync
 re-embeds only records whose text changed, adds new ones and removes those
 that left (no consent to matching, erased, closed work needs). Candidates
-without consent to matching are never indexed.
+without consent to matching are never indexed. A sync also embeds the
+sentences the ranker's text models read (:mod:`matching.shortlists.text_models`),
+so a shortlist never waits for the encoder.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import numpy as np
 
 from matching.records.schemas import Candidate, WorkNeed
 from matching.records.storage import Store
-from matching.shortlists.text_space import TextSpace, TextVectors, candidate_text, work_need_text
+from matching.shortlists.text_models import text_sentences
+from matching.shortlists.text_space import TextSpace, candidate_text, work_need_text
 from models.vector_index import VectorIndex, build_index
 
 logger = logging.getLogger(__name__)
@@ -123,17 +125,22 @@ class RetrievalIndex:
 
     # ---- keeping in step with the store ----------------------------------------------------
 
-    def _wanted(self, store: Store) -> dict[str, dict[str, str]]:
+    def _wanted(
+        self, store: Store, candidates: list[Candidate] | None = None
+    ) -> dict[str, dict[str, str]]:
         """Per kind: id -> text of every record that belongs in the index."""
+        candidates = indexable_candidates(store) if candidates is None else candidates
         return {
-            "candidates": {c.id: candidate_text(c) for c in indexable_candidates(store)},
+            "candidates": {c.id: candidate_text(c) for c in candidates},
             "work_needs": {n.id: work_need_text(n) for n in indexable_work_needs(store)},
         }
 
     def sync(self, store: Store, *, progress: ProgressCallback | None = None) -> SyncReport:
         """Bring the indexes in line with the store, embedding only changed texts."""
         report = SyncReport()
-        for kind, texts in self._wanted(store).items():
+        candidates = indexable_candidates(store)
+        fresh: list[str] = []
+        for kind, texts in self._wanted(store, candidates).items():
             known = self.hashes[kind]
             hashes = {i: text_hash(t) for i, t in texts.items()}
             gone = [i for i in known if i not in hashes]
@@ -143,12 +150,11 @@ class RetrievalIndex:
             if index is not None and gone:
                 index.remove(gone)
             todo = new + changed
+            if kind == "candidates":
+                fresh = todo
             if todo:
                 callback = None if progress is None else (lambda d, t, k=kind: progress(k, d, t))
-                dense, lexical = self.space.embed([texts[i] for i in todo], progress=callback)
-                vectors = TextVectors(np.array(todo, dtype=object), dense, lexical).hybrid(
-                    self.space.dense_weight
-                )
+                vectors = self.space.embed([texts[i] for i in todo], progress=callback)
                 if index is None:
                     self.indexes[kind] = build_index(todo, vectors)
                 else:
@@ -161,6 +167,13 @@ class RetrievalIndex:
             report.updated[kind] = len(changed)
             report.removed[kind] = len(gone)
             report.unchanged[kind] = len(hashes) - len(new) - len(changed)
+        if fresh:
+            # the sentences the ranker's text models read, so no shortlist waits for them
+            wanted = set(fresh)
+            on_sentence = None if progress is None else (lambda d, t: progress("sentences", d, t))
+            self.space.sentence_vectors(
+                text_sentences([c for c in candidates if c.id in wanted]), progress=on_sentence
+            )
         if report.changed:
             self.save()
         return report
@@ -198,7 +211,7 @@ class RetrievalIndex:
     # ---- search ----------------------------------------------------------------------------
 
     def search(self, kind: str, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) of one hybrid query vector among ``kind``."""
+        """Top-k (scores, ids) of one query vector among ``kind``."""
         index = self.indexes[kind]
         if index is None or len(index) == 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=object)

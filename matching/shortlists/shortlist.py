@@ -18,6 +18,7 @@ __all__ = [
     "MAX_K",
     "SIMILARITY_NOTE",
     "Audience",
+    "ChanceBand",
     "Direction",
     "Match",
     "PairMatrix",
@@ -27,12 +28,22 @@ __all__ = [
     "ShortlistConfig",
     "ShortlistError",
     "UnknownRecordError",
+    "chance_band",
 ]
 
 MAX_K = 500
 SIMILARITY_NOTE = "geen getraind model in gebruik: gerangschikt op tekstovereenkomst"
 Direction = Literal["work_need", "candidate"]
 Audience = Literal["staff", "employer"]
+ChanceBand = Literal["laag", "middel", "hoog"]
+
+
+def chance_band(probability: float, base_rate: float) -> ChanceBand:
+    """The chance in words, against the rate of good outcomes after a conversation:
+    below it "laag", up to twice it "middel", above that "hoog"."""
+    if probability < base_rate:
+        return "laag"
+    return "middel" if probability < 2 * base_rate else "hoog"
 
 
 class ShortlistError(ValueError):
@@ -76,13 +87,14 @@ class Match:
     work_need_id: str
     employer_id: str
     score: float
-    probability: float | None  # calibrated chance of a WEP or job if they meet
+    probability: float | None  # calibrated chance of a WEP or job if they meet; None: see band
     similarity: float
     reason: str
     reason_without_limits: str  # the same without health information, for employers
     checks_passed: list[str]
     pinned: bool = False
     contributions: dict[str, float] | None = None
+    chance_band: ChanceBand | None = None  # the chance in words; alone when evidence is thin
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,7 @@ class PairMatrix:
 class ShortlistConfig:
     """Tuning of the pipeline."""
 
-    retrieve_k: int = 200  # pairs scored by the ranker per request
+    exhaustive_limit: int = 20_000  # score every allowed candidate up to this many
+    retrieve_k: int = 2_000  # above it: pairs retrieved by similarity and scored
     overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
     max_k: int = MAX_K

@@ -102,7 +102,9 @@ def veto_masks(
         Which consent the use needs: matching at all, being invited to events,
         or being shown to employers (which also needs consent to matching).
     placed_ids
-        Candidates placed since their record was written (e.g. an outcome recorded today).
+        Candidates in a placement on ``on`` by the outcomes recorded by then
+        (:func:`matching.shortlists.as_of.placed_on`), also when their status
+        was not updated.
     """
     if consent == "matching":
         no_consent = ~pool.consent_matching
@@ -112,7 +114,7 @@ def veto_masks(
         no_consent = ~(pool.consent_matching & pool.consent_share_employers)
     else:
         raise ValueError(f"consent must be 'matching', 'events' or 'employers', got {consent!r}")
-    placed = pool.status == CandidateStatus.PLACED.value
+    placed = pool.status_on(on) == CandidateStatus.PLACED.value
     if placed_ids:
         placed = placed | np.isin(pool.ids, list(placed_ids))
     not_available = ~pool.available_on(on) & ~placed

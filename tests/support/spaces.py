@@ -1,49 +1,55 @@
-"""A text space for tests: the real bundled sentence model, n-grams fitted on a slice of ESCO."""
+"""Text spaces for tests: the real Dutch model, and a hashing stand-in for whole municipalities."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from matching.shortlists.text_space import TextSpace, esco_corpus
-from models.encoders import DenseEncoder, LexicalEncoder
+import numpy as np
+
+from matching.shortlists.text_space import TextSpace
+from models.e5_encoder import E5Encoder
 
 
 @lru_cache(maxsize=1)
-def _encoders() -> tuple[DenseEncoder, LexicalEncoder]:
-    # a fifth of the corpus keeps the fit to a second while covering every kind of work
-    return DenseEncoder(), LexicalEncoder(n_components=128).fit(esco_corpus()[::5])
+def _encoder() -> E5Encoder:
+    return E5Encoder("query")
 
 
 def test_space(home=None) -> TextSpace:
-    dense, lexical = _encoders()
-    return TextSpace(dense, lexical, home=home)
+    """The text space the service uses by default (multilingual-e5-small)."""
+    return TextSpace(_encoder(), home=home)
 
 
 test_space.__test__ = False  # not a test function
 
 
 class HashingEncoder:
-    """Hashed word or character n-gram counts, L2-normalised: a text encoder without a model.
+    """Hashed word and character n-gram counts, L2-normalised: a text encoder without a model.
 
     For tests that embed whole simulated municipalities, where the sentence
     model would take minutes on two cores.
     """
 
-    def __init__(self, analyzer: str, ngram_range: tuple[int, int], dim: int = 512) -> None:
+    def __init__(self, dim: int = 512) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        self._vectorizer = HashingVectorizer(
-            analyzer=analyzer, ngram_range=ngram_range, n_features=dim, alternate_sign=False, norm="l2"
+        half = dim // 2
+        self._words = HashingVectorizer(
+            analyzer="word", n_features=half, alternate_sign=False, norm="l2"
         )
-        self.name = f"hashing:{analyzer}{ngram_range[0]}-{ngram_range[1]}:{dim}"
+        self._grams = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(3, 4), n_features=dim - half, alternate_sign=False, norm="l2"
+        )
+        self.name = f"hashing:word+char_wb3-4:{dim}"
         self.dim = dim
 
     def encode(self, texts, *, batch_size=None, show_progress=False):
-        return self._vectorizer.transform(list(texts)).toarray().astype("float32")
+        texts = list(texts)
+        out = np.hstack([self._words.transform(texts).toarray(), self._grams.transform(texts).toarray()])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0).astype("float32")
 
 
 def fast_text_space(home=None) -> TextSpace:
-    """A text space of hashed word and character n-grams (no model to load)."""
-    return TextSpace(
-        HashingEncoder("word", (1, 1)), HashingEncoder("char_wb", (3, 4)), home=home, dense_weight=0.5
-    )
+    """A text space of hashed words and character n-grams (no model to load)."""
+    return TextSpace(HashingEncoder(), home=home)

@@ -9,27 +9,30 @@ from factories import make_candidate, make_employer, make_work_need
 
 from matching.records.enums import AgeBand, Demand, Gender, LanguageLevel, OutcomeKind
 from matching.records.schemas import Candidate, Outcome, TableMeeting
+from matching.shortlists.as_of import TrackRecordHistory, days
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.explanations import explain
 from matching.shortlists.features import (
     FEATURE_NAMES,
     PROTECTED_ATTRIBUTES,
+    PairContext,
     WorkNeedArrays,
-    employer_track_record,
     occupation_levels,
     pair_features,
 )
 from matching.shortlists.occupations import isco_match_level, load_occupations
 
 
-def _features(candidates, need=None, employer=None):
+def _features(candidates, need=None, employer=None, skill_level=None):
     need = need or make_work_need()
     employer = employer or make_employer()
     pool = CandidateArrays.from_candidates(candidates)
     needs = WorkNeedArrays.from_needs([need], {employer.id: employer}).take(np.zeros(len(candidates), dtype=int))
     n = len(candidates)
-    return pair_features(pool, needs, sim_dense=np.full(n, 0.4), sim_lexical=np.full(n, 0.2),
-                         occupation_level=np.zeros(n))
+    context = PairContext.unknown(n, np.full(n, 0.4), np.zeros(n))
+    if skill_level is not None:
+        context = PairContext(**{**context.__dict__, "skill_level": np.full(n, float(skill_level))})
+    return pair_features(pool, needs, context)
 
 
 def test_protected_attributes_are_not_features():
@@ -57,7 +60,8 @@ def test_feature_values_for_a_known_pair():
     assert f["hours_gap"] == 0
     assert f["limits_adaptable_clash"] == 1 and f["n_limits"] == 1 and f["n_demands"] == 2
     assert f["language_gap"] == -1
-    assert f["sim_hybrid"] == pytest.approx(0.3)
+    assert f["sim_dense"] == pytest.approx(0.4)
+    assert math.isnan(f["fit_best"]) and math.isnan(f["education_gap"])  # no model: unknown
     assert 1.0 < f["travel_km"] < 2.5
 
 
@@ -72,6 +76,16 @@ def test_occupation_levels():
     assert list(occupation_levels([(a,), (), ("x", same_group)], [a, a, a])) == [5, 0, 4]
 
 
+def test_education_is_measured_against_the_skill_level_of_the_work():
+    low = make_candidate(education="vmbo")
+    high = make_candidate(education="hbo")
+    gap = _features([low, high], skill_level=3)  # mbo-4 work
+    assert list(gap["education_gap"]) == [4.0, 0.0] and list(gap["overqualified"]) == [0.0, 0.0]
+    elementary = _features([low, high], skill_level=1)
+    assert list(elementary["education_gap"]) == [0.0, 0.0]
+    assert list(elementary["overqualified"]) == [0.0, 1.0]
+
+
 def test_track_record_uses_only_the_past():
     day = dt.date(2026, 3, 1)
     meetings = [TableMeeting(id=f"M{i}", municipality="GM0855", event_id=e, table_id="T1", employer_id="E1",
@@ -79,11 +93,12 @@ def test_track_record_uses_only_the_past():
     outcomes = [Outcome(id="O1", municipality="GM0855", candidate_id="C1", employer_id="E1",
                         kind=OutcomeKind.WEP, start_date=day, recorded_on=day)]
     dates = {"EV1": dt.date(2026, 1, 10), "EV2": day}
-    before = employer_track_record(meetings, outcomes, event_dates=dates, before=day)
-    after = employer_track_record(meetings, outcomes, event_dates=dates, before=day + dt.timedelta(days=1))
-    assert before.count(["E1"])[0] == 1 and before.good == {}
-    assert after.count(["E1"])[0] == 2 and after.good == {"E1": 1}
-    assert after.rate(["E1"])[0] > after.rate(["E9"])[0]
+    track = TrackRecordHistory.from_records(meetings, outcomes, dates)
+    employers = np.array(["E1", "E1", "E9"], dtype=object)
+    rate, met = track.features(employers, days([day, day + dt.timedelta(days=1), day]))
+    assert list(met) == [1, 2, 0]
+    assert rate[0] < rate[1]  # the WEP counts from the day after it was recorded
+    assert rate[0] == pytest.approx(rate[2] * 10 / 11)  # one meeting, no good outcome yet
 
 
 def test_explanation_in_dutch():

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import numpy as np
 from factories import make_candidate, make_work_need, tiny_world
 from spaces import test_space
 
@@ -23,14 +22,15 @@ def test_sync_is_incremental_and_persistent(tmp_path):
     # C3 has no consent to matching, so it is never indexed
     assert first.added == {"candidates": 3, "work_needs": 3}
     assert "C3" not in index.indexes["candidates"]
-    space.dense_cache.reset_counters()
+    space.cache.reset_counters()
     again = index.sync(store)
-    assert again.changed == 0 and space.dense_cache.misses == 0
+    assert again.changed == 0 and space.cache.misses == 0
     store.upsert([make_candidate("C1", wishes="Liefst iets met dieren, in een dierenasiel.")])
     store.upsert([make_work_need("W3", "E1", title="Gastvrouw restaurant", hours_max=20, open=False)])
     third = index.sync(store)
     assert third.updated["candidates"] == 1 and third.removed["work_needs"] == 1
-    assert space.dense_cache.misses == 1
+    # the changed profile's text, and its one new sentence for the text models
+    assert space.cache.misses == 2
     reopened = RetrievalIndex(space, tmp_path / "index")
     assert set(reopened.indexes["candidates"].ids) == {"C1", "C2", "C4"}
     assert all(r.consistent for r in reopened.check(store).values())
@@ -52,9 +52,7 @@ def test_search_finds_the_closest_text(tmp_path):
     store = _store(tiny_world())
     index = RetrievalIndex(test_space(), None)
     index.sync(store)
-    dense, lexical = index.space.embed(["hovenier in het groen, snoeien en maaien"])
-    query = np.concatenate([np.sqrt(index.space.dense_weight) * dense[0],
-                            np.sqrt(1 - index.space.dense_weight) * lexical[0]])
+    query = index.space.embed(["hovenier in het groen, snoeien en maaien"])[0]
     _, ids = index.search("work_needs", query, 3)
     assert ids[0] == "W2"
     assert index.remove_candidate("C1") and "C1" not in index.indexes["candidates"]

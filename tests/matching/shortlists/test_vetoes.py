@@ -78,3 +78,16 @@ def test_event_site_checks_travel_only():
     masks = veto_masks(pool, Site.of_event(make_event()), on=TODAY, consent="events")
     assert set(masks) == {Veto.NO_CONSENT, Veto.NOT_AVAILABLE, Veto.ALREADY_PLACED, Veto.TOO_FAR}
     assert allowed(masks).all()
+
+
+def test_a_status_counts_from_when_it_took_effect():
+    placed = make_candidate(status=CandidateStatus.PLACED, status_since=dt.date(2026, 2, 15))
+    paused = make_candidate(
+        status=CandidateStatus.PAUSED, status_since=dt.date(2026, 2, 1), available_from=dt.date(2026, 4, 1)
+    )
+    late = make_candidate(registered_on=dt.date(2026, 2, 20))
+    pool = CandidateArrays.from_candidates([placed, paused, late])
+    assert list(pool.status_on(dt.date(2026, 2, 1))) == ["active", "paused", "active"]
+    assert list(pool.available_on(dt.date(2026, 1, 15))) == [True, True, False]
+    assert list(pool.available_on(dt.date(2026, 3, 1))) == [False, False, True]
+    assert list(pool.available_on(dt.date(2026, 4, 1))) == [False, True, True]  # the pause ended

@@ -1,0 +1,103 @@
+"""The parts of the ranker that read text, learned at training time and kept with the model.
+
+:class:`TextModels` holds the occupational fields
+(:class:`~matching.shortlists.occupation_fields.FieldModel`) and the motivation
+reading (:class:`~matching.shortlists.motivation.MotivationModel`). Training
+fits both on the store's history and saves them in the model bundle; the
+shortlist engine applies the ones of the model in service to its pool, so a
+model always reads text the way it was trained to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.records.schemas import Candidate, WorkNeed
+from matching.shortlists.features import FIELD_FEATURES
+from matching.shortlists.motivation import MotivationModel, motivation_sentences
+from matching.shortlists.occupation_fields import (
+    CandidateFields,
+    FieldModel,
+    WorkFields,
+    field_features,
+    field_sentences,
+    skill_level,
+)
+from matching.shortlists.text_space import TextSpace
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def text_sentences(candidates: Sequence[Candidate]) -> list[str]:
+    """Every sentence the text models read of these candidates."""
+    return [s for c in candidates for s in (*field_sentences(c), *motivation_sentences(c))]
+
+
+@dataclass(frozen=True)
+class CandidateSide:
+    """The text models' reading of a list of candidates; row ``i`` is candidate ``i``."""
+
+    fields: CandidateFields
+    motivation: np.ndarray
+
+
+class TextModels:
+    """Occupational fields and motivation reading, fitted together (see the module docstring)."""
+
+    def __init__(self, fields: FieldModel | None = None, motivation: MotivationModel | None = None) -> None:
+        self.fields = fields or FieldModel()
+        self.motivation = motivation or MotivationModel()
+
+    def fit(
+        self,
+        candidates: Sequence[Candidate],
+        needs: Sequence[WorkNeed],
+        space: TextSpace,
+        events: Sequence[tuple[int, int, bool]],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> TextModels:
+        """Learn from ``candidates``' profiles, ``needs``' texts and the engagement ``events``
+        (``(candidate row, task, happened)``, see :meth:`MotivationModel.fit`)."""
+        vectors = space.sentence_vectors(text_sentences(candidates), progress=progress)
+        need_vectors = space.work_need_vectors(needs).dense
+        self.fields.fit(candidates, needs, vectors, need_vectors)
+        self.motivation.fit(candidates, vectors, events)
+        return self
+
+    def candidate_side(
+        self,
+        candidates: Sequence[Candidate],
+        space: TextSpace,
+        *,
+        out_of_fold: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> CandidateSide:
+        """Fields and motivation scores; with ``out_of_fold`` the training candidates get the
+        score of the motivation model fitted without them."""
+        vectors = space.sentence_vectors(text_sentences(candidates), progress=progress)
+        motivation = self.motivation.score(self.motivation.represent(candidates, vectors))
+        if out_of_fold:
+            held = self.motivation.out_of_fold_
+            motivation = np.array(
+                [held.get(c.id, m) for c, m in zip(candidates, motivation, strict=True)], dtype=float
+            )
+        return CandidateSide(self.fields.candidate_fields(candidates, vectors), motivation)
+
+    def work_side(self, needs: Sequence[WorkNeed], need_vectors: np.ndarray) -> WorkFields:
+        return self.fields.work_fields(needs, need_vectors)
+
+    def pair_fields(
+        self, cand: CandidateSide, work: WorkFields, cand_rows: np.ndarray, work_rows: np.ndarray
+    ) -> tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray]:
+        """(field features, ISCO skill level of the work, motivation score) of aligned pairs."""
+        found = field_features(cand.fields, work, cand_rows, work_rows, self.fields.items_)
+        assert set(found) == set(FIELD_FEATURES)
+        skills = np.array([skill_level(int(i)) for i in work.item], dtype=float)
+        return found, skills[work_rows], cand.motivation[cand_rows]
