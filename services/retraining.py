@@ -45,9 +45,9 @@ class RetrainRequest:
 
     Attributes
     ----------
-    holdout_months, calibration_months : int
-        The latest months held out for evaluation, and the months before them
-        used to calibrate the probabilities.
+    holdout_months : int
+        The latest months held out for evaluation (the calibration is
+        cross-fitted on the months before them).
     promote : bool
         Promote to champion if it beats the champion (then the service reloads it).
     seed : int
@@ -59,7 +59,6 @@ class RetrainRequest:
     """
 
     holdout_months: int = 3
-    calibration_months: int = 2
     promote: bool = True
     seed: int = 0
     municipality: str | None = None
@@ -116,7 +115,6 @@ def retrain(
     try:
         config = TrainConfig(
             holdout_months=request.holdout_months,
-            calibration_months=request.calibration_months,
             random_state=request.seed,
         )
     except ValueError as exc:

@@ -57,7 +57,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -70,7 +70,14 @@ from matching.records.enums import BenefitDurationBand, OutcomeKind
 from matching.records.schemas import Candidate, CheckIn, Employer, Outcome, Record, WorkNeed
 from matching.records.storage import TABLES, Store
 from matching.shortlists.features import PROTECTED_ATTRIBUTES
-from training.pair_featurizer import _GOOD_KINDS, DatasetError, PairFeaturizer, _load_history
+from matching.shortlists.text_models import TextModels
+from training.pair_featurizer import (
+    _GOOD_KINDS,
+    DatasetError,
+    History,
+    PairFeaturizer,
+    load_history,
+)
 
 if TYPE_CHECKING:
     from matching.shortlists.text_space import TextSpace
@@ -107,6 +114,7 @@ _PAIR_COLUMNS = (
     "good",
     "need_source",
     "group",
+    "explored",
 )
 _DAY = np.timedelta64(1, "D")
 
@@ -123,16 +131,22 @@ class PairDataset:
         ``meeting_id, candidate_id, employer_id, work_need_id, event_id,
         table_id, event_date`` (datetime64), ``label`` (0-4), ``good`` (a WEP or
         job came of it), ``need_source``
-        (``"outcome"`` or ``"similarity"``) and ``group`` (the list id).
+        (``"outcome"`` or ``"similarity"``), ``group`` (the list id) and
+        ``explored`` (the candidate came on an exploration seat: invited at
+        random, so their conversations are free of the ranking's choices).
     features : DataFrame
         :data:`matching.shortlists.features.FEATURE_NAMES` columns.
     subgroups : DataFrame
         :data:`SUBGROUP_COLUMNS`, for evaluation per group only.
+    text_models : TextModels or None
+        The text readers the features were computed with (fitted on the same
+        history); a model trained on these features needs them to score.
     """
 
     pairs: pd.DataFrame
     features: pd.DataFrame
     subgroups: pd.DataFrame
+    text_models: TextModels | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.pairs)
@@ -186,7 +200,9 @@ class PairDataset:
                 frame.iloc[rows].reset_index(drop=True) if len(frame.columns) else frame.iloc[rows]
             )
 
-        return PairDataset(pick(self.pairs), pick(self.features), pick(self.subgroups))
+        return PairDataset(
+            pick(self.pairs), pick(self.features), pick(self.subgroups), self.text_models
+        )
 
     def summary(self) -> dict[str, object]:
         """Counts for logs and run parameters."""
@@ -209,8 +225,11 @@ class PairDataset:
 # --------------------------------------------------------------------------------------------
 
 
-def _outcome_grades(store: Store, outcomes: pd.DataFrame, municipality: str | None) -> np.ndarray:
-    """Grade of each outcome row; jobs get 4 when sustained at 6 months (aftercare rule)."""
+def _outcome_grades(
+    store: Store, outcomes: pd.DataFrame, municipality: str | None, as_of: dt.date | None
+) -> np.ndarray:
+    """Grade of each outcome row; jobs get 4 when sustained at 6 months (aftercare rule),
+    by the check-ins held before ``as_of``."""
     base = {kind.value: graded_label(kind) for kind in OutcomeKind}
     grades = outcomes["kind"].map(base).to_numpy(dtype=np.int32)
     jobs = np.flatnonzero(outcomes["kind"].to_numpy() == OutcomeKind.JOB.value)
@@ -226,7 +245,7 @@ def _outcome_grades(store: Store, outcomes: pd.DataFrame, municipality: str | No
     }
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for row in _rows(store, CheckIn, municipality):
-        if row["outcome_id"] in job_ids:
+        if row["outcome_id"] in job_ids and (as_of is None or row["date"] < as_of):
             checkins[row["outcome_id"]].append(CheckIn.model_validate(row))
     for i in jobs:
         outcome = records[outcomes["id"].iat[i]]
@@ -308,6 +327,8 @@ def build_dataset(
     municipality: str | None = None,
     group_by: Literal["work_need", "event_table"] = "work_need",
     progress: ProgressCallback | None = None,
+    as_of: dt.date | None = None,
+    text_models: TextModels | None = None,
 ) -> PairDataset:
     """Every table meeting in the store as a graded, featurised pair.
 
@@ -324,6 +345,12 @@ def build_dataset(
         ``"work_need"`` (default) or ``"event_table"``: what one ranked list is.
     progress
         Called with a step name and the share done (0-1).
+    as_of
+        Build the data as they were known on this day: events before it,
+        outcomes and check-ins recorded before it (a back-test). None: all.
+    text_models
+        The text readers to compute features with; None fits them on this
+        history (profiles, work needs, invitations and conversations).
 
     Returns
     -------
@@ -344,7 +371,7 @@ def build_dataset(
         raise ValueError(f"group_by must be 'work_need' or 'event_table', got {group_by!r}")
     report = progress or (lambda _step, _done: None)
     report("geschiedenis lezen", 0.0)
-    history = _load_history(store, municipality)
+    history = load_history(store, municipality, as_of)
     meetings, outcomes = history.meetings, history.outcomes
     if not len(meetings):
         raise DatasetError(
@@ -352,7 +379,7 @@ def build_dataset(
         )
 
     report("uitkomsten koppelen", 0.1)
-    grades = _outcome_grades(store, outcomes, municipality)
+    grades = _outcome_grades(store, outcomes, municipality, as_of)
     target = _attach_outcomes(meetings, outcomes)
     attached = target >= 0
     label = meetings["follow_up"].fillna(False).astype(bool).to_numpy(dtype=np.int32)
@@ -380,9 +407,19 @@ def build_dataset(
         n for n in store.list(WorkNeed, municipality=municipality) if n.employer_id in employers
     ]
 
-    report("teksten inbedden", 0.3)
+    if text_models is None:
+        report("teksten lezen leren", 0.3)
+        text_models = _fit_text_models(store, history, label, needs, text_space, municipality)
+    report("teksten inbedden", 0.45)
     featurizer = PairFeaturizer(
-        candidates, needs, employers, text_space=text_space, **history.track_record()
+        candidates,
+        needs,
+        employers,
+        text_space=text_space,
+        text_models=text_models,
+        track=history.track_record(),
+        engagement=history.engagement(),
+        out_of_fold=True,
     )
 
     report("werkvragen kiezen", 0.6)
@@ -429,14 +466,66 @@ def build_dataset(
             "good": good[rows],
             "need_source": source[rows],
             "group": group,
+            "explored": _explored(history, kept),
         },
         columns=list(_PAIR_COLUMNS),
     )
     subgroups = _subgroups(candidates).iloc[cand_row[rows]].reset_index(drop=True)
-    dataset = PairDataset(pairs, features.reset_index(drop=True), subgroups)
+    dataset = PairDataset(pairs, features.reset_index(drop=True), subgroups, text_models)
     report("klaar", 1.0)
     logger.info("dataset: %s", dataset.summary())
     return dataset
+
+
+def _explored(history: History, meetings: pd.DataFrame) -> np.ndarray:
+    """Whether each meeting's candidate came on an exploration seat (invited at random)."""
+    inv = history.invitations
+    seats = set(
+        zip(inv["event_id"][inv["exploration"].fillna(False).astype(bool)],
+            inv["candidate_id"][inv["exploration"].fillna(False).astype(bool)], strict=True)
+    )
+    return np.array(
+        [(e, c) in seats for e, c in zip(meetings["event_id"], meetings["candidate_id"], strict=True)],
+        dtype=bool,
+    )
+
+
+def _fit_text_models(
+    store: Store,
+    history: History,
+    label: np.ndarray,
+    needs: Sequence[WorkNeed],
+    text_space: TextSpace,
+    municipality: str | None,
+) -> TextModels:
+    """Text readers fitted on the profiles known by the history's end and what people did.
+
+    The occupational fields learn from every profile (no outcomes); the
+    motivation reading from whether invited candidates came and whether
+    their conversations led to a follow-up or more (``label >= 1``).
+    """
+    day = history.as_of
+    profiles = [
+        c
+        for c in store.list(Candidate, municipality=municipality)
+        if not history.is_erased(c.id) and (day is None or c.registered_on is None or c.registered_on < day)
+    ]
+    known = [n for n in needs if day is None or n.created_on is None or n.created_on < day]
+    row = {c.id: i for i, c in enumerate(profiles)}
+    inv = history.invitations
+    came = (inv["status"] != "declined") & inv["attended"].fillna(False).astype(bool)
+    events = [
+        (row[c], 0, bool(y)) for c, y in zip(inv["candidate_id"], came, strict=True) if c in row
+    ]
+    events += [
+        (row[c], 1, bool(g >= 1))
+        for c, g in zip(history.meetings["candidate_id"], label, strict=True)
+        if c in row
+    ]
+    try:
+        return TextModels().fit(profiles, known, text_space, events)
+    except ValueError as exc:
+        raise DatasetError(f"cannot learn to read the profiles of this history: {exc}") from exc
 
 
 def _named_needs(

@@ -12,11 +12,14 @@ One evaluator is used everywhere (training, the champion/challenger gate,
 * Brier score and ECE (15 equal-width bins) compare the calibrated
   probability with the observed good outcome (a WEP or a regular job).
 
-The similarity baselines rank by the text similarity features alone:
-``similarity_hybrid`` (the retrieval score, dense and lexical cosine mixed
-with the text space's weight) and ``similarity_dense`` (sentence-embedding
-cosine only). Their probabilities come from an isotonic map fitted on the
-pairs before the held-out months, so their Brier and ECE compare too.
+The similarity baseline ``similarity`` ranks by the text similarity of the
+candidate's and the work's Dutch texts alone (what the service ranks by
+without a trained model). Its probabilities come from an isotonic map fitted
+on the pairs before the held-out months, so its Brier and ECE compare too.
+
+A bundle reads text with the text readers it was trained with
+(``bundle.extras["text_models"]``); :func:`evaluate_store` builds the
+held-out features with them.
 """
 
 from __future__ import annotations
@@ -53,8 +56,7 @@ __all__ = [
 
 #: Baseline name -> the feature column it ranks by.
 BASELINE_FEATURES: dict[str, str] = {
-    "similarity_hybrid": "sim_hybrid",
-    "similarity_dense": "sim_dense",
+    "similarity": "sim_dense",
 }
 
 
@@ -214,7 +216,12 @@ def evaluate_store(
         When the bundle needs features the dataset does not have.
     """
     if dataset is None:
-        dataset = build_dataset(store, text_space=text_space, municipality=municipality)
+        dataset = build_dataset(
+            store,
+            text_space=text_space,
+            municipality=municipality,
+            text_models=None if bundle is None else bundle.extras.get("text_models"),
+        )
     split = split_by_time(dataset, holdout_months)
     evaluator = default_evaluator(k)
     test = split.test

@@ -4,19 +4,24 @@
 of any (candidate, work need, date) triple: :func:`training.dataset.build_dataset`
 uses it for the meetings that took place, benchmarks and analyses to score
 candidates who did not meet a work need. That function and
-:meth:`PairFeaturizer.from_store` read the store's meetings and outcomes the
-same way, in bulk, so a pair gets the same features either way.
+:meth:`PairFeaturizer.from_store` read the store's meetings, invitations
+and outcomes the same way, in bulk, so a pair gets the same features either way.
 
-* **No leakage.** Features are computed as of the event date: the employer's
-  track record counts meetings held and good outcomes recorded strictly
-  before it (:func:`employer_track_record_arrays`), and a pair's own outcome
-  is never a feature. Candidate, employer and work-need attributes are their
-  stored (current) values: the store keeps their history, but the simulated
-  and imported data describe people as they were during the period, so this
-  is not reconstructed.
+* **As of a date.** Everything the history contributes is counted strictly
+  before the pair's date: the employer's meetings and good outcomes
+  (:class:`~matching.shortlists.as_of.TrackRecordHistory`), the candidate's
+  invitations and conversations (:class:`~matching.shortlists.as_of.EngagementHistory`).
+  With ``as_of`` the history itself ends on that day: meetings of later
+  events and outcomes recorded later do not exist for it (a back-test at a
+  past date). Candidate, employer and work-need attributes are their stored
+  values; a candidate's status counts from its ``status_since``.
+* **Text read by the model.** The occupational fields and the motivation
+  score come from :class:`~matching.shortlists.text_models.TextModels`
+  fitted on the same history; for training rows the motivation score is out
+  of fold, so no pair sees its own outcome through it.
 * **Erased candidates** (tombstones, :func:`matching.privacy.erasure.erased_ids`) are
-  left out, with their meetings and outcomes, also from employers' track
-  records.
+  left out, with their meetings, invitations and outcomes, also from
+  employers' track records.
 * **Which work need**, when no outcome names one:
   :meth:`PairFeaturizer.most_similar_needs`, the employer's need whose text is
   most similar to the candidate's among those that existed on the date (among
@@ -25,6 +30,7 @@ same way, in bulk, so a pair gets the same features either way.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,24 +40,33 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from matching.records.enums import OutcomeKind
-from matching.records.schemas import Candidate, Employer, Event, Outcome, TableMeeting, WorkNeed
+from matching.records.enums import InvitationStatus, OutcomeKind
+from matching.records.schemas import (
+    Candidate,
+    Employer,
+    Event,
+    Invitation,
+    Outcome,
+    TableMeeting,
+    WorkNeed,
+)
 from matching.records.storage import TABLES, Store
+from matching.shortlists.as_of import EngagementHistory, TrackRecordHistory
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.features import (
-    TRACK_RECORD_BASE_RATE,
-    TRACK_RECORD_PRIOR_MEETINGS,
+    PairContext,
     WorkNeedArrays,
     occupation_levels,
     pair_features,
 )
 
 if TYPE_CHECKING:
+    from matching.shortlists.text_models import TextModels
     from matching.shortlists.text_space import TextSpace
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DatasetError", "PairFeaturizer", "employer_track_record_arrays"]
+__all__ = ["DatasetError", "History", "PairFeaturizer", "load_history"]
 
 _SIMILARITY_CHUNK = 50_000
 
@@ -98,30 +113,56 @@ _GOOD_KINDS = frozenset(k.value for k in OutcomeKind if k.is_good)
 
 
 @dataclass(frozen=True)
-class _History:
+class History:
+    """Meetings, invitations and outcomes of a store up to a day, erased candidates left out."""
+
     meetings: pd.DataFrame  # sorted by event date, then id; with event_date
+    invitations: pd.DataFrame  # with event_date
     outcomes: pd.DataFrame  # with outcome_date
     is_erased: Callable[[str], bool]
+    as_of: dt.date | None
 
-    def track_record(self) -> dict[str, np.ndarray]:
-        """Inputs of the employer track record: every meeting and every good outcome."""
+    def track_record(self) -> TrackRecordHistory:
+        """Every meeting and every good outcome, for the employers' track record."""
         good = self.outcomes[
             self.outcomes["employer_id"].notna() & self.outcomes["kind"].isin(_GOOD_KINDS)
         ]
-        return {
-            "meeting_employers": self.meetings["employer_id"].to_numpy(dtype=object),
-            "meeting_dates": self.meetings["event_date"].to_numpy(dtype="datetime64[D]"),
-            "good_employers": good["employer_id"].to_numpy(dtype=object),
-            "good_dates": _as_days(good["recorded_on"]),
-        }
+        return TrackRecordHistory(
+            self.meetings["employer_id"].to_numpy(dtype=object),
+            self.meetings["event_date"].to_numpy(dtype="datetime64[D]"),
+            good["employer_id"].to_numpy(dtype=object),
+            _as_days(good["recorded_on"]),
+        )
+
+    def engagement(self) -> EngagementHistory:
+        """Every invitation and conversation, for the candidates' engagement."""
+        inv, met = self.invitations, self.meetings
+        return EngagementHistory(
+            inv["candidate_id"].to_numpy(dtype=object),
+            inv["event_date"].to_numpy(dtype="datetime64[D]"),
+            (inv["status"] == InvitationStatus.DECLINED.value).to_numpy(dtype=float),
+            inv["attended"].fillna(False).astype(bool).to_numpy(dtype=float),
+            met["candidate_id"].to_numpy(dtype=object),
+            met["event_date"].to_numpy(dtype="datetime64[D]"),
+            met["follow_up"].fillna(False).astype(bool).to_numpy(dtype=float),
+        )
 
 
-def _load_history(store: Store, municipality: str | None) -> _History:
-    """Meetings and outcomes in bulk, erased candidates left out."""
+def load_history(store: Store, municipality: str | None, as_of: dt.date | None = None) -> History:
+    """Meetings, invitations and outcomes in bulk, erased candidates left out.
+
+    With ``as_of``, only events before that day and outcomes recorded before it.
+    """
     meetings = _frame(
         store,
         TableMeeting,
         ("id", "event_id", "table_id", "employer_id", "candidate_id", "follow_up"),
+        municipality,
+    )
+    invitations = _frame(
+        store,
+        Invitation,
+        ("id", "event_id", "candidate_id", "status", "attended", "exploration"),
         municipality,
     )
     events = _frame(store, Event, ("id", "date"), municipality)
@@ -146,6 +187,7 @@ def _load_history(store: Store, municipality: str | None) -> _History:
     is_erased = _erased_filter(store)
     gone_m = meetings["candidate_id"].map(is_erased).to_numpy(dtype=bool)
     gone_o = outcomes["candidate_id"].map(is_erased).to_numpy(dtype=bool)
+    gone_i = invitations["candidate_id"].map(is_erased).to_numpy(dtype=bool)
     if gone_m.any() or gone_o.any():
         logger.info(
             "leaving out %d meetings and %d outcomes of erased candidates",
@@ -154,78 +196,29 @@ def _load_history(store: Store, municipality: str | None) -> _History:
         )
     meetings = meetings.loc[~gone_m].reset_index(drop=True)
     outcomes = outcomes.loc[~gone_o].reset_index(drop=True)
+    invitations = invitations.loc[~gone_i].reset_index(drop=True)
 
     event_date = pd.Series(
         _as_days(events["date"]), index=events["id"].to_numpy(), dtype="datetime64[s]"
     )
     meetings["event_date"] = meetings["event_id"].map(event_date)
+    invitations["event_date"] = invitations["event_id"].map(event_date)
     if meetings["event_date"].isna().any():
         n = int(meetings["event_date"].isna().sum())
         raise DatasetError(f"{n} table meetings refer to events that are not in the store")
-    meetings = meetings.sort_values(["event_date", "id"], kind="stable").reset_index(drop=True)
     day = outcomes["start_date"].where(outcomes["start_date"].notna(), outcomes["recorded_on"])
     outcomes["outcome_date"] = _as_days(day)
-    return _History(meetings, outcomes, is_erased)
-
-
-# --------------------------------------------------------------------------------------------
-# Employer track record (vectorised)
-# --------------------------------------------------------------------------------------------
-
-
-def _count_before(
-    keys: np.ndarray, days: np.ndarray, probe_keys: np.ndarray, probe_days: np.ndarray
-) -> np.ndarray:
-    """Per probe, how many (key, day) entries share its key with a day strictly before its day."""
-    if not keys.size:
-        return np.zeros(probe_keys.shape[0])
-    lo = min(days.min(), probe_days.min()) if probe_days.size else days.min()
-    hi = max(days.max(), probe_days.max()) if probe_days.size else days.max()
-    span = int(hi - lo) + 2
-    packed = np.sort(keys.astype(np.int64) * span + (days - lo))
-    probe = probe_keys.astype(np.int64) * span + (probe_days - lo)
-    start = np.searchsorted(packed, probe_keys.astype(np.int64) * span, side="left")
-    return (np.searchsorted(packed, probe, side="left") - start).astype(float)
-
-
-def employer_track_record_arrays(
-    employer_ids: np.ndarray,
-    before: np.ndarray,
-    *,
-    meeting_employers: np.ndarray,
-    meeting_dates: np.ndarray,
-    good_employers: np.ndarray,
-    good_dates: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Employer good-outcome rate and meeting count strictly before each pair's date.
-
-    The vectorised form of :func:`matching.shortlists.features.employer_track_record`
-    (same counts, same smoothing towards the base rate), for many dates at once.
-
-    Parameters
-    ----------
-    employer_ids, before : ndarray of shape (n,)
-        Each pair's employer and event date (datetime64[D]).
-    meeting_employers, meeting_dates
-        Every meeting's employer and event date.
-    good_employers, good_dates
-        Every good outcome's employer and recorded date.
-
-    Returns
-    -------
-    rate, meetings : ndarray of shape (n,)
-    """
-    all_ids = np.concatenate([employer_ids, meeting_employers, good_employers]).astype(object)
-    codes, _ = pd.factorize(all_ids)
-    n, m = employer_ids.shape[0], meeting_employers.shape[0]
-    c_pair, c_meet, c_good = codes[:n], codes[n : n + m], codes[n + m :]
-    day = lambda a: np.asarray(a, dtype="datetime64[D]").astype(np.int64)
-    probe = day(before)
-    meetings = _count_before(c_meet, day(meeting_dates), c_pair, probe)
-    good = _count_before(c_good, day(good_dates), c_pair, probe)
-    prior = TRACK_RECORD_PRIOR_MEETINGS
-    rate = (good + prior * TRACK_RECORD_BASE_RATE) / (meetings + prior)
-    return rate, meetings
+    if as_of is not None:
+        cut = np.datetime64(as_of, "D")
+        meetings = meetings[meetings["event_date"].to_numpy(dtype="datetime64[D]") < cut]
+        invitations = invitations[invitations["event_date"].to_numpy(dtype="datetime64[D]") < cut]
+        outcomes = outcomes[_as_days(outcomes["recorded_on"]) < cut]
+        if not len(meetings):
+            raise DatasetError(f"the store holds no table meetings before {as_of}: nothing to learn from")
+    meetings = meetings.sort_values(["event_date", "id"], kind="stable").reset_index(drop=True)
+    return History(
+        meetings, invitations.reset_index(drop=True), outcomes.reset_index(drop=True), is_erased, as_of
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,7 +231,7 @@ class PairFeaturizer:
 
     :func:`build_dataset` uses it for the meetings; benchmarks and analyses
     use it to score candidates who did not meet a work need. Texts are
-    embedded once, at construction.
+    embedded and read once, at construction.
 
     Parameters
     ----------
@@ -246,10 +239,11 @@ class PairFeaturizer:
         The records pairs are drawn from (every need's employer must be in ``employers``).
     text_space
         Embeds the texts.
-    meeting_employers, meeting_dates
-        Every table meeting's employer and event date (the track record).
-    good_employers, good_dates
-        Every good outcome's employer and recorded date (the track record).
+    text_models
+        Reads them as the model does; ``out_of_fold`` gives the training
+        candidates the motivation score of the model fitted without them.
+    track, engagement
+        The employers' and the candidates' history.
     """
 
     def __init__(
@@ -259,15 +253,18 @@ class PairFeaturizer:
         employers: dict[str, Employer],
         *,
         text_space: TextSpace,
-        meeting_employers: np.ndarray,
-        meeting_dates: np.ndarray,
-        good_employers: np.ndarray,
-        good_dates: np.ndarray,
+        text_models: TextModels,
+        track: TrackRecordHistory,
+        engagement: EngagementHistory,
+        out_of_fold: bool = True,
     ) -> None:
         self.candidates = list(candidates)
         self.needs = list(needs)
         self.employers = dict(employers)
         self.text_space = text_space
+        self.text_models = text_models
+        self.track = track
+        self.engagement = engagement
         self.candidate_index = {c.id: i for i, c in enumerate(self.candidates)}
         self.need_index = {n.id: i for i, n in enumerate(self.needs)}
         self._cand_arrays = CandidateArrays.from_candidates(self.candidates)
@@ -275,19 +272,23 @@ class PairFeaturizer:
         self._desired = [tuple(c.desired_occupations) for c in self.candidates]
         self._cand_vectors = text_space.candidate_vectors(self.candidates)
         self._need_vectors = text_space.work_need_vectors(self.needs)
-        self._track = (
-            np.asarray(meeting_employers, dtype=object),
-            np.asarray(meeting_dates, dtype="datetime64[D]"),
-            np.asarray(good_employers, dtype=object),
-            np.asarray(good_dates, dtype="datetime64[D]"),
+        self._cand_side = text_models.candidate_side(
+            self.candidates, text_space, out_of_fold=out_of_fold
         )
+        self._work_side = text_models.work_side(self.needs, self._need_vectors.dense)
 
     @classmethod
     def from_store(
-        cls, store: Store, *, text_space: TextSpace, municipality: str | None = None
+        cls,
+        store: Store,
+        *,
+        text_space: TextSpace,
+        text_models: TextModels,
+        municipality: str | None = None,
+        as_of: dt.date | None = None,
     ) -> PairFeaturizer:
-        """Every (not erased) candidate and every work need of the store, with its whole history."""
-        history = _load_history(store, municipality)
+        """Every (not erased) candidate and every work need of the store, with its history."""
+        history = load_history(store, municipality, as_of)
         candidates = [
             c
             for c in store.list(Candidate, municipality=municipality)
@@ -297,52 +298,56 @@ class PairFeaturizer:
         needs = [
             n for n in store.list(WorkNeed, municipality=municipality) if n.employer_id in employers
         ]
-        return cls(candidates, needs, employers, text_space=text_space, **history.track_record())
+        return cls(
+            candidates,
+            needs,
+            employers,
+            text_space=text_space,
+            text_models=text_models,
+            track=history.track_record(),
+            engagement=history.engagement(),
+            out_of_fold=False,
+        )
 
-    def similarities(
-        self, cand_rows: np.ndarray, need_rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Dense and lexical cosine of aligned pairs, in chunks to bound memory."""
+    def similarities(self, cand_rows: np.ndarray, need_rows: np.ndarray) -> np.ndarray:
+        """Text similarity of aligned pairs, in chunks to bound memory."""
         cand_rows = np.asarray(cand_rows, dtype=np.int64)
         need_rows = np.asarray(need_rows, dtype=np.int64)
-        dense = np.empty(cand_rows.shape[0])
-        lexical = np.empty(cand_rows.shape[0])
+        out = np.empty(cand_rows.shape[0])
         for start in range(0, cand_rows.shape[0], _SIMILARITY_CHUNK):
             stop = start + _SIMILARITY_CHUNK
-            dense[start:stop], lexical[start:stop] = self.text_space.pair_similarities(
+            out[start:stop] = self.text_space.pair_similarities(
                 self._cand_vectors, self._need_vectors, cand_rows[start:stop], need_rows[start:stop]
             )
-        return dense, lexical
+        return out
 
     def features(
         self, cand_rows: np.ndarray, need_rows: np.ndarray, dates: np.ndarray
     ) -> pd.DataFrame:
         """FEATURE_NAMES table of aligned pairs (row indices into ``candidates`` and ``needs``)
-        as of each pair's date: the employer track record counts only what happened before it."""
+        as of each pair's date: the history counts only what happened before it."""
         cand_rows = np.asarray(cand_rows, dtype=np.int64)
         need_rows = np.asarray(need_rows, dtype=np.int64)
-        sim_dense, sim_lexical = self.similarities(cand_rows, need_rows)
-        levels = occupation_levels(
-            [self._desired[i] for i in cand_rows], [self.needs[j].esco_uri or "" for j in need_rows]
+        when = np.asarray(dates, dtype="datetime64[D]")
+        fields, skill, motivation = self.text_models.pair_fields(
+            self._cand_side, self._work_side, cand_rows, need_rows
         )
-        meeting_employers, meeting_dates, good_employers, good_dates = self._track
-        rate, n_meetings = employer_track_record_arrays(
-            self._need_arrays.employer_ids[need_rows],
-            np.asarray(dates, dtype="datetime64[D]"),
-            meeting_employers=meeting_employers,
-            meeting_dates=meeting_dates,
-            good_employers=good_employers,
-            good_dates=good_dates,
-        )
-        return pair_features(
-            self._cand_arrays.take(cand_rows),
-            self._need_arrays.take(need_rows),
-            sim_dense=sim_dense,
-            sim_lexical=sim_lexical,
-            occupation_level=levels,
+        rate, n_meetings = self.track.features(self._need_arrays.employer_ids[need_rows], when)
+        context = PairContext(
+            similarity=self.similarities(cand_rows, need_rows),
+            occupation_level=occupation_levels(
+                [self._desired[i] for i in cand_rows],
+                [self.needs[j].esco_uri or "" for j in need_rows],
+            ),
+            fields=fields,
+            skill_level=skill,
+            motivation=motivation,
+            engagement=self.engagement.features(self._cand_arrays.ids[cand_rows], when),
             employer_good_rate=rate,
             employer_meetings=n_meetings,
-            dense_weight=self.text_space.dense_weight,
+        )
+        return pair_features(
+            self._cand_arrays.take(cand_rows), self._need_arrays.take(need_rows), context
         )
 
     def most_similar_needs(
@@ -372,8 +377,7 @@ class PairFeaturizer:
             return out
         pair = options["pair"].to_numpy(dtype=np.int64)
         need = options["need"].to_numpy(dtype=np.int64)
-        dense, lexical = self.similarities(cand_rows[pair], need)
-        hybrid = self.text_space.dense_weight * dense + (1 - self.text_space.dense_weight) * lexical
+        similarity = self.similarities(cand_rows[pair], need)
         created = np.array(
             [
                 np.datetime64(n.created_on, "D") if n.created_on else np.datetime64("NaT", "D")
@@ -382,7 +386,7 @@ class PairFeaturizer:
             dtype="datetime64[D]",
         )[need]
         existed = np.isnat(created) | (created <= np.asarray(dates, dtype="datetime64[D]")[pair])
-        order = np.lexsort((need, -hybrid, ~existed, pair))
+        order = np.lexsort((need, -similarity, ~existed, pair))
         first = np.ones(order.size, dtype=bool)
         first[1:] = pair[order][1:] != pair[order][:-1]
         best = order[first]

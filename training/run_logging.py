@@ -6,14 +6,14 @@ MLflow run, registers its bundle as a new version of the registered model
 ``champion`` to it only if it beats the current champion:
 
 * **The gate.** The current champion is re-scored on the new run's held-out
-  months (the same pairs, the same evaluator), and
+  months (the same pairs, read by its own text models, the same evaluator), and
   :func:`training.promotion.decide_promotion` compares its NDCG@10 there
   with the challenger's. A champion that cannot be loaded or scored any more
   (another bundle format, features that no longer exist) is replaced; the
   reason is recorded.
 * **What is logged.** Parameters (training settings, dataset counts,
-  periods), test metrics of LambdaMART, the logistic baseline and the two
-  similarity baselines, metrics per evaluation subgroup, the calibration
+  periods), test metrics of the ranker, the previous models (LambdaMART,
+  logistic) and text similarity, metrics per evaluation subgroup, the calibration
   curve and feature importance as PNG files, ``metrics.json``, and the
   bundle folder (artifact ``bundle/``). The decision and both gate figures
   are logged as run tags (``werkkans.promotion``, ...) and metrics
@@ -50,6 +50,7 @@ from matching.serving.model_registry import (
     tracking_client,
 )
 from models.bundle import BundleError
+from training.dataset import PairDataset
 from training.evaluate import default_evaluator, evaluate_bundle
 from training.promotion import PromotionDecision, decide_promotion
 
@@ -99,7 +100,7 @@ def _metrics_for_run(result: TrainResult) -> dict[str, float]:
         for name, value in values.items():
             out[f"test/{model}/{metric_key(name)}"] = value
     for name, value in result.group_metrics.items():
-        out[f"groups/lambdamart/{metric_key(name)}"] = value
+        out[f"groups/ranker/{metric_key(name)}"] = value
     out[f"test/{metric_key(result.primary_metric)}"] = result.score
     return {k: float(v) for k, v in out.items() if v is not None and math.isfinite(float(v))}
 
@@ -143,8 +144,8 @@ def _plot_importance(result: TrainResult, path: Path) -> None:
     items = sorted(result.feature_importance.items(), key=lambda kv: kv[1])
     fig, ax = plt.subplots(figsize=(6, 0.28 * len(items) + 1.2))
     ax.barh([k for k, _ in items], [v for _, v in items], color="#3b6ea5")
-    ax.set_xlabel("share of total split gain")
-    ax.set_title("LambdaMART feature importance")
+    ax.set_xlabel("share of the mean absolute contribution")
+    ax.set_title("Ranker: what the scores rest on")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -207,7 +208,6 @@ def _params(result: TrainResult, extra: dict[str, Any]) -> dict[str, str]:
     for name, (first, last) in result.periods.items():
         params[f"period.{name}"] = f"{first.isoformat()}..{last.isoformat()}"
     params["features"] = ",".join(result.bundle.feature_names)
-    params["lambdamart.best_iteration"] = result.bundle.metadata.get("best_iteration")
     params.update(extra)
     return {k: str(v)[:6000] for k, v in params.items()}
 
@@ -245,9 +245,15 @@ def _score_champion(
         return None, None, "no champion yet"
     try:
         champion = load_version(client, uri, version)
-        metrics = evaluate_bundle(
-            champion, result.test, evaluator=default_evaluator(result.config.k)
-        )
+        test = result.test
+        readers = champion.extras.get("text_models")
+        if readers is not None and readers is not result.bundle.extras.get("text_models"):
+            if result.test_features_for is None:
+                raise BundleError("the held-out pairs cannot be read with the champion's text models")
+            test = PairDataset(
+                test.pairs, result.test_features_for(readers), test.subgroups, readers
+            )
+        metrics = evaluate_bundle(champion, test, evaluator=default_evaluator(result.config.k))
     except BundleError as exc:
         logger.warning("champion version %s cannot be scored: %s", version, exc)
         return version, None, f"the champion (version {version}) cannot be scored: {exc}"
@@ -353,7 +359,8 @@ def log_training(
             try:
                 client.create_registered_model(
                     REGISTERED_MODEL,
-                    description="werkkans LambdaMART ranker with isotonic calibration",
+                    description="werkkans pair ranker (logistic + boosted trees, bagged) "
+                    "with capped Platt calibration",
                 )
             except Exception as exc:
                 if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":

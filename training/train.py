@@ -3,28 +3,33 @@
 The history is cut in time, never at random, so that every figure says how
 the model would have done on meetings it could not have seen::
 
-    |<-------------- fit -------------->|<- calibration ->|<-- test -->|
-      LambdaMART and logistic fitted      isotonic maps      metrics,
-                                          fitted; early       baselines,
-                                          stopping            the gate
+    |<------------------- fit ------------------->|<-- test -->|
+      the ranker's bags fitted; each meeting also    metrics,
+      scored by the bag that did not see its event;  baselines,
+      the calibrator fitted on those scores          the gate
 
-* **fit**: everything before the calibration months. LambdaMART (graded
-  labels 0-4, lists per work need) and the logistic baseline (good outcome,
-  a WEP or a job, against the rest) are fitted here.
-* **calibration**: the ``calibration_months`` before the test months. The
-  isotonic calibrator of each model is fitted on its scores here (and, if
-  switched on, LambdaMART's early stopping picks its number of rounds on
-  these lists). The test months are never used for either.
+* **fit**: everything before the test months. The ranker
+  (:class:`models.pair_ranker.TwoSignalRanker`: a logistic model of a good
+  outcome plus small boosted trees of "a follow-up or more", fitted five
+  times, each time without a fifth of the events) learns here. Every fit
+  meeting also gets a score from the bag that did not see its event, and
+  Platt scaling of those scores, capped at the best rate the data show in a
+  group of 30 or more, turns scores into chances (cross-fitted calibration:
+  no months are set aside for it, so a year of history is enough). The
+  previous models, LambdaMART on graded labels and a logistic regression,
+  are fitted on the same rows as baselines.
 * **test**: the last ``holdout_months`` months. NDCG@10, recall@10, MAP,
-  Brier and ECE of both models and the two similarity-only baselines, and
-  the same per evaluation subgroup (age band, gender, target groups, benefit
+  Brier and ECE of every model and of text similarity alone, and the same
+  per evaluation subgroup (age band, gender, target groups, benefit
   duration). Protected attributes are evaluation groups only: the bundle's
   features are :data:`matching.shortlists.features.FEATURE_NAMES`, and training
   refuses to run if a protected attribute is among them.
 
 The model in the bundle is the one fitted on the fit months and evaluated on
 the test months (it is not refitted on everything): the figures logged with
-it are the figures of that very model.
+it are the figures of that very model. It carries the text readers
+(:class:`~matching.shortlists.text_models.TextModels`) its features were
+computed with.
 """
 
 from __future__ import annotations
@@ -32,17 +37,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
+from matching.shortlists.text_models import TextModels
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
+from models.pair_ranker import TwoSignalRanker
 from models.ranker import LambdaMARTRanker, LogisticRanker
 from training.dataset import PairDataset, ProgressCallback, build_dataset
-from training.evaluate import default_evaluator, evaluate_similarity, group_metrics
+from training.evaluate import (
+    default_evaluator,
+    evaluate_bundle,
+    evaluate_similarity,
+    group_metrics,
+)
 from training.time_split import split_by_time
 
 if TYPE_CHECKING:
@@ -63,9 +77,12 @@ __all__ = [
 #: Direction the score must move in when a feature rises (+1 up, -1 down); others are free.
 MONOTONE: dict[str, int] = {
     "sim_dense": 1,
-    "sim_lexical": 1,
-    "sim_hybrid": 1,
     "occupation_level": 1,
+    "fit_desired": 1,
+    "fit_text": 1,
+    "fit_words": 1,
+    "fit_best": 1,
+    "education_gap": -1,
     "travel_km": -1,
     "travel_share_of_reach": -1,
     "travel_minutes": -1,
@@ -74,9 +91,15 @@ MONOTONE: dict[str, int] = {
     "limits_adaptable_clash": -1,
     "language_gap": 1,
     "rung": 1,
+    "motivation_text": 1,
     "employer_openness": 1,
     "employer_good_rate": 1,
 }
+
+#: Names of the models a training run fits and evaluates; the first is the challenger.
+MODELS = ("ranker", "lambdamart", "logistic")
+#: Held-out conversations on exploration seats needed to report the ranker on them alone.
+MIN_EXPLORED = 30
 
 
 class TrainingError(ValueError):
@@ -91,67 +114,70 @@ class TrainConfig:
     ----------
     holdout_months
         Last calendar months held out for evaluation and the champion gate.
-    calibration_months
-        Months before the held-out ones, for the calibrator and early stopping.
     min_fit_months
-        Months needed before the calibration months to fit on.
+        Months needed before the held-out ones to fit on.
     min_meetings
         Table meetings needed in the whole history.
     min_good_outcomes
-        Good outcomes (grade >= 2) needed in each of the fit and calibration months.
+        Good outcomes (a WEP or job) needed in the fit months; fewer cannot
+        train a model worth serving, and the service keeps ranking by
+        similarity (or by the model it has).
+    thin_evidence
+        Below this many good outcomes in the fit months, shortlists show the
+        chance as a band (laag / middel / hoog), not as a number.
     k
         Cut-off of NDCG and recall (the primary metric is ``ndcg@k``).
     group_by
-        What one ranked list is: ``"work_need"`` or ``"event_table"``.
-    n_estimators, learning_rate, num_leaves, min_child_samples, subsample, colsample_bytree, reg_lambda
-        LambdaMART settings (see :class:`models.ranker.LambdaMARTRanker`). The
-        defaults are small trees with many rows per leaf: the history is a few
-        thousand meetings with a few percent good outcomes, and deeper trees
-        ranked worse against the simulated truth.
+        What one ranked list is in the evaluation: ``"work_need"`` or ``"event_table"``.
+    n_bags, C, n_estimators, learning_rate, num_leaves, min_child_samples, subsample, colsample_bytree, reg_lambda
+        Settings of the ranker (:class:`models.pair_ranker.TwoSignalRanker`): a
+        few thousand meetings with a few percent good outcomes call for a
+        strongly regularised logistic part and small trees with many rows
+        per leaf.
     monotone
-        Constrain the score to rise with text similarity, occupation match,
-        hours overlap, language margin, rung, employer openness and track
-        record, and to fall with travel, hours gap and limit clashes
-        (:data:`MONOTONE`): what common sense says, and what keeps the model
-        sensible for candidates unlike those relationship managers invited.
-    early_stopping_rounds
-        None (default): use all ``n_estimators`` rounds. A number: stop when the
-        calibration months' NDCG has not improved for that many rounds (noisy
-        when those months hold few good outcomes).
+        Constrain the trees to rise with text similarity, occupational fit,
+        hours overlap, language margin, rung, motivation, employer openness
+        and track record, and to fall with travel, hours gap, education gap
+        and limit clashes (:data:`MONOTONE`): what common sense says, and what
+        keeps the model sensible for candidates unlike those relationship
+        managers invited.
+    cap_rows
+        No chance above the best rate of good outcomes the fit months show
+        in a group of this many meetings (sorted by score).
     logistic_c
         Inverse regularisation of the logistic baseline.
-    n_jobs
-        LightGBM threads; None: one below 50,000 training rows (thread start-up
-        and contention cost more than they bring on small data), else two.
     random_state
         Seed of every random choice.
     """
 
     holdout_months: int = 3
-    calibration_months: int = 2
     min_fit_months: int = 3
     min_meetings: int = 300
-    min_good_outcomes: int = 10
+    min_good_outcomes: int = 15
+    thin_evidence: int = 50
     k: int = 10
     group_by: Literal["work_need", "event_table"] = "work_need"
-    n_estimators: int = 500
+    n_bags: int = 5
+    C: float = 0.01
+    n_estimators: int = 300
     learning_rate: float = 0.03
-    num_leaves: int = 5
-    min_child_samples: int = 100
+    num_leaves: int = 3
+    min_child_samples: int = 40
     subsample: float = 0.8
     colsample_bytree: float = 0.8
     reg_lambda: float = 5.0
     monotone: bool = True
-    early_stopping_rounds: int | None = None
+    cap_rows: int = 30
     logistic_c: float = 1.0
-    n_jobs: int | None = None
     random_state: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("holdout_months", "calibration_months", "min_fit_months", "k"):
+        for name in ("holdout_months", "min_fit_months", "k", "n_bags", "cap_rows"):
             value = getattr(self, name)
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value}")
+        if self.n_bags < 2:
+            raise ValueError(f"n_bags must be >= 2, got {self.n_bags}")
         if self.min_meetings < 0 or self.min_good_outcomes < 1:
             raise ValueError(
                 f"min_meetings must be >= 0 and min_good_outcomes >= 1, got {self.min_meetings} "
@@ -161,7 +187,7 @@ class TrainConfig:
     @property
     def min_months(self) -> int:
         """Calendar months with meetings the history must span."""
-        return self.min_fit_months + self.calibration_months + self.holdout_months
+        return self.min_fit_months + self.holdout_months
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,22 +200,25 @@ class TrainResult:
     Attributes
     ----------
     bundle
-        LambdaMART with its isotonic calibrator: the challenger.
-    baseline
-        The logistic baseline with its own calibrator.
+        The ranker with its calibrator and text readers: the challenger.
+    baselines
+        The previous models (``"lambdamart"``, ``"logistic"``), each with its own calibrator.
     metrics
-        Test-month metrics per model: ``"lambdamart"``, ``"logistic"``,
-        ``"similarity_hybrid"``, ``"similarity_dense"``.
+        Test-month metrics per model: ``"ranker"``, ``"lambdamart"``,
+        ``"logistic"`` and ``"similarity"``.
     group_metrics
-        LambdaMART's test-month metrics per evaluation subgroup.
+        The ranker's test-month metrics per evaluation subgroup.
     test
         The held-out pairs (to re-score the champion on).
     periods
-        ``"fit"``, ``"calibration"``, ``"test"`` -> (first, last) event date.
+        ``"fit"``, ``"test"`` -> (first, last) event date.
+    test_features_for
+        The held-out pairs' features as other text readers compute them (a
+        champion reads text its own way); None when only ``test.features`` exist.
     """
 
     bundle: RankerBundle
-    baseline: RankerBundle
+    baselines: dict[str, RankerBundle]
     metrics: dict[str, dict[str, float]]
     group_metrics: dict[str, float]
     test: PairDataset
@@ -201,6 +230,7 @@ class TrainResult:
     )
     feature_importance: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    test_features_for: Callable[[TextModels], pd.DataFrame] | None = None
 
     @property
     def primary_metric(self) -> str:
@@ -209,40 +239,43 @@ class TrainResult:
     @property
     def score(self) -> float:
         """The challenger's primary metric on the test months."""
-        return self.metrics["lambdamart"][self.primary_metric]
+        return self.metrics["ranker"][self.primary_metric]
 
 
 def _describe_months(dataset: PairDataset) -> str:
     months = dataset.months
     if not months:
-        return "no months"
-    return f"{len(months)} month(s), {months[0]} to {months[-1]}"
+        return "geen maanden"
+    return f"{len(months)} maand(en), {months[0]} t/m {months[-1]}"
 
 
 def _check_history(dataset: PairDataset, config: TrainConfig) -> None:
     months = dataset.months
     if len(dataset) < config.min_meetings or len(months) < config.min_months:
         raise TrainingError(
-            f"too little history to train: need >= {config.min_meetings} table meetings in "
-            f">= {config.min_months} calendar months ({config.min_fit_months} to fit on, "
-            f"{config.calibration_months} to calibrate, {config.holdout_months} to test), found "
-            f"{len(dataset)} meetings in {_describe_months(dataset)}"
+            f"te weinig geschiedenis om te trainen: nodig zijn minstens {config.min_meetings} "
+            f"tafelgesprekken in minstens {config.min_months} kalendermaanden "
+            f"({config.min_fit_months} om op te leren, {config.holdout_months} om te toetsen); "
+            f"gevonden: {len(dataset)} gesprekken in {_describe_months(dataset)}. Tot er genoeg "
+            "is, rangschikken shortlists op tekstovereenkomst (of op het model in gebruik)."
         )
     labels = dataset.labels
     if np.all(labels == labels[0]):
         raise TrainingError(
-            f"all {len(labels)} meetings have grade {labels[0]}: need both good outcomes "
-            "(trial, WEP or job) and meetings that led nowhere to learn from"
+            f"alle {len(labels)} gesprekken hebben dezelfde uitkomst (graad {labels[0]}): nodig "
+            "zijn zowel gesprekken met een vervolg of plaatsing als gesprekken zonder"
         )
 
 
-def _check_slice(name: str, part: PairDataset, config: TrainConfig) -> None:
+def _check_fit(part: PairDataset, config: TrainConfig) -> None:
     n_good = int(part.good.sum())
     if n_good < config.min_good_outcomes or n_good == len(part):
         raise TrainingError(
-            f"the {name} months ({_describe_months(part)}) hold {n_good} good outcome(s) in "
-            f"{len(part)} meetings: need >= {config.min_good_outcomes} good outcomes and some "
-            "meetings without one"
+            f"de maanden om op te leren ({_describe_months(part)}) bevatten {n_good} goede "
+            f"uitkomst(en) (werkervaringsplaats of baan) in {len(part)} gesprekken: nodig zijn er "
+            f"minstens {config.min_good_outcomes}, en gesprekken zonder. Tot er genoeg is, "
+            "rangschikken shortlists op tekstovereenkomst (of op het model in gebruik); "
+            "een model getraind op meerdere gemeenten in deze database kan ook dienen."
         )
 
 
@@ -259,23 +292,27 @@ def train_ranker(
     config: TrainConfig | None = None,
     municipality: str | None = None,
     progress: ProgressCallback | None = None,
+    as_of: dt.date | None = None,
 ) -> TrainResult:
     """Build the dataset from the store's history, then :func:`train_on_dataset`.
 
-    The bundle records the text space it was trained with, so the service
-    scores with the same one. ``progress`` hears the dataset's steps and
-    then ``"trainen"``.
+    One model is trained on every municipality in the store unless
+    ``municipality`` names one: pooled, small municipalities learn from the
+    others. With ``as_of`` only the history before that day is used (a
+    back-test). The bundle records the text space it was trained with, so
+    the service scores with the same one. ``progress`` hears the dataset's
+    steps and then ``"trainen"``.
 
     Raises
     ------
     TrainingError
-        Too little history, a single outcome class, or a time slice without
-        good outcomes; the message says what is needed and what was found.
+        Too little history, a single outcome class, or too few good
+        outcomes; the message says what is needed and what was found.
 
     Examples
     --------
     >>> result = train_ranker(Store(url), text_space=TextSpace.create(home))  # doctest: +SKIP
-    >>> result.metrics["lambdamart"]["ndcg@10"], result.metrics["similarity_hybrid"]["ndcg@10"]  # doctest: +SKIP
+    >>> result.metrics["ranker"]["ndcg@10"], result.metrics["similarity"]["ndcg@10"]  # doctest: +SKIP
     """
     config = config or TrainConfig()
     dataset = build_dataset(
@@ -284,13 +321,62 @@ def train_ranker(
         municipality=municipality,
         group_by=config.group_by,
         progress=progress,
+        as_of=as_of,
     )
     if progress is not None:
         progress("trainen", 0.0)
     result = train_on_dataset(dataset, config)
     result.bundle.metadata["text_space"] = text_space.name
-    result.bundle.metadata["sim_hybrid_dense_weight"] = text_space.dense_weight
+    test_ids = result.test.pairs["meeting_id"]
+
+    def test_features_for(text_models: TextModels) -> pd.DataFrame:
+        other = build_dataset(
+            store,
+            text_space=text_space,
+            municipality=municipality,
+            group_by=config.group_by,
+            as_of=as_of,
+            text_models=text_models,
+        )
+        by_meeting = other.features.set_index(other.pairs["meeting_id"])
+        return by_meeting.loc[test_ids].reset_index(drop=True)
+
+    result.test_features_for = test_features_for
     return result
+
+
+def _ranker(config: TrainConfig, features: tuple[str, ...]) -> TwoSignalRanker:
+    return TwoSignalRanker(
+        n_bags=config.n_bags,
+        C=config.C,
+        n_estimators=config.n_estimators,
+        learning_rate=config.learning_rate,
+        num_leaves=config.num_leaves,
+        min_child_samples=config.min_child_samples,
+        subsample=config.subsample,
+        colsample_bytree=config.colsample_bytree,
+        reg_lambda=config.reg_lambda,
+        monotone={f: d for f, d in MONOTONE.items() if f in features} if config.monotone else None,
+        random_state=config.random_state,
+    )
+
+
+def _lambdamart(config: TrainConfig, features: tuple[str, ...]) -> LambdaMARTRanker:
+    return LambdaMARTRanker(
+        n_estimators=500,
+        learning_rate=0.03,
+        num_leaves=5,
+        min_child_samples=100,
+        reg_lambda=5.0,
+        eval_at=config.k,
+        early_stopping_rounds=None,
+        n_jobs=1,
+        random_state=config.random_state,
+        extra_params={
+            "monotone_constraints": [MONOTONE.get(f, 0) for f in features],
+            "monotone_constraints_method": "advanced",
+        },
+    )
 
 
 def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) -> TrainResult:
@@ -305,89 +391,83 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         raise TrainingError(f"the dataset's features {list(features)} are not FEATURE_NAMES")
     _check_history(dataset, config)
 
-    outer = split_by_time(dataset, config.holdout_months)
-    inner = split_by_time(outer.train, config.calibration_months)
-    fit, calib, test = inner.train, inner.test, outer.test
+    split = split_by_time(dataset, config.holdout_months)
+    fit, test = split.train, split.test
     if len(fit.months) < config.min_fit_months:
         raise TrainingError(
-            f"too little history before the calibration months: need >= {config.min_fit_months} "
-            f"month(s) to fit on, found {_describe_months(fit)}"
+            f"te weinig geschiedenis voor de toetsmaanden: nodig zijn minstens "
+            f"{config.min_fit_months} maand(en) om op te leren, gevonden {_describe_months(fit)}"
         )
-    _check_slice("fit", fit, config)
-    _check_slice("calibration", calib, config)
+    _check_fit(fit, config)
     if not test.good.any():
         raise TrainingError(
-            f"the held-out months ({_describe_months(test)}) hold no good outcome: nothing to "
-            "evaluate against (are the latest outcomes recorded yet?)"
+            f"de toetsmaanden ({_describe_months(test)}) bevatten geen goede uitkomst: niets om "
+            "tegen te toetsen (zijn de laatste uitkomsten al vastgelegd?)"
         )
-    logger.info("fit %d pairs, calibrate %d, test %d", len(fit), len(calib), len(test))
+    logger.info("fit %d pairs, test %d", len(fit), len(test))
 
-    lambdamart = LambdaMARTRanker(
-        n_estimators=config.n_estimators,
-        learning_rate=config.learning_rate,
-        num_leaves=config.num_leaves,
-        min_child_samples=config.min_child_samples,
-        subsample=config.subsample,
-        colsample_bytree=config.colsample_bytree,
-        reg_lambda=config.reg_lambda,
-        eval_at=config.k,
-        early_stopping_rounds=config.early_stopping_rounds,
-        n_jobs=config.n_jobs or (1 if len(fit) < 50_000 else 2),
-        random_state=config.random_state,
-        extra_params=(
-            {
-                "monotone_constraints": [MONOTONE.get(f, 0) for f in features],
-                "monotone_constraints_method": "advanced",
-            }
-            if config.monotone
-            else None
-        ),
-    )
+    ranker = _ranker(config, features)
+    lambdamart = _lambdamart(config, features)
     try:
-        lambdamart.fit(
-            fit.features,
-            fit.labels,
-            group_ids=fit.groups,
-            eval_set=(
-                (calib.features, calib.labels, calib.groups)
-                if config.early_stopping_rounds is not None
-                else None
-            ),
-        )
+        ranker.fit(fit.features, fit.labels, group_ids=fit.pairs["event_id"].to_numpy(dtype=object))
+        lambdamart.fit(fit.features, fit.labels, group_ids=fit.groups)
         # pointwise: fitted straight on the event the probability is about (WEP or job)
         logistic = LogisticRanker(threshold=1, C=config.logistic_c).fit(
             fit.features, fit.good.astype(np.int32)
         )
+        # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
+        # all of it, calibrate on their in-sample scores (they are only compared)
         calibrators = {
-            name: ProbabilityCalibrator(method="isotonic").fit(
-                model.predict(calib.features), calib.good
-            )
-            for name, model in (("lambdamart", lambdamart), ("logistic", logistic))
+            "ranker": ProbabilityCalibrator(method="platt", cap_rows=config.cap_rows).fit(
+                ranker.oof_score_, fit.good
+            ),
+            "lambdamart": ProbabilityCalibrator(method="platt").fit(
+                lambdamart.predict(fit.features), fit.good
+            ),
+            "logistic": ProbabilityCalibrator(method="platt").fit(
+                logistic.predict(fit.features), fit.good
+            ),
         }
     except ValueError as exc:
-        raise TrainingError(f"cannot fit on this history: {exc}") from exc
+        raise TrainingError(f"kan op deze geschiedenis niet leren: {exc}") from exc
 
-    periods = {"fit": _span(fit), "calibration": _span(calib), "test": _span(test)}
+    periods = {"fit": _span(fit), "test": _span(test)}
+    cal = calibrators["ranker"]
     metadata = {
-        "training_period": [periods["fit"][0], periods["calibration"][1]],
+        "training_period": list(periods["fit"]),
         "periods": {k: [a, b] for k, (a, b) in periods.items()},
-        "rows": {"fit": len(fit), "calibration": len(calib), "test": len(test)},
+        "rows": {"fit": len(fit), "test": len(test)},
         "config": config.to_params(),
-        "label": "grades 0-4 (trial/WEP 2, job 3, sustained job 4); probability: WEP or job",
-        "best_iteration": lambdamart.best_iteration_,
+        "label": "grades 0-4 (follow-up or trial 1, WEP 2, job 3, sustained job 4); "
+        "probability: WEP or job",
+        "calibration": {
+            "method": "platt on out-of-fold scores, capped",
+            "good_outcomes": cal.n_positive_,
+            "base_rate": cal.base_rate_,
+            "cap": cal.cap_,
+            "thin": cal.n_positive_ < config.thin_evidence,
+        },
     }
     bundle = RankerBundle(
-        lambdamart, calibrators["lambdamart"], features, {**metadata, "model": "lambdamart"}
+        ranker,
+        calibrators["ranker"],
+        features,
+        {**metadata, "model": "ranker"},
+        extras={"text_models": dataset.text_models},
     )
-    baseline = RankerBundle(
-        logistic, calibrators["logistic"], features, {**metadata, "model": "logistic"}
-    )
+    baselines = {
+        name: RankerBundle(
+            model, calibrators[name], features, {**metadata, "model": name},
+            extras={"text_models": dataset.text_models},
+        )
+        for name, model in (("lambdamart", lambdamart), ("logistic", logistic))
+    }
 
     evaluator = default_evaluator(config.k)
     metrics: dict[str, dict[str, float]] = {}
     curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     predictions = {}
-    for name, model in (("lambdamart", bundle), ("logistic", baseline)):
+    for name, model in (("ranker", bundle), *baselines.items()):
         prediction = model.predict(test.features, explain=False)
         predictions[name] = prediction
         metrics[name] = {
@@ -401,30 +481,33 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
             ).items()
         }
         curves[name] = calibration_curve_data(prediction.probability, test.good, n_bins=10)
-    # the similarity baselines are calibrated on the same months as the models
-    metrics.update(evaluate_similarity(calib, test, evaluator=evaluator))
+    metrics.update(evaluate_similarity(fit, test, evaluator=evaluator))
+    explored = test.pairs["explored"].to_numpy(dtype=bool)
+    if explored.sum() >= MIN_EXPLORED and test.good[explored].any():
+        # conversations on exploration seats: the one part of the history the ranking chose nothing of
+        seen = test.take(np.flatnonzero(explored))
+        metrics["ranker_on_exploration_seats"] = evaluate_bundle(bundle, seen, evaluator=evaluator)
     groups = group_metrics(
-        predictions["lambdamart"].score,
-        predictions["lambdamart"].probability,
+        predictions["ranker"].score,
+        predictions["ranker"].probability,
         test,
         evaluator=evaluator,
     )
-    bundle.metadata["metrics"] = metrics["lambdamart"]
-    baseline.metadata["metrics"] = metrics["logistic"]
-    bundle.metadata["baselines"] = {k: v for k, v in metrics.items() if k != "lambdamart"}
-    importance = dict(zip(features, (float(x) for x in lambdamart.feature_importances_), strict=False))
+    bundle.metadata["metrics"] = metrics["ranker"]
+    for name, baseline in baselines.items():
+        baseline.metadata["metrics"] = metrics[name]
+    bundle.metadata["baselines"] = {k: v for k, v in metrics.items() if k != "ranker"}
+    importance = dict(zip(features, (float(x) for x in ranker.feature_importances_), strict=True))
     seconds = time.perf_counter() - started
     logger.info(
-        "trained in %.1f s: %s lambdamart %.4f, logistic %.4f, hybrid similarity %.4f",
+        "trained in %.1f s: %s ranker %.4f, lambdamart %.4f, logistic %.4f, similarity %.4f",
         seconds,
         evaluator.primary_metric,
-        metrics["lambdamart"][evaluator.primary_metric],
-        metrics["logistic"][evaluator.primary_metric],
-        metrics["similarity_hybrid"][evaluator.primary_metric],
+        *(metrics[name][evaluator.primary_metric] for name in (*MODELS, "similarity")),
     )
     return TrainResult(
         bundle=bundle,
-        baseline=baseline,
+        baselines=baselines,
         metrics=metrics,
         group_metrics=groups,
         test=test,

@@ -2,7 +2,7 @@
 
 ``werkkans train`` runs the retraining pipeline (:func:`services.retraining.retrain`,
 the same one as ``POST /models/retrain``): graded pairs from the database's
-history, LambdaMART and the baselines, an MLflow run, the bundle registered
+history, the ranker and the previous models, an MLflow run, the bundle registered
 and promoted to ``champion`` only if it beats the model in service on the
 same held-out months. ``werkkans evaluate`` scores the champion on a
 database's latest held-out months. ``werkkans model list|show|promote`` read
@@ -88,14 +88,6 @@ def train(
     db: DbOption = None,
     tracking_uri: TrackingOption = None,
     holdout_months: HoldoutOption = 3,
-    calibration_months: Annotated[
-        int,
-        typer.Option(
-            "--calibration-months",
-            min=1,
-            help="Maanden voor de toetsmaanden, om de kansen te kalibreren.",
-        ),
-    ] = 2,
     municipality: MunicipalityOption = None,
     promote: Annotated[
         bool,
@@ -118,7 +110,6 @@ def train(
     space = _text_space(settings)
     request = RetrainRequest(
         holdout_months=holdout_months,
-        calibration_months=calibration_months,
         promote=promote,
         seed=seed,
         municipality=municipality,

@@ -28,7 +28,6 @@ Manager = Annotated[User, Depends(require(Permission.MODELS_MANAGE))]
 
 class RetrainIn(BaseModel):
     holdout_months: Annotated[int, Field(ge=1, le=24)] = 3
-    calibration_months: Annotated[int, Field(ge=1, le=24)] = 2
     promote: bool = Field(True, description="Promote if it beats the champion, then reload.")
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
 
@@ -86,7 +85,6 @@ def start_retrain(
     reloaded only if better. Poll `GET /models/retrain/{job_id}`."""
     request = RetrainRequest(
         holdout_months=body.holdout_months,
-        calibration_months=body.calibration_months,
         promote=body.promote,
         seed=body.seed,
         trigger="api",

@@ -60,8 +60,10 @@ def _worse(result: TrainResult) -> TrainResult:
     test = result.test
     ranker = LogisticRanker(threshold=1).fit(test.features, (~test.good).astype(int))
     calibrator = ProbabilityCalibrator(method="platt").fit(ranker.predict(test.features), test.good)
-    bundle = RankerBundle(ranker, calibrator, FEATURE_NAMES, dict(result.bundle.metadata))
-    metrics = {**result.metrics, "lambdamart": evaluate_bundle(bundle, test)}
+    bundle = RankerBundle(
+        ranker, calibrator, FEATURE_NAMES, dict(result.bundle.metadata), extras=result.bundle.extras
+    )
+    metrics = {**result.metrics, "ranker": evaluate_bundle(bundle, test)}
     return dataclasses.replace(result, bundle=bundle, metrics=metrics)
 
 
@@ -95,9 +97,10 @@ def test_first_run_is_registered_and_promoted(history, result: TrainResult) -> N
     run = client.get_run(first.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["werkkans.promotion"] == "promoted"
-    assert run.data.metrics["test/lambdamart/ndcg_at_10"] == pytest.approx(result.score)
-    assert "test/similarity_hybrid/ndcg_at_10" in run.data.metrics
-    assert any(k.startswith("groups/lambdamart/ndcg_at_10.age_band_") for k in run.data.metrics)
+    assert run.data.metrics["test/ranker/ndcg_at_10"] == pytest.approx(result.score)
+    assert "test/similarity/ndcg_at_10" in run.data.metrics
+    assert "test/lambdamart/ndcg_at_10" in run.data.metrics  # the previous model, for comparison
+    assert any(k.startswith("groups/ranker/ndcg_at_10.age_band_") for k in run.data.metrics)
     assert run.data.params["config.holdout_months"] == "3"
     artifacts = {a.path for a in client.list_artifacts(first.run_id)}
     assert {
@@ -162,7 +165,7 @@ def test_list_show_and_promote_by_hand(history, tmp_path: Path) -> None:
     assert [v.is_champion for v in versions] == [False, True]
     shown = describe_version(uri)
     assert (
-        shown is not None and shown.version == "1" and "test/lambdamart/ndcg_at_10" in shown.metrics
+        shown is not None and shown.version == "1" and "test/ranker/ndcg_at_10" in shown.metrics
     )
     with pytest.raises(UnknownVersionError, match="no version 99"):
         describe_version(uri, "99")
