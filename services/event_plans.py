@@ -49,6 +49,7 @@ class PlanRequest:
     rounds_per_candidate: int | None = None
     employer_weight: float = 0.5
     n_reserves: int = 5
+    exploration_share: float = 0.1
     save: bool = False
     rounds: int | None = None
     seats: Mapping[str, int] | None = None
@@ -69,6 +70,7 @@ class PlanRequest:
             no_thanks=frozenset(self.no_thanks),
             employer_weight=self.employer_weight,
             n_reserves=self.n_reserves,
+            exploration_share=self.exploration_share,
         )
 
     def logged(self) -> dict[str, Any]:
@@ -83,6 +85,7 @@ class PlanRequest:
             "rounds_per_candidate": self.rounds_per_candidate,
             "employer_weight": self.employer_weight,
             "n_reserves": self.n_reserves,
+            "exploration_share": self.exploration_share,
             "save": self.save,
         }
         if self.rounds is not None:

@@ -152,6 +152,16 @@ def plan_event_command(
     reserves: Annotated[
         int, typer.Option("--reserves", help="Reservekandidaten voor wie niet komt.")
     ] = 5,
+    exploration: Annotated[
+        float,
+        typer.Option(
+            "--exploration",
+            min=0.0,
+            max=0.5,
+            help="Deel van de vrije plaatsen voor willekeurig gekozen kandidaten (verkenning, "
+            "zo blijft het model leren); 0 zet het uit.",
+        ),
+    ] = 0.1,
     save: Annotated[
         bool,
         typer.Option("--save", help="Sla de uitnodigingen en geplande gesprekken op."),
@@ -178,6 +188,7 @@ def plan_event_command(
         no_thanks=tuple(_pairs(no_thanks, "--no-thanks")),
         employer_weight=employer_weight,
         n_reserves=reserves,
+        exploration_share=exploration,
         save=save,
     )
     store = open_store(load_settings(db, tracking_uri))

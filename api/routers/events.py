@@ -76,6 +76,11 @@ class PlanIn(BaseModel):
     rounds_per_candidate: Annotated[int, Field(ge=1, le=20)] | None = None
     employer_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
     n_reserves: Annotated[int, Field(ge=0, le=100)] = 5
+    exploration_share: Annotated[float, Field(ge=0, le=0.5)] = Field(
+        0.1,
+        description="Share of the free places given to eligible candidates drawn at random "
+        "(exploration seats, recorded as such), so the ranker keeps learning; 0 turns it off.",
+    )
     save: bool = Field(False, description="Store the invitations and planned meetings.")
 
     def request(self) -> PlanRequest:
@@ -89,6 +94,7 @@ class PlanIn(BaseModel):
             rounds_per_candidate=self.rounds_per_candidate,
             employer_weight=self.employer_weight,
             n_reserves=self.n_reserves,
+            exploration_share=self.exploration_share,
             save=self.save,
         )
 

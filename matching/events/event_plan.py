@@ -57,6 +57,10 @@ class PlanControls:
         Next-best candidates listed for no-shows.
     method : {"auto", "flow", "lp", "milp"}
         Table planner method.
+    exploration_share : float
+        Share of the free places given to eligible candidates drawn at random,
+        so the ranker keeps learning where it may be wrong (see
+        :mod:`matching.events.invitations`); 0 turns it off.
     """
 
     candidate_ids: tuple[str, ...] | None = None
@@ -72,6 +76,7 @@ class PlanControls:
     employer_weight: float = 0.5
     n_reserves: int = 5
     method: Method = "auto"
+    exploration_share: float = 0.1
 
     def __post_init__(self) -> None:
         for name in ("must_invite", "never_invite", "no_thanks"):
@@ -84,6 +89,8 @@ class PlanControls:
             raise ValueError(f"period_months must be >= 1, got {self.period_months}")
         if not 0.0 < self.recency_decay <= 1.0:
             raise ValueError(f"recency_decay must be in (0, 1], got {self.recency_decay}")
+        if not 0.0 <= self.exploration_share <= 0.5:
+            raise ValueError(f"exploration_share must be in [0, 0.5], got {self.exploration_share}")
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,7 @@ class EventPlan:
     notes: list[str]
     seconds: float
     relationship_managers: dict[str, str] = field(default_factory=dict)
+    explored: list[str] = field(default_factory=list)  # invited at random, to keep learning
 
     def by_table(self) -> dict[str, list[list[PlannedMeeting]]]:
         """Per table id, per round (index 0 = round 1), the meetings there."""
@@ -173,6 +181,7 @@ class EventPlan:
                 for t in self.tables
             ],
             "invited": list(self.invited),
+            "explored": list(self.explored),
             "reserves": list(self.reserves),
             "assignments": [
                 {

@@ -56,6 +56,7 @@ lead to a follow-up, is done by :mod:`matching.events.event_records`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -301,6 +302,11 @@ def _score_pairs(
     return _Scores(emp_index, scored, veto, row_of, matrix.scored_by)
 
 
+def _seed(event_id: str) -> int:
+    """A stable seed per event: planning the same event again draws the same exploration seats."""
+    return int(hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:8], 16)
+
+
 def _invite_and_seat(
     setup: EventSetup,
     vetted: _Vetted,
@@ -333,6 +339,7 @@ def _invite_and_seat(
             must_invite=policy_must, never_invite=frozenset(never),
             max_events_per_period=controls.max_events_per_period,
             recency_decay=controls.recency_decay, n_reserves=controls.n_reserves,
+            exploration_share=controls.exploration_share, seed=_seed(event.id),
         )
         chosen = select_invitations(
             scored["utility"], capacity, policy, veto=veto, meetings=k, candidate_ids=cids,
@@ -404,6 +411,7 @@ def _assemble(
         capacity=seating.capacity,
         invited=invited,
         reserves=[str(c) for c in chosen.reserve_ids],
+        explored=[str(c) for c in chosen.explored_ids],
         meetings=meetings,
         excluded=dict(sorted(vetted.excluded.items())),
         cap_overrides=[str(c) for c in chosen.cap_overrides],

@@ -108,9 +108,10 @@ def save_plan(store: Store, plan: EventPlan, *, actor: str = "system") -> SaveSu
     muni = plan.event.municipality
     by_candidate = {i.candidate_id: i for i in invitations}
     invited = set(plan.invited)
+    explored = set(plan.explored)
     new_invitations = [
         Invitation(id=invitation_id(event_id, c), municipality=muni, event_id=event_id,
-                   candidate_id=c, status=InvitationStatus.INVITED)
+                   candidate_id=c, status=InvitationStatus.INVITED, exploration=c in explored)
         for c in plan.invited if c not in by_candidate
     ]
     drop_invitations = [i.id for i in invitations

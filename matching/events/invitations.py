@@ -15,6 +15,12 @@ order of precedence:
 3. Spreading: each recent invitation multiplies a candidate's value by
    ``recency_decay`` (a penalty, whatever the sign of the value), so the same
    strong candidates do not fill every month's event.
+4. Exploration: a share ``exploration_share`` of the free places goes to
+   eligible candidates drawn at random (seeded), not by value. The model
+   learns only from conversations that took place; if every invitation
+   follows its own ranking, it never learns where it is wrong. Those seats
+   are listed (``explored_ids``) and recorded on the invitation, so training
+   and evaluation can tell them apart.
 
 The remaining places go to the highest adjusted values. Candidates who cannot
 sit the planned number of meetings (too many vetoes) are never chosen, so the
@@ -68,6 +74,11 @@ class InvitationPolicy:
         ``recency_decay ** recent_invitations``. 1 turns spreading off.
     n_reserves : int
         How many next-best candidates to list as reserves for no-shows.
+    exploration_share : float
+        In [0, 0.5]: share of the free places drawn at random among eligible
+        candidates (rounded to the nearest whole place). 0 turns it off.
+    seed : int
+        Seed of the exploration draw (the same event gives the same draw).
     """
 
     must_invite: frozenset[Hashable] = field(default_factory=frozenset)
@@ -75,6 +86,8 @@ class InvitationPolicy:
     max_events_per_period: int | None = None
     recency_decay: float = 1.0
     n_reserves: int = 0
+    exploration_share: float = 0.0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "must_invite", frozenset(self.must_invite))
@@ -87,6 +100,8 @@ class InvitationPolicy:
             )
         if self.n_reserves < 0:
             raise ValueError(f"n_reserves must be >= 0, got {self.n_reserves}")
+        if not 0.0 <= self.exploration_share <= 0.5:
+            raise ValueError(f"exploration_share must be in [0, 0.5], got {self.exploration_share}")
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,8 @@ class InvitationList:
         Must-invite ids already at ``max_events_per_period``.
     capacity : int
         Places that were to be filled.
+    explored_ids : list
+        Invited ids drawn at random for exploration (a subset of ``invited_ids``).
     """
 
     invited: list[int]
@@ -120,6 +137,7 @@ class InvitationList:
     excluded: dict[str, list[Hashable]]
     cap_overrides: list[Hashable]
     capacity: int
+    explored_ids: list[Hashable] = field(default_factory=list)
 
     @property
     def shortfall(self) -> int:
@@ -287,10 +305,16 @@ def select_invitations(
     eligible[must] = False
     tie = recent if recent is not None else np.zeros(n)
     ranked = [i for i in np.lexsort((np.arange(n), tie, -scores)) if eligible[i]]
-    free = capacity - len(must)
+    free = max(capacity - len(must), 0)
+    n_explore = min(math.floor(policy.exploration_share * free + 0.5), max(len(ranked) - free, 0))
+    best = [int(i) for i in ranked[: free - n_explore]]
+    rest = ranked[free - n_explore :]
+    drawn = np.random.default_rng(policy.seed).permutation(len(rest))[:n_explore]
+    explored = [int(rest[j]) for j in sorted(drawn)]
+    rest = [int(i) for i in rest if i not in set(explored)]
     must_sorted = sorted(must, key=lambda i: (-scores[i], i))
-    invited = must_sorted + [int(i) for i in ranked[:free]]
-    reserves = [int(i) for i in ranked[free : free + policy.n_reserves]]
+    invited = must_sorted + best + explored
+    reserves = rest[: policy.n_reserves]
     scores[~(eligible | np.isin(np.arange(n), must))] = -np.inf
     if len(invited) < capacity:
         logger.info("only %d eligible candidates for %d places", len(invited), capacity)
@@ -307,6 +331,7 @@ def select_invitations(
         },
         cap_overrides=[ids[i] for i in must_sorted if at_cap[i]],
         capacity=capacity,
+        explored_ids=[ids[i] for i in explored],
     )
 
 

@@ -39,7 +39,7 @@ def planned_meeting(
     reach = float(reach_km(pool.mobility[row : row + 1], pool.max_travel_km[row : row + 1])[0])
     features = {
         "occupation_level": float(scored["need_level"][row, col]),
-        "sim_hybrid": float(scored["need_similarity"][row, col]),
+        "sim_dense": float(scored["need_similarity"][row, col]),
         "travel_km": km,
         "travel_share_of_reach": km / max(reach, 0.1) if math.isfinite(km) else 0.0,
     }

@@ -219,3 +219,27 @@ def test_malformed_input(kwargs, match):
 def test_policy_validates_itself():
     with pytest.raises(ValueError, match="recency_decay"):
         InvitationPolicy(recency_decay=0.0)
+
+
+def test_exploration_seats_are_drawn_at_random_from_the_eligible_rest():
+    value = np.linspace(1.0, 0.0, 40)
+    value[5] = -np.inf  # cannot attend: never drawn
+    policy = InvitationPolicy(never_invite={7}, exploration_share=0.25, seed=3)
+    chosen = select_invitations(value, 12, policy)
+    assert len(chosen.invited) == 12 and len(chosen.explored_ids) == 3
+    # the nine best by value, then three drawn from the rest
+    assert chosen.invited[:9] == [0, 1, 2, 3, 4, 6, 8, 9, 10]
+    assert set(chosen.explored_ids) == set(chosen.invited[9:])
+    assert not {5, 7} & set(chosen.explored_ids) and min(chosen.explored_ids) > 10
+    again = select_invitations(value, 12, policy)
+    assert again.explored_ids == chosen.explored_ids  # the same seed, the same draw
+    other = select_invitations(value, 12, InvitationPolicy(never_invite={7}, exploration_share=0.25, seed=4))
+    assert other.explored_ids != chosen.explored_ids
+    assert not set(chosen.reserves) & set(chosen.invited)
+
+
+def test_no_exploration_by_default_and_a_bad_share_is_refused():
+    value = np.linspace(1.0, 0.0, 10)
+    assert select_invitations(value, 4).explored_ids == []
+    with pytest.raises(ValueError, match="exploration_share"):
+        InvitationPolicy(exploration_share=0.8)
