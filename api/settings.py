@@ -24,8 +24,8 @@ class Settings:
     ``WERKKANS_DB``               database URL (default ``sqlite:///werkkans.db``)
     ``WERKKANS_HOME``             folder for the vector index and embedding cache
                                   (default ``.werkkans`` beside the working dir)
-    ``WERKKANS_MODEL``            sentence-transformers model directory or name
-                                  (default: the bundled all-MiniLM-L6-v2)
+    ``WERKKANS_MODEL``            another sentence-transformers model directory or name
+                                  (default: the bundled multilingual-e5-small)
     ``MLFLOW_TRACKING_URI``       MLflow tracking store (default ``sqlite:///mlruns.db``
                                   in the working directory)
     ``WERKKANS_SECRET_KEY``       key that signs login tokens (API)

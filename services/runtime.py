@@ -40,7 +40,7 @@ class RuntimeConfig:
     Attributes
     ----------
     home : Path
-        Folder of the vector index, the embedding cache and the fitted n-gram encoder.
+        Folder of the vector index and the embedding cache.
     model : str or None
         Sentence-transformers model directory or name; None for the bundled one.
     tracking_uri : str

@@ -28,7 +28,7 @@ Decisions, in the order they are applied:
   is about a good outcome (WEP or job); ``pairs["good"]`` holds it.
 * **Which work need.** The work need of the meeting's best outcome that
   names one (of that employer); otherwise the employer's work need whose
-  text is most similar to the candidate's (hybrid similarity of the text
+  text is most similar to the candidate's (cosine similarity in the text
   space), among the needs that existed on the event date (``created_on``
   empty or on/before it), falling back to all the employer's needs. A
   meeting with an employer without any work need is left out. Because only

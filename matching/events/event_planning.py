@@ -26,10 +26,10 @@ For candidate ``c`` and employer ``e``, over the work needs ``w`` of ``e``
 that do not clash with ``c``'s limits:
 
 * employer side ``p = max_w score[c, w]``: the ranker's calibrated chance of
-  a good outcome; without a ranker in service the hybrid text similarity
+  a good outcome; without a ranker in service the text similarity
   clipped to ``[0, 1]`` stands in for it (the plan's ``scored_by`` says so);
 * candidate side ``q = max_w 1 - (1 - s⁺[c, w]) · (1 - level[c, w] / 5)``,
-  with ``s⁺`` the hybrid similarity of the candidate's wishes and profile
+  with ``s⁺`` the text similarity of the candidate's wishes and profile
   to the work clipped to ``[0, 1]`` and ``level`` the ISCO match (0-5) of the
   desired occupations: a "noisy or" of two signals of interest, 1 when the
   work is exactly the occupation they ask for;

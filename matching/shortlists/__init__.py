@@ -1,1 +1,1 @@
-"""Shortlists: hard vetoes, hybrid retrieval, pair features, the engine and its reasons."""
+"""Shortlists: hard vetoes, dense retrieval, pair features, the engine and its reasons."""

@@ -75,7 +75,7 @@ def indexable_work_needs(store: Store) -> list[WorkNeed]:
 
 
 class RetrievalIndex:
-    """Persistent hybrid-vector indexes of candidates and work needs.
+    """Persistent dense-vector indexes of candidates and work needs.
 
     Parameters
     ----------
