@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 #: Order of the sections in BENCHMARKS.md.
-ORDER = ("shortlist_quality", "retrieval", "ranker_speed", "planner", "report", "api")
+ORDER = ("shortlist_quality", "retrieval", "ranker_speed", "ranking_quality", "planner", "report", "api")
 
 
 def collect() -> Path:
