@@ -64,8 +64,7 @@ class EmbeddingCache:
     """Embed texts through an encoder, computing each distinct text only once.
 
     The cache is itself a :class:`~models.encoders.TextEncoder` (same ``name``,
-    ``dim`` and ``encode``), so it can stand in for its encoder anywhere, e.g.
-    as the dense block of a :class:`~models.encoders.HybridEncoder`.
+    ``dim`` and ``encode``), so it can stand in for its encoder anywhere.
 
     Parameters
     ----------

