@@ -6,7 +6,7 @@ Writes ``benchmarks/results/api.md`` with the machine it ran on.
 A municipality is simulated (seeded), imported into a temporary SQLite
 database, its ranker trained and promoted (``werkkans train``), and the lot
 served by ``uvicorn`` in a separate process built by the real app factory
-(text space, FAISS index, shortlist engine with the LambdaMART bundle). A relationship
+(text space, FAISS index, shortlist engine with the trained ranker bundle). A relationship
 manager's token is minted with the service's key. Then, in the same run:
 
 1. ``GET /shortlists/work-needs/{id}?k=10`` cycling over every open work
