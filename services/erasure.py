@@ -16,8 +16,7 @@ from pydantic import BaseModel, Field
 from matching.privacy.audit_log import AuditWriter
 from matching.privacy.erasure import erase_candidate
 from matching.records.schemas import Candidate
-from matching.shortlists.text_models import text_sentences
-from matching.shortlists.text_space import candidate_text
+from matching.shortlists.text_space import candidate_sentences, candidate_text
 from services import record_models, records
 from services.actor import Actor
 from services.errors import NotFound
@@ -52,8 +51,8 @@ def removers(
         return runtime.index.remove_candidate(candidate.id)
 
     def embedding_cache(candidate: Candidate) -> int:
-        # the whole profile and every sentence the ranker's text models read of it
-        return runtime.space.forget([candidate_text(candidate), *text_sentences([candidate])])
+        # every sentence they wrote, and the whole profile (embedded whole by earlier versions)
+        return runtime.space.forget([candidate_text(candidate), *candidate_sentences(candidate)])
 
     def service_caches(candidate: Candidate) -> int:
         for cache in caches:

@@ -24,7 +24,6 @@ import numpy as np
 
 from matching.records.schemas import Candidate, WorkNeed
 from matching.records.storage import Store
-from matching.shortlists.text_models import text_sentences
 from matching.shortlists.text_space import TextSpace, candidate_text, work_need_text
 from models.vector_index import VectorIndex, build_index
 
@@ -139,7 +138,7 @@ class RetrievalIndex:
         """Bring the indexes in line with the store, embedding only changed texts."""
         report = SyncReport()
         candidates = indexable_candidates(store)
-        fresh: list[str] = []
+        by_id = {c.id: c for c in candidates}
         for kind, texts in self._wanted(store, candidates).items():
             known = self.hashes[kind]
             hashes = {i: text_hash(t) for i, t in texts.items()}
@@ -150,11 +149,14 @@ class RetrievalIndex:
             if index is not None and gone:
                 index.remove(gone)
             todo = new + changed
-            if kind == "candidates":
-                fresh = todo
             if todo:
                 callback = None if progress is None else (lambda d, t, k=kind: progress(k, d, t))
-                vectors = self.space.embed([texts[i] for i in todo], progress=callback)
+                if kind == "candidates":
+                    # sentence by sentence: the ranker's text models read the same vectors
+                    todo_candidates = [by_id[i] for i in todo]
+                    vectors = self.space.candidate_vectors(todo_candidates, progress=callback).dense
+                else:
+                    vectors = self.space.embed([texts[i] for i in todo], progress=callback)
                 if index is None:
                     self.indexes[kind] = build_index(todo, vectors)
                 else:
@@ -167,13 +169,6 @@ class RetrievalIndex:
             report.updated[kind] = len(changed)
             report.removed[kind] = len(gone)
             report.unchanged[kind] = len(hashes) - len(new) - len(changed)
-        if fresh:
-            # the sentences the ranker's text models read, so no shortlist waits for them
-            wanted = set(fresh)
-            on_sentence = None if progress is None else (lambda d, t: progress("sentences", d, t))
-            self.space.sentence_vectors(
-                text_sentences([c for c in candidates if c.id in wanted]), progress=on_sentence
-            )
         if report.changed:
             self.save()
         return report

@@ -18,25 +18,19 @@ import numpy as np
 
 from matching.records.schemas import Candidate, WorkNeed
 from matching.shortlists.features import FIELD_FEATURES
-from matching.shortlists.motivation import MotivationModel, motivation_sentences
+from matching.shortlists.motivation import MotivationModel
 from matching.shortlists.occupation_fields import (
     CandidateFields,
     FieldModel,
     WorkFields,
     field_features,
-    field_sentences,
     skill_level,
 )
-from matching.shortlists.text_space import TextSpace
+from matching.shortlists.text_space import TextSpace, candidate_sentences
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-
-
-def text_sentences(candidates: Sequence[Candidate]) -> list[str]:
-    """Every sentence the text models read of these candidates."""
-    return [s for c in candidates for s in (*field_sentences(c), *motivation_sentences(c))]
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,9 @@ class TextModels:
     ) -> TextModels:
         """Learn from ``candidates``' profiles, ``needs``' texts and the engagement ``events``
         (``(candidate row, task, happened)``, see :meth:`MotivationModel.fit`)."""
-        vectors = space.sentence_vectors(text_sentences(candidates), progress=progress)
+        vectors = space.sentence_vectors(
+            (s for c in candidates for s in candidate_sentences(c)), progress=progress
+        )
         need_vectors = space.work_need_vectors(needs).dense
         self.fields.fit(candidates, needs, vectors, need_vectors)
         self.motivation.fit(candidates, vectors, events)
@@ -81,7 +77,9 @@ class TextModels:
     ) -> CandidateSide:
         """Fields and motivation scores; with ``out_of_fold`` the training candidates get the
         score of the motivation model fitted without them."""
-        vectors = space.sentence_vectors(text_sentences(candidates), progress=progress)
+        vectors = space.sentence_vectors(
+            (s for c in candidates for s in candidate_sentences(c)), progress=progress
+        )
         motivation = self.motivation.score(self.motivation.represent(candidates, vectors))
         if out_of_fold:
             held = self.motivation.out_of_fold_

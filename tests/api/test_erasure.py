@@ -16,8 +16,7 @@ from matching.records.schemas import Candidate, CheckIn, Invitation, Outcome, Ta
 from matching.records.storage import history_table
 from matching.serving import shared_cache
 from matching.shortlists.overrides import overrides_table
-from matching.shortlists.text_models import text_sentences
-from matching.shortlists.text_space import candidate_text
+from matching.shortlists.text_space import candidate_sentences
 
 
 def _history_of_c1(store):
@@ -83,9 +82,8 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, runt
     _history_of_c1(store)  # after the shortlist: a job makes C1 'already placed'
 
     store_c1 = store.get(Candidate, "C1")
-    text = candidate_text(store_c1)
-    assert all(s in runtime.space.cache for s in text_sentences([store_c1]))
-    assert text in runtime.space.cache
+    written = candidate_sentences(store_c1)
+    assert written and all(s in runtime.space.cache for s in written)
     assert "C1" in runtime.index.hashes["candidates"]
 
     r = client.delete("/candidates/C1", headers=admin)
@@ -163,8 +161,7 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, runt
     # the vector index and embedding cache forgot them; later shortlists never show them
     assert "C1" not in runtime.index.hashes["candidates"]
     assert "C1" not in set(runtime.index.indexes["candidates"].ids)
-    assert text not in runtime.space.cache
-    assert not any(s in runtime.space.cache for s in text_sentences([store_c1]))
+    assert not any(s in runtime.space.cache for s in written)
     after = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert "C1" not in [m["candidate_id"] for m in after["matches"]]
     cache = client.app.state.shortlist_cache

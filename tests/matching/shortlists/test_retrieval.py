@@ -29,8 +29,8 @@ def test_sync_is_incremental_and_persistent(tmp_path):
     store.upsert([make_work_need("W3", "E1", title="Gastvrouw restaurant", hours_max=20, open=False)])
     third = index.sync(store)
     assert third.updated["candidates"] == 1 and third.removed["work_needs"] == 1
-    # the changed profile's text, and its one new sentence for the text models
-    assert space.cache.misses == 2
+    # a profile is embedded sentence by sentence: only the one new sentence is embedded
+    assert space.cache.misses == 1
     reopened = RetrievalIndex(space, tmp_path / "index")
     assert set(reopened.indexes["candidates"].ids) == {"C1", "C2", "C4"}
     assert all(r.consistent for r in reopened.check(store).values())

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+from factories import make_candidate
+from spaces import fast_text_space
+
+from matching.shortlists.occupations import load_occupations
+from matching.shortlists.text_space import candidate_sentences, desired_labels
+
+
+def test_a_candidate_is_the_mean_of_what_they_want_and_offer():
+    uri = next(iter(load_occupations()))
+    candidate = make_candidate(
+        "C1",
+        wishes="Ik wil graag buiten werken. Liefst in een groenteam!",
+        interests="Tuinieren.",
+        motivation="Ik wil weer meedoen.",
+        desired_occupations=[uri],
+    )
+    space = fast_text_space()
+    assert candidate_sentences(candidate) == [
+        "Ik wil graag buiten werken.",
+        "Liefst in een groenteam!",
+        "Tuinieren.",
+        "Ik wil weer meedoen.",
+    ]
+    # the motivation is read by its own model, not mixed into the similarity
+    wanted = [*candidate_sentences(candidate)[:3], *desired_labels(candidate)]
+    assert wanted[-1] == load_occupations()[uri].label
+    mean = space.embed(wanted).mean(axis=0)
+    got = space.candidate_vectors([candidate]).dense[0]
+    np.testing.assert_allclose(got, mean / np.linalg.norm(mean), rtol=1e-5, atol=1e-6)
+    assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-5
+    # but every sentence is embedded once, for the text models
+    assert "Ik wil weer meedoen." in space.cache
+
+
+def test_a_candidate_who_only_wrote_why_is_read_by_that():
+    space = fast_text_space()
+    candidate = make_candidate("C4", wishes="", motivation="Ik wil weer meedoen.", desired_occupations=[])
+    got = space.candidate_vectors([candidate]).dense[0]
+    np.testing.assert_allclose(got, space.embed(["Ik wil weer meedoen."])[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_candidate_without_text_has_a_zero_vector():
+    space = fast_text_space()
+    silent = make_candidate("C2", wishes="", motivation="", desired_occupations=[])
+    vectors = space.candidate_vectors([silent, make_candidate("C3")])
+    assert not vectors.dense[0].any() and vectors.dense[1].any()
+    assert list(vectors.ids) == ["C2", "C3"]
