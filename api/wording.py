@@ -5,7 +5,7 @@ The API answers in English (the use cases' own messages); staff read Dutch.
 
 from __future__ import annotations
 
-from services.errors import InvalidInput, NotFound
+from services.errors import AuditUnavailable, InvalidInput, NotFound
 
 __all__ = ["KIND_LABELS", "in_dutch"]
 
@@ -36,6 +36,11 @@ def in_dutch(exc: Exception) -> str:
     """
     if isinstance(exc, NotFound):
         return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
+    if isinstance(exc, AuditUnavailable):
+        return (
+            "het auditlog kan nu niet worden bijgewerkt, dus wordt de kortelijst niet getoond; "
+            "probeer het over een minuut opnieuw"
+        )
     if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
         return exc.message
     return str(exc)

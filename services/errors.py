@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Conflict", "InvalidInput", "Issue", "NotFound", "Unavailable", "UseCaseError"]
+__all__ = [
+    "AuditUnavailable",
+    "Conflict",
+    "InvalidInput",
+    "Issue",
+    "NotFound",
+    "Unavailable",
+    "UseCaseError",
+]
 
 
 class UseCaseError(Exception):
@@ -87,3 +95,7 @@ class Conflict(UseCaseError):
 
 class Unavailable(UseCaseError):
     """Something the use case needs cannot be reached (the model registry, ...)."""
+
+
+class AuditUnavailable(Unavailable):
+    """What was asked cannot be shown: its audit-log entry could not be committed in time."""

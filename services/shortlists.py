@@ -25,19 +25,22 @@ from typing import Any, Literal
 import anyio.to_thread
 from pydantic import BaseModel, Field
 
-from matching.privacy.audit_log import AuditWriter
+from matching.privacy.audit_log import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
 from matching.shortlists.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
 from services import records
 from services.actor import Actor
-from services.errors import InvalidInput, NotFound
+from services.errors import AuditUnavailable, InvalidInput, NotFound
 from services.overrides import OverrideOut, override_out
 from services.runtime import Runtime
 from services.shortlist_cache import Computed, ShortlistCache
 
 __all__ = ["Audience", "ExcludedOut", "MatchOut", "ShortlistOut", "ShortlistService"]
+
+#: Seconds a shortlist waits for its audit entry to be committed before it is refused.
+AUDIT_TIMEOUT = 2.0
 
 Audience = Literal["staff", "employer"]
 
@@ -132,11 +135,19 @@ class ShortlistService:
     '3f2a...'
     """
 
-    def __init__(self, runtime: Runtime, *, cache: ShortlistCache, writer: AuditWriter) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        cache: ShortlistCache,
+        writer: AuditWriter,
+        audit_timeout: float = AUDIT_TIMEOUT,
+    ) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.cache = cache
         self.writer = writer
+        self.audit_timeout = audit_timeout
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
@@ -181,7 +192,7 @@ class ShortlistService:
             )
 
         computed = await self._cached(key, municipality, compute, f"work need {work_need_id}")
-        return self._out(
+        return await self._out(
             computed,
             audience=audience,
             overrides=overrides,
@@ -229,7 +240,7 @@ class ShortlistService:
             )
 
         computed = await self._cached(key, municipality, compute, f"candidate {candidate_id}")
-        return self._out(
+        return await self._out(
             computed,
             audience="staff",
             overrides=overrides,
@@ -280,7 +291,7 @@ class ShortlistService:
             )
         return found
 
-    def _out(
+    async def _out(
         self,
         computed: Computed,
         *,
@@ -301,17 +312,21 @@ class ShortlistService:
             )
             computed.shown[key] = found
         rendered, logged = found
-        audit_ref = self.writer.submit(
-            actor=actor.username,
-            role=actor.role,
-            municipality=municipality,
-            action="shortlist_shown",
-            subject_type=shortlist.direction,
-            subject_id=shortlist.query_id,
-            inputs={**inputs, "overrides": [o.id for o in overrides]},
-            model_version=shortlist.scored_by,
-            results=logged,
-        )
+        try:  # shown only once its audit entry is committed
+            audit_ref = await self.writer.write(
+                timeout=self.audit_timeout,
+                actor=actor.username,
+                role=actor.role,
+                municipality=municipality,
+                action="shortlist_shown",
+                subject_type=shortlist.direction,
+                subject_id=shortlist.query_id,
+                inputs={**inputs, "overrides": [o.id for o in overrides]},
+                model_version=shortlist.scored_by,
+                results=logged,
+            )
+        except AuditNotDurable as exc:
+            raise AuditUnavailable(f"audit log: {exc}; the shortlist is not shown") from None
         return rendered.model_copy(
             update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.UTC)}
         )

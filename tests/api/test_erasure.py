@@ -193,7 +193,7 @@ def test_audit_writer_batches_flushes_and_never_writes_an_erased_id(store):
     from matching.privacy.audit_log import AuditWriter, list_entries
     from matching.privacy.erasure import audit_scrubber, erase_candidate
 
-    writer = AuditWriter(store, interval=0.05, scrub=audit_scrubber(store))
+    writer = AuditWriter(store, scrub=audit_scrubber(store))
     refs = [
         writer.submit(actor="rm", role="relationship_manager", municipality=HOME,
                       action="shortlist_shown", subject_type="work_need", subject_id="W1",

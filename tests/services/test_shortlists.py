@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
 from matching.privacy.audit_log import list_entries
 from matching.shortlists.overrides import add_override
-from services.errors import InvalidInput, NotFound
+from services.errors import AuditUnavailable, InvalidInput, NotFound
 from services.runtime import new_audit_writer
 from services.shortlist_cache import ShortlistCache
 from services.shortlists import ShortlistService
@@ -44,3 +45,30 @@ def test_unknown_records_and_bad_k_are_refused(shortlists, rm):
     with pytest.raises(InvalidInput) as caught:
         asyncio.run(shortlists.for_candidate(rm, "C1", k=0))
     assert caught.value.issues[0].loc == ("query", "k")
+
+
+def test_a_list_is_shown_only_once_its_entry_is_committed(shortlists, store, rm):
+    out = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    # no flush: the entry is in the database by the time the list is returned
+    entries, _ = list_entries(store, municipality="GM0855", action="shortlist_shown")
+    assert [e.ref for e in entries] == [out.audit_ref]
+
+
+def test_a_list_whose_entry_cannot_be_committed_is_refused(runtime, store, rm, tmp_path):
+    writer = new_audit_writer(store)
+    service = ShortlistService(
+        runtime, cache=ShortlistCache(store=store), writer=writer, audit_timeout=0.3
+    )
+    lock = sqlite3.connect(tmp_path / "use_cases.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # another process holds the write lock (an import, say)
+    try:
+        with pytest.raises(AuditUnavailable, match="not shown"):
+            asyncio.run(service.for_work_need(rm, "W1", k=5))
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    shown = asyncio.run(service.for_work_need(rm, "W1", k=5))
+    writer.close()
+    entries, _ = list_entries(store, municipality="GM0855", action="shortlist_shown")
+    # the shown list is logged; the refused one may be logged after all, never the reverse
+    assert shown.audit_ref in {e.ref for e in entries} and len(entries) <= 2
