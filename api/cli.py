@@ -19,6 +19,7 @@ from api.commands import demo as demo_commands
 from api.commands import events as event_commands
 from api.commands import model as model_commands
 from api.commands import outcomes as outcome_commands
+from api.commands import privacy as privacy_commands
 from api.commands import reports as report_commands
 from api.commands import retrieval as retrieval_commands
 from api.commands import serve as serve_commands
@@ -48,6 +49,7 @@ for module in (
     retrieval_commands,
     event_commands,
     outcome_commands,
+    privacy_commands,
     report_commands,
     model_commands,
     serve_commands,

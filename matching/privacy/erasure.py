@@ -10,10 +10,16 @@ them, in one transaction:
   happened and when (``action``, ``changed_at``, ``actor``): ``before`` and
   ``after`` become NULL and ``record_id`` becomes a pseudonym;
 * ranking overrides about the candidate are deleted, and audit-log entries
-  that mention any of the removed ids have those ids replaced by a marker;
+  that mention any of the removed ids have those ids replaced by a marker,
+  and the free-text reason of an override about them too;
 * outside the database, the caller's *removers* (vector index, embedding
-  cache, in-process caches) are called with the record before the
-  transaction commits, so a failing remover leaves the store unchanged.
+  cache, in-process caches) are called with every version of the record
+  the history held (the current one first, so text a PATCH replaced is
+  forgotten too) before the transaction commits, so a failing remover
+  leaves the store unchanged;
+* on SQLite, deleted content is overwritten (``secure_delete``) and the
+  write-ahead log is checkpointed and truncated afterwards, so the erased
+  text is not left in the files (:meth:`Store.purge_deleted`).
 
 What remains is one audit entry and one tombstone holding a pseudonym: an
 HMAC-SHA256 of the id under a random key kept in this database. Dataset
@@ -37,6 +43,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -53,8 +60,10 @@ __all__ = [
     "ErasedIds",
     "ErasureReport",
     "audit_scrubber",
+    "database_mentions",
     "erase_candidate",
     "erased_ids",
+    "file_mentions",
     "is_erased",
     "pseudonymise",
 ]
@@ -206,14 +215,15 @@ def erase_candidate(
     municipality: str,
     actor: str,
     role: str = "system",
-    removers: Sequence[Callable[[Candidate], object]] = (),
+    removers: Sequence[Callable[[Sequence[Candidate]], object]] = (),
 ) -> ErasureReport | None:
     """Erase a candidate everywhere; None when no such candidate is in ``municipality``.
 
     Parameters
     ----------
     removers
-        Callables taking the candidate record (read before it is deleted) that
+        Callables taking every version of the candidate record the store
+        knew (read before they are deleted; the current one first) that
         remove it from stores outside the database (vector index, embedding
         cache, caches). They run inside the transaction; if one raises,
         nothing is erased and the error propagates.
@@ -235,6 +245,7 @@ def erase_candidate(
         if row is None:
             return None
         candidate = Candidate.model_validate(dict(row))
+        versions = [candidate, *_earlier_versions(conn, candidate)]
         found = _referring(conn, candidate_id)
         removed: dict[str, int] = {}
         for record_type in reversed(RECORD_TYPES):
@@ -287,7 +298,7 @@ def erase_candidate(
                     subject_id=marker(row["subject_id"])
                     if row["subject_id"] in all_ids
                     else row["subject_id"],
-                    inputs=_scrub(row["inputs"], all_ids, marker),
+                    inputs=_without_reason(_scrub(row["inputs"], all_ids, marker)),
                     results=_scrub(row["results"], all_ids, marker),
                 )
             )
@@ -310,7 +321,7 @@ def erase_candidate(
         )
         called = []
         for remove in removers:
-            remove(candidate)
+            remove(versions)
             called.append(getattr(remove, "__qualname__", type(remove).__name__))
         report = ErasureReport(
             pseudonym=pseudonym,
@@ -337,8 +348,37 @@ def erase_candidate(
             },
             conn=conn,
         )
+    store.purge_deleted()
     logger.info("erased a candidate (pseudonym %s): %s", pseudonym[:16], json.dumps(removed))
     return report
+
+
+def _earlier_versions(conn: Connection, candidate: Candidate) -> list[Candidate]:
+    """The candidate as the change history held them before, distinct from ``candidate``."""
+    table = history_table
+    rows = conn.execute(
+        sa.select(table.c.before, table.c.after)
+        .where(table.c.entity == Candidate.entity)
+        .where(table.c.record_id == candidate.id)
+    ).all()
+    out: dict[str, Candidate] = {}
+    current = candidate.model_dump_json()
+    for values in (v for row in rows for v in row if v):
+        try:
+            version = Candidate.model_validate(values)
+        except ValueError:  # a version stored under an older schema: its texts still count
+            version = Candidate.model_construct(**{**candidate.model_dump(), **values})
+        key = version.model_dump_json()
+        if key != current:
+            out.setdefault(key, version)
+    return list(out.values())
+
+
+def _without_reason(inputs: object) -> object:
+    """An override's entry without the free text a relationship manager wrote about someone."""
+    if isinstance(inputs, dict) and inputs.get("reason"):
+        return {**inputs, "reason": ERASED_MARKER}
+    return inputs
 
 
 def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dict[str, object]]]:
@@ -385,3 +425,49 @@ def _strings(value: object) -> Iterator[str]:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---- verification ------------------------------------------------------------------------------
+
+#: Files larger than this are not searched byte by byte (MLflow artifacts, say).
+_MAX_FILE_BYTES = 256 * 2**20
+
+
+def database_mentions(store: Store, record_id: str) -> dict[str, int]:
+    """Rows of every table that still name ``record_id``, by ``table.column``.
+
+    A column counts when it equals the id or holds it as a quoted JSON string
+    (audit inputs and results, shared shortlists, change history).
+    """
+    existing = set(sa.inspect(store.engine).get_table_names())
+    found: dict[str, int] = {}
+    quoted = f'%"{_like_escape(record_id)}"%'
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in existing:
+                continue
+            for column in table.columns:
+                hit: sa.ColumnElement[bool]
+                if isinstance(column.type, sa.JSON):
+                    hit = sa.cast(column, sa.Text).like(quoted, escape="\\")
+                elif isinstance(column.type, sa.String):  # Text included
+                    hit = sa.or_(column == record_id, column.like(quoted, escape="\\"))
+                else:
+                    continue
+                count = int(conn.execute(sa.select(sa.func.count()).where(hit)).scalar_one())
+                if count:
+                    found[f"{table.name}.{column.name}"] = count
+    return found
+
+
+def file_mentions(paths: Sequence[Path], needle: str) -> dict[str, int]:
+    """How often ``needle`` occurs in each file's bytes (database, write-ahead log, artifacts)."""
+    pattern = needle.encode("utf-8")
+    found: dict[str, int] = {}
+    for path in paths:
+        if not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
+            continue
+        count = path.read_bytes().count(pattern)
+        if count:
+            found[str(path)] = count
+    return found

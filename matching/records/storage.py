@@ -458,6 +458,32 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def files(self) -> tuple[Path, ...]:
+        """The files an SQLite store keeps its data in (none for a server database)."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return ()
+        main = Path(database)
+        return (main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-journal")))
+
+    def purge_deleted(self) -> bool:
+        """Leave no copy of deleted rows in SQLite's files: checkpoint and truncate the WAL.
+
+        Deleted content in the database file is already overwritten
+        (``secure_delete``); the write-ahead log still holds earlier page
+        images until it is checkpointed. True when the WAL was emptied (a
+        reader holding an old snapshot can stop that: then it is emptied at a
+        later checkpoint). PostgreSQL needs a ``VACUUM`` and backup retention
+        for the same (see the README).
+        """
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as conn:
+            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            logger.warning("the write-ahead log could not be emptied now (a reader is active)")
+        return not busy
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
@@ -465,4 +491,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # deleted rows are overwritten with zeros, so an erased person's text does not linger
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

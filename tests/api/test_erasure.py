@@ -214,3 +214,78 @@ def test_audit_writer_batches_flushes_and_never_writes_an_erased_id(store):
     (entry,), _ = list_entries(store, municipality=HOME, ref=ref)
     assert entry.subject_id.startswith("erased:") and "C2" not in json.dumps(entry.results)
     assert entry.results[0]["work_need_id"] == "W2"
+
+
+def test_erasure_forgets_every_version_and_leaves_no_trace_in_the_files(
+    client, rm, admin, store, runtime, tmp_path
+):
+    first = "Ik wil graag als imker werken bij een bijenhouderij."
+    second = "Tegenwoordig liever iets in de bloemenkwekerij."
+    for wishes in (first, second):
+        r = client.patch("/candidates/C1", headers=rm, json={"wishes": wishes})
+        assert r.status_code == 200, r.text
+        runtime.space.candidate_vectors([store.get(Candidate, "C1")])  # as the index sync does
+    assert first in runtime.space.cache and second in runtime.space.cache
+    r = client.post(
+        "/work-needs/W1/overrides",
+        headers=rm,
+        json={"candidate_id": "C1", "kind": "exclude", "reason": "Heeft nu schuldhulpverlening"},
+    )
+    assert r.status_code in (200, 201), r.text
+
+    assert client.delete("/candidates/C1", headers=admin).status_code == 200
+    # the text a PATCH replaced is forgotten too, not only the current one
+    assert first not in runtime.space.cache and second not in runtime.space.cache
+    with store.engine.connect() as conn:
+        inputs = conn.execute(
+            sa.select(audit_table.c.inputs).where(audit_table.c.action == "override_added")
+        ).scalars().all()
+    assert inputs and all(i["reason"] == "erased" for i in inputs)
+    # nothing they wrote is left in the database file or its write-ahead log
+    files = [p for p in tmp_path.glob("api.db*") if p.stat().st_size]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        for word in (b"imker", b"bloemenkwekerij", b"schuldhulpverlening"):
+            assert word not in data, f"{word!r} left in {path.name}"
+
+
+def test_verify_finds_a_candidate_until_they_are_erased(store, runtime, monkeypatch):
+    import typer
+    from typer.testing import CliRunner
+
+    from api.commands import privacy as privacy_commands
+    from api.commands import retrieval as retrieval_commands
+    from services.erasure import verify
+
+    monkeypatch.setattr(retrieval_commands, "load_runtime", lambda settings, store: runtime)
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """werkkans (test)"""
+
+    privacy_commands.register(app)
+    runner = CliRunner()
+    _history_of_c1(store)
+    runtime.index.sync(store)
+
+    before = verify(runtime, "C1")
+    assert not before.erased and not before.clean, before.found
+    assert {"database candidates.id", "database meetings.candidate_id",
+            "vector index (candidates)"} <= set(before.found)
+    assert before.database_files, "the SQLite files are searched too"
+    result = runner.invoke(app, ["erasure", "verify", "C1", "--db", store.url])
+    assert result.exit_code == 1 and "gevonden" in result.output
+
+    result = runner.invoke(app, ["erasure", "erase", "C1", "--yes", "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert "gewist" in result.output
+
+    after = verify(runtime, "C1")
+    assert after.erased and after.found == {}, after.found
+    result = runner.invoke(app, ["erasure", "verify", "C1", "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert "niets gevonden" in result.output
+    # someone else is still found: the search is not blind
+    assert not verify(runtime, "C2").clean
