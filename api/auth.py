@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
@@ -30,8 +31,11 @@ __all__ = [
     "allowed",
     "authenticate",
     "create_user",
+    "end_sessions",
     "get_user",
+    "reset_password",
     "roles_for",
+    "set_disabled",
 ]
 
 
@@ -118,6 +122,8 @@ users_table = sa.Table(
     sa.Column("municipality", sa.String(40), nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # raised by a logout, a password reset or disabling: every token issued before stops working
+    sa.Column("session_version", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 _MUNICIPALITY: TypeAdapter[str] = TypeAdapter(MunicipalityCode)
@@ -134,6 +140,7 @@ class User:
     role: Role
     municipality: str
     disabled: bool = False
+    session: int = 0
 
     def can(self, permission: Permission) -> bool:
         return allowed(self.role, permission)
@@ -151,6 +158,12 @@ class User:
 
 def ensure_tables(store: Store) -> None:
     metadata.create_all(store.engine, tables=[users_table], checkfirst=True)
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns(users_table.name)}
+    if "session_version" not in columns:  # accounts made before logouts ended sessions
+        with store.transaction() as conn:
+            conn.execute(
+                sa.text("ALTER TABLE api_users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+            )
 
 
 def create_user(
@@ -206,6 +219,7 @@ def _row_to_user(row: sa.RowMapping) -> User | None:
         role=role,
         municipality=row["municipality"],
         disabled=bool(row["disabled"]),
+        session=int(row["session_version"] or 0),
     )
 
 
@@ -217,6 +231,40 @@ def get_user(store: Store, username: str) -> User | None:
             .first()
         )
     return _row_to_user(row) if row else None
+
+
+def end_sessions(store: Store, username: str) -> bool:
+    """Make every token issued to ``username`` so far invalid (logout); False: no such user."""
+    return _update_user(store, username, session_version=users_table.c.session_version + 1)
+
+
+def set_disabled(store: Store, username: str, disabled: bool) -> bool:
+    """Disable (ending their sessions) or enable an account; False: no such user."""
+    return _update_user(
+        store, username, disabled=disabled, session_version=users_table.c.session_version + 1
+    )
+
+
+def reset_password(
+    store: Store, username: str, password: str, *, rounds: int = security.BCRYPT_ROUNDS
+) -> bool:
+    """Set a new password and end the account's sessions; False: no such user.
+
+    Raises ValueError when the password is too short or too long.
+    """
+    hashed = security.hash_password(password, rounds=rounds)
+    return _update_user(
+        store, username, password_hash=hashed, session_version=users_table.c.session_version + 1
+    )
+
+
+def _update_user(store: Store, username: str, **values: Any) -> bool:
+    ensure_tables(store)
+    with store.transaction() as conn:
+        changed = conn.execute(
+            users_table.update().where(users_table.c.username == username).values(**values)
+        ).rowcount
+    return bool(changed)
 
 
 def authenticate(store: Store, username: str, password: str) -> User | None:

@@ -172,7 +172,9 @@ def user_from_token(
     store: Store, config: ApiConfig, token: str, users: UserCache | None = None
 ) -> User:
     """The enabled user a token names; raises :class:`security.TokenError` otherwise."""
-    claims = security.decode_access_token(token, secret=config.secret_key)
+    claims = security.decode_access_token(
+        token, secret=config.secret_key, max_minutes=config.token_minutes
+    )
     user = (
         users.get(store, claims.username) if users is not None else get_user(store, claims.username)
     )
@@ -180,6 +182,8 @@ def user_from_token(
         raise security.TokenError("the account of this token no longer exists or is disabled")
     if user.role.value != claims.role or user.municipality != claims.municipality:
         raise security.TokenError("role or municipality changed since login; log in again")
+    if claims.session != user.session:
+        raise security.TokenError("this login has ended (logged out); log in again")
     return user
 
 

@@ -7,9 +7,11 @@ settings through the app factory, never from module state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 import bcrypt
@@ -21,8 +23,13 @@ BCRYPT_ROUNDS = 12
 MAX_PASSWORD_BYTES = 72
 MIN_PASSWORD_LENGTH = 10
 
-# compared against when the user does not exist, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = bcrypt.hashpw(b"werkkans-dummy-password", bcrypt.gensalt(4))
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> bytes:
+    """Compared against when the user does not exist: as costly as a real account's hash,
+    so a wrong name takes as long as a wrong password."""
+    return bcrypt.hashpw(b"werkkans-dummy-password", bcrypt.gensalt(rounds))
 
 
 class TokenError(ValueError):
@@ -43,15 +50,16 @@ def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
-def verify_password(password: str, hashed: str | None) -> bool:
-    """Whether ``password`` matches ``hashed``; a missing hash still costs a bcrypt check."""
+def verify_password(password: str, hashed: str | None, *, rounds: int = BCRYPT_ROUNDS) -> bool:
+    """Whether ``password`` matches ``hashed``; a missing hash still costs a bcrypt check
+    of ``rounds`` (the cost of the accounts' hashes)."""
     encoded = password.encode("utf-8")
     if len(encoded) > MAX_PASSWORD_BYTES:
         encoded = encoded[:MAX_PASSWORD_BYTES]
         hashed = None  # never matches, but costs the same
     try:
         if hashed is None:
-            bcrypt.checkpw(encoded, _DUMMY_HASH)
+            bcrypt.checkpw(encoded, _dummy_hash(rounds))
             return False
         return bcrypt.checkpw(encoded, hashed.encode("ascii"))
     except ValueError:
@@ -65,6 +73,7 @@ class TokenClaims:
     municipality: str
     token_id: str
     expires_at: dt.datetime
+    session: int = 0
 
 
 def create_access_token(
@@ -74,9 +83,11 @@ def create_access_token(
     municipality: str,
     secret: str,
     minutes: int,
+    session: int = 0,
     now: dt.datetime | None = None,
 ) -> str:
-    """A signed token naming the user, their role and municipality, valid ``minutes``."""
+    """A signed token naming the user, their role and municipality, valid ``minutes``;
+    ``session`` is the account's session version (a logout raises it, ending the token)."""
     if minutes < 1:
         raise ValueError(f"minutes must be >= 1, got {minutes}")
     issued = now or dt.datetime.now(dt.UTC)
@@ -88,12 +99,14 @@ def create_access_token(
         "iat": int(issued.timestamp()),
         "exp": int((issued + dt.timedelta(minutes=minutes)).timestamp()),
         "typ": "access",
+        "ses": session,
     }
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, *, secret: str) -> TokenClaims:
-    """Check signature, expiry and shape; raise :class:`TokenError` saying what is wrong."""
+def decode_access_token(token: str, *, secret: str, max_minutes: int | None = None) -> TokenClaims:
+    """Check signature, expiry, lifetime (at most ``max_minutes`` from issue to expiry)
+    and shape; raise :class:`TokenError` saying what is wrong."""
     try:
         payload = jwt.decode(
             token,
@@ -109,14 +122,23 @@ def decode_access_token(token: str, *, secret: str) -> TokenClaims:
         raise TokenError(f"token is invalid: {exc}") from None
     if payload.get("typ") != "access":
         raise TokenError("token is not an access token")
+    issued, expires = payload.get("iat"), payload["exp"]
+    if not isinstance(issued, int) or issued > time.time() + 60:
+        raise TokenError("token is issued in the future")
+    if max_minutes is not None and expires - issued > max_minutes * 60:
+        raise TokenError(f"token lives longer than the {max_minutes} minutes a login may last")
     fields = (payload.get("sub"), payload.get("role"), payload.get("mun"), payload.get("jti"))
     if not all(isinstance(f, str) and f for f in fields):
         raise TokenError("token is missing user, role or municipality")
+    session = payload.get("ses", 0)
+    if not isinstance(session, int):
+        raise TokenError("token has an invalid session")
     return TokenClaims(
         username=payload["sub"],
         role=payload["role"],
         municipality=payload["mun"],
         token_id=payload["jti"],
+        session=session,
         expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.UTC),
     )
 

@@ -141,8 +141,63 @@ def list_users(db: DbOption = None) -> None:
     console.print(table)
 
 
+UsernameArgument = Annotated[str, typer.Argument(help="Gebruikersnaam.")]
+
+
+def disable_user(username: UsernameArgument, db: DbOption = None) -> None:
+    """Schakel een account uit: inloggen kan niet meer en lopende sessies eindigen direct."""
+    from api.auth import set_disabled
+
+    if not set_disabled(open_store(load_settings(db), create=False), username, True):
+        fail(f"gebruiker {username} bestaat niet")
+    console.print(f"gebruiker {username} uitgeschakeld; lopende sessies zijn beëindigd")
+
+
+def enable_user(username: UsernameArgument, db: DbOption = None) -> None:
+    """Schakel een account weer in (de gebruiker logt opnieuw in)."""
+    from api.auth import set_disabled
+
+    if not set_disabled(open_store(load_settings(db), create=False), username, False):
+        fail(f"gebruiker {username} bestaat niet")
+    console.print(f"gebruiker {username} ingeschakeld")
+
+
+def reset_password(
+    username: UsernameArgument,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="Nieuw wachtwoord (standaard: $WERKKANS_USER_PASSWORD, anders wordt het gevraagd).",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Geef een account een nieuw wachtwoord; lopende sessies eindigen."""
+    from api import security
+    from api.auth import reset_password as reset
+
+    config = load_settings(db)
+    password = password or config.user_password
+    if not password:
+        password = typer.prompt("Nieuw wachtwoord", hide_input=True, confirmation_prompt=True)
+    try:
+        security.check_password_strength(password)
+    except ValueError:
+        fail(
+            f"een wachtwoord heeft {security.MIN_PASSWORD_LENGTH} tot "
+            f"{security.MAX_PASSWORD_BYTES} tekens (bytes in UTF-8)"
+        )
+    if not reset(open_store(config, create=False), username, password):
+        fail(f"gebruiker {username} bestaat niet")
+    console.print(f"wachtwoord van {username} vervangen; lopende sessies zijn beëindigd")
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     users_app.command("add")(add_user)
     users_app.command("list")(list_users)
+    users_app.command("disable")(disable_user)
+    users_app.command("enable")(enable_user)
+    users_app.command("reset-password")(reset_password)
     app.add_typer(users_app, name="users")

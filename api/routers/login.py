@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from api import security
-from api.auth import Role
+from api.auth import Role, User, end_sessions
 from api.deps import AnyUser, ApiConfig, ConfigDep, StoreDep, ThrottleDep
 from api.openapi import responses
 from api.throttle import TooManyAttempts
@@ -29,13 +29,14 @@ class UserOut(BaseModel):
     municipality: str = Field(examples=["GM0855"])
 
 
-def issue_token(username: str, role: str, municipality: str, config: ApiConfig) -> TokenOut:
+def issue_token(user: User, config: ApiConfig) -> TokenOut:
     token = security.create_access_token(
-        username=username,
-        role=role,
-        municipality=municipality,
+        username=user.username,
+        role=user.role.value,
+        municipality=user.municipality,
         secret=config.secret_key,
         minutes=config.token_minutes,
+        session=user.session,
     )
     return TokenOut(access_token=token, expires_in=config.token_minutes * 60)
 
@@ -55,9 +56,10 @@ def login(
 ) -> TokenOut:
     """Send `username` and `password` as form fields; get an access token back.
 
-    After 5 failed attempts for a username within 15 minutes (20 from one
-    address), logins for it are refused with 429 and a `Retry-After` header,
-    without checking the password."""
+    After 5 failed attempts for a username from one address within 15 minutes
+    (20 over all names from one address), that address is refused with 429 and
+    a `Retry-After` header, without checking the password; over all addresses,
+    attempts for a name slow down (at most 60 s apart), never a lock."""
     address = request.client.host if request.client else None
     try:
         user = throttle.authenticate(store, form.username, form.password, address)
@@ -73,7 +75,7 @@ def login(
             "incorrect username or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return issue_token(user.username, user.role.value, user.municipality, config)
+    return issue_token(user, config)
 
 
 @router.get(
@@ -86,3 +88,17 @@ def login(
 def me(user: AnyUser) -> UserOut:
     """The logged-in user, their role and municipality."""
     return UserOut(username=user.username, role=user.role, municipality=user.municipality)
+
+
+@router.post(
+    "/users/me/logout",
+    summary="Log out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["users"],
+    responses=responses(401),
+)
+def logout(request: Request, user: AnyUser, store: StoreDep) -> None:
+    """End this account's logins: every token issued to it so far stops working, here and
+    on the web pages (other worker processes notice within 5 seconds)."""
+    end_sessions(store, user.username)
+    request.app.state.user_cache.clear()

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import security
-from api.auth import Permission, User, roles_for
+from api.auth import Permission, User, end_sessions, roles_for
 from api.deps import (
     SESSION_COOKIE,
     ApiConfig,
@@ -174,6 +174,7 @@ def set_session(response: Response, user: User, config: ApiConfig) -> None:
         municipality=user.municipality,
         secret=config.secret_key,
         minutes=config.token_minutes,
+        session=user.session,
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -224,7 +225,15 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(_form: CheckedForm) -> Response:
+def logout(request: Request, _form: CheckedForm, store: StoreDep, config: ConfigDep) -> Response:
+    """End the session: the cookie goes, and the token in it stops working everywhere."""
+    try:
+        user = user_from_token(store, config, request.cookies.get(SESSION_COOKIE, ""))
+    except security.TokenError:
+        user = None  # already ended
+    if user is not None:
+        end_sessions(store, user.username)
+        request.app.state.user_cache.clear()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -140,3 +140,75 @@ def test_matrix_covers_every_permission_and_role():
         Role.RELATIONSHIP_MANAGER,
         Role.ADMINISTRATOR,
     }
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _login(client, name: str, password: str = PASSWORD) -> str:
+    r = client.post("/token", data={"username": name, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def test_logout_ends_the_token_everywhere(client, users):
+    name = users["relationship_manager"]
+    token = _login(client, name)
+    assert client.get("/users/me", headers=_bearer(token)).status_code == 200
+    assert client.post("/users/me/logout", headers=_bearer(token)).status_code == 204
+    r = client.get("/users/me", headers=_bearer(token))
+    assert r.status_code == 401 and "logged out" in r.json()["detail"]
+    assert client.get("/users/me", headers=_bearer(_login(client, name))).status_code == 200
+
+
+def test_logging_out_on_the_pages_ends_the_cookie_and_the_token(client, users):
+    import re
+
+    from api.deps import SESSION_COOKIE
+
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = client.post(
+        "/login",
+        data={"username": users["relationship_manager"], "password": PASSWORD, "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session = client.cookies.get(SESSION_COOKIE)
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 200
+    form_csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+    assert client.post("/logout", data={"csrf": form_csrf}, follow_redirects=False).status_code == 303
+    # the old session token no longer works, neither as a cookie nor as a bearer token
+    client.cookies.set(SESSION_COOKIE, session)
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/users/me", headers=_bearer(session)).status_code == 401
+
+
+def test_a_token_living_longer_than_a_login_may_is_refused(client, users):
+    ten_years = token_for("relationship", "relationship_manager", minutes=10 * 365 * 24 * 60)
+    r = client.get("/users/me", headers=_bearer(ten_years))
+    assert r.status_code == 401 and "longer than" in r.json()["detail"]
+    assert client.get("/users/me", headers=_bearer(token_for("relationship", "relationship_manager"))).status_code == 200
+
+
+def test_an_unknown_name_takes_as_long_as_a_wrong_password(store):
+    import time
+
+    from api.auth import authenticate, create_user
+
+    create_user(store, username="anna.real", password=PASSWORD, role="relationship_manager",
+                municipality=HOME, rounds=security.BCRYPT_ROUNDS)
+
+    def seconds(name: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            assert authenticate(store, name, "wrong password!") is None
+            times.append(time.perf_counter() - start)
+        return sorted(times)[1]
+
+    seconds("nobody.at.all")  # the stand-in hash is made once, not timed
+    ratio = seconds("nobody.at.all") / seconds("anna.real")
+    assert 0.5 < ratio < 2.0, ratio

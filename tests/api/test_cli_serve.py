@@ -145,3 +145,31 @@ def test_serve_with_workers_needs_a_shared_secret(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     app, kw = calls["run"]
     assert app == "api.app:app_from_env" and kw["factory"] and kw["workers"] == 2
+
+
+def test_users_disable_enable_and_reset_password_end_sessions(tmp_path):
+    from api.auth import create_user, get_user
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    create_user(store, username="rm.jansen", password="lang genoeg wachtwoord",
+                role="relationship_manager", municipality="GM0855", rounds=4)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(_cli(), ["users", *args, "--db", url])
+
+    session = get_user(store, "rm.jansen").session
+    r = run("disable", "rm.jansen")
+    assert r.exit_code == 0 and "uitgeschakeld" in r.output, r.output
+    assert authenticate(store, "rm.jansen", "lang genoeg wachtwoord") is None
+    assert get_user(store, "rm.jansen").session > session  # tokens issued before stop working
+    assert run("enable", "rm.jansen").exit_code == 0
+    assert authenticate(store, "rm.jansen", "lang genoeg wachtwoord") is not None
+    r = run("reset-password", "rm.jansen", "--password", "een ander lang wachtwoord")
+    assert r.exit_code == 0, r.output
+    assert authenticate(store, "rm.jansen", "lang genoeg wachtwoord") is None
+    assert authenticate(store, "rm.jansen", "een ander lang wachtwoord") is not None
+    assert run("reset-password", "rm.jansen", "--password", "kort").exit_code == 1
+    r = run("disable", "niemand")
+    assert r.exit_code == 1 and "bestaat niet" in r.output

@@ -1,4 +1,5 @@
-"""Failed logins lock a username (and an address) for a while, on both ways in."""
+"""Failed logins hold back a name from an address (and a busy address) for a while, on both ways
+in; a name tried from many addresses slows down, but nobody can lock its owner out."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class Clock:
         return self.now
 
 
-def test_locks_after_max_failures_until_the_oldest_leaves_the_window():
+def test_holds_back_after_max_failures_until_the_oldest_leaves_the_window():
     clock = Clock()
     throttle = LoginThrottle(3, 60.0, clock=clock)
     for _step in range(3):
@@ -27,7 +28,8 @@ def test_locks_after_max_failures_until_the_oldest_leaves_the_window():
         throttle.failed("anna", "10.0.0.1")
         clock.now += 10
     # failures at 1000, 1010, 1020; now 1030: the first leaves the window at 1060
-    assert throttle.retry_after("ANNA ", "10.0.0.9") == 30
+    assert throttle.retry_after("ANNA ", "10.0.0.1") == 30
+    assert throttle.retry_after("anna", "10.0.0.9") == 0  # the owner, elsewhere, is not locked out
     assert throttle.retry_after("bert", "10.0.0.1") == 0  # the address allows 3 x 4 failures
     clock.now = 1060
     assert throttle.retry_after("anna", None) == 0
@@ -43,6 +45,28 @@ def test_success_clears_the_name_but_not_the_address():
     throttle.failed("bert", "10.0.0.1")
     assert throttle.retry_after("carla", "10.0.0.1") == 60  # two failures from that address
     assert throttle.retry_after("carla", "10.0.0.2") == 0
+
+
+def test_a_stranger_cannot_lock_the_owner_out_but_many_addresses_slow_down():
+    clock = Clock()
+    throttle = LoginThrottle(5, 900.0, name_failures=10, max_backoff=60.0, clock=clock)
+    for _ in range(5):
+        throttle.failed("anna", "203.0.113.7")
+    assert throttle.retry_after("anna", "203.0.113.7") == 900
+    assert throttle.retry_after("anna", "10.0.0.1") == 0
+    # guessing from many addresses: past 10 failures every attempt waits 1, 2, 4, ... <= 60 s
+    waits = []
+    for i in range(5, 14):
+        throttle.failed("anna", f"198.51.100.{i}")
+        waits.append(throttle.retry_after("anna", "10.0.0.1"))
+    assert waits[:4] == [0, 0, 0, 0] and waits[4:] == [1, 2, 4, 8, 16]
+    for i in range(20):
+        throttle.failed("anna", f"192.0.2.{i}")
+    assert throttle.retry_after("anna", "10.0.0.1") == 60  # a delay, never a lock
+    clock.now += 60
+    assert throttle.retry_after("anna", "10.0.0.1") == 0
+    throttle.succeeded("anna")
+    assert throttle.retry_after("anna", "203.0.113.7") == 0
 
 
 @pytest.mark.parametrize("args", [(0, 60.0), (3, 0.0)])
