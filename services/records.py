@@ -231,13 +231,18 @@ def _own_values(body: BaseModel, actor: Actor) -> dict[str, Any]:
 
 
 def create(store: Store, record_type: type[R], body: BaseModel, actor: Actor) -> R:
-    """Store a new record; :class:`Conflict` when its id is (or was) in use."""
+    """Store a new record; :class:`Conflict` when its id is (or was) in use.
+
+    The refusal reads the same whether the id is taken in the actor's own
+    municipality, in another one, or belonged to an erased candidate: it
+    never says which, or anything about that record.
+    """
     record = build(record_type, _own_values(body, actor))
-    if store.municipality_of(record_type, record.id) is not None:
-        raise Conflict(f"{label(record_type)} id {record.id} is already in use")
-    if record_type is Candidate and is_erased(store, record.id):
+    taken = store.municipality_of(record_type, record.id) is not None
+    if taken or (record_type is Candidate and is_erased(store, record.id)):
         raise Conflict(
-            f"candidate id {record.id} belonged to an erased candidate and cannot be used again"
+            f"{label(record_type)} id {record.id} cannot be used (taken now or before); "
+            "choose another"
         )
     _check_references(store, record)
     store.upsert([record], actor=actor.username)

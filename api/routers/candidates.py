@@ -127,7 +127,8 @@ def create_candidate(
     ],
 ) -> Any:
     """Validated by the domain record; the change is kept in the history with you as actor.
-    An id that is in use, or that belonged to an erased candidate, answers 409."""
+    An id that is in use (in any municipality) or that belonged to an erased candidate
+    answers 409 with the same message, which does not say which."""
     actor = user.actor
     return record_models.candidate_view(records.create(store, Candidate, body, actor), actor)
 

@@ -25,6 +25,7 @@ router = APIRouter(tags=["outcomes"], responses=AUTH_ERRORS)
 
 Reader = Annotated[User, Depends(require(Permission.OUTCOMES_READ))]
 Writer = Annotated[User, Depends(require(Permission.OUTCOMES_WRITE))]
+HistoryReader = Annotated[User, Depends(require(Permission.RECORD_HISTORY))]
 OutcomeId = Annotated[str, Path(pattern=ID_PATTERN, description="Outcome id")]
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def patch_outcome(
     response_model=list[OutcomeChangeOut],
     responses=responses(404),
 )
-def get_outcome_history(outcome_id: OutcomeId, store: StoreDep, user: Reader) -> Any:
+def get_outcome_history(outcome_id: OutcomeId, store: StoreDep, user: HistoryReader) -> Any:
     return outcomes.history(store, user.actor, outcome_id)
 
 

@@ -212,3 +212,13 @@ def test_an_unknown_name_takes_as_long_as_a_wrong_password(store):
     seconds("nobody.at.all")  # the stand-in hash is made once, not timed
     ratio = seconds("nobody.at.all") / seconds("anna.real")
     assert 0.5 < ratio < 2.0, ratio
+
+
+def test_change_history_is_for_relationship_managers_and_administrators_only(app, client, auth):
+    """The role matrix says so for every kind of record; an organiser once read outcomes'."""
+    history = [r for r in api_routes(app.routes) if r.path.endswith("/history")]
+    assert {r.path.split("/")[1] for r in history} >= {"candidates", "employers", "work-needs", "outcomes"}
+    for route in history:
+        assert _permission_of(route.dependant) == Permission.RECORD_HISTORY, route.path
+    organiser = auth("event_organiser")
+    assert client.get("/outcomes/O1/history", headers=organiser).status_code == 403

@@ -188,3 +188,17 @@ def test_employer_and_work_need_lifecycle(client, rm, store):
 def test_lists_answer_for_readers(client, admin, path):
     r = client.get(path, headers=admin)
     assert r.status_code == 200 and set(r.json()) == {"items", "total", "limit", "offset"}
+
+
+def test_a_taken_id_reads_the_same_wherever_it_is_taken(client, rm, admin):
+    def refusal(candidate_id: str) -> str:
+        r = client.post("/candidates", headers=rm, json=_candidate(id=candidate_id))
+        assert r.status_code == 409, r.text
+        return r.json()["detail"].replace(candidate_id, "ID")
+
+    own = refusal("C1")  # in the user's own municipality
+    foreign = refusal("B1")  # in another municipality: must not reveal that it exists there
+    assert client.delete("/candidates/C2", headers=admin).status_code == 200
+    erased = refusal("C2")  # an erased candidate's id
+    assert own == foreign == erased
+    assert "erased" not in own and "GM0363" not in foreign
