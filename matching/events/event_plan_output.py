@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matching.events.event_plan import EventPlan
+from matching.records.csv_io import neutralise_formula
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -115,7 +116,9 @@ def render_csv(plan: EventPlan) -> str:
         buffer, fieldnames=fields, delimiter=CSV_DELIMITER, lineterminator="\r\n"
     )
     writer.writeheader()
-    writer.writerows(csv_rows(plan))
+    writer.writerows(
+        {k: neutralise_formula(v) for k, v in row.items()} for row in csv_rows(plan)
+    )
     return buffer.getvalue()
 
 

