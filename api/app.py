@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import auth, errors
+from api import access_log, auth, errors
 from api.auth import roles_for
 from api.deps import ApiConfig, PermissionCheck, UserCache
 from api.settings import Settings
@@ -316,6 +316,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        access_log.install()  # after uvicorn configured its loggers: no candidate ids in them
         await run_in_threadpool(_warm, ready)
         yield
         audit_writer.close()
