@@ -298,6 +298,21 @@ def read_folder(
         for line, record in rows:
             lines[(record_type, record.id)] = line
 
+    if known is not None:  # a record never moves to another municipality by an import
+        for record_type, records in contents.records.items():
+            for record in records:
+                where = known(record_type, record.id)
+                if where is not None and where != record.municipality:
+                    contents.errors.append(
+                        CsvError(
+                            file_name(record_type),
+                            lines[(record_type, record.id)],
+                            "id",
+                            f"{record_type.__name__} {record.id!r} belongs to municipality "
+                            f"{where} in the store, not {record.municipality}: records do not "
+                            "move between municipalities (give ids a municipality prefix)",
+                        )
+                    )
     municipality_of: dict[tuple[type[Record], str], str] = {
         (t, r.id): r.municipality for t, rs in contents.records.items() for r in rs
     }

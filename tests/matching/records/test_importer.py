@@ -85,3 +85,21 @@ def test_an_old_export_cannot_bring_back_an_erased_candidate(store, tmp_path):
     assert [(e.file, e.column) for e in info.value.errors] == [("candidates.csv", "id")]
     assert "erased" in info.value.errors[0].reason
     assert store.snapshot() == before
+
+
+def test_a_row_cannot_move_a_record_to_another_municipality(store, tmp_path):
+    import_folder(store, _folder(tmp_path / "in"))
+    before = store.snapshot()
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    lines = (tmp_path / "in" / "candidates.csv").read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("municipality")] = "GM0363"
+    (moved / "candidates.csv").write_text("\n".join([lines[0], ",".join(row)]) + "\n", "utf-8")
+    with pytest.raises(ImportRejected) as info:
+        import_folder(store, moved)
+    [error] = info.value.errors
+    assert (error.file, error.line, error.column) == ("candidates.csv", 2, "id")
+    assert "belongs to municipality GM0855" in error.reason
+    assert store.snapshot() == before
