@@ -161,11 +161,15 @@ def _decode(path: Path, errors: list[CsvError]) -> str | None:
 
 
 def read_records(
-    record_type: type[Record], path: Path, errors: list[CsvError]
+    record_type: type[Record],
+    path: Path,
+    errors: list[CsvError],
+    rejected: dict[str, int] | None = None,
 ) -> list[tuple[int, Record]]:
     """Read one CSV file into validated records with their line numbers.
 
-    Every problem is appended to ``errors``; bad rows are left out.
+    Every problem is appended to ``errors``; bad rows are left out, and their
+    ids (where readable) go into ``rejected`` with their line.
     """
     text = _decode(path, errors)
     if text is None:
@@ -222,6 +226,7 @@ def read_records(
             continue
         values: dict[str, object] = {}
         row_ok = True
+        raw_id = restore_formula(cells[header.index("id")]).strip() if "id" in header else ""
         for name, raw in zip(header, cells, strict=False):
             if raw.strip() == "" and not _is_list_field(record_type, name):
                 continue  # not given: the field's default applies, or "missing" if required
@@ -231,6 +236,8 @@ def read_records(
                 errors.append(CsvError(path.name, start, name, str(exc)))
                 row_ok = False
         if not row_ok:
+            if rejected is not None and raw_id:
+                rejected.setdefault(raw_id, start)
             continue
         try:
             record = record_type.model_validate(values)
@@ -241,6 +248,8 @@ def read_records(
                 if problem["type"] == "missing":
                     reason = "required value is missing"
                 errors.append(CsvError(path.name, start, column, reason))
+            if rejected is not None and raw_id:
+                rejected.setdefault(raw_id, start)
             continue
         if record.id in first_line_of:
             errors.append(
@@ -289,11 +298,12 @@ def read_folder(
         return contents
 
     lines: dict[tuple[type[Record], str], int] = {}
+    rejected: dict[type[Record], dict[str, int]] = {}
     for record_type in RECORD_TYPES:
         path = directory / file_name(record_type)
         if not path.exists():
             continue
-        rows = read_records(record_type, path, contents.errors)
+        rows = read_records(record_type, path, contents.errors, rejected.setdefault(record_type, {}))
         contents.records[record_type] = [r for _, r in rows]
         for line, record in rows:
             lines[(record_type, record.id)] = line
@@ -316,6 +326,7 @@ def read_folder(
     municipality_of: dict[tuple[type[Record], str], str] = {
         (t, r.id): r.municipality for t, rs in contents.records.items() for r in rs
     }
+    dependants: dict[tuple[type[Record], str], int] = {}
     for (record_type, field_name), target in REFERENCES.items():
         for record in contents.records.get(record_type, []):
             ref = getattr(record, field_name)
@@ -325,7 +336,10 @@ def read_folder(
             if where is None and known is not None:
                 where = known(target, ref)
             line = lines[(record_type, record.id)]
-            if where is None:
+            if where is None and ref in rejected.get(target, {}):
+                # its own row was refused above: that is the one problem to report
+                dependants[(target, ref)] = dependants.get((target, ref), 0) + 1
+            elif where is None:
                 contents.errors.append(
                     CsvError(
                         file_name(record_type),
@@ -345,6 +359,16 @@ def read_folder(
                         f"not {record.municipality}",
                     )
                 )
+    for (target, ref), count in sorted(dependants.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])):
+        contents.errors.append(
+            CsvError(
+                file_name(target),
+                rejected[target][ref],
+                "id",
+                f"{count} row(s) in other files refer to {target.__name__} {ref!r}, whose row "
+                "above was refused; they are checked again once it is fixed",
+            )
+        )
     contents.errors.sort()
     return contents
 

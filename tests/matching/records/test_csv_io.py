@@ -125,3 +125,28 @@ def test_export_neutralises_formulas_and_import_gives_back_exactly_what_was_writ
     contents = read_folder(tmp_path)
     assert not contents.errors
     assert [c.wishes for c in contents.records[Candidate]] == TRICKY
+
+
+def test_a_refused_row_is_the_one_problem_not_every_reference_to_it(tmp_path):
+    from matching.records.schemas import Invitation
+
+    invitations = [
+        Invitation(id=f"I{i}", municipality="GM0855", event_id="EV1", candidate_id="C1")
+        for i in range(3)
+    ]
+    _write([*tiny_world(), *invitations], tmp_path)
+    path = tmp_path / "candidates.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = next(i for i, line in enumerate(lines) if line.startswith("C1,"))
+    cells = lines[row].split(",")
+    cells[header.index("rung")] = "x"
+    lines[row] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = read_folder(tmp_path).errors
+    assert not any("unknown Candidate" in e.reason for e in errors)
+    assert [(e.file, e.line, e.column) for e in errors] == [
+        ("candidates.csv", row + 1, "id"),
+        ("candidates.csv", row + 1, "rung"),
+    ]
+    assert errors[0].reason.startswith("3 row(s) in other files refer to Candidate 'C1'")
