@@ -23,7 +23,7 @@ from api import security
 from api.auth import Permission, User, get_user, roles_for
 from api.settings import Settings
 from api.throttle import LoginThrottle
-from matching.privacy.audit_log import AuditWriter
+from matching.privacy.audit_writer import AuditWriter
 from matching.records.storage import Store
 from services.retraining import RetrainJobs
 from services.runtime import Runtime

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from matching.privacy import audit_log
-from matching.privacy.audit_log import AuditWriter
+from matching.privacy.audit_writer import AuditWriter
 from matching.records.storage import Store
 from services.actor import Actor
 from services.record_models import Page

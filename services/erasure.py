@@ -15,8 +15,9 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, Field
 
-from matching.privacy.audit_log import AuditWriter
-from matching.privacy.erasure import database_mentions, erase_candidate, file_mentions, is_erased
+from matching.privacy.audit_writer import AuditWriter
+from matching.privacy.erasure import erase_candidate, is_erased
+from matching.privacy.verification import database_mentions, file_mentions
 from matching.records.schemas import Candidate
 from matching.shortlists.text_space import candidate_sentences, candidate_text
 from services import record_models, records

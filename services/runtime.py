@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matching.privacy import erasure
-from matching.privacy.audit_log import AuditWriter
+from matching.privacy.audit_writer import AuditWriter
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import anyio.to_thread
 from pydantic import BaseModel, Field
 
-from matching.privacy.audit_log import AuditNotDurable, AuditWriter
+from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store

@@ -43,7 +43,6 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -60,11 +59,10 @@ __all__ = [
     "ErasedIds",
     "ErasureReport",
     "audit_scrubber",
-    "database_mentions",
     "erase_candidate",
     "erased_ids",
-    "file_mentions",
     "is_erased",
+    "like_escape",
     "pseudonymise",
 ]
 
@@ -276,7 +274,7 @@ def erase_candidate(
         mentions = sa.or_(
             audit.c.subject_id.in_(sorted(all_ids)),
             *[
-                sa.cast(column, sa.Text).like(f'%"{_like_escape(i)}"%', escape="\\")
+                sa.cast(column, sa.Text).like(f'%"{like_escape(i)}"%', escape="\\")
                 for i in all_ids
                 for column in (audit.c.inputs, audit.c.results)
             ],
@@ -382,7 +380,7 @@ def _without_reason(inputs: object) -> object:
 
 
 def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dict[str, object]]]:
-    """For :class:`matching.privacy.audit_log.AuditWriter`: replace erased candidates' ids in entries
+    """For :class:`matching.privacy.audit_writer.AuditWriter`: replace erased candidates' ids in entries
     that were queued before the erasure and are written after it."""
 
     def scrub(rows: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -423,51 +421,5 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(v)
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# ---- verification ------------------------------------------------------------------------------
-
-#: Files larger than this are not searched byte by byte (MLflow artifacts, say).
-_MAX_FILE_BYTES = 256 * 2**20
-
-
-def database_mentions(store: Store, record_id: str) -> dict[str, int]:
-    """Rows of every table that still name ``record_id``, by ``table.column``.
-
-    A column counts when it equals the id or holds it as a quoted JSON string
-    (audit inputs and results, shared shortlists, change history).
-    """
-    existing = set(sa.inspect(store.engine).get_table_names())
-    found: dict[str, int] = {}
-    quoted = f'%"{_like_escape(record_id)}"%'
-    with store.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name not in existing:
-                continue
-            for column in table.columns:
-                hit: sa.ColumnElement[bool]
-                if isinstance(column.type, sa.JSON):
-                    hit = sa.cast(column, sa.Text).like(quoted, escape="\\")
-                elif isinstance(column.type, sa.String):  # Text included
-                    hit = sa.or_(column == record_id, column.like(quoted, escape="\\"))
-                else:
-                    continue
-                count = int(conn.execute(sa.select(sa.func.count()).where(hit)).scalar_one())
-                if count:
-                    found[f"{table.name}.{column.name}"] = count
-    return found
-
-
-def file_mentions(paths: Sequence[Path], needle: str) -> dict[str, int]:
-    """How often ``needle`` occurs in each file's bytes (database, write-ahead log, artifacts)."""
-    pattern = needle.encode("utf-8")
-    found: dict[str, int] = {}
-    for path in paths:
-        if not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
-            continue
-        count = path.read_bytes().count(pattern)
-        if count:
-            found[str(path)] = count
-    return found

@@ -190,7 +190,8 @@ def test_only_administrators_erase(client, auth, store, who):
 
 
 def test_audit_writer_batches_flushes_and_never_writes_an_erased_id(store):
-    from matching.privacy.audit_log import AuditWriter, list_entries
+    from matching.privacy.audit_log import list_entries
+    from matching.privacy.audit_writer import AuditWriter
     from matching.privacy.erasure import audit_scrubber, erase_candidate
 
     writer = AuditWriter(store, scrub=audit_scrubber(store))

@@ -116,6 +116,8 @@ def test_every_operation_conforms(api_schema):
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 45
+    # logging out ends the token every other call uses: fuzz it last
+    operations.sort(key=lambda op: op.label.endswith("/logout"))
     only = os.environ.get("FUZZ_ONLY")  # e.g. FUZZ_ONLY=/models when chasing one failure
     if only:
         operations = [op for op in operations if only in op.label]

@@ -10,7 +10,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from matching.privacy.audit_log import AuditNotDurable, AuditWriter, ensure_tables, list_entries
+from matching.privacy.audit_log import ensure_tables, list_entries
+from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.storage import Store
 
 SECRET = "Vertrouwelijk: schuldhulp"
