@@ -35,13 +35,14 @@ def import_records(
     *,
     index: RetrievalIndex | None = None,
     progress: EmbedProgress | None = None,
+    strict: bool = False,
 ) -> Imported:
     """Import a CSV folder; with an ``index``, embed new and changed texts into it.
 
     Raises :class:`~matching.records.importer.ImportRejected` listing every
-    problem; nothing is written then.
+    problem (with ``strict``, the warnings too); nothing is written then.
     """
-    report = import_folder(store, folder)
+    report = import_folder(store, folder, strict=strict)
     changes = sync_index(store, index, progress=progress) if index is not None else None
     return Imported(report, changes)
 

@@ -57,11 +57,19 @@ def import_(
         bool,
         typer.Option("--index/--no-index", help="Nieuwe en gewijzigde teksten in de index opnemen."),
     ] = True,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Ook bij waarschuwingen (te veel kandidaten aan een tafel, onbekende ESCO-code, "
+            "uitkomst zonder gesprek) niets importeren.",
+        ),
+    ] = False,
 ) -> None:
     """Importeer een CSV-map; bij een foute cel wordt niets geschreven.
 
     Alles wordt eerst gecontroleerd: elk probleem komt terug als bestand, regel, kolom en
-    reden.
+    reden. Ook of de geschiedenis klopt (gesprekken, tafels, rondes, uitkomsten).
     """
     from matching.records.importer import ImportRejected
     from services.data_exchange import import_records
@@ -82,7 +90,9 @@ def import_(
                     tasks[kind] = bar.add_task(f"inbedden {kind}", total=total)
                 bar.update(tasks[kind], completed=done)
 
-            imported = import_records(store, directory, index=index, progress=progress)
+            imported = import_records(
+                store, directory, index=index, progress=progress, strict=strict
+            )
     except ImportRejected as exc:
         if as_json:
             print_json({"ok": False, "errors": [e.__dict__ for e in exc.errors]})
@@ -107,6 +117,7 @@ def import_(
                 "inserted": report.written.inserted,
                 "updated": report.written.updated,
                 "unchanged": report.written.unchanged,
+                "warnings": [w.__dict__ for w in report.warnings],
             }
         )
         return
@@ -120,6 +131,14 @@ def import_(
             str(report.written.unchanged.get(entity, 0)),
         )
     console.print(table)
+    if report.warnings:
+        warnings = Table(
+            "bestand", "regel", "kolom", "waarschuwing",
+            title=f"{len(report.warnings)} waarschuwing(en): wel geïmporteerd (--strict weigert ze)",
+        )
+        for warning in report.warnings[:MAX_ERRORS_SHOWN]:
+            warnings.add_row(warning.file, str(warning.line or ""), warning.column, warning.reason)
+        console.print(warnings)
 
 
 def export(

@@ -78,6 +78,8 @@ class FolderContents:
 
     records: dict[type[Record], list[Record]] = field(default_factory=dict)
     errors: list[CsvError] = field(default_factory=list)
+    #: the line of every record read, by (type, id)
+    lines: dict[tuple[type[Record], str], int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -297,7 +299,7 @@ def read_folder(
         contents.errors.append(CsvError(str(directory), 0, "", "no werkkans CSV files in folder"))
         return contents
 
-    lines: dict[tuple[type[Record], str], int] = {}
+    lines = contents.lines
     rejected: dict[type[Record], dict[str, int]] = {}
     for record_type in RECORD_TYPES:
         path = directory / file_name(record_type)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matching.privacy.erasure import erased_ids
+from matching.records.consistency import history_problems
 from matching.records.csv_io import CsvError, file_name, read_folder, write_folder
 from matching.records.schemas import RECORD_TYPES, Candidate, Record
 from matching.records.storage import Store, WriteSummary
@@ -26,14 +27,21 @@ class ImportRejected(ValueError):
 class ImportReport:
     read: dict[str, int]
     written: WriteSummary
+    #: inconsistencies that did not stop the import (see :mod:`matching.records.consistency`)
+    warnings: tuple[CsvError, ...] = ()
 
 
-def import_folder(store: Store, directory: Path | str, *, actor: str = "import") -> ImportReport:
+def import_folder(
+    store: Store, directory: Path | str, *, actor: str = "import", strict: bool = False
+) -> ImportReport:
     """Validate a whole folder, then write it in one transaction.
 
     Raises :class:`ImportRejected` listing every bad file, row and field when
     anything is wrong; the store is then unchanged. Importing the same folder
-    again changes nothing (records equal to the stored ones are skipped).
+    again changes nothing (records equal to the stored ones are skipped). A
+    history that does not hang together is refused too; what only looks
+    doubtful comes back as warnings, or refuses the import with ``strict``
+    (:mod:`matching.records.consistency`).
     """
     contents = read_folder(directory, known=store.municipality_of)
     erased = erased_ids(store)
@@ -48,12 +56,22 @@ def import_folder(store: Store, directory: Path | str, *, actor: str = "import")
                                  f"{record_type.__name__} {record.id} refers to candidate {cid}, "
                                  "who was erased; remove the rows")
                     )
+    warnings: list[CsvError] = []
+    if contents.ok:  # the rows agree with each other (only worth asking of valid rows)
+        from matching.shortlists.occupations import load_occupations
+
+        known = load_occupations()
+        for p in history_problems(
+            contents.records, contents.lines, store, occupations=known.__contains__
+        ):
+            problem = CsvError(p.file, p.line, p.column, p.reason)
+            (warnings if p.warning and not strict else contents.errors).append(problem)
     if not contents.ok:
-        raise ImportRejected(contents.errors)
+        raise ImportRejected(sorted(contents.errors))
     valid: list[Record] = [r for t in RECORD_TYPES for r in contents.records.get(t, [])]
     written = store.upsert(valid, actor=actor)
-    logger.info("imported %s from %s", contents.count(), directory)
-    return ImportReport(read=contents.count(), written=written)
+    logger.info("imported %s from %s (%d warnings)", contents.count(), directory, len(warnings))
+    return ImportReport(read=contents.count(), written=written, warnings=tuple(warnings))
 
 
 def export_folder(
