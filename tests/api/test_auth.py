@@ -222,3 +222,15 @@ def test_change_history_is_for_relationship_managers_and_administrators_only(app
         assert _permission_of(route.dependant) == Permission.RECORD_HISTORY, route.path
     organiser = auth("event_organiser")
     assert client.get("/outcomes/O1/history", headers=organiser).status_code == 403
+
+
+def test_the_documented_role_matrix_is_the_one_enforced(app):
+    from pathlib import Path
+
+    from api.role_doc import embed_in
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+    doc = path.read_text(encoding="utf-8")
+    assert embed_in(doc, app) == doc, (
+        "docs/api.md's role matrix is out of date: regenerate it with api.role_doc.embed_in"
+    )
