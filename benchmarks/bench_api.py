@@ -383,8 +383,8 @@ def write_results(
         "(re-read every 5 s), reads the work need's overrides and the store version, takes "
         "the engine's answer from the shortlist cache (key: request, overrides, store "
         "version, model, date) or computes it, "
-        "queues one audit-log entry (committed by the background writer within ~20 ms, in "
-        "batches) and serialises the answer. A worker that has not computed a shortlist "
+        "waits until its audit-log entry is committed (the background writer commits "
+        "everything submitted meanwhile in one transaction) and serialises the answer. A worker that has not computed a shortlist "
         "itself finds it in the store (`matching/serving/shared_cache.py`) when another worker did."),
         "",
     ]
@@ -475,7 +475,7 @@ def main() -> int:
                 role="relationship_manager",
                 municipality=municipality,
                 secret=SECRET,
-                minutes=120,
+                minutes=60,  # no longer than the service lets a login live
             )
             paths = [f"/shortlists/work-needs/{n}?k=10" for n in needs]
             run(load(port, ["/health"], token, 2, 1.0))
