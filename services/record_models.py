@@ -9,7 +9,7 @@ from it here. :mod:`services.records` reads and writes the records.
 from __future__ import annotations
 
 import functools
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -77,8 +77,12 @@ def input_model(record_type: type[R]) -> type[R]:
 @functools.cache
 def patch_model(record_type: type[Record]) -> type[BaseModel]:
     """Every field optional: the fields to change (``id`` and ``municipality`` cannot)."""
+    # a field the record requires may be left out but not set to null; its constraints stay
     fields: dict[str, Any] = {
-        name: (cast(Any, info.annotation) | None, Field(None, description=info.description))
+        name: (
+            Annotated[cast(Any, info.annotation), *info.metadata] if info.metadata else info.annotation,
+            Field(None, description=info.description),
+        )
         for name, info in record_type.model_fields.items()
         if name not in ("id", "municipality")
     }

@@ -49,7 +49,9 @@ EXAMPLE = {
 
 class AttendanceIn(BaseModel):
     attended: dict[Annotated[str, Field(pattern=ID_PATTERN)], bool] = Field(
-        description="Candidate id -> came (true) or did not come (false).", max_length=5000
+        description="Candidate id -> came (true) or did not come (false).",
+        max_length=5000,
+        json_schema_extra={"additionalProperties": False},  # keys must be ids
     )
 
 
