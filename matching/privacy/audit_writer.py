@@ -93,8 +93,6 @@ class AuditWriter:
         ``settled`` is called from the writer's thread with True once the
         entry is committed, False if the writer stopped without writing it.
         """
-        if self._closing.is_set():
-            raise AuditNotDurable("the audit log is closed")
         row = entry_row(
             **{"inputs": None, "model_version": None, "results": None, "ref": None, **entry}
         )
@@ -172,7 +170,8 @@ class AuditWriter:
         if self._thread is not None:
             return
         with self._start_lock:
-            if self._thread is None:
+            if self._thread is None:  # first use, or again after close()
+                self._closing.clear()
                 self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
                 self._thread.start()
 
