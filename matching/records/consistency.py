@@ -46,7 +46,7 @@ from matching.records.schemas import (
 )
 from matching.records.storage import TABLES, Store
 
-__all__ = ["Problem", "history_problems"]
+__all__ = ["Problem", "candidate_problems", "history_problems"]
 
 
 @dataclass(frozen=True, order=True)
@@ -97,6 +97,15 @@ def _stored_meetings(store: Store | None, event_ids: Sequence[str]) -> list[Tabl
             rows = conn.execute(sa.select(table).where(table.c.event_id.in_(event_ids[start : start + 500])))
             out += [TableMeeting.model_validate(dict(r)) for r in rows.mappings()]
     return out
+
+
+def candidate_problems(candidate: Candidate, line: int, occupations: Callable[[str], bool]) -> list[Problem]:
+    """A candidate's desired occupations that are not ESCO occupations (a warning)."""
+    unknown = [u for u in candidate.desired_occupations if not occupations(u)]
+    if not unknown:
+        return []
+    reason = f"not an ESCO occupation: {', '.join(unknown)}"
+    return [Problem("candidates.csv", line, "desired_occupations", reason, warning=True)]
 
 
 def history_problems(
@@ -175,9 +184,7 @@ def history_problems(
 
     for c in folder.get(Candidate, []):
         if isinstance(c, Candidate):
-            unknown = [u for u in c.desired_occupations if not occupations(u)]
-            if unknown:
-                add(c, "desired_occupations", f"not an ESCO occupation: {', '.join(unknown)}", warning=True)
+            problems += candidate_problems(c, lines[(Candidate, c.id)], occupations)
     for n in folder.get(WorkNeed, []):
         if isinstance(n, WorkNeed) and n.esco_uri and not occupations(n.esco_uri):
             add(n, "esco_uri", f"not an ESCO occupation: {n.esco_uri}", warning=True)

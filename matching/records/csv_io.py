@@ -13,17 +13,18 @@ with file, line, column and reason, so a user sees all of them at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import os
 import re
 import tempfile
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -80,13 +81,18 @@ class FolderContents:
     errors: list[CsvError] = field(default_factory=list)
     #: the line of every record read, by (type, id)
     lines: dict[tuple[type[Record], str], int] = field(default_factory=dict)
+    #: the municipality of every record read, by (type, id)
+    municipalities: dict[tuple[type[Record], str], str] = field(default_factory=dict)
+    #: record types read but not kept in ``records`` (see ``read_folder``'s ``stream``)
+    streamed: dict[type[Record], int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def count(self) -> dict[str, int]:
-        return {t.entity: len(rs) for t, rs in self.records.items()}
+        counts = {t.entity: len(rs) for t, rs in self.records.items()}
+        return {**counts, **{t.entity: n for t, n in self.streamed.items()}}
 
 
 def file_name(record_type: type[Record]) -> str:
@@ -142,24 +148,33 @@ def _export_cell(value: object) -> str:
     return cell if isinstance(value, int | float) else neutralise_formula(cell)
 
 
-def _decode(path: Path, errors: list[CsvError]) -> str | None:
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
+def _utf8_ok(path: Path, errors: list[CsvError]) -> bool:
+    """Whether the file is UTF-8 and not too large, read a megabyte at a time."""
+    if path.stat().st_size > MAX_FILE_BYTES:
         errors.append(CsvError(path.name, 0, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        errors.append(
-            CsvError(
-                path.name,
-                line,
-                "",
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-            )
-        )
-        return None
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:  # the error's object holds a character cut by the previous chunk, never a newline
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                data = exc.object
+                line = newlines + data.count(b"\n", 0, exc.start) + 1
+                errors.append(
+                    CsvError(
+                        path.name,
+                        line,
+                        "",
+                        f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                    )
+                )
+                return False
+            if not chunk:
+                return True
+            newlines += chunk.count(b"\n")
 
 
 def read_records(
@@ -173,18 +188,37 @@ def read_records(
     Every problem is appended to ``errors``; bad rows are left out, and their
     ids (where readable) go into ``rejected`` with their line.
     """
-    text = _decode(path, errors)
-    if text is None:
-        return []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return list(iter_records(record_type, path, errors, rejected))
+
+
+def iter_records(
+    record_type: type[Record],
+    path: Path,
+    errors: list[CsvError],
+    rejected: dict[str, int] | None = None,
+) -> Iterator[tuple[int, Record]]:
+    """:func:`read_records` one row at a time: memory does not grow with the file."""
+    if not _utf8_ok(path, errors):
+        return
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        yield from _records(record_type, path, csv.reader(handle), errors, rejected)
+
+
+def _records(
+    record_type: type[Record],
+    path: Path,
+    reader: Any,
+    errors: list[CsvError],
+    rejected: dict[str, int] | None,
+) -> Iterator[tuple[int, Record]]:
     try:
         header = next(reader)
     except StopIteration:
         errors.append(CsvError(path.name, 0, "", "file is empty: a header row is needed"))
-        return []
+        return
     except csv.Error as exc:
         errors.append(CsvError(path.name, 1, "", f"unreadable CSV: {exc}"))
-        return []
+        return
     header = [h.strip() for h in header]
     fields = record_type.model_fields
     header_ok = True
@@ -203,9 +237,8 @@ def read_records(
             errors.append(CsvError(path.name, 1, name, "required column is missing"))
             header_ok = False
     if not header_ok:
-        return []
+        return
 
-    rows: list[tuple[int, Record]] = []
     first_line_of: dict[str, int] = {}
     line = reader.line_num + 1
     while True:
@@ -264,14 +297,14 @@ def read_records(
             )
             continue
         first_line_of[record.id] = start
-        rows.append((start, record))
-    return rows
+        yield start, record
 
 
 def read_folder(
     directory: Path | str,
     *,
     known: Callable[[type[Record], str], str | None] | None = None,
+    stream: Mapping[type[Record], Callable[[int, Record], None]] | None = None,
 ) -> FolderContents:
     """Read and validate a whole folder, references included.
 
@@ -282,6 +315,11 @@ def read_folder(
     known
         Looks up a record outside the folder (normally in the store):
         ``known(record_type, id)`` returns its municipality, or None when absent.
+    stream
+        Record types (that refer to no other record) to check without keeping
+        them: each valid record goes to its callable with its line, and only
+        its id, line and municipality stay, so memory does not grow with a
+        large file of them. The caller reads them again to write them.
     """
     directory = Path(directory)
     contents = FolderContents()
@@ -300,34 +338,47 @@ def read_folder(
         return contents
 
     lines = contents.lines
+    municipality_of = contents.municipalities
     rejected: dict[type[Record], dict[str, int]] = {}
+    stream = stream or {}
+    if any(t is source for t in stream for source, _ in REFERENCES):  # pragma: no cover
+        raise ValueError("only record types that refer to no other record can be streamed")
     for record_type in RECORD_TYPES:
         path = directory / file_name(record_type)
         if not path.exists():
             continue
-        rows = read_records(record_type, path, contents.errors, rejected.setdefault(record_type, {}))
-        contents.records[record_type] = [r for _, r in rows]
-        for line, record in rows:
+        visit = stream.get(record_type)
+        kept: list[Record] = []
+        count = 0
+        for line, record in iter_records(
+            record_type, path, contents.errors, rejected.setdefault(record_type, {})
+        ):
             lines[(record_type, record.id)] = line
+            municipality_of[(record_type, record.id)] = record.municipality
+            count += 1
+            if visit is None:
+                kept.append(record)
+            else:
+                visit(line, record)
+        if visit is None:
+            contents.records[record_type] = kept
+        else:
+            contents.streamed[record_type] = count
 
     if known is not None:  # a record never moves to another municipality by an import
-        for record_type, records in contents.records.items():
-            for record in records:
-                where = known(record_type, record.id)
-                if where is not None and where != record.municipality:
-                    contents.errors.append(
-                        CsvError(
-                            file_name(record_type),
-                            lines[(record_type, record.id)],
-                            "id",
-                            f"{record_type.__name__} {record.id!r} belongs to municipality "
-                            f"{where} in the store, not {record.municipality}: records do not "
-                            "move between municipalities (give ids a municipality prefix)",
-                        )
+        for (record_type, record_id), municipality in municipality_of.items():
+            where = known(record_type, record_id)
+            if where is not None and where != municipality:
+                contents.errors.append(
+                    CsvError(
+                        file_name(record_type),
+                        lines[(record_type, record_id)],
+                        "id",
+                        f"{record_type.__name__} {record_id!r} belongs to municipality "
+                        f"{where} in the store, not {municipality}: records do not "
+                        "move between municipalities (give ids a municipality prefix)",
                     )
-    municipality_of: dict[tuple[type[Record], str], str] = {
-        (t, r.id): r.municipality for t, rs in contents.records.items() for r in rs
-    }
+                )
     dependants: dict[tuple[type[Record], str], int] = {}
     for (record_type, field_name), target in REFERENCES.items():
         for record in contents.records.get(record_type, []):

@@ -103,3 +103,20 @@ def test_a_row_cannot_move_a_record_to_another_municipality(store, tmp_path):
     assert (error.file, error.line, error.column) == ("candidates.csv", 2, "id")
     assert "belongs to municipality GM0855" in error.reason
     assert store.snapshot() == before
+
+
+def test_candidates_are_checked_row_by_row_and_written_in_batches(store, tmp_path, monkeypatch):
+    from matching.records import importer
+    from matching.records.csv_io import read_folder
+    from matching.records.schemas import Candidate
+
+    folder = _folder(tmp_path / "in")
+    seen = []
+    contents = read_folder(folder, stream={Candidate: lambda line, c: seen.append((line, c.id))})
+    assert Candidate not in contents.records and contents.streamed[Candidate] == len(seen) == 4
+    assert contents.count()["candidates"] == 4 and (Candidate, "C1") in contents.lines
+
+    monkeypatch.setattr(importer, "WRITE_BATCH", 3)  # 4 candidates: two batches, one transaction
+    report = import_folder(store, folder)
+    assert report.written.inserted["candidates"] == 4
+    assert import_folder(store, folder).written.unchanged["candidates"] == 4
