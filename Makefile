@@ -6,6 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 DEMO_DB ?= sqlite:///$(DEMO_DIR)/werkkans.db
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/werkkans demo --dir $(DEMO_DIR)
+	$(VENV)/bin/werkkans demo --dir $(DEMO_DIR) --port $(PORT)
 
 services:
 	bash scripts/install_test_services.sh

@@ -5,7 +5,13 @@ The API answers in English (the use cases' own messages); staff read Dutch.
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 from services.errors import AuditUnavailable, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from training.promotion import PromotionDecision
 
 __all__ = ["KIND_LABELS", "in_dutch"]
 
@@ -44,3 +50,16 @@ def in_dutch(exc: Exception) -> str:
     if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
         return exc.message
     return str(exc)
+
+
+def promotion_in_dutch(decision: PromotionDecision) -> str:
+    """Why a trained ranker was or was not made champion, for staff."""
+    metric, new, old = decision.metric, decision.challenger_score, decision.champion_score
+    if not math.isfinite(new):
+        return f"de {metric} van de nieuwe ranker is geen getal"
+    if old is None or not math.isfinite(old):
+        if decision.champion_version is None:
+            return "er was nog geen champion"
+        return "de champion kon niet worden beoordeeld"
+    verdict = "beter dan" if decision.promoted else "niet beter dan"
+    return f"{metric} {new:.4f} is {verdict} die van de champion ({old:.4f})"

@@ -34,6 +34,7 @@ from api.commands.options import (
     TrackingOption,
 )
 from api.settings import Settings
+from api.wording import promotion_in_dutch
 
 if TYPE_CHECKING:
     from matching.shortlists.text_space import TextSpace
@@ -139,7 +140,7 @@ def train(
     verdict = "gepromoveerd tot champion" if run.promoted else "niet gepromoveerd"
     console.print(
         f"run {run.run_id}: {_registered_model()} versie {run.model_version} {verdict} "
-        f"({run.decision.reason})"
+        f"({promotion_in_dutch(run.decision)})"
     )
 
 

@@ -26,8 +26,12 @@ stats_app = typer.Typer(help="Statistiek: chi-kwadraattoets en prijslijst.", no_
 
 def report(
     period: Annotated[
-        str, typer.Option("--period", help="2026, 2026-Q1, 2026-03 of 2025-06:2026-05.")
-    ],
+        str | None,
+        typer.Option(
+            "--period",
+            help="2026, 2026-Q1, 2026-03 of 2025-06:2026-05; standaard de laatste 12 hele maanden.",
+        ),
+    ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Het HTML-bestand om te schrijven.")
     ] = None,
@@ -47,10 +51,21 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Het uitkomstenrapport: kengetallen, trechter, netto-effect, SROI en eerlijkheid."""
+    import datetime as dt
+
     from matching.report.kpis import Goals
+    from matching.report.period import last_months, parse_period
     from matching.report.social_value import read_price_file
     from services import reports
 
+    if period is None:
+        period = last_months(dt.date.today())
+        console.print(f"periode: {period} (de laatste 12 hele maanden)")
+    try:
+        parse_period(period)
+    except ValueError:
+        fail(f"--period {period!r}: schrijf een jaar (2026), kwartaal (2026-Q1), maand (2026-03) "
+             "of maandreeks (2025-06:2026-05)")
     if out_file is None and not as_json:
         fail("geef --out rapport.html en/of --json")
     price_list = sroi_settings = None

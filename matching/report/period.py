@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["Period", "parse_period"]
+__all__ = ["Period", "last_months", "parse_period"]
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -85,3 +85,14 @@ def parse_period(text: str) -> Period:
     raise ValueError(
         f"period {text!r} not understood; use 2026, 2026-Q1, 2026-03 or 2025-06:2026-05"
     )
+
+
+def last_months(today: dt.date, months: int = 12) -> str:
+    """The ``months`` complete calendar months before ``today``'s, as a period text.
+
+    >>> last_months(dt.date(2026, 12, 4))
+    '2025-12:2026-11'
+    """
+    end = today.year * 12 + today.month - 2  # last month, counted from year 0
+    start = end - months + 1
+    return f"{start // 12:04d}-{start % 12 + 1:02d}:{end // 12:04d}-{end % 12 + 1:02d}"

@@ -102,3 +102,18 @@ def test_the_check_finds_english() -> None:
         "give", "exactly", "or",
     ]
     assert _english("geef precies een van --work-need of --candidate") == []
+
+
+def test_why_a_ranker_was_promoted_reads_in_dutch():
+    from api.wording import promotion_in_dutch
+    from training.promotion import decide_promotion
+
+    assert promotion_in_dutch(decide_promotion(0.61, None)) == "er was nog geen champion"
+    assert promotion_in_dutch(decide_promotion(0.61, None, champion_version="3")) == (
+        "de champion kon niet worden beoordeeld"
+    )
+    assert promotion_in_dutch(decide_promotion(0.61, 0.58)) == (
+        "ndcg@10 0.6100 is beter dan die van de champion (0.5800)"
+    )
+    assert "niet beter dan" in promotion_in_dutch(decide_promotion(0.58, 0.61))
+    assert "geen getal" in promotion_in_dutch(decide_promotion(float("nan"), 0.61))

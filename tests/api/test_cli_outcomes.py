@@ -200,3 +200,15 @@ def test_report_bad_period(app, db, tmp_path):
     result = invoke(app, "report", "--db", db, "--period", "2026-Q7", "--out",
                     str(tmp_path / "r.html"))
     assert result.exit_code == 1 and "2026-Q7" in result.output
+
+
+def test_report_defaults_to_the_last_twelve_months_and_names_a_bad_period(app, db):
+    import datetime as dt
+
+    from matching.report.period import last_months
+
+    bad = invoke(app, "report", "--period", "20x6", "--db", db)
+    assert bad.exit_code == 1 and "--period" in bad.output and "--out" not in bad.output
+    result = invoke(app, "report", "--json", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert last_months(dt.date.today()) in result.output
