@@ -91,8 +91,12 @@ class FolderContents:
         return not self.errors
 
     def count(self) -> dict[str, int]:
-        counts = {t.entity: len(rs) for t, rs in self.records.items()}
-        return {**counts, **{t.entity: n for t, n in self.streamed.items()}}
+        """Records read per type, in dependency order (streamed types included)."""
+        return {
+            t.entity: len(self.records[t]) if t in self.records else self.streamed[t]
+            for t in RECORD_TYPES
+            if t in self.records or t in self.streamed
+        }
 
 
 def file_name(record_type: type[Record]) -> str:
