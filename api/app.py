@@ -304,7 +304,9 @@ def create_app(
         store = runtime.store
     own_store = store is None
     if store is None:
-        store = Store(settings.db_url)
+        store = settings.open_store()
+    elif store.pseudonym_key is None:
+        settings.give_pseudonym_key(store)
     auth.ensure_tables(store)
     prepare_store(store)
     if runtime is None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matching.records.storage import Store, StoreError
+
 if TYPE_CHECKING:
     from services.runtime import RuntimeConfig
 
@@ -29,6 +31,9 @@ class Settings:
     ``MLFLOW_TRACKING_URI``       MLflow tracking store (default ``sqlite:///mlruns.db``
                                   in the working directory)
     ``WERKKANS_SECRET_KEY``       key that signs login tokens (API)
+    ``WERKKANS_PSEUDONYM_KEY``    key (64 hex digits) for the pseudonyms of erased
+                                  people; default: made once and kept in
+                                  ``WERKKANS_HOME/pseudonym_key``, never in the database
     ``WERKKANS_TOKEN_MINUTES``    lifetime of a login token (default 60)
     ``WERKKANS_MAX_BODY_BYTES``   largest request body the API accepts (default 1 MiB)
     ``WERKKANS_CORS_ORIGINS``     comma-separated origins allowed cross-site (default none)
@@ -42,6 +47,7 @@ class Settings:
     model: str | None = None
     tracking_uri: str | None = None
     secret_key: str | None = None
+    pseudonym_key: str | None = None
     token_minutes: int = 60
     max_body_bytes: int = 1_048_576
     cors_origins: tuple[str, ...] = ()
@@ -60,6 +66,7 @@ class Settings:
             model=env.get("WERKKANS_MODEL") or None,
             tracking_uri=env.get("MLFLOW_TRACKING_URI") or None,
             secret_key=env.get("WERKKANS_SECRET_KEY") or None,
+            pseudonym_key=env.get("WERKKANS_PSEUDONYM_KEY") or None,
             token_minutes=int(env.get("WERKKANS_TOKEN_MINUTES") or defaults.token_minutes),
             max_body_bytes=int(env.get("WERKKANS_MAX_BODY_BYTES") or defaults.max_body_bytes),
             cors_origins=tuple(
@@ -76,6 +83,54 @@ class Settings:
         """The tracking URI, defaulting to a local SQLite store in the working directory."""
         return self.tracking_uri or f"sqlite:///{Path('mlruns.db').resolve()}"
 
+    def open_store(self, *, create: bool = True) -> Store:
+        """The database of these settings, given the pseudonym key kept outside it.
+
+        Raises
+        ------
+        StoreError
+            When the database cannot be opened or the key is unusable.
+        """
+        store = Store(self.db_url, create=create)
+        try:
+            self.give_pseudonym_key(store)
+        except StoreError:
+            store.dispose()
+            raise
+        return store
+
+    def give_pseudonym_key(self, store: Store) -> None:
+        """Hand ``store`` its pseudonym key: ``WERKKANS_PSEUDONYM_KEY``, else the key
+        file in ``home`` (made on first use).
+
+        A key an earlier version kept inside the database moves to the key file.
+        """
+        from matching.privacy import erasure
+
+        path = self.home / "pseudonym_key"
+        given = self.pseudonym_key or (path.read_text(encoding="utf-8").strip() if path.exists() else None)
+        in_database = erasure.legacy_key(store)
+        if given is None:
+            key = in_database or erasure.new_pseudonym_key()
+            key = _save_key(path, key)
+        else:
+            try:
+                key = bytes.fromhex(given)
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                where = "WERKKANS_PSEUDONYM_KEY" if self.pseudonym_key else str(path)
+                raise StoreError(f"{where} must hold 64 hexadecimal digits")
+            if in_database is not None and in_database != key:
+                raise StoreError(
+                    "this database still holds the pseudonym key of its earlier erasures and it "
+                    "differs from the configured one: start once without WERKKANS_PSEUDONYM_KEY "
+                    f"and without {path} so that the key moves out of the database"
+                )
+        if in_database is not None:
+            erasure.forget_legacy_key(store)
+        store.pseudonym_key = key
+
     def runtime(self) -> RuntimeConfig:
         """What the use cases' runtime (text space, index, model) needs of these settings."""
         from services.runtime import RuntimeConfig  # heavy: only when a runtime is built
@@ -83,3 +138,21 @@ class Settings:
         return RuntimeConfig(
             home=self.home, model=self.model, tracking_uri=self.effective_tracking_uri
         )
+
+
+def _save_key(path: Path, key: bytes) -> bytes:
+    """Write ``key`` to ``path`` (owner-only) unless another process just did; the key kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key.hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(staging, path)  # atomic, and refuses to replace a key written meanwhile
+    except FileExistsError:
+        key = bytes.fromhex(path.read_text(encoding="utf-8").strip())
+    finally:
+        staging.unlink()
+    return key

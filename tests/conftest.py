@@ -18,7 +18,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from factories import PSEUDONYM_KEY
 from factories import tiny_world as _tiny_world
+
+# commands run by the tests take the pseudonym key from here, never from a key file in the checkout
+os.environ.setdefault("WERKKANS_PSEUDONYM_KEY", PSEUDONYM_KEY.hex())
 
 
 @pytest.fixture

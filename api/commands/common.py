@@ -30,7 +30,7 @@ def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Set
 
 def open_store(settings: Settings, *, create: bool = True) -> Store:
     try:
-        return Store(settings.db_url, create=create)
+        return settings.open_store(create=create)
     except StoreError as exc:
         fail(str(exc), code=2)
 

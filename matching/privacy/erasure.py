@@ -22,15 +22,16 @@ them, in one transaction:
   text is not left in the files (:meth:`Store.purge_deleted`).
 
 What remains is one audit entry and one tombstone holding a pseudonym: an
-HMAC-SHA256 of the id under a random key kept in this database. Dataset
-building must skip tombstoned ids (:func:`erased_ids`), so an erased person
-never returns through an old export or training set, and the API refuses to
-re-create a record under an erased id.
+HMAC-SHA256 of the id under a random key. Dataset building must skip
+tombstoned ids (:func:`erased_ids`), so an erased person never returns
+through an old export or training set, and the API refuses to re-create a
+record under an erased id.
 
-The key lives in the database rather than in the settings on purpose: if it
-changed, earlier tombstones would stop matching and erased people could come
-back into training data. The pseudonym protects against casual linkage of
-the audit trail, not against someone holding the whole database.
+The key is kept *outside* the database (``Store.pseudonym_key``, filled from
+the settings): ids are short and easy to enumerate, so whoever holds both the
+key and a copy of the database could tell which ids were erased. The
+database keeps only the key's fingerprint, so a missing or different key is
+refused instead of silently letting erased people back into training data.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from sqlalchemy.engine import Connection
 
 from matching.privacy import audit_log
 from matching.records.schemas import RECORD_TYPES, REFERENCES, Candidate, Record
-from matching.records.storage import TABLES, Store, history_table, metadata
+from matching.records.storage import TABLES, Store, StoreError, history_table, metadata
 from matching.serving import shared_cache
 from matching.shortlists import overrides as override_store
 
@@ -58,11 +59,15 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "ErasedIds",
     "ErasureReport",
+    "PseudonymKeyError",
     "audit_scrubber",
     "erase_candidate",
     "erased_ids",
+    "forget_legacy_key",
     "is_erased",
+    "legacy_key",
     "like_escape",
+    "new_pseudonym_key",
     "pseudonymise",
 ]
 
@@ -76,39 +81,98 @@ tombstone_table = sa.Table(
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-_key_table = sa.Table(
-    "pseudonym_key",
+#: The fingerprint of the key the tombstones were made with (never the key itself).
+_fingerprint_table = sa.Table(
+    "pseudonym_key_check",
     metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)
+
+#: Where earlier versions kept the key itself; dropped by :func:`forget_legacy_key`.
+_legacy_key_table = sa.Table(
+    "pseudonym_key",
+    sa.MetaData(),  # never created again
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("key", sa.String(64), nullable=False),
 )
 
 
+class PseudonymKeyError(StoreError):
+    """The pseudonym key is missing or is not the one this database's erasures used."""
+
+
 def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
-    metadata.create_all(store.engine, tables=[tombstone_table, _key_table], checkfirst=True)
+    metadata.create_all(store.engine, tables=[tombstone_table, _fingerprint_table], checkfirst=True)
     audit_log.ensure_tables(store)
     override_store.ensure_tables(store)
     shared_cache.ensure_tables(store)
 
 
+def new_pseudonym_key() -> bytes:
+    """A fresh random key (32 bytes) for a deployment's first erasure."""
+    return secrets.token_bytes(32)
+
+
+def _fingerprint(key: bytes) -> str:
+    return hmac.new(key, b"werkkans pseudonym key check", hashlib.sha256).hexdigest()
+
+
 def _key(store: Store, *, create: bool = True) -> bytes:
-    """The database's pseudonym key, created on first use (empty if not made yet)."""
-    query = sa.select(_key_table.c.key).where(_key_table.c.id == 1)
-    metadata.create_all(store.engine, tables=[_key_table], checkfirst=True)
+    """The store's pseudonym key, checked against the fingerprint in the database.
+
+    Without ``create`` and with no erasure ever made, a store needs no key
+    (empty bytes). A key seen for the first time while erasing has its
+    fingerprint recorded.
+    """
+    metadata.create_all(store.engine, tables=[tombstone_table, _fingerprint_table], checkfirst=True)
     with store.engine.connect() as conn:
-        found = conn.execute(query).scalar_one_or_none()
-    if found is None and not create:
-        return b""
-    if found is None:
+        recorded = conn.execute(
+            sa.select(_fingerprint_table.c.fingerprint).where(_fingerprint_table.c.id == 1)
+        ).scalar_one_or_none()
+        has_tombstones = conn.execute(sa.select(tombstone_table.c.pseudonym).limit(1)).first()
+    key = store.pseudonym_key
+    if key is None:
+        if not create and recorded is None and has_tombstones is None:
+            return b""
+        raise PseudonymKeyError(
+            "no pseudonym key: erasures need the key kept outside the database "
+            "(WERKKANS_PSEUDONYM_KEY or the key file in WERKKANS_HOME)"
+        )
+    if recorded is not None and recorded != _fingerprint(key):
+        raise PseudonymKeyError(
+            "the pseudonym key is not the one this database's erasures were made with: "
+            "restore the original key (WERKKANS_PSEUDONYM_KEY or the key file in WERKKANS_HOME)"
+        )
+    if recorded is None and (create or has_tombstones is not None):
         try:
             with store.transaction() as conn:
-                conn.execute(_key_table.insert().values(id=1, key=secrets.token_hex(32)))
+                conn.execute(_fingerprint_table.insert().values(id=1, fingerprint=_fingerprint(key)))
         except sa.exc.IntegrityError:
-            pass  # created at the same moment by another process; read theirs
-        with store.engine.connect() as conn:
-            found = conn.execute(query).scalar_one()
-    return bytes.fromhex(found)
+            return _key(store, create=create)  # recorded by another process at the same moment
+    return key
+
+
+def legacy_key(store: Store) -> bytes | None:
+    """The key an earlier version kept in the database; None if there is none.
+
+    Save it outside the database, then call :func:`forget_legacy_key`.
+    """
+    if not sa.inspect(store.engine).has_table(_legacy_key_table.name):
+        return None
+    with store.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(_legacy_key_table.c.key).where(_legacy_key_table.c.id == 1)
+        ).scalar_one_or_none()
+    return None if found is None else bytes.fromhex(found)
+
+
+def forget_legacy_key(store: Store) -> None:
+    """Drop the key an earlier version kept in the database (after it was saved elsewhere)."""
+    if sa.inspect(store.engine).has_table(_legacy_key_table.name):
+        _legacy_key_table.drop(store.engine)
+    store.purge_deleted()
 
 
 def pseudonymise(key: bytes, record_id: str) -> str:

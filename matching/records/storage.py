@@ -152,6 +152,10 @@ class Store:
         ``postgresql+psycopg://user@127.0.0.1:5432/werkkans``.
     create
         Create the tables when the database is empty.
+    pseudonym_key
+        The key erased people's ids are pseudonymised with
+        (:mod:`matching.privacy.erasure`). It is kept outside the database
+        on purpose and handed in by whoever opens the store.
 
     Examples
     --------
@@ -160,8 +164,9 @@ class Store:
     0
     """
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, pseudonym_key: bytes | None = None) -> None:
         self.url = url
+        self.pseudonym_key = pseudonym_key
         try:
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:

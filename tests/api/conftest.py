@@ -26,6 +26,7 @@ from services.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_helpers import HOME, OTHER, PASSWORD, SECRET, TODAY, other_world, token_for
+from factories import PSEUDONYM_KEY
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def store(tmp_path, tiny_world) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'api.db'}")
+    store = Store(f"sqlite:///{tmp_path / 'api.db'}", pseudonym_key=PSEUDONYM_KEY)
     store.upsert([*tiny_world, *other_world()], actor="fixture")
     yield store
     store.dispose()

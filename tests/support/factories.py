@@ -18,6 +18,8 @@ from matching.records.enums import (
 from matching.records.schemas import Candidate, Employer, Event, EventTable, WorkNeed
 
 MUNICIPALITY = "GM0855"
+#: The key test stores pseudonymise erased ids with (the commands get it from the environment).
+PSEUDONYM_KEY = bytes.fromhex("7e" * 32)
 
 
 def make_candidate(id: str = "C1", **overrides: object) -> Candidate:

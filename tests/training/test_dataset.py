@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from factories import PSEUDONYM_KEY
 from spaces import fast_text_space
 
 from matching.privacy.erasure import erase_candidate
@@ -66,7 +67,7 @@ def store(world: Path, tmp_path: Path) -> Store:
     """A private copy of the world's database, free to change."""
     copy = tmp_path / "world.db"
     copy.write_bytes((world / "world.db").read_bytes())
-    return Store(f"sqlite:///{copy}")
+    return Store(f"sqlite:///{copy}", pseudonym_key=PSEUDONYM_KEY)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import tiny_world
+from factories import PSEUDONYM_KEY, tiny_world
 
 from matching.records.csv_io import write_folder
 from matching.records.importer import ImportRejected, export_folder, import_folder
@@ -20,7 +20,7 @@ def _folder(directory: Path) -> Path:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'w.db'}" if request.param == "sqlite" else request.getfixturevalue("fresh_postgres_url")
-    s = Store(url)
+    s = Store(url, pseudonym_key=PSEUDONYM_KEY)
     yield s
     s.dispose()
 
