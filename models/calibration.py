@@ -51,14 +51,23 @@ class ProbabilityCalibrator(BaseEstimator):
 
     Parameters
     ----------
-    method : {"isotonic", "platt"}, default="isotonic"
+    method : {"isotonic", "steps", "platt"}, default="isotonic"
         ``"isotonic"``: non-decreasing step function (needs a few thousand
         rows to be smooth); scores outside the training range get the nearest
-        end value. ``"platt"``: ``sigmoid(a * score + b)`` with Platt's
-        smoothed targets; two parameters, fine for small samples.
+        end value. ``"steps"``: isotonic regression with a minimum count per
+        step: the rows, sorted by score, are cut into groups holding at least
+        ``step_positives`` good outcomes (and 30 rows) each, the groups'
+        rates are made non-decreasing (pool-adjacent-violators) and a score
+        gets the rate interpolated between the groups' mean scores; beyond
+        the first and last group it gets their rate, so it never extrapolates
+        past a rate the data have shown. ``"platt"``: ``sigmoid(a * score +
+        b)`` with Platt's smoothed targets; two parameters, fine for small
+        samples.
     clip : float, default=1e-4
         Probabilities are clipped to ``[clip, 1 - clip]`` so that log-loss and
         odds stay finite.
+    step_positives : int, default=20
+        Good outcomes per group for ``method="steps"``.
     cap_rows : int or None, default=None
         When given, no probability goes above the highest rate of good
         outcomes observed in the calibration rows: sorted by score, cut into
@@ -74,6 +83,9 @@ class ProbabilityCalibrator(BaseEstimator):
         Only for ``method="isotonic"``.
     a_, b_ : float
         Slope and offset, only for ``method="platt"``.
+    step_scores_, step_rates_ : ndarray
+        The groups' mean scores and (non-decreasing) rates, only for
+        ``method="steps"``.
     n_samples_fit_ : int
     n_positive_ : int
         Good outcomes in the calibration rows.
@@ -90,13 +102,15 @@ class ProbabilityCalibrator(BaseEstimator):
 
     def __init__(
         self,
-        method: Literal["isotonic", "platt"] = "isotonic",
+        method: Literal["isotonic", "steps", "platt"] = "isotonic",
         clip: float = 1e-4,
         cap_rows: int | None = None,
+        step_positives: int = 20,
     ) -> None:
         self.method = method
         self.clip = clip
         self.cap_rows = cap_rows
+        self.step_positives = step_positives
 
     def fit(self, scores: Any, y_binary: Any) -> ProbabilityCalibrator:
         """Learn the map on held-out ``scores`` and their 0/1 outcomes.
@@ -105,8 +119,12 @@ class ProbabilityCalibrator(BaseEstimator):
         -------
         self
         """
-        if self.method not in ("isotonic", "platt"):
-            raise ValueError(f"method must be 'isotonic' or 'platt', got {self.method!r}")
+        if self.method not in ("isotonic", "steps", "platt"):
+            raise ValueError(
+                f"method must be 'isotonic', 'steps' or 'platt', got {self.method!r}"
+            )
+        if self.step_positives < 1:
+            raise ValueError(f"step_positives must be >= 1, got {self.step_positives}")
         if not 0 <= self.clip < 0.5:
             raise ValueError(f"clip must be in [0, 0.5), got {self.clip}")
         s = _as_scores(scores)
@@ -125,6 +143,8 @@ class ProbabilityCalibrator(BaseEstimator):
             self.isotonic_ = IsotonicRegression(
                 y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
             ).fit(s, y)
+        elif self.method == "steps":
+            self.step_scores_, self.step_rates_ = _fit_steps(s, y, self.step_positives)
         else:
             self.a_, self.b_ = _fit_platt(s, y)
         if self.cap_rows is not None and self.cap_rows < 1:
@@ -157,6 +177,8 @@ class ProbabilityCalibrator(BaseEstimator):
         s = _as_scores(scores)
         if self.method_ == "isotonic":
             p = self.isotonic_.predict(s)
+        elif self.method_ == "steps":
+            p = np.interp(s, self.step_scores_, self.step_rates_)
         else:
             p = _sigmoid(self.a_ * s + self.b_)
         result: np.ndarray = np.clip(p, self.clip, self.cap_)
@@ -168,6 +190,38 @@ def _observed_cap(s: np.ndarray, y: np.ndarray, rows: int) -> float:
     n_bins = max(s.shape[0] // rows, 1)
     order = np.argsort(s, kind="stable")
     return float(max(part.mean() for part in np.array_split(y[order], n_bins)))
+
+
+#: Fewest rows in one group of ``method="steps"``.
+STEP_MIN_ROWS = 30
+
+
+def _fit_steps(s: np.ndarray, y: np.ndarray, positives: int) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of score-sorted rows with >= ``positives`` good outcomes: mean scores, rates."""
+    from sklearn.isotonic import IsotonicRegression
+
+    order = np.argsort(s, kind="stable")
+    ys = y[order]
+    ends: list[int] = []
+    good = rows = 0
+    for i, value in enumerate(ys):
+        good += int(value)
+        rows += 1
+        if good >= positives and rows >= STEP_MIN_ROWS:
+            ends.append(i + 1)
+            good = rows = 0
+    if not ends:
+        ends = [ys.size]
+    else:
+        ends[-1] = ys.size  # a short last group joins the one before
+    groups = np.split(order, ends[:-1])
+    centres = np.array([s[g].mean() for g in groups])
+    rates = np.array([y[g].mean() for g in groups])
+    sizes = np.array([g.size for g in groups], dtype=np.float64)
+    monotone = IsotonicRegression(increasing=True).fit_transform(
+        np.arange(len(groups), dtype=np.float64), rates, sample_weight=sizes
+    )
+    return centres, np.asarray(monotone, dtype=np.float64)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -13,9 +13,10 @@ the model would have done on meetings it could not have seen::
   outcome plus small boosted trees of "a follow-up or more", fitted five
   times, each time without a fifth of the events) learns here. Every fit
   meeting also gets a score from the bag that did not see its event, and
-  Platt scaling of those scores, capped at the best rate the data show in a
-  group of 30 or more, turns scores into chances (cross-fitted calibration:
-  no months are set aside for it, so a year of history is enough). The
+  those scores turn into chances by isotonic regression with at least 20
+  good outcomes per step, interpolated between steps and capped at the best
+  rate the data show in a group of 30 or more (cross-fitted calibration: no
+  months are set aside for it, so a year of history is enough). The
   previous models, LambdaMART on graded labels and a logistic regression,
   are fitted on the same rows as baselines.
 * **test**: the last ``holdout_months`` months. NDCG@10, recall@10, MAP,
@@ -418,7 +419,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
         # all of it, calibrate on their in-sample scores (they are only compared)
         calibrators = {
-            "ranker": ProbabilityCalibrator(method="platt", cap_rows=config.cap_rows).fit(
+            "ranker": ProbabilityCalibrator(method="steps", cap_rows=config.cap_rows).fit(
                 ranker.oof_score_, fit.good
             ),
             "lambdamart": ProbabilityCalibrator(method="platt").fit(
@@ -441,7 +442,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         "label": "grades 0-4 (follow-up or trial 1, WEP 2, job 3, sustained job 4); "
         "probability: WEP or job",
         "calibration": {
-            "method": "platt on out-of-fold scores, capped",
+            "method": "isotonic steps of >= 20 good outcomes on out-of-fold scores, capped",
             "good_outcomes": cal.n_positive_,
             "base_rate": cal.base_rate_,
             "cap": cal.cap_,

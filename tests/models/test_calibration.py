@@ -35,7 +35,7 @@ def ece(p: np.ndarray, y: np.ndarray, n_bins: int = 15) -> float:
     return float(np.sum(count * np.abs(mean_p - rate)) / count.sum())
 
 
-@pytest.mark.parametrize("method", ["isotonic", "platt"])
+@pytest.mark.parametrize("method", ["isotonic", "steps", "platt"])
 def test_recovers_known_sigmoid(method, train, held_out):
     s, _, y = train
     s_new, p_true, y_new = held_out
@@ -84,7 +84,9 @@ def test_platt_stays_finite_on_separable_data():
 def test_clone_and_params(train):
     cal = ProbabilityCalibrator(method="platt", clip=1e-3).fit(*train[::2])
     twin = clone(cal)
-    assert twin.get_params() == {"method": "platt", "clip": 1e-3, "cap_rows": None}
+    assert twin.get_params() == {
+        "method": "platt", "clip": 1e-3, "cap_rows": None, "step_positives": 20
+    }
     assert not hasattr(twin, "a_")
 
 
@@ -119,7 +121,7 @@ def test_fit_errors(scores, y, message):
 
 
 def test_unknown_method():
-    with pytest.raises(ValueError, match="method must be 'isotonic' or 'platt', got 'beta'"):
+    with pytest.raises(ValueError, match="method must be 'isotonic', 'steps' or 'platt', got 'beta'"):
         ProbabilityCalibrator(method="beta").fit(np.arange(12.0), np.arange(12) % 2)
 
 
@@ -185,3 +187,28 @@ def test_cap_rows_must_be_positive(train):
     s, _, y = train
     with pytest.raises(ValueError, match="cap_rows"):
         ProbabilityCalibrator(method="platt", cap_rows=0).fit(s, y)
+
+
+def test_steps_hold_the_minimum_good_outcomes_and_never_pass_the_best_group():
+    # 600 rows sorted by score; good outcomes every 10th row below 400, every 4th above
+    s = np.arange(600, dtype=float)
+    y = np.zeros(600, dtype=int)
+    y[9:400:10] = 1
+    y[403::4] = 1
+    cal = ProbabilityCalibrator(method="steps", step_positives=20).fit(s, y)
+    # groups of 20 good outcomes: rows 0-199 and 200-399 (rate 0.1), 400-479, 480-599 (the
+    # short tail joins the last full group: 30 / 120 = 0.25)
+    assert cal.step_rates_ == pytest.approx([0.1, 0.1, 0.25, 0.25])
+    assert cal.step_scores_ == pytest.approx([99.5, 299.5, 439.5, 539.5])
+    p = cal.predict_proba(np.array([-50.0, 299.5, 369.5, 439.5, 1e6]))
+    assert p == pytest.approx([0.1, 0.1, 0.175, 0.25, 0.25])  # interpolated between groups
+    assert np.all(np.diff(cal.predict_proba(np.linspace(-10, 700, 500))) >= 0)
+
+
+def test_steps_with_fewer_good_outcomes_than_a_step_give_the_base_rate():
+    s = np.arange(100, dtype=float)
+    y = (np.arange(100) % 10 == 0).astype(int)
+    cal = ProbabilityCalibrator(method="steps", step_positives=20).fit(s, y)
+    assert cal.predict_proba(np.array([0.0, 99.0])) == pytest.approx([0.1, 0.1])
+    with pytest.raises(ValueError, match="step_positives"):
+        ProbabilityCalibrator(method="steps", step_positives=0).fit(s, y)
