@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matching.records.importer import ImportReport, export_folder, import_folder
 from matching.records.storage import Store
-from matching.shortlists.retrieval import ConsistencyReport, RetrievalIndex, SyncReport
+
+if TYPE_CHECKING:  # the index's text stack is heavy: an import without it must not load it
+    from matching.shortlists.retrieval import ConsistencyReport, RetrievalIndex, SyncReport
 
 __all__ = ["Imported", "check_index", "export_records", "import_records", "sync_index"]
 

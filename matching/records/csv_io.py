@@ -55,6 +55,7 @@ def restore_formula(cell: str) -> str:
 
 _TRUE = {"true", "1", "ja", "yes", "j", "y"}
 _FALSE = {"false", "0", "nee", "no", "n"}
+#: Largest file of a record type that is held in memory while checked (streamed ones: no limit).
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
@@ -73,16 +74,74 @@ class CsvError:
         return f"{where}{column}: {self.reason}"
 
 
+class RowIndex(Mapping[tuple[type[Record], str], int]):
+    """The line and municipality of every row read, by (record type, id).
+
+    A mapping from ``(record_type, id)`` to the row's line, compact enough to
+    hold a million rows in about 130 MB: one dict per record type from id to
+    one integer packing the line and the municipality's number.
+
+    Examples
+    --------
+    >>> rows = RowIndex()
+    >>> rows.add(Record, "c1", 2, "GM0855") is None
+    True
+    >>> rows.add(Record, "c1", 7, "GM0855"), rows[(Record, "c1")], rows.municipality(Record, "c1")
+    (2, 2, 'GM0855')
+    """
+
+    _BITS = 12  # up to 4,096 municipalities in one folder
+
+    def __init__(self) -> None:
+        self._rows: dict[type[Record], dict[str, int]] = {}
+        self._names: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def add(self, record_type: type[Record], record_id: str, line: int, municipality: str) -> int | None:
+        """Register a row; the first row's line instead when the id was read before."""
+        rows = self._rows.setdefault(record_type, {})
+        packed = rows.get(record_id)
+        if packed is not None:
+            return packed >> self._BITS
+        code = self._codes.get(municipality)
+        if code is None:
+            if len(self._names) >= 1 << self._BITS:
+                raise ValueError(f"more than {1 << self._BITS} municipalities in one import")
+            code = self._codes[municipality] = len(self._names)
+            self._names.append(municipality)
+        rows[record_id] = (line << self._BITS) | code
+        return None
+
+    def municipality(self, record_type: type[Record], record_id: str) -> str | None:
+        """The municipality of a row read, or None when no such row was read."""
+        packed = self._rows.get(record_type, {}).get(record_id)
+        return None if packed is None else self._names[packed & ((1 << self._BITS) - 1)]
+
+    def __getitem__(self, key: tuple[type[Record], str]) -> int:
+        return self._rows.get(key[0], {})[key[1]] >> self._BITS
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        return key[1] in self._rows.get(key[0], {})
+
+    def __iter__(self) -> Iterator[tuple[type[Record], str]]:
+        for record_type, rows in self._rows.items():
+            for record_id in rows:
+                yield record_type, record_id
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._rows.values())
+
+
 @dataclass
 class FolderContents:
     """Records read from a folder, in dependency order, plus every error found."""
 
     records: dict[type[Record], list[Record]] = field(default_factory=dict)
     errors: list[CsvError] = field(default_factory=list)
-    #: the line of every record read, by (type, id)
-    lines: dict[tuple[type[Record], str], int] = field(default_factory=dict)
-    #: the municipality of every record read, by (type, id)
-    municipalities: dict[tuple[type[Record], str], str] = field(default_factory=dict)
+    #: the line (and municipality) of every record read, by (type, id)
+    lines: RowIndex = field(default_factory=RowIndex)
     #: record types read but not kept in ``records`` (see ``read_folder``'s ``stream``)
     streamed: dict[type[Record], int] = field(default_factory=dict)
 
@@ -152,10 +211,10 @@ def _export_cell(value: object) -> str:
     return cell if isinstance(value, int | float) else neutralise_formula(cell)
 
 
-def _utf8_ok(path: Path, errors: list[CsvError]) -> bool:
-    """Whether the file is UTF-8 and not too large, read a megabyte at a time."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        errors.append(CsvError(path.name, 0, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
+def _utf8_ok(path: Path, errors: list[CsvError], max_bytes: int | None) -> bool:
+    """Whether the file is UTF-8 and not larger than ``max_bytes``, read a megabyte at a time."""
+    if max_bytes is not None and path.stat().st_size > max_bytes:
+        errors.append(CsvError(path.name, 0, "", f"file is larger than {max_bytes} bytes"))
         return False
     decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = 0
@@ -200,12 +259,21 @@ def iter_records(
     path: Path,
     errors: list[CsvError],
     rejected: dict[str, int] | None = None,
+    rows: RowIndex | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> Iterator[tuple[int, Record]]:
-    """:func:`read_records` one row at a time: memory does not grow with the file."""
-    if not _utf8_ok(path, errors):
+    """:func:`read_records` one row at a time.
+
+    Duplicate ids are found through ``rows`` (a fresh :class:`RowIndex` if
+    not given), which is the only thing that grows with the file. A caller
+    that keeps no records passes ``max_bytes=None``.
+    """
+    if not _utf8_ok(path, errors, max_bytes):
         return
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        yield from _records(record_type, path, csv.reader(handle), errors, rejected)
+        yield from _records(
+            record_type, path, csv.reader(handle), errors, rejected, RowIndex() if rows is None else rows
+        )
 
 
 def _records(
@@ -214,6 +282,7 @@ def _records(
     reader: Any,
     errors: list[CsvError],
     rejected: dict[str, int] | None,
+    rows: RowIndex,
 ) -> Iterator[tuple[int, Record]]:
     try:
         header = next(reader)
@@ -243,7 +312,6 @@ def _records(
     if not header_ok:
         return
 
-    first_line_of: dict[str, int] = {}
     line = reader.line_num + 1
     while True:
         try:
@@ -290,17 +358,12 @@ def _records(
             if rejected is not None and raw_id:
                 rejected.setdefault(raw_id, start)
             continue
-        if record.id in first_line_of:
+        first = rows.add(record_type, record.id, start, record.municipality)
+        if first is not None:
             errors.append(
-                CsvError(
-                    path.name,
-                    start,
-                    "id",
-                    f"duplicate id {record.id!r} (first on line {first_line_of[record.id]})",
-                )
+                CsvError(path.name, start, "id", f"duplicate id {record.id!r} (first on line {first})")
             )
             continue
-        first_line_of[record.id] = start
         yield start, record
 
 
@@ -342,7 +405,6 @@ def read_folder(
         return contents
 
     lines = contents.lines
-    municipality_of = contents.municipalities
     rejected: dict[type[Record], dict[str, int]] = {}
     stream = stream or {}
     if any(t is source for t in stream for source, _ in REFERENCES):  # pragma: no cover
@@ -355,10 +417,9 @@ def read_folder(
         kept: list[Record] = []
         count = 0
         for line, record in iter_records(
-            record_type, path, contents.errors, rejected.setdefault(record_type, {})
+            record_type, path, contents.errors, rejected.setdefault(record_type, {}), lines,
+            max_bytes=MAX_FILE_BYTES if visit is None else None,
         ):
-            lines[(record_type, record.id)] = line
-            municipality_of[(record_type, record.id)] = record.municipality
             count += 1
             if visit is None:
                 kept.append(record)
@@ -370,8 +431,9 @@ def read_folder(
             contents.streamed[record_type] = count
 
     if known is not None:  # a record never moves to another municipality by an import
-        for (record_type, record_id), municipality in municipality_of.items():
+        for record_type, record_id in lines:
             where = known(record_type, record_id)
+            municipality = lines.municipality(record_type, record_id)
             if where is not None and where != municipality:
                 contents.errors.append(
                     CsvError(
@@ -389,7 +451,7 @@ def read_folder(
             ref = getattr(record, field_name)
             if ref is None:
                 continue
-            where = municipality_of.get((target, ref))
+            where = lines.municipality(target, ref)
             if where is None and known is not None:
                 where = known(target, ref)
             line = lines[(record_type, record.id)]

@@ -11,6 +11,7 @@ from matching.records.consistency import Problem, candidate_problems, history_pr
 from matching.records.csv_io import (
     CsvError,
     FolderContents,
+    RowIndex,
     file_name,
     iter_records,
     read_folder,
@@ -72,7 +73,7 @@ def import_folder(
     erased = erased_ids(store)
     if len(erased):
         # an old export must not bring back a person who was erased
-        for record_type, record_id in contents.municipalities:
+        for record_type, record_id in contents.lines:
             if record_type is Candidate and record_id in erased:
                 contents.errors.append(
                     CsvError(file_name(Candidate), contents.lines[(Candidate, record_id)], "id",
@@ -97,6 +98,7 @@ def import_folder(
             (warnings if p.warning and not strict else contents.errors).append(problem)
     if not contents.ok:
         raise ImportRejected(sorted(contents.errors))
+    contents.lines = RowIndex()  # checked: the write finds duplicates with its own index
     written = _write(store, directory, contents, actor)
     logger.info("imported %s from %s (%d warnings)", contents.count(), directory, len(warnings))
     return ImportReport(read=contents.count(), written=written, warnings=tuple(warnings))
@@ -114,7 +116,8 @@ def _write(store: Store, directory: Path, contents: FolderContents, actor: str) 
             if record_type in contents.streamed:
                 errors: list[CsvError] = []
                 batch: list[Record] = []
-                for _, record in iter_records(record_type, directory / file_name(record_type), errors):
+                path = directory / file_name(record_type)
+                for _, record in iter_records(record_type, path, errors, max_bytes=None):
                     batch.append(record)
                     if len(batch) >= WRITE_BATCH:
                         summaries.append(store.upsert(batch, actor=actor, conn=conn))

@@ -120,3 +120,34 @@ def test_candidates_are_checked_row_by_row_and_written_in_batches(store, tmp_pat
     report = import_folder(store, folder)
     assert report.written.inserted["candidates"] == 4
     assert import_folder(store, folder).written.unchanged["candidates"] == 4
+
+
+def test_only_files_held_in_memory_have_a_size_limit(tmp_path, monkeypatch):
+    from matching.records import csv_io
+    from matching.records.csv_io import read_folder
+    from matching.records.schemas import Candidate
+
+    folder = _folder(tmp_path / "in")
+    monkeypatch.setattr(csv_io, "MAX_FILE_BYTES", 10)  # every file of the folder is larger
+    streamed = read_folder(folder, stream={Candidate: lambda line, c: None})
+    too_large = {e.file for e in streamed.errors if "larger than 10 bytes" in e.reason}
+    assert "candidates.csv" not in too_large and "employers.csv" in too_large
+
+
+def test_the_row_index_stays_small_per_row():
+    import tracemalloc
+
+    from matching.records.csv_io import RowIndex
+    from matching.records.schemas import Candidate
+
+    ids = [f"GM0855-c{i:07d}" for i in range(100_000)]  # made before measuring: the file's text
+    tracemalloc.start()
+    rows = RowIndex()
+    for line, record_id in enumerate(ids, start=2):
+        assert rows.add(Candidate, record_id, line, "GM0855" if line % 2 else "GM0363") is None
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert used / len(ids) < 120  # bytes a row beyond the id itself (a dict per type, packed ints)
+    assert rows[(Candidate, ids[-1])] == 100_001 and rows.municipality(Candidate, ids[-1]) == "GM0855"
+    assert rows.add(Candidate, ids[5], 9, "GM0855") == 7 and len(rows) == 100_000
+    assert rows.municipality(Candidate, "nobody") is None and (Candidate, "nobody") not in rows
