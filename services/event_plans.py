@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from matching.events.event_plan import EventPlan, PlanControls
+from matching.events.event_plan import EventPlan, InviteBy, PlanControls
 from matching.events.event_planning import plan_event as make_plan
 from matching.events.event_records import SaveSummary, save_plan
 from matching.events.table_plan_problem import PlanningError
@@ -29,7 +29,7 @@ from services.actor import Actor
 from services.errors import Conflict, InvalidInput
 from services.events import consenting
 
-__all__ = ["EventPlanOut", "PlanRequest", "PlannedMeetingOut", "SavedOut", "ShownPlan", "plan_event"]
+__all__ = ["CandidateChancesOut", "EventPlanOut", "PlanRequest", "PlannedMeetingOut", "SavedOut", "ShownPlan", "plan_event"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class PlanRequest:
     employer_weight: float = 0.5
     n_reserves: int = 5
     exploration_share: float = 0.1
+    invite_by: InviteBy = "chance"
     save: bool = False
     rounds: int | None = None
     seats: Mapping[str, int] | None = None
@@ -71,6 +72,7 @@ class PlanRequest:
             employer_weight=self.employer_weight,
             n_reserves=self.n_reserves,
             exploration_share=self.exploration_share,
+            invite_by=self.invite_by,
         )
 
     def logged(self) -> dict[str, Any]:
@@ -86,6 +88,7 @@ class PlanRequest:
             "employer_weight": self.employer_weight,
             "n_reserves": self.n_reserves,
             "exploration_share": self.exploration_share,
+            "invite_by": self.invite_by,
             "save": self.save,
         }
         if self.rounds is not None:
@@ -117,6 +120,20 @@ class SavedOut(BaseModel):
     meetings_removed: int
 
 
+class CandidateChancesOut(BaseModel):
+    """What the invitation is expected to change for one invited candidate."""
+
+    candidate_id: str
+    if_invited: float = Field(
+        description="Chance of a WEP or job from the conversations planned for them."
+    )
+    anyway: float | None = Field(
+        description="Chance of finding a WEP or job without the programme within "
+        "`horizon_months` (null: the history holds too little work found alone to tell)."
+    )
+    net: float | None = Field(description="The difference the invitation makes: (1 - anyway) * if_invited.")
+
+
 class EventPlanOut(BaseModel):
     event_id: str
     date: str
@@ -128,6 +145,9 @@ class EventPlanOut(BaseModel):
     invited: list[str]
     reserves: list[str]
     assignments: list[PlannedMeetingOut]
+    invite_by: str = Field(description="What the invitation list maximised: `chance` or `net`.")
+    horizon_months: int
+    chances: list[CandidateChancesOut] = Field(description="Per invited candidate.")
     objective: float
     lp_bound: float
     gap: float
@@ -189,6 +209,7 @@ def plan_event(
     data["invited"] = [c for c in data["invited"] if c in allowed]
     data["reserves"] = [c for c in data["reserves"] if c in allowed]
     data["assignments"] = [a for a in data["assignments"] if a["candidate_id"] in allowed]
+    data["chances"] = [c for c in data["chances"] if c["candidate_id"] in allowed]
     saved = None
     if request.save:
         try:

@@ -29,7 +29,13 @@ from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
-from matching.shortlists.shortlist import Match, Shortlist, ShortlistError, UnknownRecordError
+from matching.shortlists.shortlist import (
+    Match,
+    Shortlist,
+    ShortlistError,
+    SortBy,
+    UnknownRecordError,
+)
 from services import records
 from services.actor import Actor
 from services.errors import AuditUnavailable, InvalidInput, NotFound
@@ -55,6 +61,15 @@ class MatchOut(BaseModel):
     probability: float | None = Field(
         description="Calibrated chance of a work-experience place or a job if they meet; "
         "null when no trained model is in service."
+    )
+    anyway: float | None = Field(
+        None,
+        description="Chance of a WEP or job found without the programme within 6 months "
+        "(staff lists only; null when the history holds too little work found alone).",
+    )
+    net: float | None = Field(
+        None,
+        description="The difference meeting makes: (1 - anyway) * probability (staff lists only).",
     )
     score: float = Field(description="What the list is ordered by (probability or similarity).")
     similarity: float
@@ -160,8 +175,12 @@ class ShortlistService:
         k: int,
         audience: Audience = "staff",
         contributions: bool = False,
+        sort: SortBy = "chance",
     ) -> ShortlistOut:
         """The candidates for a work need, with its overrides applied; logged as shown.
+
+        ``sort="net"`` orders by the difference meeting makes (staff only; an
+        employer's list is always by chance).
 
         Raises :class:`NotFound` for an unknown work need and :class:`InvalidInput`
         for a bad ``k``.
@@ -172,12 +191,15 @@ class ShortlistService:
         )
         pinned = [o.candidate_id for o in overrides if o.kind == "pin"]
         excluded = {o.candidate_id: o.reason for o in overrides if o.kind == "exclude"}
+        if audience == "employer":
+            sort = "chance"  # the chance anyway is about the candidate: staff only
         key = (
             "work_need",
             municipality,
             work_need_id,
             k,
             audience,
+            sort,
             tuple(o.id for o in overrides),
         )
 
@@ -189,6 +211,7 @@ class ShortlistService:
                 audience=audience,
                 pinned=pinned,
                 excluded=excluded,
+                sort=sort,
             )
 
         computed = await self._cached(key, municipality, compute, f"work need {work_need_id}")
@@ -198,7 +221,7 @@ class ShortlistService:
             overrides=overrides,
             actor=actor,
             municipality=municipality,
-            inputs={"k": k, "audience": audience},
+            inputs={"k": k, "audience": audience, "sort": sort},
             contributions=contributions,
         )
 
@@ -350,6 +373,8 @@ class ShortlistService:
                 employer_name=computed.employer_names.get(m.employer_id),
                 work_need_title=computed.need_titles.get(m.work_need_id),
                 probability=m.probability,
+                anyway=None if employer_view else m.anyway,
+                net=None if employer_view else m.net,
                 score=m.score,
                 similarity=m.similarity,
                 reason=m.reason_without_limits if employer_view else m.reason,

@@ -12,6 +12,7 @@ message with what to change and exits with code 1; nothing is written then.
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -63,6 +64,13 @@ NeverOption = Annotated[
     typer.Option(help="Kandidaten die nooit uitgenodigd worden; herhaal of scheid met komma's."),
 ]
 EventOption = Annotated[str, typer.Option("--event", help="De bijeenkomst (id).")]
+
+
+class InviteObjective(str, Enum):
+    """``--objective``: what the invitation list maximises (see PlanControls.invite_by)."""
+
+    CHANCE = "chance"
+    NET = "net"
 
 
 def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
@@ -162,6 +170,15 @@ def plan_event_command(
             "zo blijft het model leren); 0 zet het uit.",
         ),
     ] = 0.1,
+    objective: Annotated[
+        InviteObjective,
+        typer.Option(
+            "--objective",
+            help="Wie uitnodigen: 'chance' (de beste kans op een goed gesprek) of 'net' (het "
+            "verschil dat de uitnodiging maakt: de kans als ze komen, maal de kans dat ze "
+            "binnen 6 maanden niet zelf werk vinden).",
+        ),
+    ] = InviteObjective.CHANCE,
     save: Annotated[
         bool,
         typer.Option("--save", help="Sla de uitnodigingen en geplande gesprekken op."),
@@ -189,6 +206,7 @@ def plan_event_command(
         employer_weight=employer_weight,
         n_reserves=reserves,
         exploration_share=exploration,
+        invite_by=objective.value,
         save=save,
     )
     store = open_store(load_settings(db, tracking_uri))
@@ -240,6 +258,15 @@ def _print_plan(plan: EventPlan) -> None:
     )
     if plan.reserves:
         console.print("reserves: " + ", ".join(plan.reserves))
+    if any(c.net is not None for c in plan.chances.values()):
+        chances = Table(
+            "kandidaat", "kans als uitgenodigd", f"kans zonder ({plan.horizon_months} mnd)",
+            "verschil dat het maakt",
+            title="uitgenodigd op " + ("verschil" if plan.invite_by == "net" else "kans"),
+        )
+        for cid, c in plan.chances.items():
+            chances.add_row(cid, f"{c.if_invited:.0%}", f"{c.anyway or 0:.0%}", f"{c.net or 0:.0%}")
+        console.print(chances)
     for note in plan.notes:
         console.print(f"[yellow]{note}[/]")
 

@@ -8,7 +8,7 @@ list and table plan shown is written to the audit log.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from pydantic import BaseModel, Field
@@ -83,6 +83,12 @@ class PlanIn(BaseModel):
         description="Share of the free places given to eligible candidates drawn at random "
         "(exploration seats, recorded as such), so the ranker keeps learning; 0 turns it off.",
     )
+    invite_by: Literal["chance", "net"] = Field(
+        "chance",
+        description="What the invitation list maximises: `chance` (the best chances of good "
+        "conversations) or `net` (the difference the invitation makes: chance if invited times "
+        "one minus the chance of finding work anyway within 6 months).",
+    )
     save: bool = Field(False, description="Store the invitations and planned meetings.")
 
     def request(self) -> PlanRequest:
@@ -97,6 +103,7 @@ class PlanIn(BaseModel):
             employer_weight=self.employer_weight,
             n_reserves=self.n_reserves,
             exploration_share=self.exploration_share,
+            invite_by=self.invite_by,
             save=self.save,
         )
 

@@ -54,12 +54,19 @@ async def for_work_need(
         ),
     ] = "staff",
     contributions: Contributions = False,
+    sort: Annotated[
+        Literal["chance", "net"],
+        Query(
+            description="'chance': by the ranker (default). 'net': by the difference meeting "
+            "makes, (1 - chance of finding work anyway) * chance; staff lists only."
+        ),
+    ] = "chance",
 ) -> Response:
     """Hard vetoes, retrieval, the ranker's calibrated chance and a Dutch reason per match;
     relationship managers' pins come first and exclusions are left out (listed with reason).
     Every list shown is written to the audit log."""
     out = await shortlists.for_work_need(
-        user.actor, work_need_id, k=k, audience=audience, contributions=contributions
+        user.actor, work_need_id, k=k, audience=audience, contributions=contributions, sort=sort
     )
     return _json(out)
 

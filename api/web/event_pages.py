@@ -76,6 +76,7 @@ def plan_form(
     plan_request = PlanRequest(
         never_invite=_ids(form.get("never_invite", "")),
         must_invite=_ids(form.get("must_invite", "")),
+        invite_by="net" if form.get("invite_by") == "net" else "chance",
         save=form.get("save") == "on",
     )
     try:

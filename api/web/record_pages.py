@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +13,7 @@ from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
+from matching.shortlists.shortlist import SortBy
 from services import overrides, records
 from services.errors import InvalidInput, NotFound
 from services.record_models import HEALTH_FIELDS
@@ -174,14 +175,15 @@ def employer_page(
 
 
 async def work_need_context(
-    store: Store, shortlists: ShortlistService, user: User, work_need_id: str
+    store: Store, shortlists: ShortlistService, user: User, work_need_id: str, sort: SortBy = "chance"
 ) -> dict[str, Any]:
     need = records.get(store, WorkNeed, work_need_id, user.actor)
     employer = records.get(store, Employer, need.employer_id, user.actor)
     shortlist = None
     if user.can(Permission.SHORTLISTS_VIEW):
-        shortlist = await shortlists.for_work_need(user.actor, work_need_id, k=10)
+        shortlist = await shortlists.for_work_need(user.actor, work_need_id, k=10, sort=sort)
     return {
+        "sort": sort,
         "need": need,
         "employer": employer,
         "fields": _fields(need, WORK_NEED_LABELS),
@@ -197,11 +199,13 @@ async def work_need_page(
     store: StoreDep,
     shortlists: ShortlistsDep,
     user: WorkNeedReader,
+    sorteer: Annotated[Literal["kans", "verschil"], Query()] = "kans",
 ) -> Response:
+    sort: SortBy = "net" if sorteer == "verschil" else "chance"
     return render(
         request,
         "work_need.html",
-        **await work_need_context(store, shortlists, user, work_need_id),
+        **await work_need_context(store, shortlists, user, work_need_id, sort),
     )
 
 

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from matching.events.table_plan_problem import PlanningError
 from matching.events.table_planner import Method
 from matching.records.schemas import Employer, Event, EventTable, WorkNeed
 
-__all__ = ["UTILITY_FORMULA", "EventPlan", "EventPlanningError", "PlanControls", "PlannedMeeting"]
+__all__ = [
+    "UTILITY_FORMULA",
+    "CandidateChances",
+    "EventPlan",
+    "EventPlanningError",
+    "InviteBy",
+    "PlanControls",
+    "PlannedMeeting",
+]
 
 UTILITY_FORMULA = "U = max(p, 0.01)^a * max(q, 0.01)^(1-a)"
+
+#: What the invitation list maximises (see ``PlanControls.invite_by``).
+InviteBy = Literal["chance", "net"]
 
 
 class EventPlanningError(PlanningError):
@@ -61,6 +72,14 @@ class PlanControls:
         Share of the free places given to eligible candidates drawn at random,
         so the ranker keeps learning where it may be wrong (see
         :mod:`matching.events.invitations`); 0 turns it off.
+    invite_by : {"chance", "net"}
+        ``"chance"``: invite those whose conversations are most likely to go
+        well (the sum of their best utilities). ``"net"``: invite those the
+        invitation helps most: ``(1 - chance anyway) * chance if invited``
+        (see :mod:`matching.events.net_value`).
+    horizon_months : int
+        Months over which "chance anyway" (finding work without the
+        programme) is reckoned.
     """
 
     candidate_ids: tuple[str, ...] | None = None
@@ -77,6 +96,8 @@ class PlanControls:
     n_reserves: int = 5
     method: Method = "auto"
     exploration_share: float = 0.1
+    invite_by: InviteBy = "chance"
+    horizon_months: int = 6
 
     def __post_init__(self) -> None:
         for name in ("must_invite", "never_invite", "no_thanks"):
@@ -91,6 +112,19 @@ class PlanControls:
             raise ValueError(f"recency_decay must be in (0, 1], got {self.recency_decay}")
         if not 0.0 <= self.exploration_share <= 0.5:
             raise ValueError(f"exploration_share must be in [0, 0.5], got {self.exploration_share}")
+        if self.invite_by not in ("chance", "net"):
+            raise ValueError(f"invite_by must be 'chance' or 'net', got {self.invite_by!r}")
+        if not 1 <= self.horizon_months <= 36:
+            raise ValueError(f"horizon_months must be between 1 and 36, got {self.horizon_months}")
+
+
+@dataclass(frozen=True)
+class CandidateChances:
+    """What an invitation is expected to change for one candidate (see ``net_value``)."""
+
+    if_invited: float  # chance of a WEP or job from their planned conversations
+    anyway: float | None  # chance of finding one without the programme over the horizon
+    net: float | None  # (1 - anyway) * if_invited: the difference the invitation makes
 
 
 @dataclass(frozen=True)
@@ -146,6 +180,9 @@ class EventPlan:
     seconds: float
     relationship_managers: dict[str, str] = field(default_factory=dict)
     explored: list[str] = field(default_factory=list)  # invited at random, to keep learning
+    invite_by: str = "chance"
+    horizon_months: int = 6
+    chances: dict[str, CandidateChances] = field(default_factory=dict)  # per invited candidate
 
     def by_table(self) -> dict[str, list[list[PlannedMeeting]]]:
         """Per table id, per round (index 0 = round 1), the meetings there."""
@@ -196,6 +233,14 @@ class EventPlan:
                     "reason": m.reason if include_limits else m.reason_without_limits,
                 }
                 for m in self.meetings
+            ],
+            "invite_by": self.invite_by,
+            "horizon_months": self.horizon_months,
+            "chances": [
+                {"candidate_id": c, "if_invited": round(x.if_invited, 6),
+                 "anyway": None if x.anyway is None else round(x.anyway, 6),
+                 "net": None if x.net is None else round(x.net, 6)}
+                for c, x in self.chances.items()
             ],
             "objective": self.objective,
             "lp_bound": self.lp_bound,

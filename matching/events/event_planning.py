@@ -63,7 +63,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.events.event_plan import EventPlan, EventPlanningError, PlanControls
+from matching.events.event_plan import (
+    CandidateChances,
+    EventPlan,
+    EventPlanningError,
+    PlanControls,
+    PlannedMeeting,
+)
 from matching.events.event_setup import (
     EventSetup,
     invitation_history,
@@ -77,11 +83,13 @@ from matching.events.invitations import (
     capacity_for,
     select_invitations,
 )
+from matching.events.net_value import chance_if_invited, chances_anyway, net_effect
 from matching.events.pair_utility import utility_matrix
 from matching.events.plan_details import concentration_before_after, planned_meeting
 from matching.events.plan_errors import must_invite_vetoed, nobody_invitable, too_few_seats
 from matching.events.table_plan_problem import PlanningError, Table, TablePlan
 from matching.events.table_planner import greedy_plan, plan_tables
+from matching.outcomes.own_chance import OwnChanceError
 from matching.records.enums import InvitationStatus
 from matching.records.schemas import Candidate, Event, Invitation
 from matching.records.storage import Store
@@ -185,8 +193,28 @@ def plan_event(
     past, current = invitation_history(store, setup.event)
     vetted = _vet_candidates(store, setup.event, pool, current, controls)
     scores = _score_pairs(engine, setup, vetted, controls, len(pool), notes)
-    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool))
-    return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start)
+    anyway = _chances_anyway(store, setup.event, vetted, controls)
+    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway)
+    return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start, anyway)
+
+
+def _chances_anyway(
+    store: Store, event: Event, vetted: _Vetted, controls: PlanControls
+) -> np.ndarray | None:
+    """Each remaining candidate's chance of work without the programme (None: cannot tell)."""
+    try:
+        return chances_anyway(
+            store, event.municipality, vetted.candidates, event.date, controls.horizon_months
+        )
+    except OwnChanceError as exc:
+        if controls.invite_by == "net":
+            raise EventPlanningError(
+                f"cannot invite by net effect: {exc}",
+                suggestion="Invite by chance until the history holds more work found "
+                "without the programme.",
+            ) from exc
+        logger.info("no chance-anyway figures for %s: %s", event.id, exc)
+        return None
 
 
 def _candidate_pool(store: Store, event: Event, controls: PlanControls) -> list[Candidate]:
@@ -314,6 +342,7 @@ def _invite_and_seat(
     past: list[tuple[str, dt.date]],
     controls: PlanControls,
     pool_size: int,
+    anyway: np.ndarray | None,
 ) -> _Seating:
     """Choose the invitations and seat them; candidates who cannot be seated are replaced."""
     event, k, rounds = setup.event, setup.k, setup.rounds
@@ -341,10 +370,18 @@ def _invite_and_seat(
             recency_decay=controls.recency_decay, n_reserves=controls.n_reserves,
             exploration_share=controls.exploration_share, seed=_seed(event.id),
         )
-        chosen = select_invitations(
-            scored["utility"], capacity, policy, veto=veto, meetings=k, candidate_ids=cids,
-            events_in_period=recent, recent_invitations=recent,
-        )
+        if controls.invite_by == "net" and anyway is not None:
+            if_invited = chance_if_invited(scored["employer_chance"], veto, k)
+            value = np.where(np.isnan(if_invited), -np.inf, net_effect(if_invited, anyway))
+            chosen = select_invitations(
+                value, capacity, policy, meetings=k, candidate_ids=cids,
+                events_in_period=recent, recent_invitations=recent,
+            )
+        else:
+            chosen = select_invitations(
+                scored["utility"], capacity, policy, veto=veto, meetings=k, candidate_ids=cids,
+                events_in_period=recent, recent_invitations=recent,
+            )
         if not chosen.invited:
             raise nobody_invitable(event, pool_size, excluded, chosen.excluded)
         sub = np.array(chosen.invited, dtype=np.int64)
@@ -382,6 +419,7 @@ def _assemble(
     controls: PlanControls,
     notes: list[str],
     start: float,
+    anyway: np.ndarray | None,
 ) -> EventPlan:
     """The plan: meetings with their reasons, invitation concentration, notes."""
     chosen, sub, plan = seating.chosen, seating.sub, seating.plan
@@ -429,4 +467,25 @@ def _assemble(
         notes=notes,
         seconds=time.perf_counter() - start,
         relationship_managers={c: by_id[c].relationship_manager for c in invited},
+        invite_by=controls.invite_by,
+        horizon_months=controls.horizon_months,
+        chances=_chances(meetings, invited, vetted.ids, anyway),
     )
+
+
+def _chances(
+    meetings: list[PlannedMeeting], invited: list[str], ids: list[str], anyway: np.ndarray | None
+) -> dict[str, CandidateChances]:
+    """Per invited candidate: chance from their planned conversations, anyway, and the difference."""
+    miss: dict[str, float] = dict.fromkeys(invited, 1.0)
+    for m in meetings:
+        miss[m.candidate_id] *= 1.0 - min(max(m.employer_chance, 0.0), 1.0)
+    row = {c: i for i, c in enumerate(ids)}
+    out = {}
+    for cid in invited:
+        if_invited = 1.0 - miss[cid]
+        own = None if anyway is None else float(anyway[row[cid]])
+        out[cid] = CandidateChances(
+            if_invited, own, None if own is None else float(net_effect(np.array(if_invited), np.array(own)))
+        )
+    return out

@@ -18,6 +18,7 @@ from matching.events.event_plan import EventPlanningError, PlanControls
 from matching.records.enums import InvitationStatus, OutcomeKind
 from matching.records.schemas import Employer, Event, EventTable, Invitation, Outcome, WorkNeed
 from matching.records.storage import Store
+from matching.shortlists.pool import open_on
 
 __all__ = [
     "EventSetup",
@@ -101,8 +102,10 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
         )
     employer_ids = list(dict.fromkeys(t.employer_id for t in tables))
     employers = {e.id: e for e in store.list(Employer, where={"id": employer_ids})}
-    needs = store.list(WorkNeed, municipality=event.municipality,
-                       where={"employer_id": employer_ids, "open": True})
+    needs = open_on(  # as of the event's day, so a plan for a past day sees that day's work
+        store.list(WorkNeed, municipality=event.municipality, where={"employer_id": employer_ids}),
+        store.list(Outcome, municipality=event.municipality), event.date,
+    )
     without = [e for e in employer_ids if not any(n.employer_id == e for n in needs)]
     if without:
         names = ", ".join(f"{e} ({employers[e].name})" for e in without)

@@ -45,6 +45,7 @@ from matching.shortlists.shortlist import (
     Shortlist,
     ShortlistConfig,
     ShortlistError,
+    SortBy,
     UnknownRecordError,
     chance_band,
 )
@@ -162,6 +163,7 @@ class ShortlistEngine:
         audience: Audience = "staff",
         pinned: Sequence[str] = (),
         excluded: Mapping[str, str] | None = None,
+        sort: SortBy = "chance",
     ) -> Shortlist:
         """The candidates most likely to lead to a good outcome for one work need.
 
@@ -175,6 +177,10 @@ class ShortlistEngine:
         pinned, excluded
             Relationship-manager overrides: pinned candidates go first (if they
             pass the vetoes), excluded ones (id -> reason) are left out.
+        sort
+            ``"chance"``: by the ranker's score. ``"net"``: by the difference
+            meeting makes, ``(1 - chance anyway) * chance``, where both are
+            known (otherwise as ``"chance"``, with a note).
         """
         k = self._check_k(k)
         need = self.store.get(WorkNeed, work_need_id, municipality=municipality)
@@ -221,10 +227,17 @@ class ShortlistEngine:
             WorkNeedArrays.from_needs([need], {employer.id: employer}), need_vec, need_fields,
         )
         score, probability = self._score(features)
+        anyway = None if pool.anyway is None else pool.anyway[rows]
+        rank_by = score
+        if sort == "net":
+            if probability is None or anyway is None:
+                notes.append("verschil dat het maakt niet bekend: gesorteerd op kans")
+            else:
+                rank_by = (1.0 - anyway) * probability
         pinned_set = set(pinned)
         order = sorted(
             range(len(rows)),
-            key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -score[i], pool.candidates[rows[i]].id),
+            key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -rank_by[i], pool.candidates[rows[i]].id),
         )[:k]
         contributions = self._explain(features, order)
         matches = []
@@ -233,7 +246,8 @@ class ShortlistEngine:
             _, passed = vetoes_of(masks, rows[i])
             matches.append(
                 self._match(rank, candidate, need, employer, features.iloc[i], score[i],
-                            probability, contrib, i, passed, candidate.id in pinned_set)
+                            probability, contrib, i, passed, candidate.id in pinned_set,
+                            None if anyway is None else float(anyway[i]))
             )
         if self.scorer is None:
             notes.append(SIMILARITY_NOTE)
@@ -302,7 +316,8 @@ class ShortlistEngine:
             _, passed = vetoes_of(masks, need_rows[i])
             matches.append(
                 self._match(rank, candidate, need, pool.employers[need.employer_id],
-                            features.iloc[i], score[i], probability, contrib, i, passed, False)
+                            features.iloc[i], score[i], probability, contrib, i, passed, False,
+                            None if pool.anyway is None else float(pool.anyway[pool.row_of[candidate.id]]))
             )
         note = SIMILARITY_NOTE if self.scorer is None else None
         return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by, note=note, **base)
@@ -452,6 +467,7 @@ class ShortlistEngine:
         i: int,
         passed: Sequence[Veto],
         pinned: bool,
+        anyway: float | None,
     ) -> Match:
         values = features.to_dict()
         chance = None if probability is None else float(probability[i])
@@ -477,4 +493,6 @@ class ShortlistEngine:
             checks_passed=[v.value for v in passed],
             pinned=pinned,
             contributions=contrib,
+            anyway=anyway,
+            net=None if chance is None or anyway is None else (1.0 - anyway) * chance,
         )

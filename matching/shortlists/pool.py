@@ -11,11 +11,13 @@ before then.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching.outcomes.own_chance import OwnChanceError, OwnChanceModel
 from matching.records.enums import OutcomeKind
 from matching.records.schemas import (
     Candidate,
@@ -40,7 +42,12 @@ from matching.shortlists.occupation_fields import WorkFields
 from matching.shortlists.text_models import CandidateSide, TextModels
 from matching.shortlists.text_space import TextSpace, TextVectors
 
-__all__ = ["Pool", "load_pool", "open_on"]
+__all__ = ["ANYWAY_MONTHS", "Pool", "load_pool", "open_on"]
+
+logger = logging.getLogger(__name__)
+
+#: Horizon of the chance of finding work without the programme shown with shortlists.
+ANYWAY_MONTHS = 6
 
 
 @dataclass
@@ -65,6 +72,8 @@ class Pool:
     placed_ids: frozenset[str] = field(default_factory=frozenset)
     text: CandidateSide | None = None  # None without a trained model
     work_fields: WorkFields | None = None
+    #: chance of work found without the programme within ANYWAY_MONTHS; None: history too thin
+    anyway: np.ndarray | None = None
 
 
 def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date) -> list[WorkNeed]:
@@ -115,9 +124,15 @@ def load_pool(
     meetings = store.list(TableMeeting, municipality=municipality)
     ids = np.array([c.id for c in candidates], dtype=object)
     on = np.full(len(candidates), np.datetime64(day, "D"))
-    engagement = EngagementHistory.from_records(
-        store.list(Invitation, municipality=municipality), meetings, event_dates
-    ).features(ids, on)
+    invitations = store.list(Invitation, municipality=municipality)
+    engagement = EngagementHistory.from_records(invitations, meetings, event_dates).features(ids, on)
+    try:
+        anyway: np.ndarray | None = OwnChanceModel().fit_records(
+            candidates, outcomes, invitations, event_dates, as_of=day
+        ).chance(candidates, on=day, months=ANYWAY_MONTHS)
+    except OwnChanceError as exc:
+        logger.info("no chance-anyway figures for %s: %s", municipality, exc)
+        anyway = None
     employer_ids = np.array(sorted(employers), dtype=object)
     rate, met = TrackRecordHistory.from_records(
         meetings, [o for o in outcomes if o.recorded_on <= day], event_dates
@@ -147,6 +162,7 @@ def load_pool(
         placed_ids=placed_on(outcomes, day),
         text=text,
         work_fields=work_fields,
+        anyway=anyway,
     )
 
 

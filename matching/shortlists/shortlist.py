@@ -27,6 +27,7 @@ __all__ = [
     "Shortlist",
     "ShortlistConfig",
     "ShortlistError",
+    "SortBy",
     "UnknownRecordError",
     "chance_band",
 ]
@@ -35,6 +36,8 @@ MAX_K = 500
 SIMILARITY_NOTE = "geen getraind model in gebruik: gerangschikt op tekstovereenkomst"
 Direction = Literal["work_need", "candidate"]
 Audience = Literal["staff", "employer"]
+#: What a shortlist of candidates is ordered by (see ``ShortlistEngine.for_work_need``).
+SortBy = Literal["chance", "net"]
 ChanceBand = Literal["laag", "middel", "hoog"]
 
 
@@ -95,6 +98,8 @@ class Match:
     pinned: bool = False
     contributions: dict[str, float] | None = None
     chance_band: ChanceBand | None = None  # the chance in words; alone when evidence is thin
+    anyway: float | None = None  # chance of work found without the programme (6 months)
+    net: float | None = None  # the difference meeting makes: (1 - anyway) * probability
 
 
 @dataclass(frozen=True)

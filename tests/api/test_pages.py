@@ -208,3 +208,18 @@ def test_logout(client, users):
     r = client.post("/logout", data={"csrf": _csrf(page.text)}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_shortlist_page_sorts_by_the_difference_meeting_makes(client, users, runtime):
+    import numpy as np
+    from travel_scorer import TravelScorer
+
+    _login(client, "relationship")
+    assert "Verschil dat het maakt" not in client.get("/werkvragen/W1").text  # not known: no column
+    runtime.engine.set_scorer(TravelScorer())
+    pool = runtime.engine._pool("GM0855")
+    pool.anyway = np.linspace(0.9, 0.0, len(pool.candidates))
+    page = client.get("/werkvragen/W1", params={"sorteer": "verschil"})
+    assert page.status_code == 200 and "Verschil dat het maakt</th>" in page.text
+    assert '<a href="?sorteer=kans">kans op plaatsing</a>' in page.text
+    assert client.get("/werkvragen/W1", params={"sorteer": "iets"}).status_code == 422

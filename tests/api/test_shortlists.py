@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from travel_scorer import TravelScorer
 
 
@@ -210,3 +212,18 @@ def test_the_service_starts_when_the_pools_cannot_be_built(settings, runtime, rm
     with TestClient(create_app(settings, runtime=runtime)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/shortlists/work-needs/W1", headers=rm).status_code == 200
+
+
+def test_sorting_by_the_difference_meeting_makes_is_for_staff(client, rm, runtime):
+    runtime.engine.set_scorer(TravelScorer())
+    pool = runtime.engine._pool("GM0855")
+    pool.anyway = np.linspace(0.9, 0.0, len(pool.candidates))  # the first would find work alone
+    by_net = client.get("/shortlists/work-needs/W1", headers=rm, params={"sort": "net"}).json()
+    nets = [m["net"] for m in by_net["matches"]]
+    assert nets and nets == sorted(nets, reverse=True)
+    assert all(m["net"] == pytest.approx((1 - m["anyway"]) * m["probability"]) for m in by_net["matches"])
+    employer = client.get(
+        "/shortlists/work-needs/W1", headers=rm, params={"sort": "net", "audience": "employer"}
+    ).json()
+    assert all(m["anyway"] is None and m["net"] is None for m in employer["matches"])
+    assert client.get("/shortlists/work-needs/W1", headers=rm, params={"sort": "value"}).status_code == 422

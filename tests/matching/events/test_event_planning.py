@@ -428,3 +428,43 @@ def test_plan_reasons_for_hosts_leave_out_limits(plan: EventPlan) -> None:
     public = shown.to_dict(include_limits=False)["assignments"]
     assert public[0]["reason"] == "Kok: 2 km fietsen; 24 uur beschikbaar"
     assert [a["reason"] for a in public[1:]] == [m.reason_without_limits for m in plan.meetings[1:]]
+
+
+def test_a_chance_plan_shows_the_chance_if_invited_of_the_planned_conversations(plan):
+    for cid, chances in plan.chances.items():
+        miss = np.prod([1.0 - m.employer_chance for m in plan.meetings if m.candidate_id == cid])
+        assert chances.if_invited == pytest.approx(1.0 - miss)
+        assert chances.anyway is None and chances.net is None  # no work found alone in this world
+    assert set(plan.chances) == set(plan.invited)
+    assert plan.to_dict()["invite_by"] == "chance"
+
+
+def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(world, monkeypatch):
+    from matching.events import event_planning
+
+    store, engine = world
+    seats = {f"T{t}": 1 for t in range(1, 6)}
+    by_chance = plan_event(store, engine, "EV1", PlanControls(seats=seats, exploration_share=0.0))
+    likely = set(by_chance.invited)
+
+    def anyway(_store, _municipality, candidates, _on, months):
+        assert months == 6
+        return np.array([0.95 if c.id in likely else 0.05 for c in candidates])
+
+    monkeypatch.setattr(event_planning, "chances_anyway", anyway)
+    by_net = plan_event(store, engine, "EV1",
+                        PlanControls(seats=seats, exploration_share=0.0, invite_by="net"))
+    assert len(by_net.invited) == len(by_chance.invited) and not likely & set(by_net.invited)
+    for chances in by_net.chances.values():
+        assert chances.anyway == pytest.approx(0.05)
+        assert chances.net == pytest.approx(0.95 * chances.if_invited)
+    assert by_net.to_dict()["chances"][0]["net"] is not None
+
+
+def test_inviting_by_net_effect_needs_a_history_of_work_found_alone(world):
+    store, engine = world
+    with pytest.raises(EventPlanningError, match="cannot invite by net effect") as info:
+        plan_event(store, engine, "EV1", PlanControls(invite_by="net"))
+    assert "Invite by chance" in info.value.suggestion
+    with pytest.raises(ValueError, match="invite_by"):
+        PlanControls(invite_by="value")

@@ -154,3 +154,25 @@ def test_warm_builds_every_pool_once(tiny_world):
     engine.for_work_need("W1")
     assert engine._pools["GM0855"] is pool  # the first shortlist reused the warmed pool
     assert engine.warm([]) == []
+
+
+def test_sorting_by_the_difference_meeting_makes():
+    records = _random_world(120, seed=2)
+    engine = _engine(records, scorer=TravelScorer("test-1"))
+    by_chance = engine.for_work_need("W1", k=120)
+    assert all(m.anyway is None and m.net is None for m in by_chance.matches)  # no history to tell
+    fallback = engine.for_work_need("W1", k=10, sort="net")
+    assert "verschil dat het maakt niet bekend" in (fallback.note or "")
+    assert [m.candidate_id for m in fallback.matches] == [m.candidate_id for m in by_chance.matches[:10]]
+
+    pool = engine._pool("GM0855")
+    # a known chance anyway: the closer half would find work alone for sure, the rest never
+    best = {m.candidate_id for m in by_chance.matches[:60]}
+    pool.anyway = np.array([0.9 if c.id in best else 0.0 for c in pool.candidates])
+    by_net = engine.for_work_need("W1", k=120, sort="net")
+    nets = [m.net for m in by_net.matches]
+    assert nets == sorted(nets, reverse=True)
+    for m in by_net.matches:
+        assert m.net == pytest.approx((1.0 - m.anyway) * m.probability)
+    assert {m.candidate_id for m in by_net.matches[:10]}.isdisjoint(best)
+    assert engine.for_work_need("W1", k=5).matches[0].net is not None  # shown with a chance sort too
