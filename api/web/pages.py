@@ -25,6 +25,7 @@ from api.web import event_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
 from matching.records.enums import dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
+from matching.shortlists.vetoes import VETO_LABELS, Veto
 from services import records
 from services.errors import InvalidInput
 from services.statistics import MAX_CELLS, TableTooLarge, chi_square
@@ -52,6 +53,14 @@ def _label(value: Any) -> str:
     return str(value) if value != "" else "—"
 
 
+def _veto(code: str) -> str:
+    """The Dutch words for a veto code (``hours_do_not_fit`` -> "uren passen niet")."""
+    try:
+        return VETO_LABELS[Veto(code)]
+    except ValueError:
+        return code
+
+
 def _percent(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
@@ -62,6 +71,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["nl"] = _label
     templates.env.filters["pct"] = _percent
+    templates.env.filters["veto"] = _veto
     return templates
 
 

@@ -55,7 +55,8 @@ class PlanControls:
         In (0, 1]: each invitation in the period multiplies a candidate's
         value by this factor, so invitations spread over the caseload. 1 is off.
     rounds_per_candidate : int or None
-        Conversations per candidate; default every round.
+        Conversations per candidate; default every round, or one with each
+        host when fewer employers host a table than there are rounds.
     rounds : int or None
         Plan with this many rounds instead of the event's (what-if).
     seats : mapping of table id to int, or None

@@ -94,13 +94,15 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             suggestion="Plan at least one round." if rounds < 1 else
             f"Plan at most {_MAX_ROUNDS} rounds, or split the event in two.",
         )
-    k = rounds if controls.rounds_per_candidate is None else int(controls.rounds_per_candidate)
+    employer_ids = list(dict.fromkeys(t.employer_id for t in tables))
+    # by default everybody talks every round, or once with each host when there are fewer hosts
+    k = (min(rounds, len(employer_ids)) if controls.rounds_per_candidate is None
+         else int(controls.rounds_per_candidate))
     if not 1 <= k <= rounds:
         raise EventPlanningError(
             f"rounds_per_candidate must be between 1 and the {rounds} rounds, got {k}",
             suggestion=f"Give each candidate 1 to {rounds} conversations.",
         )
-    employer_ids = list(dict.fromkeys(t.employer_id for t in tables))
     employers = {e.id: e for e in store.list(Employer, where={"id": employer_ids})}
     needs = open_on(  # as of the event's day, so a plan for a past day sees that day's work
         store.list(WorkNeed, municipality=event.municipality, where={"employer_id": employer_ids}),

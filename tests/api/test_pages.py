@@ -223,3 +223,33 @@ def test_shortlist_page_sorts_by_the_difference_meeting_makes(client, users, run
     assert page.status_code == 200 and "Verschil dat het maakt</th>" in page.text
     assert '<a href="?sorteer=kans">kans op plaatsing</a>' in page.text
     assert client.get("/werkvragen/W1", params={"sorteer": "iets"}).status_code == 422
+
+
+_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def _visible_text(html: str) -> str:
+    import html as html_lib
+
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_pages_show_dutch_words_never_code_names(client, users, store, runtime):
+    from travel_scorer import TravelScorer
+
+    runtime.engine.set_scorer(TravelScorer())
+    assert _login(client, "administrator").status_code == 303
+    event_page = client.get("/bijeenkomsten/EV1")
+    planned = client.post("/bijeenkomsten/EV1/plan", data={"csrf": _csrf(event_page.text)})
+    pages = {
+        "plan": planned,
+        **{path: client.get(path) for path in (
+            "/", "/kandidaten", "/kandidaten/C1", "/kandidaten/C2", "/werkgevers", "/werkgevers/E1",
+            "/werkvragen/W1", "/bijeenkomsten", "/bijeenkomsten/EV1", "/uitkomsten", "/rapport",
+        )},
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200 and 'action="/logout"' in page.text, (name, page.status_code, re.findall(r"class=\"error[^>]*>([^<]*)", page.text))
+        codes = sorted(set(_CODE.findall(_visible_text(page.text))))
+        assert not codes, f"{name} shows code names: {codes}"

@@ -254,7 +254,7 @@ def test_utility_is_a_weighted_geometric_mean_over_permitted_work():
         (PlanControls(must_invite={"NOBODY"}), "not candidates of municipality", "must-invite"),
         (PlanControls(candidate_ids=("C01", "ZZ"),), "ZZ are not candidates", "Check the ids"),
         (PlanControls(rounds_per_candidate=4), "between 1 and the 3 rounds", "1 to 3"),
-        (PlanControls(rounds=6), "only 5 employer(s)", "at most 5"),
+        (PlanControls(rounds=6, rounds_per_candidate=6), "only 5 employer(s)", "at most 5"),
         (PlanControls(must_invite={f"C{c:02d}" for c in range(2, 10)},
                       seats={f"T{t}": 1 for t in range(1, 6)}),
          "8 must-invite candidates", "Add places"),
@@ -468,3 +468,11 @@ def test_inviting_by_net_effect_needs_a_history_of_work_found_alone(world):
     assert "Invite by chance" in info.value.suggestion
     with pytest.raises(ValueError, match="invite_by"):
         PlanControls(invite_by="value")
+
+
+def test_more_rounds_than_hosts_gives_one_conversation_with_each_host_by_default(world):
+    store, engine = world
+    plan = plan_event(store, engine, "EV1", PlanControls(rounds=6, exploration_share=0.0))
+    assert plan.rounds == 6 and plan.rounds_per_candidate == 5
+    per_candidate = Counter(m.candidate_id for m in plan.meetings)
+    assert set(per_candidate.values()) == {5}

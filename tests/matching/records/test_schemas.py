@@ -85,3 +85,20 @@ def test_stopped_checkin_needs_reason():
     with pytest.raises(ValidationError, match="reason"):
         CheckIn(id="K1", municipality="GM0855", outcome_id="O1", month=3,
                 date=dt.date(2026, 5, 1), status=CheckInStatus.STOPPED)
+
+
+def test_every_code_people_can_see_has_a_dutch_label():
+    import inspect
+    from enum import Enum
+
+    from matching.records import enums
+    from matching.shortlists.vetoes import VETO_LABELS, Veto
+
+    kinds = [v for _, v in inspect.getmembers(enums, inspect.isclass)
+             if issubclass(v, Enum) and v.__module__ == enums.__name__]
+    assert len(kinds) >= 17
+    missing = [f"{kind.__name__}.{member.name}" for kind in kinds for member in kind
+               if member not in enums.DUTCH_LABELS]
+    assert not missing
+    assert all("_" not in label for label in enums.DUTCH_LABELS.values())
+    assert set(VETO_LABELS) == set(Veto)
