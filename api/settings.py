@@ -83,7 +83,7 @@ class Settings:
         """The tracking URI, defaulting to a local SQLite store in the working directory."""
         return self.tracking_uri or f"sqlite:///{Path('mlruns.db').resolve()}"
 
-    def open_store(self, *, create: bool = True) -> Store:
+    def open_store(self, *, create: bool = False) -> Store:
         """The database of these settings, given the pseudonym key kept outside it.
 
         Raises

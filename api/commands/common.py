@@ -17,7 +17,7 @@ from rich.console import Console
 
 from api.settings import Settings
 from api.wording import in_dutch
-from matching.records.storage import Store, StoreError
+from matching.records.storage import MissingDatabase, Store, StoreError
 from services.errors import Unavailable, UseCaseError
 
 console = Console(stderr=True)
@@ -28,9 +28,16 @@ def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Set
     return Settings.from_env(db_url=db, tracking_uri=tracking_uri)
 
 
-def open_store(settings: Settings, *, create: bool = True) -> Store:
+def open_store(settings: Settings, *, create: bool = False) -> Store:
+    """The settings' database; only ``create`` (import, demo) makes a new one."""
     try:
         return settings.open_store(create=create)
+    except MissingDatabase as exc:
+        fail(
+            f"database {exc.path} bestaat niet (een tikfout in --db of WERKKANS_DB?); een nieuwe "
+            "database ontstaat alleen met 'werkkans import MAP'",
+            code=2,
+        )
     except StoreError as exc:
         fail(str(exc), code=2)
 

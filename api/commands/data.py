@@ -75,7 +75,7 @@ def import_(
     from services.data_exchange import import_records
 
     settings = load_settings(db)
-    store = open_store(settings)
+    store = open_store(settings, create=True)
     index = None
     if update_index:
         from services.runtime import open_runtime
@@ -149,7 +149,7 @@ def export(
     """Exporteer de database als CSV-map in het importformaat."""
     from services.data_exchange import export_records
 
-    store = open_store(load_settings(db), create=False)
+    store = open_store(load_settings(db))
     counts = export_records(store, directory, municipality=municipality)
     console.print(
         f"geschreven naar {directory}: " + ", ".join(f"{k} {v}" for k, v in counts.items())

@@ -50,7 +50,7 @@ def _login(folder: Path, db: str) -> tuple[str, str]:
         return user, password
     password = secrets.token_urlsafe(9)
     try:
-        create_user(open_store(load_settings(db)), username=DEMO_USER, password=password,
+        create_user(open_store(load_settings(db), create=True), username=DEMO_USER, password=password,
                     role="administrator", municipality=DEMO_MUNICIPALITY)
     except UserExists:
         password = "(bestaat al; zie de eerdere uitvoer)"

@@ -182,7 +182,7 @@ def outcome_history_command(
     """Elke versie van een uitkomst: wie wat wanneer wijzigde."""
     from services import outcomes
 
-    store = open_store(load_settings(db), create=False)
+    store = open_store(load_settings(db))
     with failing_on(as_json=as_json):
         entries = outcomes.history(store, cli_actor(municipality=municipality), outcome_id)
     if as_json:
@@ -213,7 +213,7 @@ def aftercare_due(
     from services import outcomes
 
     items = outcomes.due_checkins(
-        open_store(load_settings(db), create=False),
+        open_store(load_settings(db)),
         municipality,
         today=parse_today(today),
         window_days=window,
@@ -298,7 +298,7 @@ def aftercare_risk(
     from services import outcomes
 
     flags = outcomes.at_risk(
-        open_store(load_settings(db), create=False), municipality, today=parse_today(today)
+        open_store(load_settings(db)), municipality, today=parse_today(today)
     )
     if as_json:
         print_json([flag.to_dict() for flag in flags])

@@ -82,7 +82,7 @@ def report(
             goal_values = Goals.from_mapping(json.loads(goals))
         except (ValueError, TypeError) as exc:
             fail(f"--goals: {exc}")
-    store = open_store(load_settings(db), create=False)
+    store = open_store(load_settings(db))
     with failing_on(), console.status("rapport maken"):
         result = reports.outcome_report(
             store,

@@ -98,6 +98,10 @@ def add_user(
         ),
     ] = None,
     db: DbOption = None,
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Maak de database als die nog niet bestaat."),
+    ] = False,
 ) -> None:
     """Maak een account; het wachtwoord wordt als bcrypt-hash bewaard."""
     from api.auth import UserExists, create_user
@@ -106,7 +110,7 @@ def add_user(
     password = password or config.user_password
     if not password:
         password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
-    store = open_store(config)
+    store = open_store(config, create=create)
     try:
         user = create_user(
             store, username=username, password=password, role=role, municipality=municipality
@@ -124,7 +128,7 @@ def list_users(db: DbOption = None) -> None:
 
     from api.auth import ensure_tables, users_table
 
-    store = open_store(load_settings(db), create=False)
+    store = open_store(load_settings(db))
     ensure_tables(store)
     table = Table("gebruiker", "rol", "gemeente", "uitgeschakeld")
     with store.engine.connect() as conn:
@@ -148,7 +152,7 @@ def disable_user(username: UsernameArgument, db: DbOption = None) -> None:
     """Schakel een account uit: inloggen kan niet meer en lopende sessies eindigen direct."""
     from api.auth import set_disabled
 
-    if not set_disabled(open_store(load_settings(db), create=False), username, True):
+    if not set_disabled(open_store(load_settings(db)), username, True):
         fail(f"gebruiker {username} bestaat niet")
     console.print(f"gebruiker {username} uitgeschakeld; lopende sessies zijn beëindigd")
 
@@ -157,7 +161,7 @@ def enable_user(username: UsernameArgument, db: DbOption = None) -> None:
     """Schakel een account weer in (de gebruiker logt opnieuw in)."""
     from api.auth import set_disabled
 
-    if not set_disabled(open_store(load_settings(db), create=False), username, False):
+    if not set_disabled(open_store(load_settings(db)), username, False):
         fail(f"gebruiker {username} bestaat niet")
     console.print(f"gebruiker {username} ingeschakeld")
 
@@ -188,7 +192,7 @@ def reset_password(
             f"een wachtwoord heeft {security.MIN_PASSWORD_LENGTH} tot "
             f"{security.MAX_PASSWORD_BYTES} tekens (bytes in UTF-8)"
         )
-    if not reset(open_store(config, create=False), username, password):
+    if not reset(open_store(config), username, password):
         fail(f"gebruiker {username} bestaat niet")
     console.print(f"wachtwoord van {username} vervangen; lopende sessies zijn beëindigd")
 

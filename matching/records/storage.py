@@ -45,6 +45,14 @@ class StoreError(RuntimeError):
     """The database cannot be used as asked (wrong schema, unreachable, ...)."""
 
 
+class MissingDatabase(StoreError):
+    """An SQLite file that does not exist, opened without ``create``: nothing is made."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"database file {path} does not exist")
+        self.path = path
+
+
 def _column_type(annotation: object) -> sa.types.TypeEngine[Any]:
     """SQL column type for a pydantic field annotation."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -172,6 +180,10 @@ class Store:
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if not create and database and database != ":memory:" and not Path(database).exists():
+                self.engine.dispose()
+                raise MissingDatabase(Path(database))  # connecting would create an empty file
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             self._check_schema(create)

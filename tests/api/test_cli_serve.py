@@ -24,23 +24,14 @@ def _cli() -> typer.Typer:
 def test_users_add_and_list(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()
-    r = runner.invoke(
-        _cli(),
-        [
-            "users",
-            "add",
-            "--db",
-            url,
-            "--username",
-            "rm.jansen",
-            "--role",
-            "relationship_manager",
-            "--municipality",
-            "GM0855",
-            "--password",
-            "lang genoeg wachtwoord",
-        ],
-    )
+    add = [
+        "users", "add", "--db", url, "--username", "rm.jansen", "--role", "relationship_manager",
+        "--municipality", "GM0855", "--password", "lang genoeg wachtwoord",
+    ]
+    r = runner.invoke(_cli(), add)
+    assert r.exit_code == 2 and "bestaat niet" in r.output  # a typo never makes a database
+    assert not (tmp_path / "cli.db").exists()
+    r = runner.invoke(_cli(), [*add, "--create"])
     assert r.exit_code == 0, r.output
     store = Store(url)
     user = authenticate(store, "rm.jansen", "lang genoeg wachtwoord")

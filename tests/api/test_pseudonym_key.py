@@ -31,7 +31,7 @@ def _erase_c1(store: Store) -> None:
 
 def test_the_key_is_made_once_kept_in_a_private_file_and_never_in_the_database(tmp_path):
     settings = _settings(tmp_path)
-    store = settings.open_store()
+    store = settings.open_store(create=True)
     _erase_c1(store)
     store.dispose()
     key_file = tmp_path / "home" / "pseudonym_key"
@@ -87,7 +87,7 @@ def test_a_key_an_earlier_version_kept_in_the_database_moves_to_the_key_file(tmp
     with pytest.raises(StoreError, match="still holds the pseudonym key"):
         _settings(tmp_path, key=secrets.token_hex(32)).open_store()
 
-    moved = _settings(tmp_path).open_store()
+    moved = _settings(tmp_path).open_store(create=True)
     assert moved.pseudonym_key == old_key
     assert (tmp_path / "home" / "pseudonym_key").read_text(encoding="utf-8").strip() == old_key.hex()
     assert not sa.inspect(moved.engine).has_table("pseudonym_key")
@@ -99,12 +99,12 @@ def test_a_key_an_earlier_version_kept_in_the_database_moves_to_the_key_file(tmp
 @pytest.mark.parametrize("value", ["abc", "zz" * 32, "7e" * 16])
 def test_a_malformed_key_is_named(tmp_path, value):
     with pytest.raises(StoreError, match="WERKKANS_PSEUDONYM_KEY must hold 64 hexadecimal digits"):
-        _settings(tmp_path, key=value).open_store()
+        _settings(tmp_path, key=value).open_store(create=True)
 
 
 def test_the_configured_key_is_the_one_used(tmp_path):
     key = secrets.token_hex(32)
-    store = _settings(tmp_path, key=key).open_store()
+    store = _settings(tmp_path, key=key).open_store(create=True)
     _erase_c1(store)
     assert not (tmp_path / "home" / "pseudonym_key").exists()
     assert erased_ids(store).pseudonyms == {pseudonymise(bytes.fromhex(key), "C1")}

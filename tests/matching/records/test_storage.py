@@ -91,6 +91,7 @@ def test_refuses_foreign_database_and_bad_url(tmp_path):
         Store(url)
     with pytest.raises(StoreError):
         Store("nosuchdb://x")
+    (tmp_path / "empty.db").touch()  # a file that holds nothing of ours
     with pytest.raises(StoreError, match="no werkkans database"):
         Store(f"sqlite:///{tmp_path / 'empty.db'}", create=False)
 
@@ -110,3 +111,14 @@ def test_version_moves_on_with_every_write(store):
     store.delete(Candidate, ["C1"], keep_history=False)
     assert store.version() > v1
     assert store.history(Candidate, "C1")[-1]["before"] is None
+
+
+def test_opening_a_missing_sqlite_file_without_create_makes_nothing(tmp_path):
+    from matching.records.storage import MissingDatabase
+
+    path = tmp_path / "typo.db"
+    with pytest.raises(MissingDatabase, match="does not exist"):
+        Store(f"sqlite:///{path}", create=False)
+    assert not path.exists()
+    Store(f"sqlite:///{path}").dispose()  # create (the default of the library) makes it
+    assert path.exists()
