@@ -50,6 +50,7 @@ class Permission(str, Enum):
     CANDIDATES_READ = "candidates:read"
     CANDIDATES_WRITE = "candidates:write"
     CANDIDATES_ERASE = "candidates:erase"
+    CANDIDATES_EXPORT = "candidates:export"  # everything held about one, for their right of access
     CANDIDATES_HEALTH = "candidates:health"  # see limits and help_needed
     RECORD_HISTORY = "records:history"
     EMPLOYERS_READ = "employers:read"
@@ -81,6 +82,7 @@ ROLE_MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CANDIDATES_READ: frozenset({_RM, _EO, _AD}),
     Permission.CANDIDATES_WRITE: frozenset({_RM, _AD}),
     Permission.CANDIDATES_ERASE: frozenset({_AD}),
+    Permission.CANDIDATES_EXPORT: frozenset({_RM, _AD}),
     Permission.CANDIDATES_HEALTH: frozenset({_RM, _AD}),
     Permission.RECORD_HISTORY: frozenset({_RM, _AD}),
     Permission.EMPLOYERS_READ: frozenset({_RM, _EO, _AD}),

@@ -21,6 +21,7 @@ LABELS: dict[Permission, str] = {
     Permission.CANDIDATES_READ: "candidates: read",
     Permission.CANDIDATES_WRITE: "candidates: register and change",
     Permission.CANDIDATES_ERASE: "candidates: erase",
+    Permission.CANDIDATES_EXPORT: "candidates: everything held about one (right of access)",
     Permission.CANDIDATES_HEALTH: "candidates: see health fields (`limits`, `help_needed`)",
     Permission.RECORD_HISTORY: "change history of records",
     Permission.EMPLOYERS_READ: "employers: read",

@@ -1,7 +1,8 @@
-"""Erasure of a candidate (AVG art. 17) from the command line, and checking that it worked."""
+"""A candidate's rights from the command line: access (AVG art. 15) and erasure (art. 17)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,7 +41,7 @@ def erase(
     if not yes and not typer.confirm(f"Kandidaat {candidate_id} definitief wissen?"):
         fail("niets gewist")
     settings = load_settings(db, tracking_uri)
-    store = open_store(settings, create=False)
+    store = open_store(settings)
     runtime = load_runtime(settings, store)
     writer = new_audit_writer(store)
     try:
@@ -70,7 +71,7 @@ def verify(
     from services.erasure import verify as verify_erasure
 
     settings = load_settings(db, tracking_uri)
-    store = open_store(settings, create=False)
+    store = open_store(settings)
     result = verify_erasure(load_runtime(settings, store), candidate_id)
     if as_json:
         print_json(result.model_dump(mode="json"))
@@ -93,5 +94,44 @@ def verify(
         raise typer.Exit(1)
 
 
+candidate_app = typer.Typer(
+    help="Wat werkkans over een kandidaat weet (recht op inzage).", no_args_is_help=True
+)
+
+
+@candidate_app.command("export")
+def export(
+    candidate_id: Annotated[str, typer.Argument(help="De kandidaat die inzage vraagt.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Map voor kandidaat-ID.json en kandidaat-ID.html.")
+    ] = Path("."),
+    db: DbOption = None,
+    tracking_uri: TrackingOption = None,
+    municipality: MunicipalityOption = None,
+) -> None:
+    """Alles wat over een kandidaat is vastgelegd, als JSON en als leesbare pagina in het
+    Nederlands (met uitleg hoe voorstellen tot stand komen); komt in het logboek."""
+    import json
+
+    from api.commands.retrieval import load_runtime
+    from models.atomic_write import atomic_write
+    from services.subject_access import export as export_candidate
+
+    settings = load_settings(db, tracking_uri)
+    store = open_store(settings)
+    runtime = load_runtime(settings, store)
+    with failing_on():
+        made = export_candidate(runtime, cli_actor(municipality=municipality), candidate_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for suffix, text in (
+        ("json", json.dumps(made.data, ensure_ascii=False, indent=2, default=str)),
+        ("html", made.html),
+    ):
+        atomic_write(out_dir / f"kandidaat-{candidate_id}.{suffix}", text.encode("utf-8"))
+    counts = ", ".join(f"{len(rows)} {kind}" for kind, rows in made.data["records"].items())
+    out.print(f"inzage voor kandidaat {candidate_id} geschreven in {out_dir} ({counts})")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(erasure_app, name="erasure")
+    app.add_typer(candidate_app, name="candidate")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api.auth import Permission, User
@@ -12,7 +13,7 @@ from api.deps import AuditWriterDep, RuntimeDep, ShortlistCacheDep, StoreDep, re
 from api.openapi import AUTH_ERRORS, ID_PATTERN, responses
 from matching.records.enums import CandidateStatus
 from matching.records.schemas import Candidate
-from services import erasure, record_models, records
+from services import erasure, record_models, records, subject_access
 from services.erasure import ErasureOut
 from services.record_models import CandidateOut, ChangeOut, Page
 
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/candidates", tags=["candidates"], responses=AUTH_ERR
 Reader = Annotated[User, Depends(require(Permission.CANDIDATES_READ))]
 Writer = Annotated[User, Depends(require(Permission.CANDIDATES_WRITE))]
 Eraser = Annotated[User, Depends(require(Permission.CANDIDATES_ERASE))]
+Exporter = Annotated[User, Depends(require(Permission.CANDIDATES_EXPORT))]
 HistoryReader = Annotated[User, Depends(require(Permission.RECORD_HISTORY))]
 CandidateId = Annotated[str, Path(pattern=ID_PATTERN, description="Candidate id")]
 
@@ -198,6 +200,31 @@ def erase(
     outcomes, check-ins), clears their history rows, removes them from the vector index and
     caches, and keeps only a pseudonymous tombstone and audit entry. Cannot be undone."""
     return erasure.erase(runtime, writer, user.actor, candidate_id, caches=[cache])
+
+
+@router.get(
+    "/{candidate_id}/export",
+    summary="Everything held about a candidate (right of access)",
+    responses={**responses(404), 200: {"content": {"application/json": {}, "text/html": {}}}},
+)
+def export(
+    candidate_id: CandidateId,
+    runtime: RuntimeDep,
+    user: Exporter,
+    format: Annotated[
+        Literal["json", "html"],
+        Query(description="'json': every record, change, override and list they were in; "
+              "'html': the same in plain Dutch, to print or send to them."),
+    ] = "json",
+) -> Response:
+    """Every record about the candidate (following every reference), the change history of
+    those records, overrides about them with their reasons, the lists they appeared in (their
+    own line only, never anyone else's), what werkkans would suggest now and why, and how
+    suggestions are made. Written to the audit log."""
+    made = subject_access.export(runtime, user.actor, candidate_id)
+    if format == "html":
+        return HTMLResponse(made.html)
+    return JSONResponse(made.data)
 
 
 @router.get(

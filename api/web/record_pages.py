@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Permission, User
-from api.deps import ShortlistsDep, StoreDep
+from api.deps import RuntimeDep, ShortlistsDep, StoreDep
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.shortlist import SortBy
-from services import overrides, records
+from services import overrides, records, subject_access
 from services.errors import InvalidInput, NotFound
 from services.record_models import HEALTH_FIELDS
 from services.shortlists import ShortlistService
@@ -28,6 +28,7 @@ CandidateReader = Annotated[User, Depends(page_require(Permission.CANDIDATES_REA
 EmployerReader = Annotated[User, Depends(page_require(Permission.EMPLOYERS_READ))]
 WorkNeedReader = Annotated[User, Depends(page_require(Permission.WORK_NEEDS_READ))]
 OverrideWriter = Annotated[User, Depends(page_require(Permission.OVERRIDES_WRITE))]
+CandidateExporter = Annotated[User, Depends(page_require(Permission.CANDIDATES_EXPORT))]
 
 CANDIDATE_LABELS = {
     "id": "Kenmerk",
@@ -135,6 +136,14 @@ async def candidate_page(
         fields=_fields(candidate, CANDIDATE_LABELS, hidden),
         suggestions=suggestions,
     )
+
+
+@router.get("/kandidaten/{candidate_id}/inzage", response_class=HTMLResponse)
+def candidate_access_page(
+    candidate_id: RecordId, runtime: RuntimeDep, user: CandidateExporter
+) -> Response:
+    """The candidate's own view (right of access), as it is printed or given to them."""
+    return HTMLResponse(subject_access.export(runtime, user.actor, candidate_id).html)
 
 
 @router.get("/werkgevers", response_class=HTMLResponse)

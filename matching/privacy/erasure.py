@@ -69,6 +69,7 @@ __all__ = [
     "like_escape",
     "new_pseudonym_key",
     "pseudonymise",
+    "referring_records",
 ]
 
 ERASED_MARKER = "erased"
@@ -240,7 +241,7 @@ class ErasureReport:
     removers_called: list[str]
 
 
-def _referring(conn: Connection, candidate_id: str) -> dict[type[Record], list[str]]:
+def referring_records(conn: Connection, candidate_id: str) -> dict[type[Record], list[str]]:
     """Ids of the candidate and of every record that refers to it, transitively."""
     found: dict[type[Record], list[str]] = {Candidate: [candidate_id]}
     # RECORD_TYPES is in dependency order, so one pass reaches every referrer
@@ -308,7 +309,7 @@ def erase_candidate(
             return None
         candidate = Candidate.model_validate(dict(row))
         versions = [candidate, *_earlier_versions(conn, candidate)]
-        found = _referring(conn, candidate_id)
+        found = referring_records(conn, candidate_id)
         removed: dict[str, int] = {}
         for record_type in reversed(RECORD_TYPES):
             ids = found.get(record_type)
