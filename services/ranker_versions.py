@@ -8,7 +8,7 @@ the gate of :func:`services.retraining.retrain` and is recorded on the version.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,11 +16,13 @@ from matching.records.storage import Store
 from matching.serving.model_registry import (
     ModelVersionInfo,
     TrackingError,
+    UndocumentedVersionError,
     UnknownVersionError,
     describe_version,
     list_versions,
     load_champion,
     promote_version,
+    read_card,
     resolve_tracking_uri,
 )
 from matching.shortlists.text_space import TextSpace
@@ -85,6 +87,28 @@ def describe(tracking_uri: str, version: str | None = None) -> ModelVersionInfo 
         raise NotFound("version", version or "champion", str(exc)) from None
     except TrackingError as exc:
         raise Unavailable(f"model registry: {exc}") from None
+
+
+CardKind = Literal["model_card", "algorithm_register"]
+
+
+def card(
+    tracking_uri: str, version: str | None = None, *, kind: CardKind = "model_card",
+    form: Literal["md", "json"] = "md",
+) -> str:
+    """A version's model card or algorithm-register entry (default the champion's).
+
+    :class:`NotFound` for an unknown version or no champion; :class:`InvalidInput`
+    for a version registered before cards existed.
+    """
+    try:
+        return read_card(resolve_tracking_uri(tracking_uri), version, f"{kind}.{form}")
+    except UnknownVersionError as exc:
+        raise NotFound("version", version or "champion", str(exc)) from None
+    except TrackingError as exc:
+        raise Unavailable(f"model registry: {exc}") from None
+    except UndocumentedVersionError as exc:
+        raise InvalidInput.of("version", str(exc), where="path") from None
 
 
 def champion(runtime: Runtime) -> ChampionOut:

@@ -260,6 +260,22 @@ def _score_champion(
     return version, metrics[result.primary_metric], f"champion version {version} re-scored"
 
 
+def _log_card(
+    client: MlflowClient, run_id: str, result: TrainResult, version: str, municipality: str | None
+) -> None:
+    """The model card and algorithm-register entry (JSON and Dutch markdown) on the run."""
+    from training.model_card import card_markdown, model_card, register_entry, register_markdown
+
+    card = model_card(
+        result, version=version, municipality=None if municipality in (None, "all") else municipality
+    )
+    entry = register_entry(card)
+    client.log_dict(run_id, card, "model_card.json")
+    client.log_text(run_id, card_markdown(card), "model_card.md")
+    client.log_dict(run_id, entry, "algorithm_register.json")
+    client.log_text(run_id, register_markdown(entry), "algorithm_register.md")
+
+
 def log_training(
     result: TrainResult,
     *,
@@ -360,7 +376,7 @@ def log_training(
                 client.create_registered_model(
                     REGISTERED_MODEL,
                     description="werkkans pair ranker (logistic + boosted trees, bagged) "
-                    "with capped Platt calibration",
+                    "with capped isotonic-step calibration",
                 )
             except Exception as exc:
                 if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
@@ -380,6 +396,7 @@ def log_training(
                 description=decision.reason,
             ).version
             client.set_tag(run_id, f"{_TAG}model_version", str(version))
+            _log_card(client, run_id, result, str(version), (tags or {}).get("werkkans.municipality"))
             if decision.promoted:
                 # last step: until here a failure leaves the champion untouched
                 client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, str(version))

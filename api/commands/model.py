@@ -25,7 +25,14 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from api.commands.common import console, fail, failing_on, load_settings, open_store, print_json
+from api.commands.common import (
+    console,
+    fail,
+    failing_on,
+    load_settings,
+    open_store,
+    print_json,
+)
 from api.commands.options import (
     DbOption,
     HoldoutOption,
@@ -107,7 +114,7 @@ def train(
     from services.retraining import RetrainRequest, retrain
 
     settings = load_settings(db, tracking_uri)
-    store = open_store(settings, create=False)
+    store = open_store(settings)
     space = _text_space(settings)
     request = RetrainRequest(
         holdout_months=holdout_months,
@@ -155,7 +162,7 @@ def evaluate(
     from services.ranker_versions import evaluate_champion
 
     settings = load_settings(db, tracking_uri)
-    store = open_store(settings, create=False)
+    store = open_store(settings)
     space = _text_space(settings)
     with failing_on(), _progress() as progress:
         report, has_champion = evaluate_champion(
@@ -270,10 +277,35 @@ def promote(
     console.print(f"{_registered_model()} versie {info.version} is nu de champion")
 
 
+def card(
+    version: Annotated[
+        str | None, typer.Argument(help="Versienummer (standaard: de champion).")
+    ] = None,
+    register_entry: Annotated[
+        bool,
+        typer.Option("--register", help="De tekst voor het Algoritmeregister in plaats van de modelkaart."),
+    ] = False,
+    tracking_uri: TrackingOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """De modelkaart van een versie (standaard de champion): waarop geleerd, waarvoor wel en
+    niet, hoe goed, per groep, kalibratie en bekende beperkingen."""
+    from services import ranker_versions
+
+    with failing_on():
+        text = ranker_versions.card(
+            load_settings(tracking_uri=tracking_uri).effective_tracking_uri, version,
+            kind="algorithm_register" if register_entry else "model_card",
+            form="json" if as_json else "md",
+        )
+    typer.echo(text, nl=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("evaluate")(evaluate)
     model_app.command("list")(list_models)
     model_app.command("show")(show)
     model_app.command("promote")(promote)
+    model_app.command("card")(card)
     app.add_typer(model_app, name="model")

@@ -8,9 +8,10 @@ the service reloads it, so the next shortlist uses it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, status
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
@@ -48,6 +49,32 @@ def list_models(runtime: RuntimeDep, _user: Reader) -> list[ModelVersionOut]:
         ranker_versions.version_out(v)
         for v in ranker_versions.versions(runtime.config.tracking_uri)
     ]
+
+
+@router.get(
+    "/{version}/card",
+    summary="A version's model card or algorithm-register entry",
+    responses={**responses(404, 503), 200: {"content": {"text/markdown": {}, "application/json": {}}}},
+)
+def model_card(
+    version: Annotated[str, Path(pattern=r"^([0-9]{1,9}|champion)$")],
+    runtime: RuntimeDep,
+    _user: Reader,
+    kind: Annotated[
+        Literal["model_card", "algorithm_register"],
+        Query(description="'algorithm_register': the entry for the Dutch Algoritmeregister."),
+    ] = "model_card",
+    format: Annotated[Literal["md", "json"], Query(description="Dutch markdown or JSON.")] = "md",
+) -> Response:
+    """Training data, intended use and what it must not be used for, metrics overall and per
+    group, calibration and known limits; written at training time, so every registered
+    version has one (promotion refuses a version without)."""
+    text = ranker_versions.card(
+        runtime.config.tracking_uri, None if version == "champion" else version, kind=kind, form=format
+    )
+    if format == "json":
+        return Response(text, media_type="application/json")
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get(

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Permission, User
 from api.deps import StoreDep
-from api.web import event_pages, outcome_pages, record_pages, session
+from api.web import event_pages, model_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
 from matching.records.enums import dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
@@ -127,7 +127,7 @@ def install(app: FastAPI) -> None:
     app.state.templates = make_templates()
     app.include_router(session.router)
     app.include_router(router)
-    for module in (record_pages, event_pages, outcome_pages):
+    for module in (record_pages, event_pages, outcome_pages, model_pages):
         app.include_router(module.router)
     session.install_handlers(app)
 

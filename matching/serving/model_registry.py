@@ -43,16 +43,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CARD_FILES",
     "CHAMPION_ALIAS",
     "REGISTERED_MODEL",
     "ModelVersionInfo",
     "TrackingError",
+    "UndocumentedVersionError",
     "UnknownVersionError",
     "check_reachable",
     "describe_version",
     "list_versions",
     "load_champion",
     "promote_version",
+    "read_card",
     "resolve_tracking_uri",
 ]
 
@@ -68,6 +71,51 @@ class TrackingError(RuntimeError):
 
 class UnknownVersionError(TrackingError):
     """The registry has no such version of the ranker."""
+
+
+class UndocumentedVersionError(ValueError):
+    """A version without its model card and algorithm-register entry: never promoted."""
+
+
+#: The files every registered version's run carries (written by ``training.model_card``).
+CARD_FILES = ("model_card.json", "model_card.md", "algorithm_register.json", "algorithm_register.md")
+
+
+def _missing_card_files(client: MlflowClient, run_id: str | None) -> list[str]:
+    if not run_id:
+        return list(CARD_FILES)
+    present = {f.path for f in client.list_artifacts(run_id)}
+    return [name for name in CARD_FILES if name not in present]
+
+
+def read_card(tracking_uri: str, version: str | None = None, name: str = "model_card.md") -> str:
+    """One of a version's card files (the champion's when ``version`` is None) as text.
+
+    Raises
+    ------
+    UnknownVersionError
+        No such version, or no champion yet.
+    UndocumentedVersionError
+        The version was registered without the file (before cards existed).
+    """
+    if name not in CARD_FILES:
+        raise ValueError(f"name must be one of {CARD_FILES}, got {name!r}")
+    if _never_used(resolve_tracking_uri(tracking_uri)):
+        raise UnknownVersionError(f"{REGISTERED_MODEL}: nothing was registered yet")
+    client, uri = tracking_client(tracking_uri)
+    with mlflow_errors(f"read the card of version {version or CHAMPION_ALIAS}", uri):
+        if version is None:
+            version = current_champion(client)
+            if version is None:
+                raise UnknownVersionError(f"{REGISTERED_MODEL} has no champion yet")
+        mv = _get_version(client, version)
+        if name in _missing_card_files(client, mv.run_id):
+            raise UndocumentedVersionError(
+                f"version {mv.version} has no {name}: it was registered before model cards "
+                "existed; train again to get one"
+            )
+        with tempfile.TemporaryDirectory(prefix="werkkans-card-") as tmp:
+            return Path(client.download_artifacts(mv.run_id, name, tmp)).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,6 +403,12 @@ def promote_version(
     client, uri = tracking_client(tracking_uri)
     with mlflow_errors(f"promote version {version}", uri):
         mv = _get_version(client, version)
+        missing = _missing_card_files(client, mv.run_id)
+        if missing:
+            raise UndocumentedVersionError(
+                f"version {mv.version} has no {', '.join(missing)}: a model is promoted only "
+                "with its model card and algorithm-register entry (train again to get them)"
+            )
         load_version(client, uri, str(mv.version))  # raises BundleError if unusable
         client.set_model_version_tag(REGISTERED_MODEL, str(mv.version), "promotion", "manual")
         client.set_model_version_tag(

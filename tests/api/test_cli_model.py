@@ -107,6 +107,13 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     missing = invoke(app, "model", "promote", "99", "--tracking-uri", tracking)
     assert missing.exit_code == 1 and "versie 99 niet gevonden" in missing.output
 
+    card = invoke(app, "model", "card", "--tracking-uri", tracking)
+    assert card.exit_code == 0 and card.stdout.startswith("# Modelkaart: werkkans pair ranker, versie 2")
+    register = invoke(app, "model", "card", "1", "--register", "--tracking-uri", tracking)
+    assert register.exit_code == 0 and "## Menselijke tussenkomst" in register.stdout
+    as_json = _json(invoke(app, "model", "card", "1", "--json", "--tracking-uri", tracking))
+    assert as_json["version"] == "1" and as_json["protected_attributes_used"] == []
+
 
 def test_human_readable_output(app: typer.Typer, db: str, tracking: str) -> None:
     listed = invoke(app, "model", "list", "--tracking-uri", tracking)

@@ -253,3 +253,23 @@ def test_pages_show_dutch_words_never_code_names(client, users, store, runtime):
         assert page.status_code == 200 and 'action="/logout"' in page.text, (name, page.status_code, re.findall(r"class=\"error[^>]*>([^<]*)", page.text))
         codes = sorted(set(_CODE.findall(_visible_text(page.text))))
         assert not codes, f"{name} shows code names: {codes}"
+
+
+def test_model_pages_show_versions_and_their_cards(client, users, monkeypatch):
+    from matching.serving.model_registry import ModelVersionInfo
+    from services import ranker_versions
+
+    version = ModelVersionInfo("3", "run", "2026-11-30T10:00:00", ("champion",), {"ndcg_at_10": "0.71"}, "", "")
+    monkeypatch.setattr(ranker_versions, "versions", lambda uri: [version])
+    cards = {"model_card": "# Modelkaart\n\n| groep | ndcg@10 |\n|---|---:|\n| 55-67 | 0.5 |\n\n<script>x</script>",
+             "algorithm_register": "# Algoritmeregister\n\n## Contact\n\n[in te vullen door de gemeente]"}
+    monkeypatch.setattr(ranker_versions, "card", lambda uri, v, kind="model_card", form="md": cards[kind])
+    _login(client, "relationship")
+    assert client.get("/modellen").status_code == 403  # relationship managers do not manage models
+    _login(client, "data")
+    listed = client.get("/modellen")
+    assert listed.status_code == 200 and 'href="/modellen/3"' in listed.text
+    page = client.get("/modellen/3")
+    assert page.status_code == 200 and "<td>55-67</td>" in page.text  # the table is rendered
+    assert "<script>x</script>" not in page.text  # raw HTML in a card is never passed through
+    assert "in te vullen door de gemeente" in page.text

@@ -218,3 +218,43 @@ def test_uris_and_metric_names() -> None:
         metric_key("ndcg@10[benefit_duration_band=<6m]") == "ndcg_at_10.benefit_duration_band_lt6m"
     )
     assert metric_key("n_rows[statushouder]") == "n_rows.statushouder"
+
+
+# ---- model cards
+
+
+def test_every_registered_version_carries_its_model_card_and_register_entry(history, result) -> None:
+    import json
+
+    from matching.serving.model_registry import CARD_FILES, read_card
+    from training.model_card import TO_FILL
+
+    uri, first, second, _ = history
+    client = _client(uri)
+    for run in (first, second):
+        assert set(CARD_FILES) <= {a.path for a in client.list_artifacts(run.run_id)}
+    card = json.loads(read_card(uri, "1", "model_card.json"))
+    assert card["version"] == "1" and card["protected_attributes_used"] == []
+    assert card["training_data"]["fit_period"] == [str(d) for d in result.periods["fit"]]
+    assert card["metrics"]["ranker"]["ndcg@10"] == pytest.approx(result.score)
+    assert any(g.startswith("age_band=") for g in card["metrics_per_group"])
+    text = read_card(uri)  # the champion's, in Dutch
+    assert text.startswith("# Modelkaart") and "Waarvoor niet" in text and "Per groep" in text
+    entry = json.loads(read_card(uri, "2", "algorithm_register.json"))
+    assert entry["organisation"] == TO_FILL and entry["model_card_version"] == "2"
+    assert "Menselijke tussenkomst" in read_card(uri, "2", "algorithm_register.md")
+
+
+def test_a_version_without_a_card_is_never_promoted(history) -> None:
+    from matching.serving.model_registry import UndocumentedVersionError, promote_version, read_card
+
+    uri, first, _, _ = history
+    client = _client(uri)
+    source = client.get_model_version(REGISTERED_MODEL, "1").source
+    run = client.create_run(client.get_run(first.run_id).info.experiment_id)
+    bare = client.create_model_version(REGISTERED_MODEL, source=source, run_id=run.info.run_id).version
+    with pytest.raises(UndocumentedVersionError, match="model card"):
+        promote_version(uri, str(bare))
+    with pytest.raises(UndocumentedVersionError, match="registered before model cards"):
+        read_card(uri, str(bare))
+    assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS).version) == "1"

@@ -1,0 +1,251 @@
+"""A model card and an algorithm-register entry for every trained ranker.
+
+Employment matching is high-risk AI (EU AI Act, annex III 4(a)): whoever
+deploys it must be able to say what a model was trained on, what it is for
+and not for, how well it does overall and per group, and what is known to be
+wrong with it. :func:`model_card` gathers those facts from a training run,
+:func:`card_markdown` writes them for people (Dutch), and
+:func:`register_entry` fills the fields of the Dutch *Algoritmeregister*
+from the card and the deployment's settings, leaving what werkkans cannot
+know as marked blanks. :func:`training.run_logging.log_training` attaches all
+four files to the run of every registered version; promotion refuses a
+version without them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from training.train import TrainResult
+
+__all__ = [
+    "TO_FILL",
+    "card_markdown",
+    "model_card",
+    "register_entry",
+    "register_markdown",
+]
+
+#: What a municipality fills in itself in the register entry.
+TO_FILL = "[in te vullen door de gemeente]"
+
+INTENDED_USE = (
+    "Relatiemanagers en organisatoren van prettige gesprekken helpen kiezen welke werkzoekenden "
+    "en werkgevers elkaar kunnen ontmoeten: een gerangschikte lijst met een kans en een reden per "
+    "combinatie, als voorstel."
+)
+NOT_FOR = (
+    "Niet voor het automatisch afwijzen of uitsluiten van mensen, niet voor beslissingen over "
+    "uitkeringen, verplichtingen of sancties, en niet zonder menselijke beoordeling: een "
+    "relatiemanager beslist, en kan iedere suggestie vastzetten of uitsluiten met een reden."
+)
+KNOWN_LIMITS = (
+    ("Het model leert alleen van gesprekken die relatiemanagers zelf kozen; wie zij zelden "
+    "uitnodigden, kent het slecht (verkenningsplaatsen verminderen dat)."),
+    ("De getoonde kans is gekalibreerd op eerdere gesprekken; bovenaan een lijst kan hij hoger "
+    "uitvallen dan de werkelijkheid, omdat die gesprekken al geselecteerd waren."),
+    ("Beroepsaffiniteit wordt uit Nederlandse vrije tekst gelezen; korte of lege profielen "
+    "krijgen minder gerichte suggesties."),
+    ("Met minder dan 50 goede uitkomsten in de geschiedenis toont werkkans een band "
+    "(laag / middel / hoog) in plaats van een percentage."),
+)
+_GROUP = re.compile(r"^(?P<metric>[^\[]+)\[(?P<group>[^\]]+)\]$")
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _groups(flat: Mapping[str, float]) -> dict[str, dict[str, float | None]]:
+    """``{"ndcg@10[age_band=55-67]": x}`` as ``{"age_band=55-67": {"ndcg@10": x}}``."""
+    out: dict[str, dict[str, float | None]] = {}
+    for key, value in flat.items():
+        found = _GROUP.match(key)
+        if found:
+            out.setdefault(found["group"], {})[found["metric"]] = _finite(value)
+    return dict(sorted(out.items()))
+
+
+def model_card(
+    result: TrainResult,
+    *,
+    version: str | None = None,
+    municipality: str | None = None,
+    created: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The facts of one training run as JSON-able values (see the module docstring)."""
+    meta = result.bundle.metadata
+    calibration = meta.get("calibration", {})
+    summary = result.dataset_summary
+    return {
+        "model": "werkkans pair ranker",
+        "version": version,
+        "created": (created or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "training_data": {
+            "municipalities": municipality or "all municipalities in the database",
+            "fit_period": [str(d) for d in result.periods["fit"]],
+            "test_period": [str(d) for d in result.periods["test"]],
+            "meetings": summary.get("pairs"),
+            "events": summary.get("groups"),
+            "months": summary.get("months"),
+            "good_outcome_rate": _finite(summary.get("good_rate")),
+            "rows": meta.get("rows"),
+        },
+        "intended_use": INTENDED_USE,
+        "not_for": NOT_FOR,
+        "features": list(result.bundle.feature_names),
+        "protected_attributes_used": [],
+        "metrics": {
+            name: {k: _finite(v) for k, v in values.items()} for name, values in result.metrics.items()
+        },
+        "metrics_per_group": _groups(result.group_metrics),
+        "calibration": {k: _finite(v) if k != "thin" and k != "method" else v
+                        for k, v in calibration.items()},
+        "known_limits": list(KNOWN_LIMITS),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def card_markdown(card: Mapping[str, Any]) -> str:
+    """The card for people, in Dutch."""
+    data = card["training_data"]
+    primary = [m for m in card["metrics"].get("ranker", {}) if m.startswith("ndcg@")]
+    metric = primary[0] if primary else "ndcg@10"
+    lines = [
+        f"# Modelkaart: {card['model']}" + (f", versie {card['version']}" if card["version"] else ""),
+        "",
+        f"Gemaakt op {card['created'][:10]}.",
+        "",
+        "## Waarvoor",
+        "",
+        card["intended_use"],
+        "",
+        "## Waarvoor niet",
+        "",
+        card["not_for"],
+        "",
+        "## Trainingsgegevens",
+        "",
+        f"- gemeenten: {data['municipalities']}",
+        (f"- geleerd van bijeenkomsten van {data['fit_period'][0]} tot en met {data['fit_period'][1]}; "
+        f"getoetst op {data['test_period'][0]} tot en met {data['test_period'][1]}"),
+        (f"- {data['meetings']} gesprekken op {data['events']} bijeenkomsten in {data['months']} maanden; "
+        f"{_pct(data['good_outcome_rate'])} leidde tot een werkervaringsplaats of baan"),
+        "- gebruikte kenmerken: " + ", ".join(card["features"]),
+        "- nooit gebruikt: leeftijd, geslacht, nationaliteit, statushouder, banenafspraak, naam",
+        "",
+        "## Hoe goed (toetsmaanden)",
+        "",
+        f"| model | {metric} | Brier | ECE |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, values in card["metrics"].items():
+        lines.append(f"| {name} | {_num(values.get(metric))} | {_num(values.get('brier'))} | "
+                     f"{_num(values.get('ece'))} |")
+    lines += ["", "## Per groep (toetsmaanden)", "", f"| groep | {metric} | ECE | gesprekken |",
+              "|---|---:|---:|---:|"]
+    for group, values in card["metrics_per_group"].items():
+        lines.append(f"| {group} | {_num(values.get(metric))} | {_num(values.get('ece'))} | "
+                     f"{'—' if values.get('n_rows') is None else int(values['n_rows'])} |")
+    cal = card["calibration"]
+    lines += [
+        "",
+        "## Kalibratie",
+        "",
+        f"- methode: {cal.get('method', '—')}",
+        (f"- goede uitkomsten erachter: {cal.get('good_outcomes', '—')}; basiskans "
+        f"{_pct(cal.get('base_rate'))}; hoogste getoonde kans {_pct(cal.get('cap'))}"),
+        "- te weinig om een getal te tonen (band in plaats van percentage): "
+        + ("ja" if cal.get("thin") else "nee"),
+        "",
+        "## Bekende beperkingen",
+        "",
+        *[f"- {limit}" for limit in card["known_limits"]],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def register_entry(
+    card: Mapping[str, Any],
+    *,
+    organisation: str | None = None,
+    contact: str | None = None,
+) -> dict[str, Any]:
+    """The Algoritmeregister's fields, filled from the card; the rest marked :data:`TO_FILL`."""
+    data = card["training_data"]
+    return {
+        "name": "werkkans: matching van werkzoekenden en werkgevers",
+        "organisation": organisation or TO_FILL,
+        "status": "in gebruik" if card.get("version") else TO_FILL,
+        "short_description": INTENDED_USE,
+        "purpose_and_impact": (
+            "Meer werkzoekenden in de bijstand aan een werkervaringsplaats of baan helpen door "
+            "werkgevers en werkzoekenden gericht met elkaar in gesprek te brengen. Een suggestie "
+            "heeft geen rechtsgevolg; een relatiemanager beslist."
+        ),
+        "legal_basis": TO_FILL + " (bijvoorbeeld Participatiewet art. 7; AVG art. 6 lid 1 sub e)",
+        "human_intervention": NOT_FOR,
+        "data_sources": (
+            "Klantprofielen van werkzoekenden (opleiding, trede, uren, reisbereik, wensen en "
+            "motivatie in eigen woorden), werkvragen van werkgevers, en de geschiedenis van "
+            f"gesprekken en uitkomsten ({data['fit_period'][0]} tot en met {data['test_period'][1]})."
+        ),
+        "methods_and_models": (
+            "Tekstovereenkomst (meertalig zinsmodel multilingual-e5-small), een gerangschikt "
+            "leermodel (logistische regressie en kleine beslisbomen) en gekalibreerde kansen; "
+            f"modelversie {card.get('version') or TO_FILL}."
+        ),
+        "risk_management": (
+            "Beschermde kenmerken zijn geen invoer; uitkomsten worden per groep gevolgd (zie de "
+            "modelkaart); elke getoonde lijst staat in een logboek; een nieuw model vervangt het "
+            "oude alleen als het beter scoort op dezelfde recente maanden. Bekende beperkingen: "
+            + " ".join(card["known_limits"])
+        ),
+        "impact_assessments": TO_FILL + " (IAMA / FRIA, DPIA)",
+        "contact": contact or TO_FILL,
+        "model_card_version": card.get("version"),
+        "date": card["created"][:10],
+    }
+
+
+_REGISTER_LABELS = {
+    "name": "Naam",
+    "organisation": "Organisatie",
+    "status": "Status",
+    "short_description": "Korte omschrijving",
+    "purpose_and_impact": "Doel en impact",
+    "legal_basis": "Wettelijke grondslag",
+    "human_intervention": "Menselijke tussenkomst",
+    "data_sources": "Gegevensbronnen",
+    "methods_and_models": "Methoden en modellen",
+    "risk_management": "Risicobeheer",
+    "impact_assessments": "Impacttoetsen",
+    "contact": "Contact",
+    "model_card_version": "Modelversie",
+    "date": "Datum",
+}
+
+
+def register_markdown(entry: Mapping[str, Any]) -> str:
+    """The register entry for people, in Dutch, in the register's order of fields."""
+    lines = ["# Algoritmeregister: " + str(entry["name"]), ""]
+    for key, label in _REGISTER_LABELS.items():
+        lines += [f"## {label}", "", str(entry.get(key) or TO_FILL), ""]
+    return "\n".join(lines)
