@@ -8,12 +8,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from services.errors import AuditUnavailable, InvalidInput, NotFound
+from pydantic import ValidationError
+
+from services.errors import AuditUnavailable, InvalidInput, Issue, NotFound
 
 if TYPE_CHECKING:
     from training.promotion import PromotionDecision
 
-__all__ = ["KIND_LABELS", "in_dutch"]
+__all__ = ["KIND_LABELS", "in_dutch", "invalid_in_dutch"]
 
 #: What a record kind (as the use cases name it) is called in Dutch.
 KIND_LABELS = {
@@ -50,6 +52,31 @@ def in_dutch(exc: Exception) -> str:
     if isinstance(exc, InvalidInput) and len(exc.issues) == 1 and exc.field in _WHOLE_REQUEST:
         return exc.message
     return str(exc)
+
+
+_PYDANTIC_NL = {
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "greater_than": "moet groter zijn dan {gt}",
+    "less_than_equal": "mag hoogstens {le} zijn",
+    "less_than": "moet kleiner zijn dan {lt}",
+    "missing": "ontbreekt",
+    "string_too_short": "is te kort (minstens {min_length} tekens)",
+    "string_too_long": "is te lang (hoogstens {max_length} tekens)",
+    "string_pattern_mismatch": "heeft niet de goede vorm",
+    "int_parsing": "moet een heel getal zijn",
+    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+}
+
+
+def invalid_in_dutch(exc: ValidationError) -> InvalidInput:
+    """A pydantic refusal of command-line values as one use-case refusal, worded in Dutch."""
+    issues = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "invoer"
+        template = _PYDANTIC_NL.get(error["type"])
+        message = template.format(**(error.get("ctx") or {})) if template else error["msg"]
+        issues.append(Issue(("body", field), f"{field}: {message}"))
+    return InvalidInput(issues)
 
 
 def promotion_in_dutch(decision: PromotionDecision) -> str:

@@ -218,8 +218,10 @@ def table_plan(store: Store, actor: Actor, event_id: str) -> TablePlanOut:
 
 def add_table(store: Store, actor: Actor, event_id: str, table: TableIn) -> EventTable:
     """Add an employer's table to an event."""
-    records.get(store, Event, event_id, actor)
-    body = record_models.input_model(EventTable)(**table.model_dump(), event_id=event_id)
+    event = records.get(store, Event, event_id, actor)
+    body = record_models.input_model(EventTable)(
+        **table.model_dump(), event_id=event_id, municipality=event.municipality
+    )
     return records.create(store, EventTable, body, actor)
 
 

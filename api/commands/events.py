@@ -45,7 +45,9 @@ if TYPE_CHECKING:
     from matching.shortlists.engine import ShortlistEngine
 
 event_app = typer.Typer(
-    help="Na de bijeenkomst: aanwezigheid en vervolggesprekken.", no_args_is_help=True
+    help="Bijeenkomsten opzetten (aanmaken, wijzigen, tafels) en afronden (aanwezigheid, "
+    "vervolggesprekken).",
+    no_args_is_help=True,
 )
 
 PoolOption = Annotated[
@@ -360,5 +362,8 @@ def follow_up_command(
 
 
 def register(app: typer.Typer) -> None:
+    from api.commands import event_setup
+
     app.command("plan-event")(plan_event_command)
+    event_setup.register(event_app)
     app.add_typer(event_app, name="event")

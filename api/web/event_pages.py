@@ -1,20 +1,23 @@
-"""Pages for events: list, the event with its invitations and plan, attendance, print view."""
+"""Pages for events: list and create, the event with its tables, invitations and plan,
+attendance, print view."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from api.auth import Permission, User
 from api.deps import RuntimeDep, StoreDep, Today
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
-from matching.records.schemas import Event
+from api.wording import in_dutch, invalid_in_dutch
+from matching.records.schemas import Employer, Event, EventTable
 from matching.records.storage import Store
-from services import event_plans, events, records
-from services.errors import InvalidInput
+from services import event_plans, events, record_models, records
+from services.errors import InvalidInput, UseCaseError
 from services.event_plans import EventPlanOut, PlanRequest
 
 router = APIRouter(include_in_schema=False)
@@ -27,9 +30,80 @@ Recorder = Annotated[User, Depends(page_require(Permission.OUTCOMES_WRITE))]
 
 @router.get("/bijeenkomsten", response_class=HTMLResponse)
 def events_page(request: Request, store: StoreDep, user: Reader) -> Response:
+    return _events_page(request, store, user)
+
+
+def _events_page(
+    request: Request, store: Store, user: User, *, error: str | None = None, status_code: int = 200
+) -> Response:
     found, total = records.search(store, Event, municipality=user.municipality, limit=200)
     listed = sorted(found, key=lambda e: e.date, reverse=True)
-    return render(request, "events.html", events=listed, total=total)
+    return render(request, "events.html", status_code=status_code, events=listed, total=total,
+                  error=error)
+
+
+@router.post("/bijeenkomsten")
+def create_event_form(request: Request, store: StoreDep, user: Planner, form: CheckedForm) -> Response:
+    """A new event from the list page's form; its id is made from the date."""
+    values: dict[str, Any] = {
+        "date": form.get("date", ""), "place": form.get("place", "").strip(),
+        "rounds": form.get("rounds", ""), "minutes_per_round": form.get("minutes", "") or 20,
+        "municipality": user.municipality,
+    }
+    day = values["date"].replace("-", "")
+    values["id"] = next(  # ids are unique over every municipality in the database
+        f"ev{day}" + ("" if n == 1 else f"-{n}") for n in range(1, 1000)
+        if store.municipality_of(Event, f"ev{day}" + ("" if n == 1 else f"-{n}")) is None
+    )
+    try:
+        body = record_models.input_model(Event)(**values)
+        event = records.create(store, Event, body, user.actor)
+    except ValidationError as exc:
+        return _events_page(request, store, user, error=in_dutch(invalid_in_dutch(exc)), status_code=422)
+    except UseCaseError as exc:
+        return _events_page(request, store, user, error=in_dutch(exc), status_code=422)
+    return RedirectResponse(f"/bijeenkomsten/{event.id}", status_code=303)
+
+
+@router.post("/bijeenkomsten/{event_id}/tafels")
+def add_table_form(
+    request: Request, event_id: EventId, store: StoreDep, user: Planner, form: CheckedForm
+) -> Response:
+    try:
+        taken = {t.id for t in events.event_detail(store, user.actor, event_id).tables}
+        table_id = next(f"{event_id}-t{n}" for n in range(1, 1000) if f"{event_id}-t{n}" not in taken)
+        table = events.TableIn(id=table_id, employer_id=form.get("employer_id", ""),
+                               seats=form.get("seats", ""))
+        events.add_table(store, user.actor, event_id, table)
+    except ValidationError as exc:
+        return _event_page(request, store, user, event_id, error=in_dutch(invalid_in_dutch(exc)),
+                           status_code=422)
+    except UseCaseError as exc:
+        return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
+    return RedirectResponse(f"/bijeenkomsten/{event_id}", status_code=303)
+
+
+@router.post("/bijeenkomsten/{event_id}/tafels/{table_id}/weghalen")
+def remove_table_form(
+    request: Request, event_id: EventId, table_id: EventId, store: StoreDep, user: Planner,
+    form: CheckedForm,
+) -> Response:
+    try:
+        events.remove_table(store, user.actor, event_id, table_id)
+    except UseCaseError as exc:
+        return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
+    return RedirectResponse(f"/bijeenkomsten/{event_id}", status_code=303)
+
+
+@router.post("/bijeenkomsten/{event_id}/vervallen")
+def cancel_event_form(
+    request: Request, event_id: EventId, store: StoreDep, user: Planner, form: CheckedForm
+) -> Response:
+    try:
+        records.delete(store, Event, event_id, user.actor, cascade=(EventTable,))
+    except UseCaseError as exc:
+        return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
+    return RedirectResponse("/bijeenkomsten", status_code=303)
 
 
 def _event_page(
@@ -44,6 +118,10 @@ def _event_page(
 ) -> Response:
     detail = events.event_detail(store, user.actor, event_id)
     invitations = events.invitation_list(store, user.actor, event_id)
+    employers = (
+        sorted(store.list(Employer, municipality=detail.event.municipality), key=lambda e: e.name)
+        if user.can(Permission.EVENTS_WRITE) else []
+    )
     return render(
         request,
         "event.html",
@@ -52,6 +130,7 @@ def _event_page(
         invitations=invitations,
         plan=plan,
         error=error,
+        employers=employers,
     )
 
 

@@ -20,6 +20,9 @@ from services.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
 
+#: Check-ins shown per page of the aftercare list.
+DUE_PER_PAGE = 25
+
 Reader = Annotated[User, Depends(page_require(Permission.OUTCOMES_READ))]
 Writer = Annotated[User, Depends(page_require(Permission.OUTCOMES_WRITE))]
 ReportReader = Annotated[User, Depends(page_require(Permission.REPORTS_READ))]
@@ -49,16 +52,28 @@ def _page(
     error: str | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    relationship_manager: str | None = None,
+    page: int = 1,
 ) -> Response:
     recent, _ = records.search(store, Outcome, municipality=user.municipality, limit=500)
     recent = sorted(recent, key=lambda o: (o.recorded_on, o.id), reverse=True)[:25]
-    due = outcomes.due_checkins(store, user.municipality, today=today, window_days=14)
+    every = outcomes.due_checkins(store, user.municipality, today=today, window_days=14)
+    managers = sorted({d.relationship_manager for d in every if d.relationship_manager})
+    due = [d for d in every if relationship_manager in (None, d.relationship_manager)]
+    pages = max((len(due) + DUE_PER_PAGE - 1) // DUE_PER_PAGE, 1)
+    page = min(page, pages)
     return render(
         request,
         "outcomes.html",
         status_code=status_code,
         recent=recent,
-        due=due,
+        due=due[(page - 1) * DUE_PER_PAGE : page * DUE_PER_PAGE],
+        due_total=len(due),
+        overdue=sum(d.state == "overdue" for d in due),
+        managers=managers,
+        manager=relationship_manager,
+        page=page,
+        pages=pages,
         error=error,
         values=values or {},
         kinds=KIND_LABELS,
@@ -69,8 +84,15 @@ def _page(
 
 
 @router.get("/uitkomsten", response_class=HTMLResponse)
-def outcomes_page(request: Request, store: StoreDep, user: Reader, today: Today) -> Response:
-    return _page(request, store, user, today)
+def outcomes_page(
+    request: Request,
+    store: StoreDep,
+    user: Reader,
+    today: Today,
+    relatiemanager: Annotated[str | None, Query(max_length=80)] = None,
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    return _page(request, store, user, today, relationship_manager=relatiemanager or None, page=pagina)
 
 
 def _optional(form: dict[str, str], name: str) -> str | None:

@@ -171,3 +171,30 @@ def test_attendance_bad_input(app, db):
     result = invoke(app, "event", "follow-up", "--db", db, "--event", "EV9", "--candidate", "C01",
                     "--employer", "E1", "--today", "2026-03-12")
     assert result.exit_code == 1 and "bijeenkomst EV9 niet gevonden" in result.output
+
+
+def test_an_organiser_sets_up_an_event_from_the_command_line(app, db):
+    import json
+
+    made = invoke(app, "event", "create", "EV9", "--date", "2026-04-09", "--place", "Bakkerij Jansen",
+                  "--rounds", "2", "--municipality", "GM0855", "--db", db)
+    assert made.exit_code == 0 and "bijeenkomst EV9 op 09-04-2026" in made.output, made.output
+    for employer in ("E1", "E2", "E3"):
+        added = invoke(app, "event", "table-add", "EV9", "--employer", employer, "--seats", "3", "--db", db)
+        assert added.exit_code == 0, added.output
+    assert "EV9-t3" in added.output
+    changed = invoke(app, "event", "change", "EV9", "--rounds", "3", "--db", db, "--json")
+    assert changed.exit_code == 0 and json.loads(changed.stdout)["rounds"] == 3
+    plan = invoke(app, "plan-event", "--event", "EV9", "--db", db, "--json")
+    assert plan.exit_code == 0, plan.output
+    assert len(json.loads(plan.stdout)["invited"]) == 9
+    removed = invoke(app, "event", "table-remove", "EV9", "EV9-t3", "--db", db)
+    assert removed.exit_code == 0
+    taken = invoke(app, "event", "create", "EV9", "--date", "2026-04-09", "--place", "X", "--rounds", "2",
+                   "--municipality", "GM0855", "--db", db)
+    assert taken.exit_code == 1 and "cannot be used" in taken.output
+    bad = invoke(app, "event", "create", "EV10", "--date", "2026-04-09", "--place", "X", "--rounds", "0",
+                 "--municipality", "GM0855", "--db", db)
+    assert bad.exit_code == 1 and "rounds: moet minstens 1 zijn" in bad.output
+    assert invoke(app, "event", "cancel", "EV9", "--db", db).exit_code == 0
+    assert invoke(app, "event", "cancel", "EV9", "--db", db).exit_code == 1  # gone

@@ -273,3 +273,64 @@ def test_model_pages_show_versions_and_their_cards(client, users, monkeypatch):
     assert page.status_code == 200 and "<td>55-67</td>" in page.text  # the table is rendered
     assert "<script>x</script>" not in page.text  # raw HTML in a card is never passed through
     assert "in te vullen door de gemeente" in page.text
+
+
+def test_an_organiser_creates_an_event_adds_tables_and_plans_it_on_the_pages(client, users):
+    _login(client, "event")  # event organiser
+    listing = client.get("/bijeenkomsten")
+    assert 'id="new-event"' in listing.text
+    made = client.post("/bijeenkomsten", data={
+        "csrf": _csrf(listing.text), "date": "2026-04-16", "place": "Bakkerij Jansen", "rounds": "2",
+        "minutes": "15",
+    }, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"] == "/bijeenkomsten/ev20260416"
+    page = client.get("/bijeenkomsten/ev20260416")
+    assert "Nog geen tafels" in page.text and 'id="add-table"' in page.text
+    for employer in ("E1", "E2"):
+        added = client.post("/bijeenkomsten/ev20260416/tafels", data={
+            "csrf": _csrf(page.text), "employer_id": employer, "seats": "2"}, follow_redirects=False)
+        assert added.status_code == 303, added.text
+    page = client.get("/bijeenkomsten/ev20260416")
+    assert "ev20260416-t1" in page.text and "ev20260416-t2" in page.text
+    planned = client.post("/bijeenkomsten/ev20260416/plan", data={"csrf": _csrf(page.text)})
+    assert planned.status_code == 200 and 'id="plan"' in planned.text
+    again = client.post("/bijeenkomsten", data={
+        "csrf": _csrf(listing.text), "date": "2026-04-16", "place": "Elders", "rounds": "0"})
+    assert again.status_code == 422 and "rounds: moet minstens 1 zijn" in again.text
+    removed = client.post("/bijeenkomsten/ev20260416/tafels/ev20260416-t2/weghalen",
+                          data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    assert removed.status_code == 303
+    gone = client.post("/bijeenkomsten/ev20260416/vervallen", data={"csrf": _csrf(page.text)},
+                       follow_redirects=False)
+    assert gone.status_code == 303 and client.get("/bijeenkomsten/ev20260416").status_code == 404
+    _login(client, "relationship")  # relationship managers read events, they do not set them up
+    assert 'id="new-event"' not in client.get("/bijeenkomsten").text
+
+
+def test_the_aftercare_list_is_paged_and_filtered_per_relationship_manager(client, users, store):
+    import datetime as dt
+
+    from matching.records.enums import ContractType, OutcomeKind
+    from matching.records.schemas import Candidate, Outcome
+
+    for cid, manager in (("C1", "Jansen"), ("C2", "De Vries")):
+        store.upsert([store.get(Candidate, cid).model_copy(update={"relationship_manager": manager})])
+    store.upsert([
+        Outcome(id=f"OX{i:02d}", municipality="GM0855", candidate_id="C1" if i % 3 else "C2",
+                kind=OutcomeKind.JOB, contract_type=ContractType.PERMANENT, hours=24,
+                start_date=dt.date(2025, 1, 1) + dt.timedelta(days=7 * i),
+                recorded_on=dt.date(2025, 1, 1) + dt.timedelta(days=7 * i))
+        for i in range(20)
+    ])
+    _login(client, "relationship")
+    everyone = client.get("/uitkomsten")
+    total = int(re.search(r"(\d+) gesprek\(ken\)", everyone.text).group(1))
+    assert total > 25 and everyone.text.count('<td class="no-print">') == 25
+    assert "pagina 1 van" in everyone.text and "pagina=2" in everyone.text
+    last_page = (total + 24) // 25
+    last = client.get("/uitkomsten", params={"pagina": last_page})
+    assert last.text.count('<td class="no-print">') == total - 25 * (last_page - 1)
+    theirs = client.get("/uitkomsten", params={"relatiemanager": "De Vries"})
+    shown = int(re.search(r"(\d+) gesprek\(ken\) van De Vries", theirs.text).group(1))
+    assert 0 < shown < total and "Jansen</td>" not in theirs.text
+    assert client.get("/uitkomsten", params={"pagina": 0}).status_code == 422
