@@ -17,6 +17,7 @@ import pandas as pd
 from matching.records.storage import Store
 from matching.report.data import ReportData, candidate_frame, load_report_data
 from matching.report.fairness import FAIRNESS_GROUPS, FairnessRow, fairness_tables
+from matching.report.fairness_trend import ALERT_MONTHS, GroupTrend, fairness_trend
 from matching.report.funnel import FunnelStep, funnel
 from matching.report.kpis import Goals, KpiRow, werktop_kpis
 from matching.report.net_effect import (
@@ -53,6 +54,7 @@ class Report:
     net_effect: NetEffect
     social_value: SocialValue
     fairness: dict[str, list[FairnessRow]]
+    fairness_trend: list[GroupTrend] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -70,6 +72,7 @@ class Report:
                 group: [row.to_dict() for row in rows] for group, rows in self.fairness.items()
             },
             "fairness_labels": {g: FAIRNESS_GROUPS[g] for g in self.fairness},
+            "fairness_trend": [trend.to_dict() for trend in self.fairness_trend],
             "notes": list(self.notes),
             "seconds": self.seconds,
         }
@@ -198,6 +201,13 @@ def build_report(
         as_of=_data_through(data),
     )
     notes = _notes(frame, net)
+    event_dates = data.events.set_index("id")["date"] if not data.events.empty else pd.Series(dtype=object)
+    trend = fairness_trend(data.candidates, data.invitations, event_dates, period)
+    notes += [
+        f"Let op: {t.label} werden de laatste {ALERT_MONTHS} maanden {t.recent_ratio:.2f} keer zo "
+        f"vaak uitgenodigd als de anderen, buiten de grenzen {t.bounds[0]}-{t.bounds[1]}."
+        for t in trend if t.alert
+    ]
     report = Report(
         period=period,
         municipality=municipality,
@@ -216,6 +226,7 @@ def build_report(
         net_effect=net,
         social_value=value,
         fairness=fairness_tables(frame),
+        fairness_trend=trend,
         notes=notes,
     )
     report.seconds = time.perf_counter() - started

@@ -119,6 +119,23 @@ def fairness_figure(rows: list[dict[str, Any]], title: str) -> str:
     return _encode(fig)
 
 
+def fairness_trend_figure(trends: list[dict[str, Any]]) -> str:
+    """Each group's monthly invitation ratio against everyone else, with the bounds shaded."""
+    fig, ax = _new(height=2.8)
+    months = trends[0]["months"]
+    for trend in trends:
+        values = [float("nan") if r is None else r for r in trend["ratios"]]
+        ax.plot(range(len(months)), values, marker="o", markersize=3, label=trend["label"])
+    low, high = trends[0]["bounds"]
+    ax.axhspan(low, high, color=_GREY, alpha=0.15)
+    ax.axhline(1.0, color=_GREY, linewidth=0.8)
+    ax.set_xticks(range(len(months)), [m[2:] for m in months], fontsize=7, rotation=45)
+    ax.set_ylabel("keer zo vaak uitgenodigd", fontsize=8)
+    ax.legend(fontsize=6, frameon=False, ncol=2)
+    _style(ax)
+    return _encode(fig)
+
+
 def figure_set(report: dict[str, Any]) -> dict[str, str]:
     """Every figure of a report (as :meth:`Report.to_dict` gives it), by name."""
     figures = {
@@ -131,4 +148,6 @@ def figure_set(report: dict[str, Any]) -> dict[str, str]:
     age = report["fairness"].get("age_band")
     if age:
         figures["fairness_age"] = fairness_figure(age, "naar leeftijd")
+    if report.get("fairness_trend"):
+        figures["fairness_trend"] = fairness_trend_figure(report["fairness_trend"])
     return figures

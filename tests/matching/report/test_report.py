@@ -343,3 +343,22 @@ def test_report_for_3000_candidates_takes_at_most_10_seconds(simulated, record_p
     assert report.counts["candidates"] == 3000
     assert len(html) > 10_000
     assert cpu_seconds <= 10.0
+
+
+def test_the_monthly_group_ratios_agree_with_counts_straight_from_the_store(store):
+    from matching.records.schemas import Candidate, Event
+
+    report = build_report(store, "2026").to_dict()
+    candidates = store.list(Candidate)
+    day_of = {e.id: e.date for e in store.list(Event)}
+    women = {c.id for c in candidates if c.gender is not None and c.gender.value == "v"}
+    trend = next(t for t in report["fairness_trend"] if t["group"] == "women")
+    assert trend["n"] == len(women) and len(trend["months"]) == 12
+    for month, ratio in zip(trend["months"], trend["ratios"], strict=True):
+        invited = {i.candidate_id for i in store.list(Invitation)
+                   if day_of[i.event_id].strftime("%Y-%m") == month}
+        inside, outside = len(invited & women), len(invited - women)
+        expected = (None if not outside or not women
+                    else (inside / len(women)) / (outside / (len(candidates) - len(women))))
+        assert ratio == (pytest.approx(expected) if expected is not None else None), month
+    assert "Per maand: hoe vaak een groep werd uitgenodigd" in render_html(build_report(store, "2026"))
