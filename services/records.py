@@ -32,6 +32,7 @@ __all__ = [
     "MAX_LIMIT",
     "SEARCH_FIELDS",
     "build",
+    "candidate_names",
     "check_ids",
     "count",
     "create",
@@ -55,6 +56,7 @@ MAX_LIMIT = 500
 SEARCH_FIELDS: dict[type[Record], tuple[str, ...]] = {
     Candidate: (
         "id",
+        "name",
         "postcode",
         "relationship_manager",
         "wishes",
@@ -329,6 +331,16 @@ def delete(
                 if ids:
                     store.delete(dependent, ids, actor=actor.username, conn=conn)
         store.delete(record_type, [record_id], actor=actor.username, conn=conn)
+
+
+def candidate_names(store: Store, municipality: str | None) -> dict[str, str]:
+    """Every named candidate's name by id, for staff screens (never a model input)."""
+    table = TABLES[Candidate]
+    query = sa.select(table.c.id, table.c.name).where(table.c.name != "")
+    if municipality is not None:
+        query = query.where(table.c.municipality == municipality)
+    with store.engine.connect() as conn:
+        return {row.id: row.name for row in conn.execute(query)}
 
 
 def delete_work_need(store: Store, work_need_id: str, actor: Actor) -> None:

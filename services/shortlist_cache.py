@@ -33,6 +33,7 @@ class Computed:
     shortlist: Shortlist
     employer_names: dict[str, str]
     need_titles: dict[str, str]
+    candidate_names: dict[str, str] = field(default_factory=dict)
     #: The answer as shown, per (audience, contributions, overrides), without the fields
     #: each showing gets (audit reference, time), and the results the audit log records.
     shown: dict[tuple[Any, ...], tuple[ShortlistOut, list[dict[str, Any]]]] = field(
@@ -57,7 +58,7 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 2
+    SHARED_FORMAT = 3
 
     def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
@@ -155,10 +156,13 @@ def _encode(computed: Computed) -> dict[str, Any]:
         "shortlist": asdict(computed.shortlist),
         "employer_names": computed.employer_names,
         "need_titles": computed.need_titles,
+        "candidate_names": computed.candidate_names,
     }
 
 
 def _decode(value: dict[str, Any]) -> Computed:
     shortlist = dict(value["shortlist"])
     shortlist["matches"] = [Match(**m) for m in shortlist["matches"]]
-    return Computed(Shortlist(**shortlist), value["employer_names"], value["need_titles"])
+    return Computed(
+        Shortlist(**shortlist), value["employer_names"], value["need_titles"], value["candidate_names"]
+    )

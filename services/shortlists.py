@@ -54,6 +54,9 @@ Audience = Literal["staff", "employer"]
 class MatchOut(BaseModel):
     rank: int
     candidate_id: str
+    candidate_name: str | None = Field(
+        None, description="The candidate's name (staff; employers only with the candidate's consent)."
+    )
     work_need_id: str
     employer_id: str
     employer_name: str | None = None
@@ -122,7 +125,17 @@ def _computed(store: Store, shortlist: Shortlist, municipality: str) -> Computed
         if need_ids
         else {}
     )
-    return Computed(shortlist, names, titles)
+    candidate_ids = sorted({m.candidate_id for m in shortlist.matches})
+    people = (
+        {
+            c.id: c.name
+            for c in store.list(Candidate, municipality=municipality, where={"id": candidate_ids})
+            if c.name
+        }
+        if candidate_ids
+        else {}
+    )
+    return Computed(shortlist, names, titles, people)
 
 
 def _logged(m: Match) -> dict[str, Any]:
@@ -368,6 +381,7 @@ class ShortlistService:
             MatchOut(
                 rank=m.rank,
                 candidate_id=m.candidate_id,
+                candidate_name=computed.candidate_names.get(m.candidate_id),
                 work_need_id=m.work_need_id,
                 employer_id=m.employer_id,
                 employer_name=computed.employer_names.get(m.employer_id),

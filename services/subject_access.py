@@ -90,6 +90,9 @@ def export(runtime: Runtime, actor: Actor, candidate_id: str) -> SubjectExport:
 #: The candidate's fields in words, in the order shown (the JSON holds every field).
 CANDIDATE_FIELDS_NL = {
     "id": "Kenmerk",
+    "name": "Naam",
+    "email": "E-mail",
+    "phone": "Telefoon",
     "status": "Status",
     "registered_on": "Ingeschreven op",
     "age_band": "Leeftijd",

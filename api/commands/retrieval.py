@@ -96,7 +96,10 @@ def _print_shortlist(result: ShortlistOut) -> None:
     )
     for m in result.matches:
         chance = f"{m.probability:.0%}" if m.probability is not None else f"sim {m.similarity:.2f}"
-        who = m.candidate_id if for_need else m.employer_id
+        who = (
+            (f"{m.candidate_name} ({m.candidate_id})" if m.candidate_name else m.candidate_id)
+            if for_need else (m.employer_name or m.employer_id)
+        )
         table.add_row(
             str(m.rank), who + (" (vast)" if m.pinned else ""), m.work_need_id, chance, m.reason
         )

@@ -131,6 +131,7 @@ def _event_page(
         plan=plan,
         error=error,
         employers=employers,
+        names=records.candidate_names(store, detail.event.municipality),
     )
 
 
@@ -200,4 +201,5 @@ def printable_plan(request: Request, event_id: EventId, store: StoreDep, user: R
             per_table[table.table_id].append(
                 (round_.round, [s.candidate_id for s in table.candidates])
             )
-    return render(request, "table_plan.html", detail=detail, plan=plan, per_table=per_table)
+    return render(request, "table_plan.html", detail=detail, plan=plan, per_table=per_table,
+                  names=records.candidate_names(store, detail.event.municipality))

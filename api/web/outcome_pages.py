@@ -74,6 +74,7 @@ def _page(
         manager=relationship_manager,
         page=page,
         pages=pages,
+        names=records.candidate_names(store, user.municipality),
         error=error,
         values=values or {},
         kinds=KIND_LABELS,

@@ -32,6 +32,9 @@ CandidateExporter = Annotated[User, Depends(page_require(Permission.CANDIDATES_E
 
 CANDIDATE_LABELS = {
     "id": "Kenmerk",
+    "name": "Naam",
+    "email": "E-mail",
+    "phone": "Telefoon",
     "status": "Status",
     "age_band": "Leeftijd",
     "education": "Opleiding",
@@ -68,6 +71,9 @@ EMPLOYER_LABELS = {
     "openness": "Openheid (1-5)",
     "ambassador": "Ambassadeur",
     "relationship_manager": "Relatiemanager",
+    "contact_name": "Contactpersoon",
+    "contact_email": "E-mail contactpersoon",
+    "contact_phone": "Telefoon contactpersoon",
 }
 
 WORK_NEED_LABELS = {

@@ -180,6 +180,7 @@ class EventPlan:
     notes: list[str]
     seconds: float
     relationship_managers: dict[str, str] = field(default_factory=dict)
+    candidate_names: dict[str, str] = field(default_factory=dict)  # for staff; never a model input
     explored: list[str] = field(default_factory=list)  # invited at random, to keep learning
     invite_by: str = "chance"
     horizon_months: int = 6

@@ -64,8 +64,10 @@ def render_html(plan: EventPlan) -> str:
     names = {e: emp.name for e, emp in plan.employers.items()}
     per_table = plan.by_table()
     rounds = list(range(1, plan.rounds + 1))
+    who = plan.candidate_names
     overview = [
-        {t.id: sorted(m.candidate_id for m in per_table[t.id][r - 1]) for t in plan.tables}
+        {t.id: sorted(who.get(m.candidate_id, m.candidate_id) for m in per_table[t.id][r - 1])
+         for t in plan.tables}
         for r in rounds
     ]
     excluded_counts: dict[str, int] = {}
@@ -92,7 +94,8 @@ def csv_rows(plan: EventPlan) -> list[dict[str, str]]:
     for cid, seats in plan.by_candidate().items():
         row = {
             "kandidaat": cid,
-            "klantmanager": plan.relationship_managers.get(cid, ""),
+            "naam": plan.candidate_names.get(cid, ""),
+            "relatiemanager": plan.relationship_managers.get(cid, ""),
             "bijeenkomst": plan.event.id,
             "datum": plan.event.date.isoformat(),
             "plaats": plan.event.place,
@@ -108,7 +111,8 @@ def csv_rows(plan: EventPlan) -> list[dict[str, str]]:
 
 def render_csv(plan: EventPlan) -> str:
     """The mail-merge CSV as text (without the byte-order mark)."""
-    fields = ["kandidaat", "klantmanager", "bijeenkomst", "datum", "plaats", "minuten_per_ronde"]
+    fields = ["kandidaat", "naam", "relatiemanager", "bijeenkomst", "datum", "plaats",
+              "minuten_per_ronde"]
     for r in range(1, plan.rounds + 1):
         fields += [f"ronde{r}_tafel", f"ronde{r}_werkgever", f"ronde{r}_reden"]
     buffer = io.StringIO()

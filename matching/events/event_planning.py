@@ -467,6 +467,7 @@ def _assemble(
         notes=notes,
         seconds=time.perf_counter() - start,
         relationship_managers={c: by_id[c].relationship_manager for c in invited},
+        candidate_names={c: by_id[c].name for c in invited if by_id[c].name},
         invite_by=controls.invite_by,
         horizon_months=controls.horizon_months,
         chances=_chances(meetings, invited, vetted.ids, anyway),

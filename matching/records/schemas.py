@@ -40,6 +40,10 @@ Latitude = Annotated[float, Field(ge=50.0, le=54.0)]  # the Netherlands
 Longitude = Annotated[float, Field(ge=3.0, le=7.5)]
 WeeklyHours = Annotated[int, Field(ge=0, le=60)]
 FreeText = Annotated[str, StringConstraints(max_length=4000)]
+#: A person's name, e-mail address or phone number: shown to staff, never a model input.
+PersonName = Annotated[str, StringConstraints(max_length=120)]
+Email = Annotated[str, StringConstraints(pattern=r"^$|^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^$|^\+?[0-9][0-9 \-]{5,19}$")]
 
 
 class Record(BaseModel):
@@ -59,6 +63,10 @@ class Candidate(Record):
 
     entity: ClassVar[str] = "candidates"
 
+    # who they are: for staff (and employers, with consent); never a model input
+    name: PersonName = ""
+    email: Email = ""
+    phone: Phone = ""
     # hard data
     age_band: AgeBand
     gender: Gender | None = None  # fairness reporting only
@@ -148,6 +156,10 @@ class Employer(Record):
     ambassador: bool = False
     first_contact: dt.date | None = None
     relationship_manager: Annotated[str, StringConstraints(max_length=80)] = ""
+    # the person at the employer relationship managers deal with
+    contact_name: PersonName = ""
+    contact_email: Email = ""
+    contact_phone: Phone = ""
 
 
 class WorkNeed(Record):

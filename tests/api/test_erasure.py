@@ -222,6 +222,9 @@ def test_erasure_forgets_every_version_and_leaves_no_trace_in_the_files(
 ):
     first = "Ik wil graag als imker werken bij een bijenhouderij."
     second = "Tegenwoordig liever iets in de bloemenkwekerij."
+    named = client.patch("/candidates/C1", headers=rm,
+                         json={"name": "Marieke Zonneveld", "phone": "06-91827364"})
+    assert named.status_code == 200, named.text
     for wishes in (first, second):
         r = client.patch("/candidates/C1", headers=rm, json={"wishes": wishes})
         assert r.status_code == 200, r.text
@@ -247,7 +250,7 @@ def test_erasure_forgets_every_version_and_leaves_no_trace_in_the_files(
     assert files
     for path in files:
         data = path.read_bytes()
-        for word in (b"imker", b"bloemenkwekerij", b"schuldhulpverlening"):
+        for word in (b"imker", b"bloemenkwekerij", b"schuldhulpverlening", b"Zonneveld", b"91827364"):
             assert word not in data, f"{word!r} left in {path.name}"
 
 

@@ -334,3 +334,24 @@ def test_the_aftercare_list_is_paged_and_filtered_per_relationship_manager(clien
     shown = int(re.search(r"(\d+) gesprek\(ken\) van De Vries", theirs.text).group(1))
     assert 0 < shown < total and "Jansen</td>" not in theirs.text
     assert client.get("/uitkomsten", params={"pagina": 0}).status_code == 422
+
+
+def test_staff_see_people_by_name(client, users, store, runtime):
+    from travel_scorer import TravelScorer
+
+    from matching.records.schemas import Candidate
+
+    store.upsert([store.get(Candidate, c).model_copy(update={"name": n}) for c, n in
+                  (("C1", "Sanne de Vries"), ("C2", "Ahmad Haidari"))])
+    runtime.engine.set_scorer(TravelScorer())
+    _login(client, "relationship")
+    assert "Sanne de Vries" in client.get("/kandidaten").text
+    assert client.get("/kandidaten", params={"q": "Haidari"}).text.count("/kandidaten/C2") >= 1
+    page = client.get("/kandidaten/C1")
+    assert "<h1>Sanne de Vries" in page.text
+    shortlist = client.get("/werkvragen/W1").text
+    assert "Ahmad Haidari</a>" in shortlist
+    _login(client, "event")
+    event = client.get("/bijeenkomsten/EV1")
+    planned = client.post("/bijeenkomsten/EV1/plan", data={"csrf": _csrf(event.text)})
+    assert planned.status_code == 200 and "Ahmad Haidari</a>" in planned.text

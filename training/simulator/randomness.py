@@ -30,6 +30,8 @@ COMPONENTS: tuple[str, ...] = (
     "caseload",
     "employer_names",
     "candidate_records",
+    "person_names",
+    "contact_names",
 )
 
 

@@ -17,6 +17,7 @@ from training.simulator.employers import CONTRACT_FORMS, EmployerArrays, WorkArr
 from training.simulator.history_state import History
 from training.simulator.occupations import OccupationCatalogue
 from training.simulator.period import month_start
+from training.simulator.person_names import contact_details, person_name
 from training.simulator.population import (
     AGE_BANDS,
     EDUCATIONS,
@@ -60,8 +61,11 @@ def employer_records(
     names: list[str] = []
     kinds: list[str] = []
     loc = employers.locations
+    # contact persons from a stream of their own (the employer streams stay as they were)
+    people = TextRandom(component_rng(config.seed, "contact_names"))
     for k in range(employers.n):
         name, kind = employer_name(tr, employers.sector[k], loc.town(k), taken)
+        contact = person_name(people, None)
         names.append(name)
         kinds.append(kind)
         records.append(
@@ -80,9 +84,18 @@ def employer_records(
                 ambassador=bool(employers.ambassador[k]),
                 first_contact=employers.first_contact[k],
                 relationship_manager=_rm(int(loc.cluster[k]) + k, tr.random()),
+                contact_name=contact,
+                contact_email=contact_details(people, contact, _domain(name))[0],
+                contact_phone=contact_details(people, contact)[1],
             )
         )
     return records, names, kinds
+
+
+def _domain(employer: str) -> str:
+    """A made-up address domain for an employer's name (``bakkerij-jansen.voorbeeld.nl``)."""
+    slug = "-".join(w for w in "".join(ch if ch.isalnum() else " " for ch in employer.lower()).split())
+    return f"{slug[:40].strip('-') or 'werkgever'}.voorbeeld.nl"
 
 
 def work_records(
@@ -159,6 +172,7 @@ def candidate_records(
             day = o.start_date or o.recorded_on
             placed_on[o.candidate_id] = min(day, placed_on.get(o.candidate_id, day))
     records: list[Candidate] = []
+    names = TextRandom(component_rng(config.seed, "person_names"))
     for i in range(c.n):
         since: dt.date | None = None
         if history.good_month[i] >= 0:
@@ -174,10 +188,15 @@ def candidate_records(
             status = CandidateStatus.ACTIVE
         text = texts[i]
         gender = None if tr.chance(GENDER_UNRECORDED) else GENDERS[int(c.gender[i])]
+        name = person_name(names, GENDERS[int(c.gender[i])], newcomer=bool(c.statushouder[i]))
+        email, phone = contact_details(names, name)
         records.append(
             Candidate(
                 id=candidate_ids[i],
                 municipality=config.municipality,
+                name=name,
+                email=email if names.chance(0.8) else "",
+                phone=phone,
                 age_band=AGE_BANDS[int(c.age_band[i])],
                 gender=gender,
                 education=EDUCATIONS[int(c.education[i])],

@@ -176,3 +176,28 @@ def test_sorting_by_the_difference_meeting_makes():
         assert m.net == pytest.approx((1.0 - m.anyway) * m.probability)
     assert {m.candidate_id for m in by_net.matches[:10]}.isdisjoint(best)
     assert engine.for_work_need("W1", k=5).matches[0].net is not None  # shown with a chance sort too
+
+
+def test_names_and_contact_details_never_enter_a_model(tiny_world):
+    import pandas as pd
+
+    seen: list[pd.DataFrame] = []
+
+    class Recorder(TravelScorer):
+        def predict(self, features, *, explain=True):
+            seen.append(features.copy())
+            return super().predict(features, explain=explain)
+
+    def features_with(names: bool) -> pd.DataFrame:
+        records = [
+            r.model_copy(update={"name": "Fatima el Amrani", "email": "f.elamrani@voorbeeld.nl",
+                                 "phone": "06-12345678"})
+            if names and type(r).__name__ == "Candidate" else r
+            for r in tiny_world
+        ]
+        seen.clear()
+        _engine(records, scorer=Recorder("test")).for_work_need("W1", k=10)
+        return seen[0]
+
+    with_names, without = features_with(True), features_with(False)
+    pd.testing.assert_frame_equal(with_names, without)
