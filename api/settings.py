@@ -39,6 +39,9 @@ class Settings:
     ``WERKKANS_CORS_ORIGINS``     comma-separated origins allowed cross-site (default none)
     ``WERKKANS_COOKIE_SECURE``    ``1``: Secure session cookie and HSTS (behind HTTPS)
     ``WERKKANS_USER_PASSWORD``    password for ``werkkans users add`` instead of a prompt
+    ``WERKKANS_FAIR_EXPOSURE``    ``LOW,HIGH`` (e.g. ``0.8,1.25``): keep protected groups'
+                                  share of every shortlist's top within these bounds of
+                                  their share of the pool (a policy choice; default off)
     ============================  ===========================================
     """
 
@@ -53,6 +56,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cookie_secure: bool = False
     user_password: str | None = None
+    fair_exposure: tuple[float, float] | None = None
 
     @classmethod
     def from_env(cls, *, db_url: str | None = None, tracking_uri: str | None = None) -> Settings:
@@ -74,6 +78,7 @@ class Settings:
             ),
             cookie_secure=env.get("WERKKANS_COOKIE_SECURE", "") in ("1", "true", "yes"),
             user_password=env.get("WERKKANS_USER_PASSWORD") or None,
+            fair_exposure=_bounds(env.get("WERKKANS_FAIR_EXPOSURE", "")),
         )
         given: dict[str, Any] = {"db_url": db_url, "tracking_uri": tracking_uri}
         return dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
@@ -133,10 +138,12 @@ class Settings:
 
     def runtime(self) -> RuntimeConfig:
         """What the use cases' runtime (text space, index, model) needs of these settings."""
+        from matching.shortlists.fair_exposure import ExposurePolicy
         from services.runtime import RuntimeConfig  # heavy: only when a runtime is built
 
         return RuntimeConfig(
-            home=self.home, model=self.model, tracking_uri=self.effective_tracking_uri
+            home=self.home, model=self.model, tracking_uri=self.effective_tracking_uri,
+            fair_exposure=None if self.fair_exposure is None else ExposurePolicy(*self.fair_exposure),
         )
 
 
@@ -156,3 +163,16 @@ def _save_key(path: Path, key: bytes) -> bytes:
     finally:
         staging.unlink()
     return key
+
+
+def _bounds(text: str) -> tuple[float, float] | None:
+    """``"0.8,1.25"`` as (0.8, 1.25); empty: None. A malformed value is an error, not off."""
+    if not text.strip():
+        return None
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"WERKKANS_FAIR_EXPOSURE must be LOW,HIGH such as 0.8,1.25, got {text!r}") from None
+    if not 0 <= low <= 1 <= high:
+        raise ValueError(f"WERKKANS_FAIR_EXPOSURE needs 0 <= LOW <= 1 <= HIGH, got {text!r}")
+    return low, high

@@ -16,8 +16,9 @@ from matching.privacy import erasure
 from matching.privacy.audit_writer import AuditWriter
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.fair_exposure import ExposurePolicy
 from matching.shortlists.retrieval import RetrievalIndex
-from matching.shortlists.shortlist import PairScorer
+from matching.shortlists.shortlist import PairScorer, ShortlistConfig
 from matching.shortlists.text_space import TextSpace
 
 __all__ = [
@@ -45,11 +46,15 @@ class RuntimeConfig:
         Sentence-transformers model directory or name; None for the bundled one.
     tracking_uri : str
         The MLflow tracking store holding the ranker.
+    fair_exposure : ExposurePolicy or None
+        The municipality's bounds on protected groups' share of a shortlist's
+        top; None (the default) leaves lists as the model ranks them.
     """
 
     home: Path
     model: str | None
     tracking_uri: str
+    fair_exposure: ExposurePolicy | None = None
 
 
 @dataclass
@@ -92,7 +97,9 @@ def open_runtime(config: RuntimeConfig, *, store: Store, with_model: bool = True
     space = text_space(config)
     index = RetrievalIndex(space, config.home / "index")
     scorer = load_scorer(config) if with_model else None
-    engine = ShortlistEngine(store, index, scorer=scorer)
+    engine = ShortlistEngine(
+        store, index, scorer=scorer, config=ShortlistConfig(fair_exposure=config.fair_exposure)
+    )
     return Runtime(config=config, store=store, space=space, index=index, engine=engine)
 
 

@@ -100,6 +100,12 @@ class ShortlistOut(BaseModel):
     vetoed: dict[str, int] = Field(description="How many were left out per hard veto.")
     matches: list[MatchOut]
     excluded: list[ExcludedOut] = Field(description="Left out by a relationship manager.")
+    exposure: dict[str, float] | None = Field(
+        None,
+        description="With the municipality's fair-exposure policy on (WERKKANS_FAIR_EXPOSURE): "
+        "`moved` (candidates the policy brought into the list) and `expected_good_given_up` "
+        "(the sum of chances the list gave up for it). Null when the policy is off.",
+    )
     overrides: list[OverrideOut] = Field(description="Overrides in force that shaped this list.")
     audit_ref: str = Field(
         description="Reference of the audit-log entry recording that this list was shown "
@@ -410,6 +416,7 @@ class ShortlistService:
             audience=audience,
             scored_by=shortlist.scored_by,
             note=shortlist.note,
+            exposure=None if employer_view else shortlist.exposure,
             pool_size=shortlist.pool_size,
             vetoed=shortlist.vetoed,
             matches=matches,

@@ -25,7 +25,10 @@ out = Console()
 
 def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Settings:
     """The settings of the environment with the command's ``--db`` and ``--tracking-uri``."""
-    return Settings.from_env(db_url=db, tracking_uri=tracking_uri)
+    try:
+        return Settings.from_env(db_url=db, tracking_uri=tracking_uri)
+    except ValueError as exc:  # a malformed WERKKANS_* value
+        fail(str(exc), code=2)
 
 
 def open_store(settings: Settings, *, create: bool = False) -> Store:

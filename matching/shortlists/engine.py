@@ -27,6 +27,7 @@ import pandas as pd
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.explanations import explain
+from matching.shortlists.fair_exposure import exposure_weights, protected_groups, rerank
 from matching.shortlists.features import (
     PairContext,
     WorkNeedArrays,
@@ -94,6 +95,9 @@ class ShortlistEngine:
         self.config = config
         self.today = today
         self._pools: dict[str, Pool] = {}
+        #: per municipality and protected group: exposure given and deserved over lists so far
+        self._exposure: dict[str, dict[str, list[float]]] = {}
+        self._exposure_lock = threading.Lock()
         self._lock = threading.Lock()
 
     def set_scorer(self, scorer: PairScorer | None) -> None:
@@ -239,6 +243,16 @@ class ShortlistEngine:
             range(len(rows)),
             key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -rank_by[i], pool.candidates[rows[i]].id),
         )[:k]
+        exposure = None
+        if self.config.fair_exposure is not None:
+            order, exposure = self._fair(
+                pool, rows, rank_by, probability, order, pinned_set, need.id, need.municipality
+            )
+            if exposure["moved"]:
+                notes.append(
+                    f"evenwichtige zichtbaarheid: {int(exposure['moved'])} kandidaat/kandidaten "
+                    "naar voren gehaald"
+                )
         contributions = self._explain(features, order)
         matches = []
         for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
@@ -251,7 +265,8 @@ class ShortlistEngine:
             )
         if self.scorer is None:
             notes.append(SIMILARITY_NOTE)
-        return Shortlist(matches=matches, scored_by=self.scored_by, note="; ".join(notes) or None, **base)
+        return Shortlist(matches=matches, scored_by=self.scored_by, note="; ".join(notes) or None,
+                         exposure=exposure, **base)
 
     def for_candidate(
         self,
@@ -448,6 +463,59 @@ class ShortlistEngine:
             {name: float(v) for name, v in zip(contributions.columns, values, strict=True)}
             for values in contributions.to_numpy()
         ]
+
+    def _fair(
+        self,
+        pool: Pool,
+        rows: np.ndarray,
+        rank_by: np.ndarray,
+        probability: np.ndarray | None,
+        order: list[int],
+        pinned: set[str],
+        seed: str,
+        municipality: str,
+    ) -> tuple[list[int], dict[str, float]]:
+        """The top re-ranked by the municipality's exposure policy, and what that cost.
+
+        Amortised over lists (Biega et al. 2018): a group is held to its bounds in
+        this list only when, counting this list as the model ranks it, its exposure
+        over the municipality's lists so far would be outside them. A municipality
+        whose lists are fair on the whole keeps the model's order.
+        """
+        policy = self.config.fair_exposure
+        assert policy is not None
+        people = [pool.candidates[r] for r in rows]
+        groups = protected_groups(people)
+        weights = exposure_weights(len(order))
+        def given(top: list[int], member: np.ndarray) -> tuple[float, float]:
+            return float((weights * member[top]).sum()), float(weights.sum() * member.mean())
+
+        with self._exposure_lock:
+            tally = {g: list(v) for g, v in self._exposure.get(municipality, {}).items()}
+        active = {}
+        for g, member in groups.items():
+            exposure, deserved = given(order, member)
+            so_far = tally.get(g, [0.0, 0.0])
+            if so_far[1] + deserved > 0:
+                ratio = (so_far[0] + exposure) / (so_far[1] + deserved)
+                if not policy.low <= ratio <= policy.high:
+                    active[g] = member
+        fair = order
+        moved = 0
+        if active:
+            pinned_rows = [i for i in order if people[i].id in pinned]
+            reranked = rerank(rank_by, active, len(order), policy, seed=seed, pinned=pinned_rows)
+            fair, moved = [int(i) for i in reranked.order[: len(order)]], reranked.moved
+        with self._exposure_lock:
+            totals = self._exposure.setdefault(municipality, {})
+            for g, member in groups.items():
+                exposure, deserved = given(fair, member)
+                so_far = totals.setdefault(g, [0.0, 0.0])
+                so_far[0] += exposure
+                so_far[1] += deserved
+        chance = rank_by if probability is None else probability
+        given_up = float(chance[order].sum() - chance[fair].sum())
+        return fair, {"moved": float(moved), "expected_good_given_up": given_up}
 
     @property
     def scored_by(self) -> str:

@@ -14,6 +14,8 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from matching.shortlists.fair_exposure import ExposurePolicy
+
 __all__ = [
     "MAX_K",
     "SIMILARITY_NOTE",
@@ -115,6 +117,8 @@ class Shortlist:
     excluded: dict[str, str]
     scored_by: str  # the model version, or "similarity"
     note: str | None = None
+    #: with a fair-exposure policy: rows moved into the top, expected good outcomes given up
+    exposure: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -142,3 +146,5 @@ class ShortlistConfig:
     retrieve_k: int = 2_000  # above it: pairs retrieved by similarity and scored
     overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
     max_k: int = MAX_K
+    #: bounds on protected groups' share of a list's top (a municipality's policy); None: off
+    fair_exposure: ExposurePolicy | None = None

@@ -201,3 +201,25 @@ def test_names_and_contact_details_never_enter_a_model(tiny_world):
 
     with_names, without = features_with(True), features_with(False)
     pd.testing.assert_frame_equal(with_names, without)
+
+
+def test_a_fair_exposure_policy_brings_a_group_the_ranker_puts_last_into_the_top():
+    from matching.records.enums import AgeBand
+    from matching.shortlists.fair_exposure import ExposurePolicy
+
+    records = _random_world(120, seed=3)
+    ranked = [m.candidate_id for m in _engine(records, scorer=TravelScorer("t")).for_work_need("W1", k=120).matches]
+    older = set(ranked[-len(ranked) // 3:])  # the third the travel-based ranker puts last
+    records = [r.model_copy(update={"age_band": AgeBand.A55_67}) if getattr(r, "id", "") in older else r
+               for r in records]
+    off = _engine(records, scorer=TravelScorer("t")).for_work_need("W1", k=10)
+    assert not older & {m.candidate_id for m in off.matches} and off.exposure is None
+    policy = ShortlistConfig(fair_exposure=ExposurePolicy(0.8, 1.25))
+    on = _engine(records, scorer=TravelScorer("t"), config=policy).for_work_need("W1", k=10)
+    shown = [m.candidate_id for m in on.matches]
+    assert 2 <= len(older & set(shown)) <= 5
+    assert on.exposure["moved"] == len(older & set(shown))
+    assert on.exposure["expected_good_given_up"] > 0
+    assert "evenwichtige zichtbaarheid" in on.note
+    # the rest keep the model's order
+    assert [c for c in shown if c not in older] == [m.candidate_id for m in off.matches][: 10 - len(older & set(shown))]
