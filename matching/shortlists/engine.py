@@ -487,6 +487,7 @@ class ShortlistEngine:
         people = [pool.candidates[r] for r in rows]
         groups = protected_groups(people)
         weights = exposure_weights(len(order))
+
         def given(top: list[int], member: np.ndarray) -> tuple[float, float]:
             return float((weights * member[top]).sum()), float(weights.sum() * member.mean())
 
