@@ -91,7 +91,7 @@ def model_card(
         "version": version,
         "created": (created or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         "training_data": {
-            "municipalities": municipality or "all municipalities in the database",
+            "municipalities": municipality,  # None: every municipality in the database
             "fit_period": [str(d) for d in result.periods["fit"]],
             "test_period": [str(d) for d in result.periods["test"]],
             "meetings": summary.get("pairs"),
@@ -114,6 +114,37 @@ def model_card(
     }
 
 
+_MODELS_NL = {
+    "ranker": "dit model",
+    "lambdamart": "LambdaMART (eerder model)",
+    "logistic": "logistische regressie",
+    "similarity": "alleen tekstovereenkomst",
+}
+_GROUP_NL = {
+    "age_band": "leeftijd",
+    "benefit_duration_band": "uitkeringsduur",
+    "gender": "geslacht",
+    "statushouder": "statushouder",
+    "banenafspraak": "banenafspraak",
+    "young_under_27": "jonger dan 27",
+}
+_BANDS_NL = {"<6m": "korter dan 6 maanden", "6-12m": "6-12 maanden", "1-3y": "1-3 jaar",
+             "3-5y": "3-5 jaar", "5-10y": "5-10 jaar", "10y+": "10 jaar of langer",
+             "m": "man", "v": "vrouw", "x": "anders"}
+
+
+def _group_nl(key: str) -> str:
+    """``age_band=55-67`` as "leeftijd 55-67"."""
+    name, _, value = key.partition("=")
+    label = _GROUP_NL.get(name, name.replace("_", " "))
+    return f"{label} {_BANDS_NL.get(value, value)}".strip()
+
+
+def _day(iso: str) -> str:
+    year, month, day = iso[:10].split("-")
+    return f"{day}-{month}-{year}"
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
@@ -130,7 +161,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     lines = [
         f"# Modelkaart: {card['model']}" + (f", versie {card['version']}" if card["version"] else ""),
         "",
-        f"Gemaakt op {card['created'][:10]}.",
+        f"Gemaakt op {_day(card['created'])}.",
         "",
         "## Waarvoor",
         "",
@@ -142,12 +173,14 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "",
         "## Trainingsgegevens",
         "",
-        f"- gemeenten: {data['municipalities']}",
-        (f"- geleerd van bijeenkomsten van {data['fit_period'][0]} tot en met {data['fit_period'][1]}; "
-        f"getoetst op {data['test_period'][0]} tot en met {data['test_period'][1]}"),
+        f"- gemeenten: {data['municipalities'] or 'alle gemeenten in de database'}",
+        (f"- geleerd van bijeenkomsten van {_day(data['fit_period'][0])} tot en met "
+         f"{_day(data['fit_period'][1])}; getoetst op {_day(data['test_period'][0])} tot en met "
+         f"{_day(data['test_period'][1])}"),
         (f"- {data['meetings']} gesprekken op {data['events']} bijeenkomsten in {data['months']} maanden; "
         f"{_pct(data['good_outcome_rate'])} leidde tot een werkervaringsplaats of baan"),
-        "- gebruikte kenmerken: " + ", ".join(card["features"]),
+        (f"- {len(card['features'])} kenmerken van kandidaat, werk en werkgever (de lijst staat in "
+        "de JSON-versie van deze kaart)"),
         "- nooit gebruikt: leeftijd, geslacht, nationaliteit, statushouder, banenafspraak, naam",
         "",
         "## Hoe goed (toetsmaanden)",
@@ -156,20 +189,21 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, values in card["metrics"].items():
-        lines.append(f"| {name} | {_num(values.get(metric))} | {_num(values.get('brier'))} | "
+        lines.append(f"| {_MODELS_NL.get(name, name)} | {_num(values.get(metric))} | {_num(values.get('brier'))} | "
                      f"{_num(values.get('ece'))} |")
     lines += ["", "## Per groep (toetsmaanden)", "", f"| groep | {metric} | ECE | gesprekken |",
               "|---|---:|---:|---:|"]
     for group, values in card["metrics_per_group"].items():
-        lines.append(f"| {group} | {_num(values.get(metric))} | {_num(values.get('ece'))} | "
+        lines.append(f"| {_group_nl(group)} | {_num(values.get(metric))} | {_num(values.get('ece'))} | "
                      f"{'—' if values.get('n_rows') is None else int(values['n_rows'])} |")
     cal = card["calibration"]
     lines += [
         "",
         "## Kalibratie",
         "",
-        f"- methode: {cal.get('method', '—')}",
-        (f"- goede uitkomsten erachter: {cal.get('good_outcomes', '—')}; basiskans "
+        "- methode: " + ("isotone stappen van minstens 20 goede uitkomsten, met een plafond"
+                         if "isotonic steps" in str(cal.get("method")) else str(cal.get("method", "—"))),
+        (f"- goede uitkomsten erachter: {int(cal.get('good_outcomes') or 0)}; basiskans "
         f"{_pct(cal.get('base_rate'))}; hoogste getoonde kans {_pct(cal.get('cap'))}"),
         "- te weinig om een getal te tonen (band in plaats van percentage): "
         + ("ja" if cal.get("thin") else "nee"),
@@ -205,7 +239,7 @@ def register_entry(
         "data_sources": (
             "Klantprofielen van werkzoekenden (opleiding, trede, uren, reisbereik, wensen en "
             "motivatie in eigen woorden), werkvragen van werkgevers, en de geschiedenis van "
-            f"gesprekken en uitkomsten ({data['fit_period'][0]} tot en met {data['test_period'][1]})."
+            f"gesprekken en uitkomsten ({_day(data['fit_period'][0])} tot en met {_day(data['test_period'][1])})."
         ),
         "methods_and_models": (
             "Tekstovereenkomst (meertalig zinsmodel multilingual-e5-small), een gerangschikt "
@@ -247,5 +281,6 @@ def register_markdown(entry: Mapping[str, Any]) -> str:
     """The register entry for people, in Dutch, in the register's order of fields."""
     lines = ["# Algoritmeregister: " + str(entry["name"]), ""]
     for key, label in _REGISTER_LABELS.items():
-        lines += [f"## {label}", "", str(entry.get(key) or TO_FILL), ""]
+        value = entry.get(key) or TO_FILL
+        lines += [f"## {label}", "", _day(value) if key == "date" else str(value), ""]
     return "\n".join(lines)

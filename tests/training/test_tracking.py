@@ -240,6 +240,10 @@ def test_every_registered_version_carries_its_model_card_and_register_entry(hist
     assert any(g.startswith("age_band=") for g in card["metrics_per_group"])
     text = read_card(uri)  # the champion's, in Dutch
     assert text.startswith("# Modelkaart") and "Waarvoor niet" in text and "Per groep" in text
+    assert "| leeftijd 55-67 |" in text and "alle gemeenten in de database" in text
+    import re
+
+    assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text)  # words for people, no code names
     entry = json.loads(read_card(uri, "2", "algorithm_register.json"))
     assert entry["organisation"] == TO_FILL and entry["model_card_version"] == "2"
     assert "Menselijke tussenkomst" in read_card(uri, "2", "algorithm_register.md")
