@@ -44,6 +44,9 @@ def in_dutch(exc: Exception) -> str:
     """
     if isinstance(exc, NotFound):
         return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
+    dutch = getattr(exc, "dutch", None)
+    if dutch:
+        return str(dutch)
     if isinstance(exc, AuditUnavailable):
         return (
             "het auditlog kan nu niet worden bijgewerkt, dus wordt de kortelijst niet getoond; "

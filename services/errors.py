@@ -67,16 +67,19 @@ class InvalidInput(UseCaseError):
     'k: k must be >= 1, got 0'
     """
 
-    def __init__(self, issues: Sequence[Issue]) -> None:
+    def __init__(self, issues: Sequence[Issue], *, dutch: str | None = None) -> None:
         if not issues:
             raise ValueError("InvalidInput needs at least one issue")
         self.issues = tuple(issues)
+        self.dutch = dutch  # the same for staff, where the domain worded it in Dutch
         super().__init__("; ".join(f"{i.field}: {i.msg}" if i.field else i.msg for i in issues))
 
     @classmethod
-    def of(cls, field: str, message: str, *, where: str = "body") -> InvalidInput:
+    def of(
+        cls, field: str, message: str, *, where: str = "body", dutch: str | None = None
+    ) -> InvalidInput:
         """One problem with one field of the request ``where`` (body, query or path)."""
-        return cls([Issue((where, field), message)])
+        return cls([Issue((where, field), message)], dutch=dutch)
 
     @property
     def field(self) -> str:

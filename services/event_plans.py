@@ -201,7 +201,9 @@ def plan_event(
     try:
         plan = make_plan(store, engine, event_id, request.controls())
     except (PlanningError, ValueError) as exc:
-        raise InvalidInput.of("controls", str(exc)) from None
+        raise InvalidInput.of(
+            "controls", str(exc), dutch=getattr(exc, "dutch", None) or None
+        ) from None
     # the plan is printed for the hosts; without the health permission, limits stay with the RM
     data = plan.to_dict(include_limits=actor.sees_health)
     # the planner vetoes candidates without consent for events; never show one regardless

@@ -162,7 +162,7 @@ def plan_form(
     try:
         shown = event_plans.plan_event(store, runtime.engine, user.actor, event_id, plan_request)
     except InvalidInput as exc:
-        message = "; ".join(issue.msg for issue in exc.issues)
+        message = in_dutch(exc)
         return _event_page(request, store, user, event_id, error=message, status_code=422)
     return _event_page(request, store, user, event_id, plan=shown.out())
 

@@ -212,6 +212,9 @@ def _chances_anyway(
                 f"cannot invite by net effect: {exc}",
                 suggestion="Invite by chance until the history holds more work found "
                 "without the programme.",
+                dutch="Uitnodigen op het verschil dat het maakt kan nog niet: de geschiedenis "
+                "heeft te weinig mensen die zelf werk vonden om die kans te schatten. Nodig "
+                "uit op kans op een goed gesprek.",
             ) from exc
         logger.info("no chance-anyway figures for %s: %s", event.id, exc)
         return None

@@ -62,12 +62,15 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             f"unknown event id {event_id!r}",
             suggestion="Check the id, or import the event and its tables first.",
             ids=[event_id],
+            dutch=f"Bijeenkomst {event_id} bestaat niet.",
         )
     if not tables:
         raise EventPlanningError(
             f"event {event_id} has no tables",
             suggestion="Add a table (employer and seats) for every employer taking part.",
             ids=[event_id],
+            dutch=f"Bijeenkomst {event_id} heeft nog geen tafels: zet een tafel neer voor elke "
+            "werkgever die meedoet.",
         )
     seats = dict(controls.seats or {})
     unknown = sorted(set(seats) - {t.id for t in tables})
@@ -84,6 +87,8 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             f"table(s) {', '.join(empty)} of event {event_id} have no seats",
             suggestion="Give every table at least one seat, or remove the table.",
             ids=empty,
+            dutch=f"Tafel(s) {', '.join(empty)} hebben geen plaatsen: geef elke tafel minstens "
+            "een plaats, of haal de tafel weg.",
         )
     tables = [t.model_copy(update={"seats": int(seats[t.id])}) if t.id in seats else t
               for t in tables]
@@ -93,6 +98,7 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             f"rounds must be at least 1 and at most {_MAX_ROUNDS}, got {rounds}",
             suggestion="Plan at least one round." if rounds < 1 else
             f"Plan at most {_MAX_ROUNDS} rounds, or split the event in two.",
+            dutch=f"Een bijeenkomst heeft 1 tot {_MAX_ROUNDS} rondes, niet {rounds}.",
         )
     employer_ids = list(dict.fromkeys(t.employer_id for t in tables))
     # by default everybody talks every round, or once with each host when there are fewer hosts
@@ -102,6 +108,7 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
         raise EventPlanningError(
             f"rounds_per_candidate must be between 1 and the {rounds} rounds, got {k}",
             suggestion=f"Give each candidate 1 to {rounds} conversations.",
+            dutch=f"Elke kandidaat heeft 1 tot {rounds} gesprekken, niet {k}.",
         )
     employers = {e.id: e for e in store.list(Employer, where={"id": employer_ids})}
     needs = open_on(  # as of the event's day, so a plan for a past day sees that day's work
@@ -117,6 +124,9 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             suggestion="Record the work they have (a work need, posted or not), "
             "or remove their table.",
             ids=without,
+            dutch=f"Werkgever(s) {names} hebben een tafel maar geen open werkvraag, dus er is "
+            "niets om kandidaten mee te matchen: leg het werk vast dat ze hebben (een werkvraag, "
+            "ook als die niet gepubliceerd is), of haal hun tafel weg.",
         )
     if k > len(employer_ids):
         raise EventPlanningError(
@@ -124,6 +134,9 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             "host a table and nobody meets the same employer twice",
             suggestion=f"Set rounds_per_candidate to at most {len(employer_ids)} "
             "(candidates sit out the other rounds), or add employers.",
+            dutch=f"{k} gesprekken per kandidaat, maar er zijn maar {len(employer_ids)} werkgevers "
+            "en niemand spreekt een werkgever twee keer: geef minder gesprekken per kandidaat, of "
+            "zet meer werkgevers aan tafel.",
         )
     return EventSetup(event, tuple(tables), rounds, k, employer_ids, employers, needs)
 

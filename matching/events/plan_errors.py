@@ -21,6 +21,7 @@ def must_invite_vetoed(cid: str, setup: EventSetup, veto: np.ndarray, blocked: n
             what = "limits clash with all its work" if blocked[j] else "said no thanks"
             why.append(f"{e} ({setup.employers[e].name}): {what}")
     n_ok = int((~veto).sum())
+    names = ", ".join(setup.employers[e].name for j, e in enumerate(setup.employer_ids) if veto[j])
     return EventPlanningError(
         f"must-invite candidate {cid} may meet only {n_ok} of the {len(setup.employer_ids)} "
         f"employers but {k} conversations per candidate were asked; vetoed by " + "; ".join(why),
@@ -28,6 +29,10 @@ def must_invite_vetoed(cid: str, setup: EventSetup, veto: np.ndarray, blocked: n
         + (f"or lower rounds_per_candidate to {n_ok}." if n_ok
            else "or add an employer they may meet."),
         ids=[cid],
+        dutch=f"Kandidaat {cid} moet worden uitgenodigd, maar mag maar {n_ok} van de "
+        f"{len(setup.employer_ids)} werkgevers spreken terwijl er {k} gesprekken per kandidaat "
+        f"zijn (niet bij: {names}). Haal hen van de lijst 'zeker uitnodigen', of geef minder "
+        "gesprekken per kandidaat.",
     )
 
 
@@ -44,6 +49,10 @@ def too_few_seats(
         f"have {seats} seats per round: {seat_capacity} candidates with {k} conversations each",
         suggestion=f"Add {extra} seat(s) per round, lower max_candidates to {seat_capacity}{hint}.",
         ids=[event.id],
+        dutch=f"Bijeenkomst {event.id} is voor {want} kandidaten, maar de {len(setup.tables)} "
+        f"tafels hebben samen {seats} plaatsen per ronde: genoeg voor {seat_capacity} kandidaten "
+        f"met {k} gesprekken. Zet er {extra} plaats(en) per ronde bij, of verlaag het aantal "
+        f"kandidaten naar {seat_capacity}.",
     )
 
 
@@ -62,4 +71,7 @@ def nobody_invitable(event: Event, pool_size: int, excluded: dict[str, list[str]
         suggestion="Widen the pool, lift vetoes or the period cap, or choose a venue closer "
         "to the candidates.",
         ids=[event.id],
+        dutch=f"Niemand van de {pool_size} kandidaten kan voor bijeenkomst {event.id} worden "
+        "uitgenodigd (geen toestemming, niet beschikbaar, te ver weg, al geplaatst of al vaak "
+        "uitgenodigd). Kies meer kandidaten, een plek dichterbij, of een ruimere grens per periode.",
     )

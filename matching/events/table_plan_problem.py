@@ -49,13 +49,19 @@ class PlanningError(ValueError):
         What the organiser can relax to get a plan.
     ids : sequence, optional
         The candidates, employers or tables the message is about.
+    dutch : str, optional
+        The message and the suggestion for staff, in Dutch (front ends show it
+        where given; the API answers in English).
     """
 
-    def __init__(self, message: str, *, suggestion: str, ids: Sequence[Hashable] = ()) -> None:
+    def __init__(
+        self, message: str, *, suggestion: str, ids: Sequence[Hashable] = (), dutch: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.suggestion = suggestion
         self.ids = tuple(ids)
+        self.dutch = dutch
 
     def __str__(self) -> str:
         return f"{self.message.rstrip('.')}. Suggestion: {self.suggestion}"

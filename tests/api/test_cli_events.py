@@ -143,15 +143,15 @@ def test_attendance_and_follow_up(app, db):
     "args, fragment",
     [
         (("--event", "EV404"), "bijeenkomst EV404 niet gevonden"),
-        (("--event", "EV2"), "has no tables"),
-        (("--event", "EV1", "--rounds", "0"), "rounds must be at least 1"),
-        (("--event", "EV1", "--seats", "T3=0"), "have no seats"),
+        (("--event", "EV2"), "heeft nog geen tafels"),
+        (("--event", "EV1", "--rounds", "0"), "heeft 1 tot 20 rondes, niet 0"),
+        (("--event", "EV1", "--seats", "T3=0"), "hebben geen plaatsen"),
         (("--event", "EV1", "--must-invite", "C04", "--never-invite", "C04"),
          "both the must-invite"),
         (("--event", "EV1", "--no-thanks", "E1-C04"), "is niet WERKGEVER:KANDIDAAT"),
         (("--event", "EV1", "--spread", "0"), "recency_decay must be in"),
         (("--event", "EV1", "--must-invite", "C04", "--no-thanks",
-          "E1:C04,E2:C04,E3:C04,E4:C04"), "Suggestion"),
+          "E1:C04,E2:C04,E3:C04,E4:C04"), "zeker uitnodigen"),
     ],
 )
 def test_bad_input_exits_1_without_traceback(app, db, args, fragment):

@@ -355,3 +355,14 @@ def test_staff_see_people_by_name(client, users, store, runtime):
     event = client.get("/bijeenkomsten/EV1")
     planned = client.post("/bijeenkomsten/EV1/plan", data={"csrf": _csrf(event.text)})
     assert planned.status_code == 200 and "Ahmad Haidari</a>" in planned.text
+
+
+def test_a_plan_that_cannot_be_made_is_explained_in_dutch(client, users):
+    _login(client, "event")
+    listing = client.get("/bijeenkomsten")
+    client.post("/bijeenkomsten", data={"csrf": _csrf(listing.text), "date": "2026-05-07",
+                                        "place": "Stadhuis", "rounds": "2"})
+    page = client.get("/bijeenkomsten/ev20260507")
+    refused = client.post("/bijeenkomsten/ev20260507/plan", data={"csrf": _csrf(page.text)})
+    assert refused.status_code == 422
+    assert "heeft nog geen tafels" in refused.text and "Suggestion" not in refused.text
