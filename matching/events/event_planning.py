@@ -141,6 +141,7 @@ class _Scores:
     veto: np.ndarray  # candidate x employer: may not meet
     row_of: dict[str, int]
     scored_by: str
+    chances_shown: bool  # the employer side is a calibrated chance with enough evidence
 
 
 @dataclass
@@ -330,7 +331,7 @@ def _score_pairs(
         excluded.setdefault(cid, []).append(
             "vetoed_by_every_employer" if n_allowed[i] == 0 else "too_few_permitted_employers"
         )
-    return _Scores(emp_index, scored, veto, row_of, matrix.scored_by)
+    return _Scores(emp_index, scored, veto, row_of, matrix.scored_by, engine.shows_chances)
 
 
 def _seed(event_id: str) -> int:
@@ -473,7 +474,8 @@ def _assemble(
         candidate_names={c: by_id[c].name for c in invited if by_id[c].name},
         invite_by=controls.invite_by,
         horizon_months=controls.horizon_months,
-        chances=_chances(meetings, invited, vetted.ids, anyway),
+        # text similarity or a thinly calibrated score is no chance to show a person
+        chances=_chances(meetings, invited, vetted.ids, anyway) if scores.chances_shown else {},
     )
 
 

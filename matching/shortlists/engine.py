@@ -523,6 +523,13 @@ class ShortlistEngine:
         """What ranks the shortlists now: the model version, or "similarity"."""
         return "similarity" if self.scorer is None else str(self.scorer.version)
 
+    @property
+    def shows_chances(self) -> bool:
+        """Whether its scores may be shown as chances: a trained model, with enough good
+        outcomes behind its calibration (otherwise a band, or nothing, is shown)."""
+        evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
+        return self.scorer is not None and not evidence.get("thin")
+
     def _match(
         self,
         rank: int,
@@ -541,10 +548,10 @@ class ShortlistEngine:
         values = features.to_dict()
         chance = None if probability is None else float(probability[i])
         band = None
-        evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
         if chance is not None:
+            evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
             band = chance_band(chance, float(evidence.get("base_rate", chance)))
-            if evidence.get("thin"):
+            if not self.shows_chances:
                 chance = None  # too few good outcomes behind the calibration to show a number
         return Match(
             rank=rank,

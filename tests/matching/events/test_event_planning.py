@@ -430,7 +430,21 @@ def test_plan_reasons_for_hosts_leave_out_limits(plan: EventPlan) -> None:
     assert [a["reason"] for a in public[1:]] == [m.reason_without_limits for m in plan.meetings[1:]]
 
 
-def test_a_chance_plan_shows_the_chance_if_invited_of_the_planned_conversations(plan):
+@pytest.fixture(scope="module")
+def scored_world():
+    """The seeded world with a stand-in trained model: its scores are chances."""
+    from travel_scorer import TravelScorer
+
+    return build(seeded_world(), scorer=TravelScorer())
+
+
+def test_without_a_trained_model_no_chance_is_shown(plan):
+    assert plan.scored_by == "similarity" and plan.chances == {}  # similarity is no chance
+
+
+def test_a_chance_plan_shows_the_chance_if_invited_of_the_planned_conversations(scored_world):
+    store, engine = scored_world
+    plan = plan_event(store, engine, "EV1", PlanControls())
     for cid, chances in plan.chances.items():
         miss = np.prod([1.0 - m.employer_chance for m in plan.meetings if m.candidate_id == cid])
         assert chances.if_invited == pytest.approx(1.0 - miss)
@@ -439,10 +453,10 @@ def test_a_chance_plan_shows_the_chance_if_invited_of_the_planned_conversations(
     assert plan.to_dict()["invite_by"] == "chance"
 
 
-def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(world, monkeypatch):
+def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(scored_world, monkeypatch):
     from matching.events import event_planning
 
-    store, engine = world
+    store, engine = scored_world
     seats = {f"T{t}": 1 for t in range(1, 6)}
     by_chance = plan_event(store, engine, "EV1", PlanControls(seats=seats, exploration_share=0.0))
     likely = set(by_chance.invited)
