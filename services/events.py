@@ -48,6 +48,7 @@ __all__ = [
     "add_table",
     "consenting",
     "event_detail",
+    "free_table_id",
     "invitation_list",
     "invitations_of",
     "record_attendance",
@@ -213,6 +214,15 @@ def table_plan(store: Store, actor: Actor, event_id: str) -> TablePlanOut:
     )
     return TablePlanOut(
         event_id=event_id, rounds=plan, held_back_no_consent=len(meetings) - len(shown)
+    )
+
+
+def free_table_id(store: Store, actor: Actor, event_id: str) -> str:
+    """The first ``<event>-t<n>`` not in use (ids are unique over the whole database)."""
+    records.get(store, Event, event_id, actor)
+    return next(
+        f"{event_id}-t{n}" for n in range(1, 10_000)
+        if store.municipality_of(EventTable, f"{event_id}-t{n}") is None
     )
 
 

@@ -124,8 +124,7 @@ def table_add(
     who = cli_actor(actor, municipality)
     with failing_on(as_json=as_json):
         if table_id is None:
-            taken = {t.id for t in events.event_detail(store, who, event_id).tables}
-            table_id = next(f"{event_id}-t{n}" for n in range(1, 1000) if f"{event_id}-t{n}" not in taken)
+            table_id = events.free_table_id(store, who, event_id)
         table = events.add_table(
             store, who, event_id,
             _body(events.TableIn, {"id": table_id, "employer_id": employer, "seats": seats}),

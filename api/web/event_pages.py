@@ -70,9 +70,8 @@ def add_table_form(
     request: Request, event_id: EventId, store: StoreDep, user: Planner, form: CheckedForm
 ) -> Response:
     try:
-        taken = {t.id for t in events.event_detail(store, user.actor, event_id).tables}
-        table_id = next(f"{event_id}-t{n}" for n in range(1, 1000) if f"{event_id}-t{n}" not in taken)
-        table = events.TableIn(id=table_id, employer_id=form.get("employer_id", ""),
+        table = events.TableIn(id=events.free_table_id(store, user.actor, event_id),
+                               employer_id=form.get("employer_id", ""),
                                seats=form.get("seats", ""))
         events.add_table(store, user.actor, event_id, table)
     except ValidationError as exc:

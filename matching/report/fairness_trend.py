@@ -26,17 +26,12 @@ from typing import Any
 import pandas as pd
 
 from matching.report.period import Period
+from matching.shortlists.fair_exposure import GROUPS
 
 __all__ = ["MIN_GROUP", "TREND_GROUPS", "GroupTrend", "fairness_trend"]
 
-#: Group -> (Dutch label, which candidates belong to it).
-TREND_GROUPS: dict[str, str] = {
-    "age_55_plus": "55 jaar en ouder",
-    "women": "vrouwen",
-    "statushouder": "statushouders",
-    "banenafspraak": "banenafspraak",
-    "benefit_3y_plus": "3 jaar of langer in de uitkering",
-}
+#: Group -> Dutch label: the groups the fair-exposure policy keeps in bounds.
+TREND_GROUPS: dict[str, str] = GROUPS
 #: Fewest candidates in a group (and outside it) for an alert.
 MIN_GROUP = 20
 #: Months pooled for the alert.
