@@ -72,11 +72,13 @@ def _month(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def _features(candidates: Sequence[Candidate], months_in: np.ndarray) -> np.ndarray:
-    """One row per (candidate, months in the caseload) pair, OWN_CHANCE_FEATURES columns."""
-    n = len(candidates)
-    x = np.zeros((n, len(OWN_CHANCE_FEATURES)))
-    col = {name: j for j, name in enumerate(OWN_CHANCE_FEATURES)}
+_COLUMN = {name: j for j, name in enumerate(OWN_CHANCE_FEATURES)}
+
+
+def _candidate_rows(candidates: Sequence[Candidate]) -> np.ndarray:
+    """OWN_CHANCE_FEATURES per candidate, months in the caseload still 0 (see :func:`_at`)."""
+    x = np.zeros((len(candidates), len(OWN_CHANCE_FEATURES)))
+    col = _COLUMN
     for i, c in enumerate(candidates):
         x[i, col[f"rung_{c.rung}"]] = 1.0
         x[i, col[f"benefit_{BenefitType(c.benefit_type).value}"]] = 1.0
@@ -84,7 +86,13 @@ def _features(candidates: Sequence[Candidate], months_in: np.ndarray) -> np.ndar
         x[i, col["education_rank"]] = EducationLevel(c.education).rank
         x[i, col["language_rank"]] = LanguageLevel(c.language_level).rank
         x[i, col["prior_paid_work"]] = float(c.prior_paid_work)
-    x[:, col["months_in_caseload"]] = np.log1p(np.asarray(months_in, dtype=float))
+    return x
+
+
+def _at(rows: np.ndarray, months_in: np.ndarray) -> np.ndarray:
+    """Candidate rows (a copy) with their months in the caseload filled in."""
+    x = rows.copy()
+    x[:, _COLUMN["months_in_caseload"]] = np.log1p(np.asarray(months_in, dtype=float))
     return x
 
 
@@ -217,7 +225,8 @@ class OwnChanceModel:
                 f"the history holds {risk.n_events} work(s) found without the programme in "
                 f"{risk.rows.size} caseload month(s): need >= {MIN_EVENTS}"
             )
-        x = _features([risk.candidates[i] for i in risk.rows], risk.months_in)
+        # each candidate's features once, then one row per caseload month
+        x = _at(_candidate_rows(risk.candidates)[risk.rows], risk.months_in)
         self.mean_, self.scale_ = x.mean(axis=0), x.std(axis=0)
         self.scale_[self.scale_ == 0] = 1.0
         self.model_ = LogisticRegression(C=self.C, max_iter=1000).fit(
@@ -234,7 +243,10 @@ class OwnChanceModel:
 
     def monthly(self, candidates: Sequence[Candidate], months_in: np.ndarray) -> np.ndarray:
         """The hazard of each candidate in a month with ``months_in`` months in the caseload."""
-        x = _features(candidates, months_in)
+        return self._hazard(_candidate_rows(candidates), months_in)
+
+    def _hazard(self, rows: np.ndarray, months_in: np.ndarray) -> np.ndarray:
+        x = _at(rows, months_in)
         return np.asarray(self.model_.predict_proba((x - self.mean_) / self.scale_)[:, 1])
 
     def chance(self, candidates: Sequence[Candidate], *, on: dt.date, months: int = 6) -> np.ndarray:
@@ -245,7 +257,8 @@ class OwnChanceModel:
         since = np.array(
             [max(now - _month(c.registered_on), 0) if c.registered_on is not None else 0 for c in candidates]
         )
+        rows = _candidate_rows(candidates)
         survive = np.ones(len(candidates))
         for h in range(months):
-            survive *= 1.0 - self.monthly(candidates, since + h)
+            survive *= 1.0 - self._hazard(rows, since + h)
         return 1.0 - survive
