@@ -15,7 +15,7 @@ from typing import Any
 
 from matching.privacy import audit_log
 from matching.privacy.subject_access import subject_access
-from matching.records.enums import dutch_label
+from matching.records.enums import dutch_date, dutch_label
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from services import records
 from services.actor import Actor
@@ -147,16 +147,10 @@ def _in_words(value: Any) -> str:
     if isinstance(value, Enum):
         return dutch_label(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y")
+        return dutch_date(value)
     if isinstance(value, list):
         return ", ".join(_in_words(v) for v in value)
     return str(value)
-
-
-def _day(iso: str) -> str:
-    """``2026-03-14T...`` as 14-03-2026."""
-    year, month, day = iso[:10].split("-")
-    return f"{day}-{month}-{year}"
 
 
 def _lines(data: dict[str, Any], employers: dict[str, str]) -> dict[str, Any]:
@@ -186,14 +180,14 @@ def _lines(data: dict[str, Any], employers: dict[str, str]) -> dict[str, Any]:
     return {
         "fields": fields,
         "lines": lines,
-        "history": [(_day(h["changed_at"]), _ENTITIES_NL.get(h["entity"], "gegevens"),
+        "history": [(dutch_date(h["changed_at"]), _ENTITIES_NL.get(h["entity"], "gegevens"),
                      _ACTIONS_NL.get(h["action"], "gewijzigd"))
                     for h in data["history"]],
-        "lists": [(_day(e["at"]), _LISTS_NL.get(e["action"], "vastgelegd in het logboek"),
+        "lists": [(dutch_date(e["at"]), _LISTS_NL.get(e["action"], "vastgelegd in het logboek"),
                    e["their_lines"])
                   for e in data["lists_shown"]],
-        "made_on": _day(data["made_at"]),
-        "overrides": [(_day(o["created_at"]), o) for o in data["overrides"]],
+        "made_on": dutch_date(data["made_at"]),
+        "overrides": [(dutch_date(o["created_at"]), o) for o in data["overrides"]],
     }
 
 

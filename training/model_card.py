@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from matching.records.enums import dutch_date
+
 if TYPE_CHECKING:
     from training.train import TrainResult
 
@@ -140,11 +142,6 @@ def _group_nl(key: str) -> str:
     return f"{label} {_BANDS_NL.get(value, value)}".strip()
 
 
-def _day(iso: str) -> str:
-    year, month, day = iso[:10].split("-")
-    return f"{day}-{month}-{year}"
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
@@ -161,7 +158,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     lines = [
         f"# Modelkaart: {card['model']}" + (f", versie {card['version']}" if card["version"] else ""),
         "",
-        f"Gemaakt op {_day(card['created'])}.",
+        f"Gemaakt op {dutch_date(card['created'])}.",
         "",
         "## Waarvoor",
         "",
@@ -174,9 +171,9 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         "## Trainingsgegevens",
         "",
         f"- gemeenten: {data['municipalities'] or 'alle gemeenten in de database'}",
-        (f"- geleerd van bijeenkomsten van {_day(data['fit_period'][0])} tot en met "
-         f"{_day(data['fit_period'][1])}; getoetst op {_day(data['test_period'][0])} tot en met "
-         f"{_day(data['test_period'][1])}"),
+        (f"- geleerd van bijeenkomsten van {dutch_date(data['fit_period'][0])} tot en met "
+         f"{dutch_date(data['fit_period'][1])}; getoetst op {dutch_date(data['test_period'][0])} tot en met "
+         f"{dutch_date(data['test_period'][1])}"),
         (f"- {data['meetings']} gesprekken op {data['events']} bijeenkomsten in {data['months']} maanden; "
         f"{_pct(data['good_outcome_rate'])} leidde tot een werkervaringsplaats of baan"),
         (f"- {len(card['features'])} kenmerken van kandidaat, werk en werkgever (de lijst staat in "
@@ -239,7 +236,7 @@ def register_entry(
         "data_sources": (
             "Klantprofielen van werkzoekenden (opleiding, trede, uren, reisbereik, wensen en "
             "motivatie in eigen woorden), werkvragen van werkgevers, en de geschiedenis van "
-            f"gesprekken en uitkomsten ({_day(data['fit_period'][0])} tot en met {_day(data['test_period'][1])})."
+            f"gesprekken en uitkomsten ({dutch_date(data['fit_period'][0])} tot en met {dutch_date(data['test_period'][1])})."
         ),
         "methods_and_models": (
             "Tekstovereenkomst (meertalig zinsmodel multilingual-e5-small), een gerangschikt "
@@ -282,5 +279,5 @@ def register_markdown(entry: Mapping[str, Any]) -> str:
     lines = ["# Algoritmeregister: " + str(entry["name"]), ""]
     for key, label in _REGISTER_LABELS.items():
         value = entry.get(key) or TO_FILL
-        lines += [f"## {label}", "", _day(value) if key == "date" else str(value), ""]
+        lines += [f"## {label}", "", dutch_date(value) if key == "date" else str(value), ""]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from api.auth import Permission, User
 from api.deps import StoreDep
 from api.web import event_pages, model_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
-from matching.records.enums import dutch_label
+from matching.records.enums import dutch_date, dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
 from matching.shortlists.vetoes import VETO_LABELS, Veto
 from services import records
@@ -47,7 +47,7 @@ def _label(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_label(v) for v in value) or "—"
     if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y")
+        return dutch_date(value)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value) if value != "" else "—"

@@ -6,6 +6,7 @@ Dutch label shown to people lives in :data:`DUTCH_LABELS`.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 
 
@@ -329,3 +330,15 @@ DUTCH_LABELS: dict[Enum, str] = {
 def dutch_label(value: Enum) -> str:
     """Dutch label of an enum value, falling back to its code."""
     return DUTCH_LABELS.get(value, str(value.value))
+
+
+def dutch_date(value: dt.date | str) -> str:
+    """A day as people here write it: ``14-03-2026`` (an ISO string's time part is dropped).
+
+    Examples
+    --------
+    >>> dutch_date("2026-03-14T09:30:00+00:00")
+    '14-03-2026'
+    """
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return day.strftime("%d-%m-%Y")
