@@ -338,7 +338,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.user_cache = UserCache(config.user_cache_seconds)
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginThrottle(store, config.secret_key)
     app.state.audit_writer = audit_writer
     app.state.retrain_jobs = RetrainJobs()
     app.state.shortlist_cache = ShortlistCache(store=store)

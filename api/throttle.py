@@ -14,31 +14,48 @@ went. Three limits, in a sliding window of ``window`` seconds:
   delay that doubles with every further failure up to ``max_backoff``
   seconds: a slow-down for guessing from many addresses, never a lock.
 
-A successful login clears the name's failures. The counts live in the
-process's memory: with several workers or machines each keeps its own, so an
-attacker gets that many times the attempts. Put the service behind a reverse
-proxy that limits ``/token`` and ``/login`` per address as well (see the
-README).
+A successful login clears the name's failures (not the address's).
+
+The failures live in the database (table ``login_failures``), so every
+worker process and machine behind one port counts the same attempts: an
+attacker gains nothing by being spread over workers. Names are kept only as
+a keyed hash (a password typed into the name field never lands in the
+database in the clear); rows older than the window are deleted as new
+failures arrive. Two workers counting at the same moment may each let one
+more attempt through: a small, bounded slack, not a way around the limit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
+import sqlalchemy as sa
+
 from api.auth import User, authenticate
-from matching.records.storage import Store
+from matching.records.storage import Store, metadata
 
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_WINDOW_SECONDS = 900.0
 DEFAULT_ADDRESS_FACTOR = 4
 DEFAULT_NAME_FAILURES = 10
 DEFAULT_MAX_BACKOFF = 60.0
-#: Keys remembered at most; beyond it the stalest are dropped (bounded memory under attack).
-MAX_KEYS = 50_000
+
+failures_table = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name_hash", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),  # "" when unknown
+    sa.Column("at", sa.Float, nullable=False),  # seconds since the epoch
+    # a successful login clears the name's failures; the address keeps counting them
+    sa.Column("name_cleared", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_login_failures_name", "name_hash", "at"),
+    sa.Index("ix_login_failures_address", "address", "at"),
+)
 
 
 class TooManyAttempts(Exception):
@@ -50,93 +67,107 @@ class TooManyAttempts(Exception):
 
 
 class LoginThrottle:
-    """Failed-login counts per name and address, per address, and per name (see the module)."""
+    """Failed-login counts per name and address, per address, and per name (see the module).
+
+    Parameters
+    ----------
+    store
+        Keeps the failures, shared by every process using the same database.
+    secret
+        Keys the hash of the names (the service's signing key).
+    clock
+        Seconds since the epoch (injected by tests); processes share it, so
+        it is wall-clock time, not a monotonic one.
+    """
 
     def __init__(
         self,
+        store: Store,
+        secret: str,
         max_failures: int = DEFAULT_MAX_FAILURES,
         window: float = DEFAULT_WINDOW_SECONDS,
         *,
         address_factor: int = DEFAULT_ADDRESS_FACTOR,
         name_failures: int = DEFAULT_NAME_FAILURES,
         max_backoff: float = DEFAULT_MAX_BACKOFF,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if max_failures < 1 or window <= 0 or address_factor < 1 or name_failures < 1:
             raise ValueError(
                 "max_failures, address_factor and name_failures must be >= 1 and window > 0, "
                 f"got {max_failures}, {address_factor}, {name_failures} and {window}"
             )
+        if not secret:
+            raise ValueError("the throttle needs a secret to hash names with")
+        self.store = store
+        self._secret = secret.encode("utf-8")
         self.max_failures = max_failures
         self.window = window
         self.address_factor = address_factor
         self.name_failures = name_failures
         self.max_backoff = max_backoff
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        metadata.create_all(store.engine, tables=[failures_table], checkfirst=True)
+
+    def _name(self, username: str) -> str:
+        name = username.strip().lower().encode("utf-8")
+        return hmac.new(self._secret, b"login-name:" + name, hashlib.sha256).hexdigest()
 
     @staticmethod
-    def _name(username: str) -> str:
-        return username.strip().lower()
-
-    def _limits(self, username: str, address: str | None) -> list[tuple[str, int]]:
-        """The hard limits that apply: (key, failures allowed in the window)."""
-        name = self._name(username)
-        keys = [(f"pair:{name}|{address or '-'}", self.max_failures)]
-        if address:
-            keys.append((f"addr:{address}", self.max_failures * self.address_factor))
-        return keys
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
+    def _address(address: str | None) -> str:
+        return (address or "")[:64]
 
     def retry_after(self, username: str, address: str | None) -> int:
         """Seconds until this name and address may try again; 0 when they may now."""
         now = self._clock()
+        since = now - self.window
+        t = failures_table
+        name, where = self._name(username), self._address(address)
+        recent = t.c.at > since
+
+        def nth_latest(condition: sa.ColumnElement[bool], n: int) -> float | None:
+            query = sa.select(t.c.at).where(condition, recent).order_by(t.c.at.desc())
+            return conn.execute(query.offset(n - 1).limit(1)).scalar()
+
         wait = 0.0
-        with self._lock:
-            for key, limit in self._limits(username, address):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = max(wait, times[-limit] + self.window - now)
-            times = self._recent(f"name:{self._name(username)}", now)
-            beyond = len(times) - self.name_failures
-            if beyond >= 0:
-                wait = max(wait, times[-1] + min(2.0**beyond, self.max_backoff) - now)
+        with self.store.engine.connect() as conn:
+            pair = (t.c.name_hash == name) & (t.c.address == where) & ~t.c.name_cleared
+            limits: list[tuple[sa.ColumnElement[bool], int]] = [(pair, self.max_failures)]
+            if where:
+                limits.append((t.c.address == where, self.max_failures * self.address_factor))
+            for condition, limit in limits:
+                at = nth_latest(condition, limit)
+                if at is not None:
+                    wait = max(wait, at + self.window - now)
+            by_name = (t.c.name_hash == name) & ~t.c.name_cleared
+            count, last = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(t.c.at)).where(by_name, recent)
+            ).one()
+            beyond = count - self.name_failures
+            if beyond >= 0 and last is not None:
+                wait = max(wait, last + min(2.0**beyond, self.max_backoff) - now)
         return math.ceil(wait) if wait > 0 else 0
 
     def failed(self, username: str, address: str | None) -> None:
         now = self._clock()
-        keys = [*self._limits(username, address)]
-        keys.append((f"name:{self._name(username)}", self.name_failures + 64))
-        with self._lock:
-            if len(self._failures) >= MAX_KEYS:
-                stalest = sorted(self._failures, key=lambda k: self._failures[k][-1])
-                for key in stalest[: MAX_KEYS // 10]:
-                    del self._failures[key]
-            for key, limit in keys:
-                times = self._failures.setdefault(key, deque())
-                times.append(now)
-                while len(times) > limit:  # only the last `limit` failures can matter
-                    times.popleft()
+        with self.store.transaction() as conn:
+            conn.execute(failures_table.delete().where(failures_table.c.at <= now - self.window))
+            conn.execute(
+                failures_table.insert().values(
+                    name_hash=self._name(username), address=self._address(address), at=now,
+                    name_cleared=False,
+                )
+            )
 
     def succeeded(self, username: str) -> None:
-        name = self._name(username)
-        with self._lock:
-            for key in [k for k in self._failures if k == f"name:{name}" or k.startswith(f"pair:{name}|")]:
-                del self._failures[key]
+        with self.store.transaction() as conn:
+            conn.execute(
+                failures_table.update()
+                .where(failures_table.c.name_hash == self._name(username))
+                .values(name_cleared=True)
+            )
 
-    def authenticate(
-        self, store: Store, username: str, password: str, address: str | None
-    ) -> User | None:
+    def authenticate(self, username: str, password: str, address: str | None) -> User | None:
         """:func:`api.auth.authenticate`, refused while the name and address are held back.
 
         Raises
@@ -147,7 +178,7 @@ class LoginThrottle:
         wait = self.retry_after(username, address)
         if wait:
             raise TooManyAttempts(wait)
-        user = authenticate(store, username, password)
+        user = authenticate(self.store, username, password)
         if user is None:
             self.failed(username, address)
         else:

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the servers the test suite starts itself: PostgreSQL (storage tests)
-# and Chromium (browser tests), from Debian's packages. Idempotent; when we are
+# Installs the servers the test suite starts itself: PostgreSQL (storage tests),
+# nginx (the deployment test) and Chromium (browser tests), from Debian's packages. Idempotent; when we are
 # not root and they are missing, the tests that need them report so clearly.
 set -uo pipefail
 
 need=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  need+=(nginx-light)
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)

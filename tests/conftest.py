@@ -6,7 +6,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from factories import PSEUDONYM_KEY
 from factories import tiny_world as _tiny_world
+from servers import free_port
 
 # commands run by the tests take the pseudonym key from here, never from a key file in the checkout
 os.environ.setdefault("WERKKANS_PSEUDONYM_KEY", PSEUDONYM_KEY.hex())
@@ -41,11 +41,6 @@ def _pg_bin() -> Path | None:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(candidates[-1]).parent if candidates else None
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +69,7 @@ def postgres_url() -> Iterator[str]:
             user = "nobody"
         shutil.chown(base, user=user)
         run_as = ["runuser", "-u", user, "--"]
-    port = _free_port()
+    port = free_port()
     log = base / "server.log"
     try:
         subprocess.run(

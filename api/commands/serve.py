@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -29,6 +29,13 @@ def serve(
             "vraagt WERKKANS_SECRET_KEY zodat ze dezelfde logins delen).",
         ),
     ] = 1,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            help="Adres(sen) van de reverse proxy ervoor, met komma's: zijn X-Forwarded-For "
+            "geeft dan het adres van de gebruiker (voor de limiet op inlogpogingen).",
+        ),
+    ] = None,
 ) -> None:
     """Start de webpagina's en de API (uvicorn). Pagina's op /, API-documentatie op /docs."""
     import os
@@ -39,6 +46,12 @@ def serve(
     from matching.records.storage import StoreError
 
     config = load_settings(db)
+    # behind a proxy every request comes from the proxy's address: trust its header, or the
+    # login limit per address would hold back everyone at once
+    http: dict[str, Any] = {
+        "host": host, "port": port, "log_level": log_level, "server_header": False,
+        "proxy_headers": bool(proxy), "forwarded_allow_ips": proxy or None,
+    }
     if workers > 1:
         if not config.secret_key:
             fail(
@@ -49,16 +62,7 @@ def serve(
         # each worker builds its app from the environment (api.app.app_from_env)
         os.environ["WERKKANS_DB"] = config.db_url
         console.print(f"werkkans luistert op http://{host}:{port} met {workers} processen")
-        uvicorn.run(
-            "api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            proxy_headers=False,
-            server_header=False,
-        )
+        uvicorn.run("api.app:app_from_env", factory=True, workers=workers, **http)
         return
     if not config.secret_key:
         console.print(
@@ -71,9 +75,7 @@ def serve(
     except StoreError as exc:
         fail(str(exc), code=2)
     console.print(f"werkkans luistert op http://{host}:{port} (API-documentatie: /docs)")
-    uvicorn.run(
-        app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False
-    )
+    uvicorn.run(app, **http)
 
 
 def add_user(

@@ -50,7 +50,6 @@ def issue_token(user: User, config: ApiConfig) -> TokenOut:
 def login(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    store: StoreDep,
     config: ConfigDep,
     throttle: ThrottleDep,
 ) -> TokenOut:
@@ -62,7 +61,7 @@ def login(
     attempts for a name slow down (at most 60 s apart), never a lock."""
     address = request.client.host if request.client else None
     try:
-        user = throttle.authenticate(store, form.username, form.password, address)
+        user = throttle.authenticate(form.username, form.password, address)
     except TooManyAttempts as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,

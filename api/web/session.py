@@ -190,7 +190,6 @@ def set_session(response: Response, user: User, config: ApiConfig) -> None:
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
-    store: StoreDep,
     config: ConfigDep,
     throttle: ThrottleDep,
     username: Annotated[str, Form(max_length=80)] = "",
@@ -205,7 +204,7 @@ def login_submit(
         )
     address = request.client.host if request.client else None
     try:
-        user = throttle.authenticate(store, username, password, address)
+        user = throttle.authenticate(username, password, address)
     except TooManyAttempts as exc:
         minutes = max(1, -(-exc.retry_after // 60))
         page = _login_page(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from api_helpers import HOME, PASSWORD, SECRET, TODAY, other_world
 from factories import tiny_world
+from servers import free_port
 
 from api.app import create_app
 from api.auth import Role, create_user
@@ -36,11 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +82,7 @@ def server(tmp_path_factory, space) -> Iterator[str]:
     )
     app = create_app(config, runtime=runtime)
     app.dependency_overrides[get_today] = lambda: TODAY
-    port = _free_port()
+    port = free_port()
     uv = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

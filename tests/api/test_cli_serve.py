@@ -121,6 +121,7 @@ def test_serve_builds_the_app_and_runs_uvicorn_on_localhost(tmp_path, monkeypatc
     assert r.exit_code == 0, r.output
     app, kw = calls["run"]
     assert app is calls["app"] and kw["host"] == "127.0.0.1" and kw["port"] == 8123
+    assert not kw["proxy_headers"]  # nobody's X-Forwarded-For is trusted without --proxy
 
 
 def test_serve_with_workers_needs_a_shared_secret(tmp_path, monkeypatch):
@@ -132,10 +133,11 @@ def test_serve_with_workers_needs_a_shared_secret(tmp_path, monkeypatch):
     r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--workers", "2"])
     assert r.exit_code == 2 and "WERKKANS_SECRET_KEY" in r.output and "run" not in calls
     monkeypatch.setenv("WERKKANS_SECRET_KEY", "k" * 40)
-    r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--workers", "2"])
+    r = CliRunner().invoke(_cli(), ["serve", "--db", url, "--workers", "2", "--proxy", "10.0.0.5"])
     assert r.exit_code == 0, r.output
     app, kw = calls["run"]
     assert app == "api.app:app_from_env" and kw["factory"] and kw["workers"] == 2
+    assert kw["proxy_headers"] and kw["forwarded_allow_ips"] == "10.0.0.5"
 
 
 def test_users_disable_enable_and_reset_password_end_sessions(tmp_path):

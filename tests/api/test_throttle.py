@@ -9,7 +9,17 @@ import pytest
 from api_helpers import PASSWORD
 
 from api.deps import SESSION_COOKIE
-from api.throttle import LoginThrottle
+from api.throttle import LoginThrottle, failures_table
+from matching.records.storage import Store
+
+SECRET = "test-secret"
+
+
+@pytest.fixture
+def db(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'throttle.db'}")
+    yield store
+    store.dispose()
 
 
 class Clock:
@@ -20,9 +30,9 @@ class Clock:
         return self.now
 
 
-def test_holds_back_after_max_failures_until_the_oldest_leaves_the_window():
+def test_holds_back_after_max_failures_until_the_oldest_leaves_the_window(db):
     clock = Clock()
-    throttle = LoginThrottle(3, 60.0, clock=clock)
+    throttle = LoginThrottle(db, SECRET, 3, 60.0, clock=clock)
     for _step in range(3):
         assert throttle.retry_after("Anna", "10.0.0.1") == 0
         throttle.failed("anna", "10.0.0.1")
@@ -35,9 +45,9 @@ def test_holds_back_after_max_failures_until_the_oldest_leaves_the_window():
     assert throttle.retry_after("anna", None) == 0
 
 
-def test_success_clears_the_name_but_not_the_address():
+def test_success_clears_the_name_but_not_the_address(db):
     clock = Clock()
-    throttle = LoginThrottle(2, 60.0, address_factor=1, clock=clock)
+    throttle = LoginThrottle(db, SECRET, 2, 60.0, address_factor=1, clock=clock)
     throttle.failed("anna", "10.0.0.1")
     throttle.succeeded("anna")
     throttle.failed("anna", None)
@@ -47,9 +57,9 @@ def test_success_clears_the_name_but_not_the_address():
     assert throttle.retry_after("carla", "10.0.0.2") == 0
 
 
-def test_a_stranger_cannot_lock_the_owner_out_but_many_addresses_slow_down():
+def test_a_stranger_cannot_lock_the_owner_out_but_many_addresses_slow_down(db):
     clock = Clock()
-    throttle = LoginThrottle(5, 900.0, name_failures=10, max_backoff=60.0, clock=clock)
+    throttle = LoginThrottle(db, SECRET, 5, 900.0, name_failures=10, max_backoff=60.0, clock=clock)
     for _ in range(5):
         throttle.failed("anna", "203.0.113.7")
     assert throttle.retry_after("anna", "203.0.113.7") == 900
@@ -70,9 +80,47 @@ def test_a_stranger_cannot_lock_the_owner_out_but_many_addresses_slow_down():
 
 
 @pytest.mark.parametrize("args", [(0, 60.0), (3, 0.0)])
-def test_rejects_meaningless_settings(args):
+def test_rejects_meaningless_settings(db, args):
     with pytest.raises(ValueError):
-        LoginThrottle(*args)
+        LoginThrottle(db, SECRET, *args)
+
+
+def test_rejects_a_missing_secret(db):
+    with pytest.raises(ValueError, match="secret"):
+        LoginThrottle(db, "")
+
+
+def test_processes_sharing_a_database_count_the_same_failures(tmp_path):
+    # two workers: two throttles on two connections to one database file
+    clock = Clock()
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = Store(url), Store(url)
+    try:
+        one = LoginThrottle(first, SECRET, 3, 60.0, clock=clock)
+        two = LoginThrottle(second, SECRET, 3, 60.0, clock=clock)
+        one.failed("anna", "10.0.0.1")
+        two.failed("anna", "10.0.0.1")
+        assert one.retry_after("anna", "10.0.0.1") == 0
+        one.failed("anna", "10.0.0.1")
+        assert two.retry_after("anna", "10.0.0.1") == 60
+        two.succeeded("anna")
+        assert one.retry_after("anna", "10.0.0.1") == 0
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_names_are_kept_only_as_a_keyed_hash_and_old_rows_go(db):
+    clock = Clock()
+    throttle = LoginThrottle(db, SECRET, 3, 60.0, clock=clock)
+    throttle.failed("MyPassword123!", "10.0.0.1")
+    raw = b"".join(f.read_bytes() for f in db.files() if f.exists())
+    assert raw and b"mypassword123!" not in raw.lower()
+    clock.now += 61
+    throttle.failed("bert", "10.0.0.2")
+    with db.engine.connect() as conn:
+        rows = conn.execute(failures_table.select()).all()
+    assert [r.address for r in rows] == ["10.0.0.2"]  # the failure outside the window was deleted
 
 
 def test_token_endpoint_refuses_with_429_without_checking_the_password(client, users, app):
