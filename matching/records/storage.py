@@ -230,12 +230,13 @@ class Store:
         """Add record fields a later release of this schema version introduced.
 
         Such fields are optional, so their columns are nullable and adding
-        them is safe on a database in use: existing rows read as "not given".
+        them is safe on a database in use: existing rows get the field's
+        default (a field without one reads as "not given").
         """
         inspector = sa.inspect(self.engine)
         preparer = self.engine.dialect.identifier_preparer
         with self.engine.begin() as conn:
-            for table in TABLES.values():
+            for record_type, table in TABLES.items():
                 present = {c["name"] for c in inspector.get_columns(table.name)}
                 for column in table.columns:
                     if column.name in present:
@@ -247,6 +248,12 @@ class Store:
                             f"ADD COLUMN {preparer.quote(column.name)} {kind}"
                         )
                     )
+                    default = record_type.model_fields[column.name].get_default(
+                        call_default_factory=True
+                    )
+                    if default is not None:
+                        value = default.value if isinstance(default, Enum) else default
+                        conn.execute(table.update().values({column.name: value}))
                     logger.info("added column %s.%s", table.name, column.name)
 
     @contextmanager

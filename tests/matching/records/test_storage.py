@@ -122,3 +122,19 @@ def test_opening_a_missing_sqlite_file_without_create_makes_nothing(tmp_path):
     assert not path.exists()
     Store(f"sqlite:///{path}").dispose()  # create (the default of the library) makes it
     assert path.exists()
+
+
+def test_a_field_added_in_a_later_release_reads_as_its_default_in_old_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    store.upsert(tiny_world(), actor="test")
+    with store.engine.begin() as conn:  # a database written before these fields existed
+        conn.execute(sa.text("ALTER TABLE candidates DROP COLUMN consent_region"))
+        conn.execute(sa.text("ALTER TABLE candidates DROP COLUMN name"))
+    store.dispose()
+    reopened = Store(url)
+    try:
+        people = reopened.list(Candidate)
+        assert people and all(c.consent_region is False and c.name == "" for c in people)
+    finally:
+        reopened.dispose()
