@@ -34,6 +34,8 @@ class Computed:
     employer_names: dict[str, str]
     need_titles: dict[str, str]
     candidate_names: dict[str, str] = field(default_factory=dict)
+    #: Candidates of other municipalities (a regional list): id -> their municipality.
+    candidate_municipalities: dict[str, str] = field(default_factory=dict)
     #: The answer as shown, per (audience, contributions, overrides), without the fields
     #: each showing gets (audit reference, time), and the results the audit log records.
     shown: dict[tuple[Any, ...], tuple[ShortlistOut, list[dict[str, Any]]]] = field(
@@ -157,6 +159,7 @@ def _encode(computed: Computed) -> dict[str, Any]:
         "employer_names": computed.employer_names,
         "need_titles": computed.need_titles,
         "candidate_names": computed.candidate_names,
+        "candidate_municipalities": computed.candidate_municipalities,
     }
 
 
@@ -164,5 +167,9 @@ def _decode(value: dict[str, Any]) -> Computed:
     shortlist = dict(value["shortlist"])
     shortlist["matches"] = [Match(**m) for m in shortlist["matches"]]
     return Computed(
-        Shortlist(**shortlist), value["employer_names"], value["need_titles"], value["candidate_names"]
+        Shortlist(**shortlist),
+        value["employer_names"],
+        value["need_titles"],
+        value["candidate_names"],
+        value.get("candidate_municipalities", {}),
     )

@@ -43,12 +43,15 @@ from services.overrides import OverrideOut, override_out
 from services.runtime import Runtime
 from services.shortlist_cache import Computed, ShortlistCache
 
-__all__ = ["Audience", "ExcludedOut", "MatchOut", "ShortlistOut", "ShortlistService"]
+__all__ = ["Audience", "ExcludedOut", "MatchOut", "Scope", "ShortlistOut", "ShortlistService"]
 
 #: Seconds a shortlist waits for its audit entry to be committed before it is refused.
 AUDIT_TIMEOUT = 2.0
 
 Audience = Literal["staff", "employer"]
+#: Whose candidates a work need's list draws on: the municipality's own, or also those the
+#: labour-market region's other municipalities share (with the candidates' consent).
+Scope = Literal["municipality", "region"]
 
 
 class MatchOut(BaseModel):
@@ -56,6 +59,13 @@ class MatchOut(BaseModel):
     candidate_id: str
     candidate_name: str | None = Field(
         None, description="The candidate's name (staff; employers only with the candidate's consent)."
+    )
+    candidate_municipality: str = Field(description="The candidate's own municipality.")
+    shared_by_region: bool = Field(
+        False,
+        description="Found through the labour-market region: another municipality's candidate "
+        "who consented to regional sharing. Shown without health details or contact details; "
+        "their own municipality arranges contact.",
     )
     work_need_id: str
     employer_id: str
@@ -114,8 +124,11 @@ class ShortlistOut(BaseModel):
     shown_at: dt.datetime
 
 
-def _computed(store: Store, shortlist: Shortlist, municipality: str) -> Computed:
-    """The shortlist with the names shown next to it."""
+def _computed(
+    store: Store, shortlist: Shortlist, municipality: str, members: list[str]
+) -> Computed:
+    """The shortlist with the names shown next to it; ``members``: the municipalities whose
+    candidates it may hold (``municipality`` first)."""
     employer_ids = sorted({m.employer_id for m in shortlist.matches})
     need_ids = sorted({m.work_need_id for m in shortlist.matches})
     names = (
@@ -132,16 +145,15 @@ def _computed(store: Store, shortlist: Shortlist, municipality: str) -> Computed
         else {}
     )
     candidate_ids = sorted({m.candidate_id for m in shortlist.matches})
-    people = (
-        {
-            c.id: c.name
-            for c in store.list(Candidate, municipality=municipality, where={"id": candidate_ids})
-            if c.name
-        }
-        if candidate_ids
-        else {}
-    )
-    return Computed(shortlist, names, titles, people)
+    # a regional list names the region's candidates too (the engine only shares consenting ones)
+    found = [
+        c
+        for member in members
+        for c in store.list(Candidate, municipality=member, where={"id": candidate_ids})
+    ] if candidate_ids else []
+    people = {c.id: c.name for c in found if c.name}
+    homes = {c.id: c.municipality for c in found if c.municipality != municipality}
+    return Computed(shortlist, names, titles, people, homes)
 
 
 def _logged(m: Match) -> dict[str, Any]:
@@ -195,16 +207,30 @@ class ShortlistService:
         audience: Audience = "staff",
         contributions: bool = False,
         sort: SortBy = "chance",
+        scope: Scope = "municipality",
     ) -> ShortlistOut:
         """The candidates for a work need, with its overrides applied; logged as shown.
 
         ``sort="net"`` orders by the difference meeting makes (staff only; an
-        employer's list is always by chance).
+        employer's list is always by chance). ``scope="region"`` adds the candidates
+        the labour-market region's other municipalities share; each of those
+        municipalities' audit logs records that their candidates were shown.
 
         Raises :class:`NotFound` for an unknown work need and :class:`InvalidInput`
-        for a bad ``k``.
+        for a bad ``k`` or a regional list of a municipality in no region.
         """
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
+        members = [municipality]
+        if scope == "region":
+            members = self.runtime.engine.region_of(municipality)
+            if len(members) == 1:
+                raise InvalidInput.of(
+                    "scope",
+                    f"municipality {municipality} is in no labour-market region with others "
+                    "(municipalities.csv)",
+                    where="query",
+                    dutch="Deze gemeente hoort bij geen arbeidsmarktregio met andere gemeenten.",
+                )
         overrides = override_store.active_overrides(
             self.store, work_need_id, municipality=municipality
         )
@@ -219,6 +245,7 @@ class ShortlistService:
             k,
             audience,
             sort,
+            scope,
             tuple(o.id for o in overrides),
         )
 
@@ -231,16 +258,19 @@ class ShortlistService:
                 pinned=pinned,
                 excluded=excluded,
                 sort=sort,
+                region=scope == "region",
             )
 
-        computed = await self._cached(key, municipality, compute, f"work need {work_need_id}")
+        computed = await self._cached(
+            key, municipality, compute, f"work need {work_need_id}", members
+        )
         return await self._out(
             computed,
             audience=audience,
             overrides=overrides,
             actor=actor,
             municipality=municipality,
-            inputs={"k": k, "audience": audience, "sort": sort},
+            inputs={"k": k, "audience": audience, "sort": sort, "scope": scope},
             contributions=contributions,
         )
 
@@ -281,7 +311,9 @@ class ShortlistService:
                 excluded=excluded,
             )
 
-        computed = await self._cached(key, municipality, compute, f"candidate {candidate_id}")
+        computed = await self._cached(
+            key, municipality, compute, f"candidate {candidate_id}", [municipality]
+        )
         return await self._out(
             computed,
             audience="staff",
@@ -298,24 +330,29 @@ class ShortlistService:
         municipality: str,
         compute: Callable[[], Shortlist],
         subject: str,
+        members: list[str],
     ) -> Computed:
         """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(key, municipality, compute)
+            return await self._answer(key, municipality, compute, members)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
             raise InvalidInput.of("k", str(exc), where="query") from None
 
     async def _answer(
-        self, key: tuple[Any, ...], municipality: str, compute: Callable[[], Shortlist]
+        self,
+        key: tuple[Any, ...],
+        municipality: str,
+        compute: Callable[[], Shortlist],
+        members: list[str],
     ) -> Computed:
         def work() -> Computed:
             with self._computing:
-                return _computed(self.store, compute(), municipality)
+                return _computed(self.store, compute(), municipality, members)
 
         engine = self.runtime.engine
         version = self.store.version()
@@ -354,7 +391,26 @@ class ShortlistService:
             )
             computed.shown[key] = found
         rendered, logged = found
-        try:  # shown only once its audit entry is committed
+        shared: dict[str, list[dict[str, Any]]] = {}
+        for m, entry in zip(shortlist.matches, logged, strict=True):
+            home = computed.candidate_municipalities.get(m.candidate_id)
+            if home is not None:
+                shared.setdefault(home, []).append(entry)
+        try:  # shown only once its audit entries are committed
+            for home, entries in sorted(shared.items()):
+                # each municipality sees in its own log who elsewhere was shown its candidates
+                await self.writer.write(
+                    timeout=self.audit_timeout,
+                    actor=actor.username,
+                    role=actor.role,
+                    municipality=home,
+                    action="regional_shortlist_shown",
+                    subject_type=shortlist.direction,
+                    subject_id=shortlist.query_id,
+                    inputs={**inputs, "viewer_municipality": municipality},
+                    model_version=shortlist.scored_by,
+                    results=entries,
+                )
             audit_ref = await self.writer.write(
                 timeout=self.audit_timeout,
                 actor=actor.username,
@@ -383,11 +439,14 @@ class ShortlistService:
         shortlist = computed.shortlist
         pins = {o.candidate_id: o.reason for o in overrides if o.kind == "pin"}
         employer_view = audience == "employer"
+        homes = computed.candidate_municipalities
         matches = [
             MatchOut(
                 rank=m.rank,
                 candidate_id=m.candidate_id,
                 candidate_name=computed.candidate_names.get(m.candidate_id),
+                candidate_municipality=homes.get(m.candidate_id, shortlist.municipality),
+                shared_by_region=m.candidate_id in homes,
                 work_need_id=m.work_need_id,
                 employer_id=m.employer_id,
                 employer_name=computed.employer_names.get(m.employer_id),
@@ -397,11 +456,14 @@ class ShortlistService:
                 net=None if employer_view else m.net,
                 score=m.score,
                 similarity=m.similarity,
-                reason=m.reason_without_limits if employer_view else m.reason,
+                # no health details of another municipality's candidate, nor of anyone for employers
+                reason=m.reason_without_limits if employer_view or m.candidate_id in homes else m.reason,
                 checks_passed=list(m.checks_passed),
                 pinned=m.pinned,
                 override_reason=pins.get(m.candidate_id) if m.pinned else None,
-                contributions=m.contributions if contributions and not employer_view else None,
+                contributions=m.contributions
+                if contributions and not employer_view and m.candidate_id not in homes
+                else None,
             )
             for m in shortlist.matches
         ]

@@ -51,6 +51,14 @@ def shortlist(
         str | None, typer.Option("--candidate", help="Kandidaat: welke werkgevers ontmoeten?")
     ] = None,
     k: Annotated[int, typer.Option("-k", help="Aantal resultaten.")] = 20,
+    region: Annotated[
+        bool,
+        typer.Option(
+            "--regio",
+            help="Ook kandidaten die andere gemeenten van de arbeidsmarktregio delen "
+            "(met hun toestemming; alleen bij --work-need).",
+        ),
+    ] = False,
     db: DbOption = None,
     tracking_uri: TrackingOption = None,
     municipality: MunicipalityOption = None,
@@ -66,6 +74,8 @@ def shortlist(
 
     if (work_need is None) == (candidate is None):
         fail("geef precies een van --work-need of --candidate")
+    if region and work_need is None:
+        fail("--regio hoort bij --work-need: een kandidaat zoekt werk in de eigen gemeente")
     settings = load_settings(db, tracking_uri)
     store = open_store(settings)
     prepare_store(store)
@@ -76,7 +86,9 @@ def shortlist(
     try:
         with failing_on(as_json=as_json), console.status("kortelijst maken"):
             result = asyncio.run(
-                service.for_work_need(actor, work_need, k=k)
+                service.for_work_need(
+                    actor, work_need, k=k, scope="region" if region else "municipality"
+                )
                 if work_need is not None
                 else service.for_candidate(actor, str(candidate), k=k)
             )
@@ -100,6 +112,8 @@ def _print_shortlist(result: ShortlistOut) -> None:
             (f"{m.candidate_name} ({m.candidate_id})" if m.candidate_name else m.candidate_id)
             if for_need else (m.employer_name or m.employer_id)
         )
+        if m.shared_by_region:
+            who += f" — uit {m.candidate_municipality}, contact via die gemeente"
         table.add_row(
             str(m.rank), who + (" (vast)" if m.pinned else ""), m.work_need_id, chance, m.reason
         )

@@ -61,12 +61,23 @@ async def for_work_need(
             "makes, (1 - chance of finding work anyway) * chance; staff lists only."
         ),
     ] = "chance",
+    scope: Annotated[
+        Literal["municipality", "region"],
+        Query(
+            description="'municipality': the municipality's own candidates (default). "
+            "'region': also those the labour-market region's other municipalities share "
+            "(candidates who consented to regional sharing; shown without health or contact "
+            "details, marked `shared_by_region`; each of those municipalities' audit logs "
+            "records the view). 422 when the municipality is in no region with others."
+        ),
+    ] = "municipality",
 ) -> Response:
     """Hard vetoes, retrieval, the ranker's calibrated chance and a Dutch reason per match;
     relationship managers' pins come first and exclusions are left out (listed with reason).
     Every list shown is written to the audit log."""
     out = await shortlists.for_work_need(
-        user.actor, work_need_id, k=k, audience=audience, contributions=contributions, sort=sort
+        user.actor, work_need_id, k=k, audience=audience, contributions=contributions, sort=sort,
+        scope=scope,
     )
     return _json(out)
 

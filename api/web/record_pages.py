@@ -11,13 +11,13 @@ from api.auth import Permission, User
 from api.deps import RuntimeDep, ShortlistsDep, StoreDep
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
-from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.shortlist import SortBy
 from services import overrides, records, subject_access
 from services.errors import InvalidInput, NotFound
 from services.record_models import HEALTH_FIELDS
-from services.shortlists import ShortlistService
+from services.shortlists import Scope, ShortlistService
 
 router = APIRouter(include_in_schema=False)
 
@@ -190,15 +190,28 @@ def employer_page(
 
 
 async def work_need_context(
-    store: Store, shortlists: ShortlistService, user: User, work_need_id: str, sort: SortBy = "chance"
+    store: Store,
+    shortlists: ShortlistService,
+    user: User,
+    work_need_id: str,
+    sort: SortBy = "chance",
+    scope: Scope = "municipality",
 ) -> dict[str, Any]:
     need = records.get(store, WorkNeed, work_need_id, user.actor)
     employer = records.get(store, Employer, need.employer_id, user.actor)
+    region = shortlists.runtime.engine.region_of(need.municipality)
+    if len(region) == 1:
+        scope = "municipality"  # in no region with others: the own list
     shortlist = None
     if user.can(Permission.SHORTLISTS_VIEW):
-        shortlist = await shortlists.for_work_need(user.actor, work_need_id, k=10, sort=sort)
+        shortlist = await shortlists.for_work_need(
+            user.actor, work_need_id, k=10, sort=sort, scope=scope
+        )
     return {
         "sort": sort,
+        "scope": scope,
+        "in_region": len(region) > 1,
+        "municipality_names": {m.id: m.name for m in store.list(Municipality)},
         "need": need,
         "employer": employer,
         "fields": _fields(need, WORK_NEED_LABELS),
@@ -215,12 +228,14 @@ async def work_need_page(
     shortlists: ShortlistsDep,
     user: WorkNeedReader,
     sorteer: Annotated[Literal["kans", "verschil"], Query()] = "kans",
+    bereik: Annotated[Literal["gemeente", "regio"], Query()] = "gemeente",
 ) -> Response:
     sort: SortBy = "net" if sorteer == "verschil" else "chance"
+    scope: Scope = "region" if bereik == "regio" else "municipality"
     return render(
         request,
         "work_need.html",
-        **await work_need_context(store, shortlists, user, work_need_id, sort),
+        **await work_need_context(store, shortlists, user, work_need_id, sort, scope),
     )
 
 

@@ -49,7 +49,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matching.privacy import audit_log
-from matching.records.schemas import RECORD_TYPES, REFERENCES, Candidate, Record
+from matching.records.schemas import (
+    RECORD_TYPES,
+    REFERENCES,
+    Candidate,
+    Municipality,
+    Record,
+    region_members,
+)
 from matching.records.storage import TABLES, Store, StoreError, history_table, metadata
 from matching.serving import shared_cache
 from matching.shortlists import overrides as override_store
@@ -335,6 +342,14 @@ def erase_candidate(
                 return f"{ERASED_MARKER}:{pseudonym[:16]}"
             return ERASED_MARKER
 
+        # the region's other municipalities may have been shown the candidate (regional lists)
+        members = region_members(
+            (
+                Municipality.model_validate(dict(row))
+                for row in conn.execute(sa.select(TABLES[Municipality])).mappings()
+            ),
+            municipality,
+        )
         audit = audit_log.audit_table
         mentions = sa.or_(
             audit.c.subject_id.in_(sorted(all_ids)),
@@ -348,7 +363,7 @@ def erase_candidate(
         for row in (
             conn.execute(
                 sa.select(audit.c.seq, audit.c.subject_id, audit.c.inputs, audit.c.results)
-                .where(audit.c.municipality == municipality)
+                .where(audit.c.municipality.in_(members))
                 .where(mentions)
             )
             .mappings()
@@ -367,8 +382,9 @@ def erase_candidate(
             )
             audit_scrubbed += 1
 
-        # computed shortlists shared between workers name candidates: drop the municipality's
-        shared_cache.clear(municipality=municipality, conn=conn)
+        # computed shortlists shared between workers name candidates: drop the region's
+        for member in members:
+            shared_cache.clear(municipality=member, conn=conn)
 
         overrides = override_store.overrides_table
         overrides_removed = conn.execute(

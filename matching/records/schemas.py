@@ -9,6 +9,7 @@ stored as JSON in the database and as ``|``-separated codes in CSV.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -58,6 +59,34 @@ class Record(BaseModel):
     municipality: MunicipalityCode
 
 
+class Municipality(Record):
+    """A municipality and the labour-market region (arbeidsmarktregio) it works in.
+
+    Municipalities of one region may find each other's candidates who consented to
+    regional sharing (``Candidate.consent_region``). Its ``id`` is its own code.
+    """
+
+    entity: ClassVar[str] = "municipalities"
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    region: Annotated[str, StringConstraints(max_length=80)] = ""  # "" : in no shared pool
+
+    @model_validator(mode="after")
+    def _id_is_its_code(self) -> Municipality:
+        if self.id != self.municipality:
+            raise ValueError(f"id ({self.id}) must be the municipality code ({self.municipality})")
+        return self
+
+
+def region_members(municipalities: Iterable[Municipality], municipality: str) -> list[str]:
+    """Every municipality of ``municipality``'s region, itself first; only itself when it is in
+    no region (or not known)."""
+    found = list(municipalities)
+    region = next((m.region for m in found if m.id == municipality), "")
+    others = sorted(m.id for m in found if region and m.region == region and m.id != municipality)
+    return [municipality, *others]
+
+
 class Candidate(Record):
     """A job seeker (kandidaat) with hard data, soft data and consent."""
 
@@ -98,6 +127,9 @@ class Candidate(Record):
     consent_matching: bool = True  # profile may be used for matching at all
     consent_share_employers: bool = True  # name and profile may be shown to employers
     consent_events: bool = True  # may be invited to a prettig gesprek
+    # may be found by the other municipalities of the labour-market region for their work
+    # needs (without health or contact details); off unless the candidate agreed
+    consent_region: bool = False
     status: CandidateStatus = CandidateStatus.ACTIVE
     status_since: dt.date | None = None  # when the status took effect; None: as long as known
     available_from: dt.date | None = None
@@ -309,6 +341,7 @@ class CheckIn(Record):
 
 #: Record types in dependency order: a type only refers to types before it.
 RECORD_TYPES: tuple[type[Record], ...] = (
+    Municipality,
     Candidate,
     Employer,
     WorkNeed,

@@ -103,6 +103,12 @@ class CandidateArrays:
         """The sub-pool of the given row indices (or boolean mask)."""
         return CandidateArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 
+    @classmethod
+    def concat(cls, parts: Sequence[CandidateArrays]) -> CandidateArrays:
+        """One pool of several, in order."""
+        return cls(**{name: np.concatenate([getattr(p, name) for p in parts])
+                      for name in cls.__dataclass_fields__})
+
     def _later(self, day: dt.date) -> np.ndarray:
         """Whose stored status took effect after ``day``."""
         later: np.ndarray = ~np.isnat(self.status_since) & (self.status_since > np.datetime64(day, "D"))

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed, region_members
 from matching.records.storage import Store
 from matching.shortlists.explanations import explain
 from matching.shortlists.fair_exposure import exposure_weights, protected_groups, rerank
@@ -35,7 +35,7 @@ from matching.shortlists.features import (
     pair_features,
 )
 from matching.shortlists.occupation_fields import WorkFields
-from matching.shortlists.pool import Pool, load_pool
+from matching.shortlists.pool import Pool, load_pool, regional_pool
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
@@ -147,6 +147,23 @@ class ShortlistEngine:
             self._pools[municipality] = pool
         return pool
 
+    def region_of(self, municipality: str) -> list[str]:
+        """The municipalities of ``municipality``'s labour-market region, itself first
+        (only itself when it is in no region)."""
+        return region_members(self.store.list(Municipality), municipality)
+
+    def _regional(self, municipality: str) -> Pool:
+        """The municipality's pool with the region's shared candidates (:func:`regional_pool`)."""
+        home = self._pool(municipality)
+        others = self.region_of(municipality)[1:]
+        key = "region:" + municipality
+        pool = self._pools.get(key)
+        if pool is None or (pool.version, pool.model, pool.day) != (home.version, home.model, home.day):
+            pool = regional_pool(home, [self._pool(m) for m in others])
+            with self._lock:
+                self._pools[key] = pool
+        return pool
+
     # ---- requests --------------------------------------------------------------------------
 
     def _check_k(self, k: int) -> int:
@@ -168,6 +185,7 @@ class ShortlistEngine:
         pinned: Sequence[str] = (),
         excluded: Mapping[str, str] | None = None,
         sort: SortBy = "chance",
+        region: bool = False,
     ) -> Shortlist:
         """The candidates most likely to lead to a good outcome for one work need.
 
@@ -185,12 +203,15 @@ class ShortlistEngine:
             ``"chance"``: by the ranker's score. ``"net"``: by the difference
             meeting makes, ``(1 - chance anyway) * chance``, where both are
             known (otherwise as ``"chance"``, with a note).
+        region
+            Also the candidates of the labour-market region's other municipalities who
+            consented to regional sharing.
         """
         k = self._check_k(k)
         need = self.store.get(WorkNeed, work_need_id, municipality=municipality)
         if need is None:
             raise UnknownRecordError("work need", work_need_id)
-        pool = self._pool(need.municipality)
+        pool = self._regional(need.municipality) if region else self._pool(need.municipality)
         employer = pool.employers.get(need.employer_id) or self.store.get(Employer, need.employer_id)
         if employer is None:  # pragma: no cover - imports check references
             raise UnknownRecordError("employer", need.employer_id)
@@ -217,6 +238,9 @@ class ShortlistEngine:
             )
             return Shortlist(matches=[], scored_by=self.scored_by, note=note, **base)
         notes = []
+        if region:
+            shared = sum(c.municipality != need.municipality for c in pool.candidates)
+            notes.append(f"regio: {shared} gedeelde kandidaten uit andere gemeenten")
         if not need.title.strip() and not need.description.strip():
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
         need_vec, need_fields = self._need_side(pool, need)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -38,11 +38,11 @@ from matching.shortlists.as_of import (
 )
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.features import WorkNeedArrays
-from matching.shortlists.occupation_fields import WorkFields
+from matching.shortlists.occupation_fields import CandidateFields, WorkFields
 from matching.shortlists.text_models import CandidateSide, TextModels
 from matching.shortlists.text_space import TextSpace, TextVectors
 
-__all__ = ["ANYWAY_MONTHS", "Pool", "load_pool", "open_on"]
+__all__ = ["ANYWAY_MONTHS", "Pool", "load_pool", "open_on", "regional_pool"]
 
 logger = logging.getLogger(__name__)
 
@@ -166,10 +166,69 @@ def load_pool(
     )
 
 
+def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
+    """``home``'s pool with the candidates of the region's other municipalities who consented
+    to regional sharing (and to matching) added after its own.
+
+    The work needs, employers and their track record stay ``home``'s; each added candidate
+    keeps what their own municipality knows of them (engagement, chance anyway), so a
+    shortlist ranks them exactly as their own municipality's pool would.
+    """
+    parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
+    for pool in others:
+        rows = np.array(
+            [i for i, c in enumerate(pool.candidates) if c.consent_region and c.consent_matching],
+            dtype=int,
+        )
+        if rows.size:
+            parts.append((pool, rows))
+    if len(parts) == 1:
+        return home
+    candidates = [p.candidates[r] for p, rows in parts for r in rows]
+    texts = [p.text for p, _ in parts]
+    anyway = [p.anyway for p, _ in parts]
+    return replace(
+        home,
+        candidates=candidates,
+        arrays=CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts]),
+        vectors=TextVectors(
+            np.concatenate([p.vectors.ids[rows] for p, rows in parts]),
+            np.concatenate([p.vectors.dense[rows] for p, rows in parts]),
+        ),
+        row_of={c.id: i for i, c in enumerate(candidates)},
+        engagement={
+            name: np.concatenate([p.engagement[name][rows] for p, rows in parts])
+            for name in home.engagement
+        },
+        placed_ids=frozenset().union(*(p.placed_ids for p, _ in parts)),
+        text=None if any(t is None for t in texts) else _joined(
+            [t.take(rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
+        ),
+        # a chance anyway shown for some and not others would sort them unevenly: all or none
+        anyway=None if any(a is None for a in anyway) else np.concatenate(
+            [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]
+        ),
+    )
+
+
+def _joined(sides: Sequence[CandidateSide]) -> CandidateSide:
+    width = max(s.fields.desired.shape[1] for s in sides)
+    desired = np.concatenate([
+        np.pad(s.fields.desired, ((0, 0), (0, width - s.fields.desired.shape[1])), constant_values=-1)
+        for s in sides
+    ])
+    return CandidateSide(
+        CandidateFields(
+            desired,
+            np.concatenate([s.fields.text for s in sides]),
+            np.concatenate([s.fields.words for s in sides]),
+        ),
+        np.concatenate([s.motivation for s in sides]),
+    )
+
+
 def _spread(side: CandidateSide, rows: list[int], n: int) -> CandidateSide:
     """A reading of some candidates as one of all ``n``, zeros (no field, no motivation) elsewhere."""
-    from matching.shortlists.occupation_fields import CandidateFields
-
     f = side.fields
     desired = np.full((n, f.desired.shape[1]), -1, dtype=np.int64)
     text = np.zeros((n, f.text.shape[1]), dtype=np.float32)

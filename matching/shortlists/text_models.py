@@ -40,6 +40,13 @@ class CandidateSide:
     fields: CandidateFields
     motivation: np.ndarray
 
+    def take(self, rows: np.ndarray) -> CandidateSide:
+        """The reading of the candidates in ``rows``."""
+        f = self.fields
+        return CandidateSide(
+            CandidateFields(f.desired[rows], f.text[rows], f.words[rows]), self.motivation[rows]
+        )
+
 
 class TextModels:
     """Occupational fields and motivation reading, fitted together (see the module docstring)."""

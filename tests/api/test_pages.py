@@ -221,7 +221,7 @@ def test_shortlist_page_sorts_by_the_difference_meeting_makes(client, users, run
     pool.anyway = np.linspace(0.9, 0.0, len(pool.candidates))
     page = client.get("/werkvragen/W1", params={"sorteer": "verschil"})
     assert page.status_code == 200 and "Verschil dat het maakt</th>" in page.text
-    assert '<a href="?sorteer=kans">kans op plaatsing</a>' in page.text
+    assert '<a href="?sorteer=kans&amp;bereik=gemeente">kans op plaatsing</a>' in page.text
     assert client.get("/werkvragen/W1", params={"sorteer": "iets"}).status_code == 422
 
 
