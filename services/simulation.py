@@ -12,7 +12,7 @@ from typing import Any
 
 from services.errors import InvalidInput
 
-__all__ = ["simulate_municipality"]
+__all__ = ["simulate_municipality", "simulate_region"]
 
 Progress = Callable[[str, float], None]
 
@@ -45,3 +45,29 @@ def simulate_municipality(
     if progress is not None:
         progress("schrijven", 1.0)
     return write_world(world, folder)
+
+
+def simulate_region(
+    folder: Path,
+    *,
+    municipalities: int,
+    seed: int = 7,
+    candidates: int = 2000,
+    employers: int = 150,
+    months: int = 12,
+    progress: Progress | None = None,
+    **options: Any,
+) -> dict[str, int]:
+    """Simulate ``municipalities`` municipalities of one labour-market region into one CSV
+    folder (:mod:`training.simulator.region`); ``candidates`` and ``employers`` are the
+    largest one's, the others are smaller in proportion to their population."""
+    from training.simulator.region import region_configs, write_region
+
+    try:
+        configs = region_configs(
+            municipalities, seed=seed, largest=candidates, employers=employers, months=months,
+            **options,
+        )
+    except ValueError as exc:
+        raise InvalidInput.of("config", str(exc)) from None
+    return write_region(configs, folder, progress=progress)

@@ -25,9 +25,19 @@ def simulate(
     candidates: Annotated[int, typer.Option(help="Aantal kandidaten.")] = 2000,
     employers: Annotated[int, typer.Option(help="Aantal werkgevers.")] = 150,
     months: Annotated[int, typer.Option(help="Maanden geschiedenis van bijeenkomsten.")] = 12,
+    municipalities: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=10,
+            help="Aantal gemeenten van een arbeidsmarktregio (Midden-Brabant) in één map; "
+            "--candidates en --employers gelden dan voor de grootste, de andere naar inwonertal.",
+        ),
+    ] = 1,
 ) -> None:
-    """Simuleer een gemeente: kandidaten, werkgevers, bijeenkomsten, uitkomsten, waarheid."""
-    from services.simulation import simulate_municipality
+    """Simuleer een gemeente (of een regio): kandidaten, werkgevers, bijeenkomsten,
+    uitkomsten, waarheid."""
+    from services.simulation import simulate_municipality, simulate_region
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("simuleren", total=None)
@@ -35,14 +45,12 @@ def simulate(
         def report(step: str, done: float) -> None:
             progress.update(task, description=step, completed=done * 100, total=100)
 
+        sizes = {"seed": seed, "candidates": candidates, "employers": employers, "months": months}
         with failing_on():
-            counts = simulate_municipality(
-                out_dir,
-                seed=seed,
-                candidates=candidates,
-                employers=employers,
-                months=months,
-                progress=report,
+            counts = (
+                simulate_region(out_dir, municipalities=municipalities, progress=report, **sizes)
+                if municipalities > 1
+                else simulate_municipality(out_dir, progress=report, **sizes)
             )
     console.print(f"geschreven naar {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 

@@ -30,6 +30,9 @@ class SimulationConfig:
     municipality
         Municipality code written on every record (CBS code of Tilburg by default,
         whose geography the simulator borrows).
+    municipality_name, region
+        Written to ``municipalities.csv``: the municipality's name and its
+        labour-market region ("" for none).
     comparison_share
         Share of candidates drawn at random before the start who are never invited.
     employers_per_event, seats_per_table, candidates_per_event, rounds
@@ -58,6 +61,8 @@ class SimulationConfig:
     months: int = 12
     start_date: dt.date = dt.date(2025, 1, 1)
     municipality: str = "GM0855"
+    municipality_name: str = "Tilburg"
+    region: str = ""
     comparison_share: float = 0.3
     employers_per_event: int = 5
     seats_per_table: int = 6

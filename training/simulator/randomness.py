@@ -32,6 +32,7 @@ COMPONENTS: tuple[str, ...] = (
     "candidate_records",
     "person_names",
     "contact_names",
+    "region_consent",
 )
 
 

@@ -16,6 +16,7 @@ from matching.records.schemas import (
     Event,
     EventTable,
     Invitation,
+    Municipality,
     Outcome,
     Record,
     TableMeeting,
@@ -127,7 +128,12 @@ class SimulatedWorld:
 
     def records(self) -> dict[type[Record], list[Record]]:
         """Records by type, in dependency order (the input of ``write_folder``)."""
+        c = self.config
         return {
+            Municipality: [
+                Municipality(id=c.municipality, municipality=c.municipality,
+                             name=c.municipality_name, region=c.region)
+            ],
             Candidate: list(self.candidates),
             Employer: list(self.employers),
             WorkNeed: list(self.work_needs),

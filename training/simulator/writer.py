@@ -143,21 +143,32 @@ def write_world(
     called as in :func:`training.simulator.simulate`.
     """
     out = Path(out_dir)
-    truth_dir = out / TRUTH_DIR
-    truth_dir.mkdir(parents=True, exist_ok=True)
-    steps = 4
 
     def report(done: int) -> None:
         if progress is not None:
-            progress("schrijven", done / steps)
+            progress("schrijven", done / 4)
 
     report(0)
     counts = dict(write_folder(out, world.records()))
     report(1)
+    truth = write_truth(world, out / TRUTH_DIR, lambda done: report(1 + done))
+    counts.update({f"{TRUTH_DIR}/{name}": n for name, n in truth.items()})
+    return counts
+
+
+def write_truth(
+    world: SimulatedWorld, truth_dir: Path, report: Callable[[int], None] = lambda _done: None
+) -> dict[str, int]:
+    """Write the hidden truth files into ``truth_dir``; returns the rows written per file.
+
+    ``report(done)`` is called after each of three steps.
+    """
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
     t = world.truth
     atomic_write(truth_dir / "p_good.csv.gz", _p_good_bytes(world))
-    counts[f"{TRUTH_DIR}/p_good.csv.gz"] = int(t.p_good.size)
-    report(2)
+    counts["p_good.csv.gz"] = int(t.p_good.size)
+    report(1)
 
     period = 1.0 - (1.0 - t.p_base) ** t.caseload_months
     base_rows = [
@@ -170,11 +181,11 @@ def write_world(
         _csv_bytes(["candidate_id", "p_base_monthly", "caseload_months", "p_base_period",
                     "comparison_group", "treated"], base_rows),
     )
-    counts[f"{TRUTH_DIR}/p_base.csv"] = len(base_rows)
+    counts["p_base.csv"] = len(base_rows)
 
     header, fam_rows = _families_rows(world)
     atomic_write(truth_dir / "families.csv", _csv_bytes(header, fam_rows))
-    counts[f"{TRUTH_DIR}/families.csv"] = len(fam_rows)
+    counts["families.csv"] = len(fam_rows)
 
     cand_rows = [
         [cid, _code(int(t.candidate_family[i])), _code(int(t.candidate_second_family[i])),
@@ -189,7 +200,7 @@ def write_world(
                     "motivation", "circumstances", "rm_belief_family", "text_family"],
                    cand_rows),
     )
-    counts[f"{TRUTH_DIR}/candidates_latent.csv"] = len(cand_rows)
+    counts["candidates_latent.csv"] = len(cand_rows)
     work_rows = [
         [wid, _code(int(t.work_family[j])), t.work_occupation_uri[j], int(t.work_skill[j])]
         for j, wid in enumerate(t.work_need_ids)
@@ -198,18 +209,18 @@ def write_world(
         truth_dir / "work_needs_latent.csv",
         _csv_bytes(["work_need_id", "family", "occupation_uri", "skill_level"], work_rows),
     )
-    counts[f"{TRUTH_DIR}/work_needs_latent.csv"] = len(work_rows)
-    report(3)
+    counts["work_needs_latent.csv"] = len(work_rows)
+    report(2)
 
     atomic_write(
         truth_dir / "effect.json",
         (json.dumps(t.effect, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
     )
-    counts[f"{TRUTH_DIR}/effect.json"] = 1
+    counts["effect.json"] = 1
     atomic_write(
         truth_dir / "model.json",
         (json.dumps(t.model, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
     )
-    counts[f"{TRUTH_DIR}/model.json"] = 1
-    report(4)
+    counts["model.json"] = 1
+    report(3)
     return counts
