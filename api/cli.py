@@ -14,6 +14,7 @@ import sys
 import typer
 from typer import rich_utils
 
+from api.commands import batch as batch_commands
 from api.commands import data as data_commands
 from api.commands import demo as demo_commands
 from api.commands import events as event_commands
@@ -52,6 +53,7 @@ for module in (
     privacy_commands,
     report_commands,
     model_commands,
+    batch_commands,
     serve_commands,
     demo_commands,
 ):

@@ -215,6 +215,22 @@ class EmbeddingCache:
 
     # -- public API ----------------------------------------------------------
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The distinct texts not cached yet, in first-seen order (what :meth:`encode` would
+        have to embed)."""
+        name = self.encoder.name
+        text_of = {content_hash(name, text): text for text in texts}
+        found = self._lookup(list(text_of))
+        return [text for key, text in text_of.items() if key not in found]
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors computed elsewhere (another process or machine running the same
+        encoder) for ``texts``; committed before this returns."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
+            raise ValueError(f"expected {len(texts)} vectors, got an array of shape {vectors.shape}")
+        self._store(self.encoder.name, self.keys(texts), vectors)
+
     @property
     def name(self) -> str:
         """The encoder's name: the cache is itself a :class:`TextEncoder`."""

@@ -70,6 +70,7 @@ class ShortlistCache:
         self.hits = 0
         self.misses = 0
         self.shared_hits = 0
+        self.computed = 0  # answers this process computed (neither in memory nor shared)
         self._writes = 0
         self._version: int | None = None
         if store is not None:
@@ -117,6 +118,7 @@ class ShortlistCache:
         value: Computed | None
         if self.store is None:
             value = compute()
+            self.computed += 1
             self.put(key, value)
             return value
         digest = shared_cache.key_digest((self.SHARED_FORMAT, *key))
@@ -131,6 +133,7 @@ class ShortlistCache:
             self.put(key, value)
             return value
         value = compute()
+        self.computed += 1
         self.put(key, value)
         try:
             shared_cache.put(

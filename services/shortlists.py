@@ -219,6 +219,45 @@ class ShortlistService:
         Raises :class:`NotFound` for an unknown work need and :class:`InvalidInput`
         for a bad ``k`` or a regional list of a municipality in no region.
         """
+        if audience == "employer":
+            sort = "chance"  # the chance anyway is about the candidate: staff only
+        computed, overrides, municipality = await self._work_need_list(
+            actor, work_need_id, k=k, audience=audience, sort=sort, scope=scope
+        )
+        return await self._out(
+            computed,
+            audience=audience,
+            overrides=overrides,
+            actor=actor,
+            municipality=municipality,
+            inputs={"k": k, "audience": audience, "sort": sort, "scope": scope},
+            contributions=contributions,
+        )
+
+    async def precompute(self, actor: Actor, work_need_id: str, *, k: int) -> bool:
+        """Compute a work need's list as its page and the API first ask for it (``k`` staff
+        lines by chance, the municipality's own candidates) into the shared cache, so that
+        first view is answered at once. Nothing is shown, so nothing is logged.
+
+        Returns whether it was computed (False: the cache held it already).
+        """
+        before = self.cache.computed
+        await self._work_need_list(
+            actor, work_need_id, k=k, audience="staff", sort="chance", scope="municipality"
+        )
+        return self.cache.computed > before
+
+    async def _work_need_list(
+        self,
+        actor: Actor,
+        work_need_id: str,
+        *,
+        k: int,
+        audience: Audience,
+        sort: SortBy,
+        scope: Scope,
+    ) -> tuple[Computed, list[override_store.Override], str]:
+        """The engine's list with the overrides in force, from the cache when it is there."""
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
         members = [municipality]
         if scope == "region":
@@ -236,8 +275,6 @@ class ShortlistService:
         )
         pinned = [o.candidate_id for o in overrides if o.kind == "pin"]
         excluded = {o.candidate_id: o.reason for o in overrides if o.kind == "exclude"}
-        if audience == "employer":
-            sort = "chance"  # the chance anyway is about the candidate: staff only
         key = (
             "work_need",
             municipality,
@@ -264,15 +301,7 @@ class ShortlistService:
         computed = await self._cached(
             key, municipality, compute, f"work need {work_need_id}", members
         )
-        return await self._out(
-            computed,
-            audience=audience,
-            overrides=overrides,
-            actor=actor,
-            municipality=municipality,
-            inputs={"k": k, "audience": audience, "sort": sort, "scope": scope},
-            contributions=contributions,
-        )
+        return computed, overrides, municipality
 
     async def for_candidate(
         self,

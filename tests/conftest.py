@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from factories import PSEUDONYM_KEY
 from factories import tiny_world as _tiny_world
-from servers import free_port
+from servers import PostgresUnavailable, postgres_bin, postgres_server
 
 # commands run by the tests take the pseudonym key from here, never from a key file in the checkout
 os.environ.setdefault("WERKKANS_PSEUDONYM_KEY", PSEUDONYM_KEY.hex())
@@ -34,15 +28,6 @@ def tiny_world() -> list:
 # ---- PostgreSQL ------------------------------------------------------------------------------
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(candidates[-1]).parent if candidates else None
-
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server on 127.0.0.1, started and stopped by the test run.
@@ -54,47 +39,13 @@ def postgres_url() -> Iterator[str]:
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("PostgreSQL tests need psycopg: install werkkans[dev]")
-    bindir = _pg_bin()
-    if bindir is None:
+    if postgres_bin() is None:
         pytest.skip("PostgreSQL is not installed (make test installs Debian's postgresql as root)")
-    base = Path(tempfile.mkdtemp(prefix="werkkans-pg-"))
-    data = base / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        # the server refuses to run as root: use the package's postgres user or nobody
-        user = "postgres"
-        try:
-            pwd.getpwnam(user)
-        except KeyError:
-            user = "nobody"
-        shutil.chown(base, user=user)
-        run_as = ["runuser", "-u", user, "--"]
-    port = free_port()
-    log = base / "server.log"
     try:
-        subprocess.run(
-            [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "werkkans", "-A", "trust",
-             "--no-sync", "-E", "UTF8"],
-            check=True, capture_output=True,
-        )
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-             f"-h 127.0.0.1 -p {port} -k {base} -F", "start"],
-            check=True, capture_output=True, timeout=60,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {detail.decode(errors='replace')}")
-    url = f"postgresql+psycopg://werkkans@127.0.0.1:{port}/postgres"
-    try:
-        yield url
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            check=False, capture_output=True, timeout=60,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

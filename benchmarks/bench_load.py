@@ -1,0 +1,218 @@
+"""Load test with locust: mixed traffic against two API workers on PostgreSQL, for a region
+of ten municipalities whose largest has Amsterdam's caseload.
+
+Usage::
+
+    python benchmarks/bench_load.py [--largest 40000] [--municipalities 10] [--users 32]
+                                    [--seconds 60] [--quick]
+
+Everything runs on 127.0.0.1 and is removed afterwards:
+
+1. ``werkkans simulate --municipalities N`` (sizes in proportion to population, the largest
+   ``--largest`` candidates) is imported into a throwaway PostgreSQL server;
+2. ``werkkans batch`` embeds every profile on a 2-worker Dask cluster, trains the pooled
+   ranker and precomputes every open work need's first list;
+3. ``werkkans serve --workers 2`` serves it (the same app as in production);
+4. locust, headless, runs ``benchmarks/locustfile.py`` for ``--seconds`` with ``--users``
+   users: relationship managers (shortlists of their own municipality and of the region,
+   work-need pages) and colleagues recording outcomes; then the same without the writes.
+
+Writes ``benchmarks/results/load.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+
+from servers import free_port, postgres_server, wait_until_up
+
+RESULTS = ROOT / "benchmarks" / "results" / "load.md"
+BIN = Path(sys.executable).parent
+SECRET = "load-secret-" + "k" * 40
+PASSWORD = "load-test-password-1"
+TARGETS = {"shortlist largest": 100.0, "shortlist region": 150.0}
+
+
+def werkkans(*args: str, env: dict[str, str], timeout: float = 7200) -> str:
+    done = subprocess.run([str(BIN / "werkkans"), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"werkkans {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def plan(folder: Path, largest_code: str, out: Path) -> dict:
+    """Per municipality: its user, open work needs, and some candidates and employers."""
+    def rows(name: str) -> list[dict[str, str]]:
+        with open(folder / name, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    rng = random.Random(3)
+    places = []
+    candidates = rows("candidates.csv")
+    employers = rows("employers.csv")
+    needs = rows("work_needs.csv")
+    for m in rows("municipalities.csv"):
+        code = m["id"]
+        own = [c["id"] for c in candidates if c["municipality"] == code]
+        places.append({
+            "code": code,
+            "name": m["name"],
+            "user": f"rm.{code.lower()}",
+            "largest": code == largest_code,
+            "size": len(own),
+            "candidates": rng.sample(own, min(200, len(own))),
+            "work_needs": [n["id"] for n in needs if n["municipality"] == code and n["open"] == "true"],
+            "employers": [e["id"] for e in employers if e["municipality"] == code],
+        })
+    payload = {"password": PASSWORD, "municipalities": places}
+    out.write_text(json.dumps(payload), encoding="utf-8")
+    return payload
+
+
+def locust(host: str, plan_file: Path, users: int, seconds: int, prefix: Path, *, writes: bool) -> dict:
+    classes = ["RelationshipManager", "OutcomeRecorder"] if writes else ["RelationshipManager"]
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
+         "-u", str(users), "-r", str(max(1, users // 4)), "-t", f"{seconds}s", "--host", host,
+         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes],
+        env={**os.environ, "WERKKANS_LOAD_PLAN": str(plan_file)}, check=False,
+        capture_output=True, timeout=seconds + 120,
+    )
+    stats = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            stats[row["Name"]] = row
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--largest", type=int, default=40_000)
+    parser.add_argument("--municipalities", type=int, default=10)
+    parser.add_argument("--employers", type=int, default=200)
+    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--users", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.largest, args.municipalities, args.employers, args.seconds = 1500, 3, 60, 20
+    work = Path(tempfile.mkdtemp(prefix="werkkans-load-"))
+    home = work / "home"
+    timings: dict[str, float] = {}
+    server = None
+    try:
+        with postgres_server(max_connections="300", shared_buffers="256MB") as admin_url:
+            import sqlalchemy as sa
+
+            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text("CREATE DATABASE werkkans"))
+            admin.dispose()
+            db = admin_url.rsplit("/", 1)[0] + "/werkkans"
+            env = {
+                **os.environ, "WERKKANS_DB": db, "WERKKANS_HOME": str(home),
+                "WERKKANS_SECRET_KEY": SECRET, "WERKKANS_USER_PASSWORD": PASSWORD,
+                "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlruns.db'}", "HF_HUB_OFFLINE": "1",
+            }
+            folder = work / "region"
+            started = time.perf_counter()
+            werkkans("simulate", "--out", str(folder), "--municipalities", str(args.municipalities),
+                     "--candidates", str(args.largest), "--employers", str(args.employers),
+                     "--months", str(args.months), "--seed", "17", env=env)
+            timings["simulate"] = time.perf_counter() - started
+            started = time.perf_counter()
+            werkkans("import", str(folder), "--no-index", env=env)
+            timings["import"] = time.perf_counter() - started
+            print(f"imported in {timings['import']:.0f} s", flush=True)
+            started = time.perf_counter()
+            out = werkkans("batch", "--workers", "2", "--train", "--json", env=env)
+            report = json.loads(out[out.index("{"):])
+            timings["batch"] = time.perf_counter() - started
+            print(f"batch in {timings['batch']:.0f} s: {report}", flush=True)
+            places = plan(folder, "GM0855", work / "plan.json")
+            for p in places["municipalities"]:
+                werkkans("users", "add", "--username", p["user"], "--role", "relationship_manager",
+                         "--municipality", p["code"], env=env)
+            port = free_port()
+            started = time.perf_counter()
+            with open(work / "serve.log", "wb") as log:  # the child keeps its own copy
+                server = subprocess.Popen(
+                    [str(BIN / "werkkans"), "serve", "--port", str(port), "--workers", "2",
+                     "--log-level", "warning"], env=env, stdout=log, stderr=log, cwd=work,
+                )
+            host = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{host}/health", 3600, alive=lambda: server.poll() is None)
+            timings["start"] = time.perf_counter() - started
+            print(f"serving after {timings['start']:.0f} s", flush=True)
+            mixed = locust(host, work / "plan.json", args.users, args.seconds, work / "mixed", writes=True)
+            reads = locust(host, work / "plan.json", args.users, args.seconds, work / "reads", writes=False)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    sizes = {p["name"]: p["size"] for p in places["municipalities"]}
+    lines = [
+        ("## Load test with locust: two workers on PostgreSQL, a region of "
+        f"{args.municipalities} municipalities"),
+        "",
+        (f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores "
+        "(locust, PostgreSQL and the two API workers share them), `benchmarks/bench_load.py`: "
+        f"{sum(sizes.values()):,} simulated candidates "
+        f"({', '.join(f'{name} {n:,}' for name, n in sizes.items())}), "
+        f"{args.months} months of history, a pooled ranker trained and promoted, every open "
+        "work need's first list precomputed by `werkkans batch` "
+        f"({report.get('shortlists', 0)} lists), `werkkans serve --workers 2`; "
+        f"{args.users} locust users for {args.seconds} s per run, each user in a municipality "
+        "with a probability proportional to its caseload."),
+        "",
+        "| run | request | count | failures | median ms | p95 ms | p99 ms | max ms | requests/s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, stats in (("mixed (with outcome writes)", mixed), ("reads only", reads)):
+        for name, row in stats.items():
+            lines.append(
+                f"| {label} | {name} | {row['Request Count']} | {row['Failure Count']} | "
+                f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} | "
+                f"{float(row['Requests/s']):.1f} |"
+            )
+    lines.append("")
+    for name, target in TARGETS.items():
+        for label, stats in (("mixed", mixed), ("reads only", reads)):
+            if name in stats:
+                p99 = float(stats[name]["99%"])
+                lines.append(f"- {name}, {label}: p99 {p99:.0f} ms (target <= {target:.0f} ms: "
+                             f"{'met' if p99 <= target else 'not met'})")
+    errors = sum(int(s["Failure Count"]) for st in (mixed, reads) for n, s in st.items() if n != "Aggregated")
+    lines.append(f"- Errors over both runs: {errors} (target 0: {'met' if errors == 0 else 'not met'})")
+    lines.append(
+        "- Preparation: " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in timings.items())
+    )
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
