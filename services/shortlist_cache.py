@@ -65,39 +65,45 @@ class ShortlistCache:
     def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
         self.store = store
-        self._entries: OrderedDict[tuple[Any, ...], Computed] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[str, Computed]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self.shared_hits = 0
         self.computed = 0  # answers this process computed (neither in memory nor shared)
         self._writes = 0
-        self._version: int | None = None
+        self._versions: dict[str, int] = {}  # the newest store version seen per scope
         if store is not None:
             shared_cache.ensure_tables(store)
 
-    def get(self, key: tuple[Any, ...], store_version: int) -> Computed | None:
+    def get(self, key: tuple[Any, ...], store_version: int, scope: str) -> Computed | None:
         """The answer in memory (cheap: called on the event loop).
 
-        Answers from before ``store_version`` can never be asked for again (the
-        version is part of every key): the first request to see a newer version
-        drops them, so data changed or erased elsewhere leaves this process too.
+        ``scope`` is what the answer depends on: a municipality, or ``region:<code>``
+        for a list over its region; ``store_version`` that scope's version
+        (:meth:`~matching.records.storage.Store.version`). Answers from before it can
+        never be asked for again (the version is part of every key): the first request
+        to see a newer version drops that scope's answers, so data changed or erased
+        elsewhere leaves this process too, and other scopes keep theirs.
         """
         with self._lock:
-            if self._version is None or store_version > self._version:
-                self._entries.clear()
-                self._version = store_version
+            seen = self._versions.get(scope)
+            if seen is None or store_version > seen:
+                if seen is not None:
+                    for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
+                        del self._entries[stale]
+                self._versions[scope] = store_version
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-            else:
-                self.misses += 1
-            return found
+                return found[1]
+            self.misses += 1
+            return None
 
-    def put(self, key: tuple[Any, ...], value: Computed) -> None:
+    def put(self, key: tuple[Any, ...], value: Computed, scope: str) -> None:
         with self._lock:
-            self._entries[key] = value
+            self._entries[key] = (scope, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -107,7 +113,7 @@ class ShortlistCache:
         key: tuple[Any, ...],
         compute: Callable[[], Computed],
         *,
-        municipality: str,
+        scope: str,
         store_version: int,
     ) -> Computed:
         """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O).
@@ -119,7 +125,7 @@ class ShortlistCache:
         if self.store is None:
             value = compute()
             self.computed += 1
-            self.put(key, value)
+            self.put(key, value, scope)
             return value
         digest = shared_cache.key_digest((self.SHARED_FORMAT, *key))
         try:
@@ -130,19 +136,19 @@ class ShortlistCache:
             value = None
         if value is not None:
             self.shared_hits += 1
-            self.put(key, value)
+            self.put(key, value, scope)
             return value
         value = compute()
         self.computed += 1
-        self.put(key, value)
+        self.put(key, value, scope)
         try:
             shared_cache.put(
                 self.store, digest, _encode(value),
-                municipality=municipality, store_version=store_version,
+                municipality=scope, store_version=store_version,
             )
             self._writes += 1
             if self._writes % self.PURGE_EVERY == 0:
-                shared_cache.purge(self.store, before_version=store_version)
+                shared_cache.purge(self.store, before_version=store_version, municipality=scope)
         except SQLAlchemyError as exc:
             logger.warning("could not share a computed shortlist: %s", exc)
         return value

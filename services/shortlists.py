@@ -384,16 +384,18 @@ class ShortlistService:
                 return _computed(self.store, compute(), municipality, members)
 
         engine = self.runtime.engine
-        version = self.store.version()
+        # a list depends on its municipality's records (and its region's, for a regional one)
+        scope = municipality if len(members) == 1 else f"region:{municipality}"
+        version = self.store.version(municipalities=members)
         full_key = (*key, version, engine.scored_by, engine.today())
-        found = self.cache.get(full_key, version)
+        found = self.cache.get(full_key, version, scope)
         if found is None:
             found = await anyio.to_thread.run_sync(
                 functools.partial(
                     self.cache.load_or_compute,
                     full_key,
                     work,
-                    municipality=municipality,
+                    scope=scope,
                     store_version=version,
                 )
             )

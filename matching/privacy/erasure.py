@@ -385,6 +385,7 @@ def erase_candidate(
         # computed shortlists shared between workers name candidates: drop the region's
         for member in members:
             shared_cache.clear(municipality=member, conn=conn)
+            shared_cache.clear(municipality=f"region:{member}", conn=conn)
 
         overrides = override_store.overrides_table
         overrides_removed = conn.execute(

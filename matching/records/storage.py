@@ -113,6 +113,9 @@ history_table = sa.Table(
     sa.Column("before", sa.JSON, nullable=True),
     sa.Column("after", sa.JSON, nullable=True),
     sa.Index("ix_history_record", "entity", "record_id"),
+    # the versions of one municipality's records, or of one record type (Store.version)
+    sa.Index("ix_history_municipality_seq", "municipality", "seq"),
+    sa.Index("ix_history_entity_seq", "entity", "seq"),
 )
 
 
@@ -224,6 +227,8 @@ class Store:
             )
         # tables added in a later release of the same schema version (history, meta) are created
         metadata.create_all(self.engine, checkfirst=True)
+        for index in history_table.indexes:  # and indexes added to a table that was there
+            index.create(self.engine, checkfirst=True)
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
@@ -438,10 +443,25 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def version(self) -> int:
-        """A number that grows with every write; caches compare it to know they are stale."""
+    def version(
+        self,
+        *,
+        municipalities: Iterable[str] | None = None,
+        record_types: Iterable[type[Record]] | None = None,
+    ) -> int:
+        """A number that grows with every write; caches compare it to know they are stale.
+
+        With ``municipalities`` (or ``record_types``) it grows only with writes of those
+        municipalities' records (or of those types), so what depends on one
+        municipality is not thrown away when another one writes.
+        """
+        query = sa.select(sa.func.max(history_table.c.seq))
+        if municipalities is not None:
+            query = query.where(history_table.c.municipality.in_(list(municipalities)))
+        if record_types is not None:
+            query = query.where(history_table.c.entity.in_([t.entity for t in record_types]))
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.max(history_table.c.seq))).scalar() or 0)
+            return int(conn.execute(query).scalar() or 0)
 
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""

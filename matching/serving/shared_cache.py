@@ -87,18 +87,21 @@ def put(store: Store, key: str, value: Any, *, municipality: str, store_version:
 
 
 def purge(
-    store: Store, *, before_version: int, max_age: dt.timedelta = dt.timedelta(days=2)
+    store: Store,
+    *,
+    before_version: int,
+    municipality: str,
+    max_age: dt.timedelta = dt.timedelta(days=2),
 ) -> int:
-    """Delete entries made before ``before_version`` or longer than ``max_age`` ago."""
+    """Delete the municipality's entries made before ``before_version`` (its own version,
+    :meth:`~matching.records.storage.Store.version`), and anyone's longer than ``max_age`` ago."""
     cutoff = dt.datetime.now(dt.UTC) - max_age
+    stale = (cache_table.c.municipality == municipality) & (
+        cache_table.c.store_version < before_version
+    )
     with store.transaction() as conn:
         return conn.execute(
-            cache_table.delete().where(
-                sa.or_(
-                    cache_table.c.store_version < before_version,
-                    cache_table.c.created_at < cutoff,
-                )
-            )
+            cache_table.delete().where(sa.or_(stale, cache_table.c.created_at < cutoff))
         ).rowcount
 
 

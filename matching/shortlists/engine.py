@@ -8,9 +8,11 @@ conservative chance of a good outcome (or, without a trained model, the text
 similarity, and the shortlist says so) → relationship-manager overrides (pin,
 exclude with reason) → a Dutch reason per match.
 
-The engine keeps the municipality's pool as column arrays and vectors in
-memory and rebuilds them when the store's version, the model in service or
-the day moves on, so a request touches the database once for that check.
+The engine keeps each municipality's pool as column arrays and vectors in
+memory and rebuilds it when that municipality's records change (a write in
+another municipality leaves it alone), the model in service changes or the
+day moves on; the vector index is synced only when candidates or work needs
+changed. A request touches the database twice for those checks.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ from matching.shortlists.vetoes import (
 
 logger = logging.getLogger(__name__)
 
+#: The record types the vector index holds texts of.
+INDEXED = (Candidate, WorkNeed)
+
 
 class ShortlistEngine:
     """Answers shortlist requests for every municipality in a store.
@@ -95,6 +100,9 @@ class ShortlistEngine:
         self.config = config
         self.today = today
         self._pools: dict[str, Pool] = {}
+        #: per municipality: its region's pool and the members' pool versions it was made of
+        self._regional_pools: dict[str, tuple[list[Pool], Pool]] = {}
+        self._indexed: int | None = None  # version of the candidates and work needs indexed
         #: per municipality and protected group: exposure given and deserved over lists so far
         self._exposure: dict[str, dict[str, list[float]]] = {}
         self._exposure_lock = threading.Lock()
@@ -105,6 +113,7 @@ class ShortlistEngine:
         with self._lock:
             self.scorer = scorer
             self._pools = {}
+            self._regional_pools = {}
 
     @property
     def text_models(self) -> TextModels | None:
@@ -115,14 +124,15 @@ class ShortlistEngine:
 
     # ---- pool ------------------------------------------------------------------------------
 
-    def refresh(self) -> int:
-        """Sync the index with the store if it moved on; returns the store version."""
-        version = self.store.version()
+    def refresh(self) -> None:
+        """Sync the index with the store when candidates or work needs changed since."""
+        version = self.store.version(record_types=INDEXED)
+        if version == self._indexed:
+            return
         with self._lock:
-            if any(p.version != version for p in self._pools.values()) or not self._pools:
+            if version != self._indexed:
                 self.index.sync(self.store)
-                self._pools = {m: p for m, p in self._pools.items() if p.version == version}
-        return version
+                self._indexed = version
 
     def warm(self, municipalities: Iterable[str] | None = None) -> list[str]:
         """Build the candidate and work-need pools now, so the first shortlist is not slow.
@@ -135,7 +145,10 @@ class ShortlistEngine:
         return names
 
     def _pool(self, municipality: str) -> Pool:
-        version = self.refresh()
+        """The municipality's pool, built again only when its own records changed (a write
+        elsewhere leaves it as it is), the model in service changed or the day moved on."""
+        self.refresh()
+        version = self.store.version(municipalities=[municipality])
         day = self.today()
         pool = self._pools.get(municipality)
         if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):
@@ -154,14 +167,15 @@ class ShortlistEngine:
 
     def _regional(self, municipality: str) -> Pool:
         """The municipality's pool with the region's shared candidates (:func:`regional_pool`)."""
-        home = self._pool(municipality)
-        others = self.region_of(municipality)[1:]
-        key = "region:" + municipality
-        pool = self._pools.get(key)
-        if pool is None or (pool.version, pool.model, pool.day) != (home.version, home.model, home.day):
-            pool = regional_pool(home, [self._pool(m) for m in others])
-            with self._lock:
-                self._pools[key] = pool
+        members = [self._pool(m) for m in self.region_of(municipality)]
+        found = self._regional_pools.get(municipality)
+        if found is not None and len(found[0]) == len(members) and all(
+            a is b for a, b in zip(found[0], members, strict=True)
+        ):
+            return found[1]
+        pool = regional_pool(members[0], members[1:])
+        with self._lock:
+            self._regional_pools[municipality] = (members, pool)
         return pool
 
     # ---- requests --------------------------------------------------------------------------

@@ -72,3 +72,17 @@ def test_a_list_whose_entry_cannot_be_committed_is_refused(runtime, store, rm, t
     entries, _ = list_entries(store, municipality="GM0855", action="shortlist_shown")
     # the shown list is logged; the refused one may be logged after all, never the reverse
     assert shown.audit_ref in {e.ref for e in entries} and len(entries) <= 2
+
+
+def test_a_write_in_another_municipality_leaves_the_answers_in_memory(shortlists, store, rm):
+    from factories import make_candidate
+
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 1
+    store.upsert([make_candidate("B9", municipality="GM0363")])  # elsewhere
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 1 and shortlists.cache.hits == 1
+    store.upsert([make_candidate("C9")])  # here: the answer is out of date
+    again = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 2 and len(shortlists.cache) == 1  # the old one dropped
+    assert again.matches

@@ -39,7 +39,7 @@ def test_key_digest_is_stable_and_sensitive():
     assert shared_cache.key_digest(key) != shared_cache.key_digest((*key[:-1], dt.date(2026, 1, 3)))
 
 
-def test_purge_drops_old_versions_and_old_entries(store):
+def test_purge_drops_a_municipalitys_old_versions_and_anyones_old_entries(store):
     for version in (1, 2, 3):
         shared_cache.put(store, f"k{version}", version, municipality="GM1", store_version=version)
     with store.transaction() as conn:  # k3 is current but was made long ago
@@ -49,8 +49,11 @@ def test_purge_drops_old_versions_and_old_entries(store):
             .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
         )
     shared_cache.put(store, "k4", 4, municipality="GM1", store_version=3)
-    assert shared_cache.purge(store, before_version=3) == 3
+    # another municipality's entries go by its own version (only the one made long ago goes)
+    shared_cache.put(store, "other", 9, municipality="GM2", store_version=1)
+    assert shared_cache.purge(store, before_version=3, municipality="GM1") == 3
     assert [shared_cache.get(store, k) for k in ("k1", "k2", "k3", "k4")] == [None, None, None, 4]
+    assert shared_cache.get(store, "other") == 9
 
 
 def test_clear_per_municipality_inside_a_transaction(store):

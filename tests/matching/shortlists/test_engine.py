@@ -223,3 +223,40 @@ def test_a_fair_exposure_policy_brings_a_group_the_ranker_puts_last_into_the_top
     assert "evenwichtige zichtbaarheid" in on.note
     # the rest keep the model's order
     assert [c for c in shown if c not in older] == [m.candidate_id for m in off.matches][: 10 - len(older & set(shown))]
+
+
+def test_a_write_elsewhere_keeps_a_municipalitys_pool_and_an_outcome_keeps_the_index(tiny_world):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Municipality, Outcome
+
+    other = "GM0363"
+    engine = _engine([
+        *tiny_world,
+        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
+        Municipality(id=other, municipality=other, name="Amsterdam", region="R"),
+        make_candidate("B1", municipality=other, consent_region=True),
+        make_employer("BE1", municipality=other),
+    ])
+    syncs = []
+    sync = engine.index.sync
+    engine.index.sync = lambda store: syncs.append(1) or sync(store)
+    engine.for_work_need("W1", k=5)
+    regional = engine.for_work_need("W1", k=5, region=True)
+    assert "B1" in [m.candidate_id for m in regional.matches]
+    pool, indexed = engine._pool("GM0855"), len(syncs)
+
+    # an outcome in the other municipality: this pool and the index stay as they are
+    engine.store.upsert([Outcome(id="O9", municipality=other, candidate_id="B1", employer_id="BE1",
+                                 kind=OutcomeKind.FOLLOW_UP, recorded_on=TODAY)])
+    engine.for_work_need("W1", k=5)
+    assert engine._pool("GM0855") is pool and len(syncs) == indexed
+    # but the region's pool is made again when one of its members changed
+    regional_pool = engine._regional("GM0855")
+    engine.store.upsert([make_candidate("B2", municipality=other, consent_region=True)])
+    assert engine._regional("GM0855") is not regional_pool
+    assert len(syncs) == indexed + 1  # a new candidate's text goes into the index
+    assert engine._pool("GM0855") is pool
+
+    # a write in the municipality itself: its pool is built again
+    engine.store.upsert([make_candidate("C9")])
+    assert engine._pool("GM0855") is not pool
