@@ -232,11 +232,16 @@ class FieldModel:
         rank = self.items_.shape[1]
         text = np.zeros((len(candidates), rank), dtype=np.float32)
         words = np.zeros((len(candidates), rank), dtype=np.float32)
+        # every candidate's sentences read in one call (a call per candidate cost more in
+        # scikit-learn's input checks than in the reading)
+        found = [field_sentences(c) for c in candidates]
+        owner = np.repeat(np.arange(len(candidates)), [len(f) for f in found])
+        if owner.size:
+            read = self.sentence_probe_.predict(
+                np.asarray([sentence_vectors[s] for f in found for s in f])
+            )
+            np.add.at(text, owner, (read - self.profile_mean_).astype(np.float32))
         for i, c in enumerate(candidates):
-            found = field_sentences(c)
-            if found:
-                read = self.sentence_probe_.predict(np.asarray([sentence_vectors[s] for s in found]))
-                text[i] = (read - self.profile_mean_).sum(axis=0)
             ids = [self.vocabulary_[w] for w in content_words(field_text(c))
                    if w in self.vocabulary_]
             if ids:
