@@ -37,7 +37,13 @@ from matching.shortlists.features import (
     pair_features,
 )
 from matching.shortlists.occupation_fields import WorkFields
-from matching.shortlists.pool import Pool, load_pool, regional_pool
+from matching.shortlists.pool import (
+    PROFILE_TYPES,
+    Pool,
+    load_pool,
+    regional_pool,
+    with_new_history,
+)
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
@@ -145,17 +151,29 @@ class ShortlistEngine:
         return names
 
     def _pool(self, municipality: str) -> Pool:
-        """The municipality's pool, built again only when its own records changed (a write
-        elsewhere leaves it as it is), the model in service changed or the day moved on."""
+        """The municipality's pool, as of its records now.
+
+        Read again only when its own records changed (a write in another municipality
+        leaves it alone): in full when its candidates, employers or work needs changed,
+        the model in service changed or the day moved on; only its history part when
+        events, invitations, meetings or outcomes did.
+        """
         self.refresh()
         version = self.store.version(municipalities=[municipality])
         day = self.today()
         pool = self._pools.get(municipality)
         if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):
             return pool
-        pool = load_pool(
-            self.store, self.index.space, municipality, version, day, self.text_models, self.scored_by
-        )
+        profiles = self.store.version(municipalities=[municipality], record_types=PROFILE_TYPES)
+        if pool is not None and (pool.profile_version, pool.model, pool.day) == (
+            profiles, self.scored_by, day
+        ):
+            pool = with_new_history(pool, self.store, self.index.space, self.text_models, version)
+        else:
+            pool = load_pool(
+                self.store, self.index.space, municipality, version, day, self.text_models,
+                self.scored_by, profiles,
+            )
         with self._lock:
             self._pools[municipality] = pool
         return pool

@@ -25,6 +25,7 @@ from matching.records.schemas import (
     Event,
     Invitation,
     Outcome,
+    Record,
     TableMeeting,
     WorkNeed,
 )
@@ -42,7 +43,15 @@ from matching.shortlists.occupation_fields import CandidateFields, WorkFields
 from matching.shortlists.text_models import CandidateSide, TextModels
 from matching.shortlists.text_space import TextSpace, TextVectors
 
-__all__ = ["ANYWAY_MONTHS", "Pool", "load_pool", "open_on", "regional_pool"]
+__all__ = [
+    "ANYWAY_MONTHS",
+    "PROFILE_TYPES",
+    "Pool",
+    "load_pool",
+    "open_on",
+    "regional_pool",
+    "with_new_history",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +83,9 @@ class Pool:
     work_fields: WorkFields | None = None
     #: chance of work found without the programme within ANYWAY_MONTHS; None: history too thin
     anyway: np.ndarray | None = None
+    #: version of the municipality's candidates, employers and work needs it was read at
+    profile_version: int = 0
+    municipality: str = ""
 
 
 def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date) -> list[WorkNeed]:
@@ -100,6 +112,11 @@ def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date
     return out
 
 
+#: What the candidate side of a pool is made of; a write of any other record type (events,
+#: invitations, meetings, outcomes, check-ins) only makes its history part be read again.
+PROFILE_TYPES: tuple[type[Record], ...] = (Candidate, Employer, WorkNeed)
+
+
 def load_pool(
     store: Store,
     space: TextSpace,
@@ -108,11 +125,11 @@ def load_pool(
     day: dt.date,
     text_models: TextModels | None = None,
     model: str = "similarity",
+    profile_version: int = 0,
 ) -> Pool:
-    """One municipality's pool as of ``day`` at store ``version``, read by ``text_models``."""
+    """One municipality's pool as of ``day`` at store ``version`` (of its records;
+    ``profile_version``: of its candidates, employers and work needs), read by ``text_models``."""
     candidates = store.list(Candidate, municipality=municipality)
-    outcomes = store.list(Outcome, municipality=municipality)
-    needs = open_on(store.list(WorkNeed, municipality=municipality), outcomes, day)
     employers = {e.id: e for e in store.list(Employer, municipality=municipality)}
     # no vectors for candidates who did not consent to matching: they are vetoed anyway
     rows = [i for i, c in enumerate(candidates) if c.consent_matching]
@@ -120,30 +137,19 @@ def load_pool(
     dense = np.zeros((len(candidates), space.dim), np.float32)
     if rows:
         dense[rows] = space.candidate_vectors(consenting).dense
-    event_dates = {e.id: e.date for e in store.list(Event, municipality=municipality)}
-    meetings = store.list(TableMeeting, municipality=municipality)
     ids = np.array([c.id for c in candidates], dtype=object)
-    on = np.full(len(candidates), np.datetime64(day, "D"))
-    invitations = store.list(Invitation, municipality=municipality)
-    engagement = EngagementHistory.from_records(invitations, meetings, event_dates).features(ids, on)
+    text = None
+    if text_models is not None:
+        text = _spread(text_models.candidate_side(consenting, space), rows, len(candidates))
+    history = _History.read(store, municipality)
     try:
         anyway: np.ndarray | None = OwnChanceModel().fit_records(
-            candidates, outcomes, invitations, event_dates, as_of=day
+            candidates, history.outcomes, history.invitations, history.event_dates, as_of=day
         ).chance(candidates, on=day, months=ANYWAY_MONTHS)
     except OwnChanceError as exc:
         logger.info("no chance-anyway figures for %s: %s", municipality, exc)
         anyway = None
-    employer_ids = np.array(sorted(employers), dtype=object)
-    rate, met = TrackRecordHistory.from_records(
-        meetings, [o for o in outcomes if o.recorded_on <= day], event_dates
-    ).features(employer_ids, days([day] * len(employer_ids)))
-    need_vectors = space.work_need_vectors(needs)
-    text = work_fields = None
-    if text_models is not None:
-        side = text_models.candidate_side(consenting, space)
-        text = _spread(side, rows, len(candidates))
-        work_fields = text_models.work_side(needs, need_vectors.dense)
-    return Pool(
+    pool = Pool(
         version=version,
         model=model,
         day=day,
@@ -151,18 +157,81 @@ def load_pool(
         arrays=CandidateArrays.from_candidates(candidates),
         vectors=TextVectors(ids, dense),
         row_of={c.id: i for i, c in enumerate(candidates)},
+        needs=[],
+        need_arrays=WorkNeedArrays.from_needs([], employers),
+        need_vectors=TextVectors(np.array([], dtype=object), np.zeros((0, space.dim), np.float32)),
+        need_row_of={},
+        employers=employers,
+        employer_rate={},
+        employer_meetings={},
+        engagement={},
+        text=text,
+        anyway=anyway,
+        profile_version=profile_version,
+        municipality=municipality,
+    )
+    return _with_history(pool, store, space, text_models, history, municipality, version)
+
+
+def with_new_history(
+    pool: Pool, store: Store, space: TextSpace, text_models: TextModels | None, version: int
+) -> Pool:
+    """The pool with its history part read again (the work open on its day, engagement,
+    placements, employers' track record), its candidate side kept: what a recorded outcome or
+    invitation changes. The chance anyway stays as fitted when the pool was loaded (daily)."""
+    history = _History.read(store, pool.municipality)
+    return _with_history(pool, store, space, text_models, history, pool.municipality, version)
+
+
+@dataclass
+class _History:
+    outcomes: list[Outcome]
+    invitations: list[Invitation]
+    meetings: list[TableMeeting]
+    event_dates: dict[str, dt.date]
+
+    @classmethod
+    def read(cls, store: Store, municipality: str) -> _History:
+        return cls(
+            outcomes=store.list(Outcome, municipality=municipality),
+            invitations=store.list(Invitation, municipality=municipality),
+            meetings=store.list(TableMeeting, municipality=municipality),
+            event_dates={e.id: e.date for e in store.list(Event, municipality=municipality)},
+        )
+
+
+def _with_history(
+    pool: Pool,
+    store: Store,
+    space: TextSpace,
+    text_models: TextModels | None,
+    history: _History,
+    municipality: str,
+    version: int,
+) -> Pool:
+    day = pool.day
+    needs = open_on(store.list(WorkNeed, municipality=municipality), history.outcomes, day)
+    on = np.full(len(pool.candidates), np.datetime64(day, "D"))
+    engagement = EngagementHistory.from_records(
+        history.invitations, history.meetings, history.event_dates
+    ).features(pool.vectors.ids, on)
+    employer_ids = np.array(sorted(pool.employers), dtype=object)
+    rate, met = TrackRecordHistory.from_records(
+        history.meetings, [o for o in history.outcomes if o.recorded_on <= day], history.event_dates
+    ).features(employer_ids, days([day] * len(employer_ids)))
+    need_vectors = space.work_need_vectors(needs)
+    return replace(
+        pool,
+        version=version,
         needs=needs,
-        need_arrays=WorkNeedArrays.from_needs(needs, employers),
+        need_arrays=WorkNeedArrays.from_needs(needs, pool.employers),
         need_vectors=need_vectors,
         need_row_of={n.id: i for i, n in enumerate(needs)},
-        employers=employers,
         employer_rate=dict(zip(employer_ids, rate, strict=True)),
         employer_meetings=dict(zip(employer_ids, met, strict=True)),
         engagement={name: engagement[name] for name in ENGAGEMENT_FEATURES},
-        placed_ids=placed_on(outcomes, day),
-        text=text,
-        work_fields=work_fields,
-        anyway=anyway,
+        placed_ids=placed_on(history.outcomes, day),
+        work_fields=None if text_models is None else text_models.work_side(needs, need_vectors.dense),
     )
 
 

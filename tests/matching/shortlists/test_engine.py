@@ -260,3 +260,25 @@ def test_a_write_elsewhere_keeps_a_municipalitys_pool_and_an_outcome_keeps_the_i
     # a write in the municipality itself: its pool is built again
     engine.store.upsert([make_candidate("C9")])
     assert engine._pool("GM0855") is not pool
+
+
+def test_an_outcome_reads_only_the_history_again_and_takes_effect_at_once(tiny_world):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    engine = _engine(tiny_world)
+    before = [m.candidate_id for m in engine.for_work_need("W1", k=10).matches]
+    assert "C1" in before
+    pool = engine._pool("GM0855")
+    placed = Outcome(id="O1", municipality="GM0855", candidate_id="C1", employer_id="E1",
+                     work_need_id="W2", kind=OutcomeKind.WEP, hours=20,
+                     start_date=TODAY - dt.timedelta(days=3), recorded_on=TODAY - dt.timedelta(days=3))
+    engine.store.upsert([placed])
+    after = engine.for_work_need("W1", k=10)
+    assert "C1" not in [m.candidate_id for m in after.matches]  # placed: vetoed at once
+    assert after.vetoed.get("already_placed") == 1
+    again = engine._pool("GM0855")
+    assert again is not pool and again.version > pool.version
+    # the candidate side was kept: no profile was read or embedded again
+    assert again.arrays is pool.arrays and again.vectors is pool.vectors and again.text is pool.text
+    assert "C1" in again.placed_ids
