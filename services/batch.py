@@ -18,8 +18,8 @@ Steps, each over partitions handed to the workers as they free up:
 2. **index**: the vector index synced with the store (every vector is cached by now).
 3. **train** (when asked): the pooled ranker over every municipality's history, in this
    process (LightGBM already uses every core of it), promoted if better.
-4. **precompute**: every open work need's first list (as the page and API ask for it),
-   partitioned by municipality, into the shortlist cache the service workers share. A
+4. **precompute**: every open work need's first list (as the page and API ask for it,
+   and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/precomputed.json`` for the
    store version, model and day it was computed for; a new run of the same skips it.
 
@@ -148,8 +148,11 @@ def embed_partition(texts: list[str], model: str | None) -> np.ndarray:
     return np.asarray(space.cache.encoder.encode(texts), dtype=np.float32)
 
 
-def precompute_partition(need_ids: list[str], target: dict[str, str | None], k: int) -> int:
-    """Compute and share the first lists of ``need_ids``; returns how many were computed.
+def precompute_partition(
+    part: tuple[list[str], bool], target: dict[str, str | None], k: int
+) -> int:
+    """Compute and share the first lists of a partition's work needs (with ``part[1]`` also
+    their lists over the region); returns how many were computed.
 
     ``target`` names the database, home, model and tracking store; each worker process
     opens the runtime once and keeps it for its later partitions.
@@ -157,7 +160,7 @@ def precompute_partition(need_ids: list[str], target: dict[str, str | None], k: 
     from matching.records.storage import Store as OpenStore
     from services.runtime import new_audit_writer, open_runtime
     from services.shortlist_cache import ShortlistCache
-    from services.shortlists import ShortlistService
+    from services.shortlists import Scope, ShortlistService
 
     key = tuple(str(v) for v in target.values())
     service = _SERVICES.get(key)
@@ -174,10 +177,14 @@ def precompute_partition(need_ids: list[str], target: dict[str, str | None], k: 
         _SERVICES[key] = service
     actor = Actor("batch", "administrator", None, sees_health=True)
 
+    need_ids, regional = part
+    scopes: list[Scope] = ["municipality", "region"] if regional else ["municipality"]
+
     async def run() -> int:
         done = 0
         for need_id in need_ids:
-            done += await service.precompute(actor, need_id, k=k)
+            for scope in scopes:
+                done += await service.precompute(actor, need_id, k=k, scope=scope)
         return done
 
     return asyncio.run(run())
@@ -338,30 +345,32 @@ def _precompute(
     tell: Progress,
 ) -> tuple[int, int, int]:
     """(lists computed, partitions, partitions skipped as done before)."""
-    from matching.records.schemas import Outcome
+    from matching.records.schemas import Municipality, Outcome, region_members
     from services.runtime import load_scorer
 
     scorer = load_scorer(runtime_config)
     stamp = f"{store.version()}|{'similarity' if scorer is None else scorer.version}|{dt.date.today()}"
     state_file = runtime_config.home / "batch" / "precomputed.json"
     done = _read_state(state_file, stamp)
-    parts: list[tuple[str, list[str]]] = []
+    parts: list[tuple[str, tuple[list[str], bool]]] = []
+    places = store.list(Municipality)
     for municipality in store.municipalities():
         needs = open_on(
             store.list(WorkNeed, municipality=municipality),
             store.list(Outcome, municipality=municipality),
             dt.date.today(),
         )
+        regional = len(region_members(places, municipality)) > 1
         for j, chunk in enumerate(_chunks(sorted(n.id for n in needs), NEEDS_PER_PARTITION)):
-            parts.append((f"{municipality}/{j}", chunk))
-    todo = [(name, ids) for name, ids in parts if name not in done]
+            parts.append((f"{municipality}/{j}", (chunk, regional)))
+    todo = [(name, part) for name, part in parts if name not in done]
     target: dict[str, str | None] = {
         "db_url": db_url, "home": str(runtime_config.home), "model": runtime_config.model,
         "tracking_uri": runtime_config.tracking_uri,
     }
     computed = 0
     tell("kortelijsten vooraf berekenen", 0, len(todo))
-    results = cluster.map(precompute_partition, [ids for _, ids in todo], target, config.k)
+    results = cluster.map(precompute_partition, [part for _, part in todo], target, config.k)
     for n, (i, count) in enumerate(results, 1):
         computed += count
         done.add(todo[i][0])

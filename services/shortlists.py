@@ -234,16 +234,18 @@ class ShortlistService:
             contributions=contributions,
         )
 
-    async def precompute(self, actor: Actor, work_need_id: str, *, k: int) -> bool:
+    async def precompute(
+        self, actor: Actor, work_need_id: str, *, k: int, scope: Scope = "municipality"
+    ) -> bool:
         """Compute a work need's list as its page and the API first ask for it (``k`` staff
-        lines by chance, the municipality's own candidates) into the shared cache, so that
-        first view is answered at once. Nothing is shown, so nothing is logged.
+        lines by chance) into the shared cache, so that first view is answered at once.
+        Nothing is shown, so nothing is logged.
 
         Returns whether it was computed (False: the cache held it already).
         """
         before = self.cache.computed
         await self._work_need_list(
-            actor, work_need_id, k=k, audience="staff", sort="chance", scope="municipality"
+            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope
         )
         return self.cache.computed > before
 

@@ -90,3 +90,21 @@ def test_rejects_meaningless_settings():
         BatchConfig(workers=-1)
     with pytest.raises(ValueError):
         BatchConfig(partition_texts=0)
+
+
+def test_precomputes_the_regional_lists_of_a_region(store, config):
+    from matching.records.schemas import Municipality
+
+    store.upsert([
+        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
+        Municipality(id="GM0363", municipality="GM0363", name="Amsterdam", region="R"),
+    ])
+    _, report = _run(store, config, BatchConfig(workers=0))
+    assert report.shortlists == 8  # four work needs, each over its municipality and the region
+    runtime = open_runtime(config, store=store, with_model=False)
+    service = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=new_audit_writer(store))
+    try:
+        asyncio.run(service.for_work_need(CLI, "W1", k=10, scope="region"))
+    finally:
+        service.writer.close()
+    assert service.cache.shared_hits == 1 and service.cache.computed == 0
