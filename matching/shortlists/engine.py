@@ -271,7 +271,7 @@ class ShortlistEngine:
             return Shortlist(matches=[], scored_by=self.scored_by, note=note, **base)
         notes = []
         if region:
-            shared = sum(c.municipality != need.municipality for c in pool.candidates)
+            shared = len(pool.candidates) - len(self._pool(need.municipality).candidates)
             notes.append(f"regio: {shared} gedeelde kandidaten uit andere gemeenten")
         if not need.title.strip() and not need.description.strip():
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")

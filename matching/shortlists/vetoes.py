@@ -116,7 +116,10 @@ def veto_masks(
         raise ValueError(f"consent must be 'matching', 'events' or 'employers', got {consent!r}")
     placed = pool.status_on(on) == CandidateStatus.PLACED.value
     if placed_ids:
-        placed = placed | np.isin(pool.ids, list(placed_ids))
+        # a set lookup per id: np.isin sorts object arrays, seconds for a large pool
+        placed = placed | np.fromiter(
+            (i in placed_ids for i in pool.ids.tolist()), dtype=bool, count=len(pool.ids)
+        )
     not_available = ~pool.available_on(on) & ~placed
     km = travel_km(pool.lat, pool.lon, site.lat, site.lon)
     # unknown distance is not a veto: the reason says the distance is unknown
