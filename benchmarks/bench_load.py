@@ -112,6 +112,11 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--cache", type=Path, default=None,
+        help="folder to keep the embedding cache in between runs (embedding the region is the "
+        "slow step; benchmarks/bench_batch.py measures it)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.largest, args.municipalities, args.employers, args.seconds = 1500, 3, 60, 20
@@ -143,10 +148,17 @@ def main() -> int:
             werkkans("import", str(folder), "--no-index", env=env)
             timings["import"] = time.perf_counter() - started
             print(f"imported in {timings['import']:.0f} s", flush=True)
+            kept = None if args.cache is None else args.cache / "embeddings.sqlite3"
+            if kept is not None and kept.exists():
+                (home / "embeddings").mkdir(parents=True, exist_ok=True)
+                shutil.copy(kept, home / "embeddings" / "embeddings.sqlite3")
             started = time.perf_counter()
             out = werkkans("batch", "--workers", "2", "--train", "--json", env=env)
             report = json.loads(out[out.index("{"):])
             timings["batch"] = time.perf_counter() - started
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(home / "embeddings" / "embeddings.sqlite3", kept)
             print(f"batch in {timings['batch']:.0f} s: {report}", flush=True)
             places = plan(folder, "GM0855", work / "plan.json")
             for p in places["municipalities"]:
@@ -184,9 +196,11 @@ def main() -> int:
         "(locust, PostgreSQL and the two API workers share them), `benchmarks/bench_load.py`: "
         f"{sum(sizes.values()):,} simulated candidates "
         f"({', '.join(f'{name} {n:,}' for name, n in sizes.items())}), "
-        f"{args.months} months of history, a pooled ranker trained and promoted, every open "
-        "work need's first list precomputed by `werkkans batch` "
-        f"({report.get('shortlists', 0)} lists), `werkkans serve --workers 2`; "
+        f"{args.months} months of history; `werkkans batch --workers 2 --train` embedded "
+        f"{report['embedded']:,} of {report['texts']:,} texts (the rest came from an earlier "
+        "run's cache), trained and promoted the pooled ranker and precomputed every open work "
+        f"need's first list, own and regional ({report['shortlists']:,} lists in "
+        f"{report['seconds'].get('precompute', 0):.0f} s); `werkkans serve --workers 2`; "
         f"{args.users} locust users for {args.seconds} s per run, each user in a municipality "
         "with a probability proportional to its caseload."),
         "",

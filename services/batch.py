@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.records.schemas import WorkNeed
+from matching.records.schemas import Municipality, Outcome, WorkNeed, region_members
 from matching.records.storage import Store
 from matching.shortlists.pool import open_on
 from matching.shortlists.retrieval import indexable_candidates
@@ -53,7 +53,9 @@ from matching.shortlists.text_space import (
 )
 from models.atomic_write import atomic_write
 from services.actor import Actor
-from services.runtime import RuntimeConfig
+from services.runtime import RuntimeConfig, load_scorer, new_audit_writer, open_runtime
+from services.shortlist_cache import ShortlistCache
+from services.shortlists import Scope, ShortlistService
 
 __all__ = ["BatchConfig", "BatchReport", "run_batch", "texts_to_embed"]
 
@@ -137,7 +139,7 @@ def texts_to_embed(store: Store) -> list[str]:
 # ---- the task functions (run in worker processes, or here with workers=0) ---------------------
 
 _SPACES: dict[str | None, TextSpace] = {}
-_SERVICES: dict[tuple[str, ...], Any] = {}
+_SERVICES: dict[tuple[str, ...], ShortlistService] = {}
 
 
 def embed_partition(texts: list[str], model: str | None) -> np.ndarray:
@@ -157,15 +159,10 @@ def precompute_partition(
     ``target`` names the database, home, model and tracking store; each worker process
     opens the runtime once and keeps it for its later partitions.
     """
-    from matching.records.storage import Store as OpenStore
-    from services.runtime import new_audit_writer, open_runtime
-    from services.shortlist_cache import ShortlistCache
-    from services.shortlists import Scope, ShortlistService
-
     key = tuple(str(v) for v in target.values())
     service = _SERVICES.get(key)
     if service is None:
-        store = OpenStore(str(target["db_url"]), create=False)
+        store = Store(str(target["db_url"]), create=False)
         config = RuntimeConfig(
             home=Path(str(target["home"])), model=target["model"],
             tracking_uri=str(target["tracking_uri"]),
@@ -345,9 +342,6 @@ def _precompute(
     tell: Progress,
 ) -> tuple[int, int, int]:
     """(lists computed, partitions, partitions skipped as done before)."""
-    from matching.records.schemas import Municipality, Outcome, region_members
-    from services.runtime import load_scorer
-
     scorer = load_scorer(runtime_config)
     stamp = f"{store.version()}|{'similarity' if scorer is None else scorer.version}|{dt.date.today()}"
     state_file = runtime_config.home / "batch" / "precomputed.json"
