@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from matching.records.csv_io import write_folder
-from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
+from matching.records.schemas import RECORD_TYPES, REFERENCES, Candidate, Municipality, Record
 from training.simulator.config import SimulationConfig
 from training.simulator.geography import TOWN_CENTRE
 from training.simulator.randomness import component_rng
@@ -93,7 +93,7 @@ def placed(world: SimulatedWorld) -> tuple[dict[type[Record], list[Record]], Sim
 
     def move(record: Record) -> Record:
         changes: dict[str, object] = {"id": prefix + record.id}
-        if record.id in shares and type(record).entity == "candidates":
+        if isinstance(record, Candidate):
             changes["consent_region"] = shares[record.id]
         for name in _REFERENCE_FIELDS.get(type(record), []):
             value = getattr(record, name)
@@ -105,7 +105,7 @@ def placed(world: SimulatedWorld) -> tuple[dict[type[Record], list[Record]], Sim
         return record.model_copy(update=changes)
 
     records = {
-        t: (rows if t.entity == "municipalities" else [move(r) for r in rows])
+        t: (rows if t is Municipality else [move(r) for r in rows])
         for t, rows in world.records().items()
     }
     truth = dataclasses.replace(
