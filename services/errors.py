@@ -93,7 +93,12 @@ class InvalidInput(UseCaseError):
 
 
 class Conflict(UseCaseError):
-    """The request contradicts what is stored (an id in use, a plan already held, ...)."""
+    """The request contradicts what is stored (an id in use, a plan already held, ...);
+    ``dutch`` is the message for staff where it differs."""
+
+    def __init__(self, message: str, *, dutch: str | None = None) -> None:
+        super().__init__(message)
+        self.dutch = dutch
 
 
 class Unavailable(UseCaseError):

@@ -38,7 +38,7 @@ from matching.shortlists.shortlist import (
 )
 from services import records
 from services.actor import Actor
-from services.errors import AuditUnavailable, InvalidInput, NotFound
+from services.errors import AuditUnavailable, Conflict, InvalidInput, NotFound
 from services.overrides import OverrideOut, override_out
 from services.runtime import Runtime
 from services.shortlist_cache import Computed, ShortlistCache
@@ -216,8 +216,8 @@ class ShortlistService:
         the labour-market region's other municipalities share; each of those
         municipalities' audit logs records that their candidates were shown.
 
-        Raises :class:`NotFound` for an unknown work need and :class:`InvalidInput`
-        for a bad ``k`` or a regional list of a municipality in no region.
+        Raises :class:`NotFound` for an unknown work need, :class:`InvalidInput` for a
+        bad ``k`` and :class:`Conflict` for a regional list of a municipality in no region.
         """
         if audience == "employer":
             sort = "chance"  # the chance anyway is about the candidate: staff only
@@ -265,11 +265,9 @@ class ShortlistService:
         if scope == "region":
             members = self.runtime.engine.region_of(municipality)
             if len(members) == 1:
-                raise InvalidInput.of(
-                    "scope",
+                raise Conflict(
                     f"municipality {municipality} is in no labour-market region with others "
                     "(municipalities.csv)",
-                    where="query",
                     dutch="Deze gemeente hoort bij geen arbeidsmarktregio met andere gemeenten.",
                 )
         overrides = override_store.active_overrides(

@@ -39,7 +39,7 @@ def _json(out: ShortlistOut) -> Response:
     "/work-needs/{work_need_id}",
     summary="Candidates for a work need",
     response_model=ShortlistOut,
-    responses=responses(404),
+    responses=responses(404, 409),
 )
 async def for_work_need(
     work_need_id: Annotated[str, Path(pattern=ID_PATTERN)],
@@ -68,7 +68,7 @@ async def for_work_need(
             "'region': also those the labour-market region's other municipalities share "
             "(candidates who consented to regional sharing; shown without health or contact "
             "details, marked `shared_by_region`; each of those municipalities' audit logs "
-            "records the view). 422 when the municipality is in no region with others."
+            "records the view). 409 when the municipality is in no region with others."
         ),
     ] = "municipality",
 ) -> Response:

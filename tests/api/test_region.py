@@ -100,7 +100,7 @@ def test_a_municipality_in_no_region_with_others_gets_a_clear_refusal(client, rm
     store.upsert([Municipality(id=HOME, municipality=HOME, name="Tilburg", region="")],
                  actor="test")
     r = client.get("/shortlists/work-needs/W1", headers=rm, params={"scope": "region"})
-    assert r.status_code == 422 and "no labour-market region" in r.text
+    assert r.status_code == 409 and "no labour-market region" in r.text
     # moved to Groningen's region: only Groningen's consenting candidate is added
     store.upsert([Municipality(id=HOME, municipality=HOME, name="Tilburg", region="Groningen")],
                  actor="test")
