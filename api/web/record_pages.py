@@ -11,7 +11,7 @@ from api.auth import Permission, User
 from api.deps import RuntimeDep, ShortlistsDep, StoreDep
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
-from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed
+from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed, region_members
 from matching.records.storage import Store
 from matching.shortlists.shortlist import SortBy
 from services import overrides, records, subject_access
@@ -199,7 +199,8 @@ async def work_need_context(
 ) -> dict[str, Any]:
     need = records.get(store, WorkNeed, work_need_id, user.actor)
     employer = records.get(store, Employer, need.employer_id, user.actor)
-    region = shortlists.runtime.engine.region_of(need.municipality)
+    places = store.list(Municipality)
+    region = region_members(places, need.municipality)
     if len(region) == 1:
         scope = "municipality"  # in no region with others: the own list
     shortlist = None
@@ -211,7 +212,7 @@ async def work_need_context(
         "sort": sort,
         "scope": scope,
         "in_region": len(region) > 1,
-        "municipality_names": {m.id: m.name for m in store.list(Municipality)},
+        "municipality_names": {m.id: m.name for m in places},
         "need": need,
         "employer": employer,
         "fields": _fields(need, WORK_NEED_LABELS),

@@ -106,7 +106,7 @@ class ShortlistEngine:
         self.config = config
         self.today = today
         self._pools: dict[str, Pool] = {}
-        #: per municipality: its region's pool and the members' pool versions it was made of
+        #: per municipality: the members' pools its region's pool was made of, and that pool
         self._regional_pools: dict[str, tuple[list[Pool], Pool]] = {}
         self._indexed: int | None = None  # version of the candidates and work needs indexed
         #: per municipality and protected group: exposure given and deserved over lists so far

@@ -69,6 +69,8 @@ CROSS_FIELD_RULES = {
     "POST /employers": "the municipality must be the user's own",
     "POST /events": "the municipality must be the user's own",
     "POST /events/{event_id}/tables": "the employer must exist",
+    "POST /events/{event_id}/plan": "the event needs tables; a candidate cannot be both a must and a never",
+    "PUT /events/{event_id}/attendance": "the candidates must have been invited",
     "PUT /employers/{employer_id}": "the municipality must be the user's own",
     "POST /work-needs": "the employer must exist; adaptable demands must be demands",
     "PUT /work-needs/{work_need_id}": "the employer must exist; adaptable demands must be demands",
