@@ -47,13 +47,14 @@ class ShortlistCache:
     """Answers of the engine, reused while nothing they depend on changed.
 
     The key holds everything a shortlist depends on: the request, the overrides in
-    force, the store's version (any write moves it on), the model in service and
-    the date the vetoes judge on. Entries are kept in memory, least-recently-used
-    first out; with a ``store`` they are also shared through it
-    (:mod:`matching.serving.shared_cache`), so other worker processes and machines find
-    an answer one of them computed instead of computing it again. Erasure
-    clears the memory (:mod:`services.erasure`) and, in its own transaction, the
-    municipality's shared entries (:func:`matching.privacy.erasure.erase_candidate`).
+    force, the version of its scope's records (its municipality's, or its region's:
+    any write there moves it on), the model in service and the date the vetoes judge
+    on. Entries are kept in memory, least-recently-used first out; with a ``store``
+    they are also shared through it (:mod:`matching.serving.shared_cache`), so other
+    worker processes and machines find an answer one of them computed instead of
+    computing it again. Erasure clears the memory (:mod:`services.erasure`) and, in
+    its own transaction, the shared entries of the candidate's region
+    (:func:`matching.privacy.erasure.erase_candidate`).
     """
 
     #: Purge dead shared entries after this many writes.

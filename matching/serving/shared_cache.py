@@ -1,17 +1,19 @@
 """Computed answers kept in the store, so every worker and machine can reuse them.
 
 A shortlist costs the engine tens of milliseconds; the HTTP service keeps the
-answers it computed in memory (``api.routers.shortlists.ShortlistCache``). With
+answers it computed in memory (``services.shortlist_cache.ShortlistCache``). With
 several worker processes, or several machines on one PostgreSQL database, each
 would compute every shortlist again; this table lets them share: a worker that
 misses its memory looks here before it computes, and writes what it computed.
 
 Entries are JSON under a key that already holds everything the answer depends
-on (the request, the overrides in force, the store's version, the model and
-the date), so an entry is never stale, only unused: :func:`purge` drops those
-made before the store's current version or older than ``max_age``. Entries name
-candidates, so :func:`matching.privacy.erasure.erase_candidate` deletes the erased
-candidate's municipality's entries in its own transaction.
+on (the request, the overrides in force, the version of its municipality's or
+region's records, the model and the date), so an entry is never stale, only
+unused: :func:`purge` drops a municipality's entries made before its current
+version, and anyone's older than ``max_age``. The ``municipality`` column is the
+answer's scope (``GM0855``, or ``region:GM0855`` for a list over its region).
+Entries name candidates, so :func:`matching.privacy.erasure.erase_candidate`
+deletes the entries of the erased candidate's region in its own transaction.
 """
 
 from __future__ import annotations
