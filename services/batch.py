@@ -139,7 +139,7 @@ def texts_to_embed(store: Store) -> list[str]:
 # ---- the task functions (run in worker processes, or here with workers=0) ---------------------
 
 _SPACES: dict[str | None, TextSpace] = {}
-_SERVICES: dict[tuple[str, ...], ShortlistService] = {}
+_SERVICES: dict[tuple[str, str], ShortlistService] = {}
 
 
 def embed_partition(texts: list[str], model: str | None) -> np.ndarray:
@@ -151,22 +151,19 @@ def embed_partition(texts: list[str], model: str | None) -> np.ndarray:
 
 
 def precompute_partition(
-    part: tuple[list[str], bool], target: dict[str, str | None], k: int
+    part: tuple[list[str], bool], db_url: str, config: RuntimeConfig, k: int
 ) -> int:
     """Compute and share the first lists of a partition's work needs (with ``part[1]`` also
     their lists over the region); returns how many were computed.
 
-    ``target`` names the database, home, model and tracking store; each worker process
-    opens the runtime once and keeps it for its later partitions.
+    Each worker process opens the database and the runtime ``config`` names (home, model,
+    tracking store, fair-exposure policy: what the service computes lists with) once and
+    keeps them for its later partitions.
     """
-    key = tuple(str(v) for v in target.values())
+    key = (db_url, repr(config))
     service = _SERVICES.get(key)
     if service is None:
-        store = Store(str(target["db_url"]), create=False)
-        config = RuntimeConfig(
-            home=Path(str(target["home"])), model=target["model"],
-            tracking_uri=str(target["tracking_uri"]),
-        )
+        store = Store(db_url, create=False)
         runtime = open_runtime(config, store=store)
         service = ShortlistService(
             runtime, cache=ShortlistCache(store=store), writer=new_audit_writer(store)
@@ -358,13 +355,11 @@ def _precompute(
         for j, chunk in enumerate(_chunks(sorted(n.id for n in needs), NEEDS_PER_PARTITION)):
             parts.append((f"{municipality}/{j}", (chunk, regional)))
     todo = [(name, part) for name, part in parts if name not in done]
-    target: dict[str, str | None] = {
-        "db_url": db_url, "home": str(runtime_config.home), "model": runtime_config.model,
-        "tracking_uri": runtime_config.tracking_uri,
-    }
     computed = 0
     tell("kortelijsten vooraf berekenen", 0, len(todo))
-    results = cluster.map(precompute_partition, [part for _, part in todo], target, config.k)
+    results = cluster.map(
+        precompute_partition, [part for _, part in todo], db_url, runtime_config, config.k
+    )
     for n, (i, count) in enumerate(results, 1):
         computed += count
         done.add(todo[i][0])

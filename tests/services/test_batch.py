@@ -108,3 +108,15 @@ def test_precomputes_the_regional_lists_of_a_region(store, config):
     finally:
         service.writer.close()
     assert service.cache.shared_hits == 1 and service.cache.computed == 0
+
+
+def test_lists_are_precomputed_as_the_service_computes_them(store, tmp_path):
+    from matching.shortlists.fair_exposure import ExposurePolicy
+    from services import batch
+
+    policy = ExposurePolicy(0.8, 1.25)
+    config = RuntimeConfig(home=tmp_path / "fair", model=None,
+                           tracking_uri=f"sqlite:///{tmp_path}/m.db", fair_exposure=policy)
+    _run(store, config, BatchConfig(workers=0))
+    service = batch._SERVICES[(store.url, repr(config))]
+    assert service.runtime.engine.config.fair_exposure == policy  # the service's own policy
