@@ -29,6 +29,7 @@ from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
+from matching.shortlists.pool import POOL_TYPES
 from matching.shortlists.shortlist import (
     Match,
     Shortlist,
@@ -386,7 +387,7 @@ class ShortlistService:
         engine = self.runtime.engine
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
-        version = self.store.version(municipalities=members)
+        version = self.store.version(municipalities=members, record_types=POOL_TYPES)
         full_key = (*key, version, engine.scored_by, engine.today())
         found = self.cache.get(full_key, version, scope)
         if found is None:

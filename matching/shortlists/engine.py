@@ -38,6 +38,7 @@ from matching.shortlists.features import (
 )
 from matching.shortlists.occupation_fields import WorkFields
 from matching.shortlists.pool import (
+    POOL_TYPES,
     PROFILE_TYPES,
     Pool,
     load_pool,
@@ -153,13 +154,13 @@ class ShortlistEngine:
     def _pool(self, municipality: str) -> Pool:
         """The municipality's pool, as of its records now.
 
-        Read again only when its own records changed (a write in another municipality
-        leaves it alone): in full when its candidates, employers or work needs changed,
+        Read again only when its own records changed (a write in another municipality,
+        or of a record type no pool reads, leaves it alone): in full when its candidates, employers or work needs changed,
         the model in service changed or the day moved on; only its history part when
         events, invitations, meetings or outcomes did.
         """
         self.refresh()
-        version = self.store.version(municipalities=[municipality])
+        version = self.store.version(municipalities=[municipality], record_types=POOL_TYPES)
         day = self.today()
         pool = self._pools.get(municipality)
         if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):

@@ -24,6 +24,7 @@ from matching.records.schemas import (
     Employer,
     Event,
     Invitation,
+    Municipality,
     Outcome,
     Record,
     TableMeeting,
@@ -45,6 +46,7 @@ from matching.shortlists.text_space import TextSpace, TextVectors
 
 __all__ = [
     "ANYWAY_MONTHS",
+    "POOL_TYPES",
     "PROFILE_TYPES",
     "Pool",
     "load_pool",
@@ -112,8 +114,14 @@ def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date
     return out
 
 
+#: Every record type a pool (and so a shortlist) is read from, with the municipalities (their
+#: region); a write of another type (an event's tables, an aftercare check-in) changes no list.
+POOL_TYPES: tuple[type[Record], ...] = (
+    Municipality, Candidate, Employer, WorkNeed, Event, Invitation, TableMeeting, Outcome,
+)
+
 #: What the candidate side of a pool is made of; a write of any other record type (events,
-#: invitations, meetings, outcomes, check-ins) only makes its history part be read again.
+#: invitations, meetings, outcomes) only makes its history part be read again.
 PROFILE_TYPES: tuple[type[Record], ...] = (Candidate, Employer, WorkNeed)
 
 

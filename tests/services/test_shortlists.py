@@ -86,3 +86,19 @@ def test_a_write_in_another_municipality_leaves_the_answers_in_memory(shortlists
     again = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
     assert shortlists.cache.computed == 2 and len(shortlists.cache) == 1  # the old one dropped
     assert again.matches
+
+
+def test_an_aftercare_check_in_changes_no_list(shortlists, store, rm):
+    import datetime as dt
+
+    from matching.records.enums import CheckInStatus, OutcomeKind
+    from matching.records.schemas import CheckIn, Outcome
+
+    day = dt.date(2026, 1, 10)
+    store.upsert([Outcome(id="O1", municipality="GM0855", candidate_id="C2", employer_id="E1",
+                          kind=OutcomeKind.WEP, hours=20, start_date=day, recorded_on=day)])
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    store.upsert([CheckIn(id="O1-n01", municipality="GM0855", outcome_id="O1", month=1,
+                          date=day + dt.timedelta(days=30), status=CheckInStatus.WORKING)])
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 1 and shortlists.cache.hits == 1
