@@ -37,7 +37,7 @@ def simulate(
 ) -> None:
     """Simuleer een gemeente (of een regio): kandidaten, werkgevers, bijeenkomsten,
     uitkomsten, waarheid."""
-    from services.simulation import simulate_municipality, simulate_region
+    from services.simulation import simulate_municipality
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("simuleren", total=None)
@@ -45,12 +45,10 @@ def simulate(
         def report(step: str, done: float) -> None:
             progress.update(task, description=step, completed=done * 100, total=100)
 
-        sizes = {"seed": seed, "candidates": candidates, "employers": employers, "months": months}
         with failing_on():
-            counts = (
-                simulate_region(out_dir, municipalities=municipalities, progress=report, **sizes)
-                if municipalities > 1
-                else simulate_municipality(out_dir, progress=report, **sizes)
+            counts = simulate_municipality(
+                out_dir, seed=seed, candidates=candidates, employers=employers, months=months,
+                municipalities=municipalities, progress=report,
             )
     console.print(f"geschreven naar {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 

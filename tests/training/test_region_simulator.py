@@ -17,7 +17,7 @@ from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.retrieval import RetrievalIndex
-from services.simulation import simulate_region
+from services.simulation import simulate_municipality
 from training.simulator import SimulationConfig, simulate
 from training.simulator.region import MEMBERS, REGION, region_configs
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def region_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("region")
-    counts = simulate_region(folder, municipalities=3, seed=5, candidates=600, employers=40, months=4)
+    counts = simulate_municipality(folder, municipalities=3, seed=5, candidates=600, employers=40, months=4)
     return folder, counts
 
 
