@@ -149,8 +149,8 @@ def _computed(
     # a regional list names the region's candidates too (the engine only shares consenting ones)
     found = [
         c
-        for member in members
-        for c in store.list(Candidate, municipality=member, where={"id": candidate_ids})
+        for c in store.list(Candidate, where={"id": candidate_ids})
+        if c.municipality in members
     ] if candidate_ids else []
     people = {c.id: c.name for c in found if c.name}
     homes = {c.id: c.municipality for c in found if c.municipality != municipality}
@@ -428,32 +428,28 @@ class ShortlistService:
             home = computed.candidate_municipalities.get(m.candidate_id)
             if home is not None:
                 shared.setdefault(home, []).append(entry)
-        try:  # shown only once its audit entries are committed
-            for home, entries in sorted(shared.items()):
-                # each municipality sees in its own log who elsewhere was shown its candidates
-                await self.writer.write(
-                    timeout=self.audit_timeout,
-                    actor=actor.username,
-                    role=actor.role,
-                    municipality=home,
-                    action="regional_shortlist_shown",
-                    subject_type=shortlist.direction,
-                    subject_id=shortlist.query_id,
-                    inputs={**inputs, "viewer_municipality": municipality},
-                    model_version=shortlist.scored_by,
-                    results=entries,
-                )
-            audit_ref = await self.writer.write(
+
+        async def log(where: str, action: str, extra: dict[str, Any], results: Any) -> str:
+            return await self.writer.write(
                 timeout=self.audit_timeout,
                 actor=actor.username,
                 role=actor.role,
-                municipality=municipality,
-                action="shortlist_shown",
+                municipality=where,
+                action=action,
                 subject_type=shortlist.direction,
                 subject_id=shortlist.query_id,
-                inputs={**inputs, "overrides": [o.id for o in overrides]},
+                inputs={**inputs, **extra},
                 model_version=shortlist.scored_by,
-                results=logged,
+                results=results,
+            )
+
+        try:  # shown only once its audit entries are committed
+            for home, entries in sorted(shared.items()):
+                # each municipality sees in its own log who elsewhere was shown its candidates
+                await log(home, "regional_shortlist_shown",
+                          {"viewer_municipality": municipality}, entries)
+            audit_ref = await log(
+                municipality, "shortlist_shown", {"overrides": [o.id for o in overrides]}, logged
             )
         except AuditNotDurable as exc:
             raise AuditUnavailable(f"audit log: {exc}; the shortlist is not shown") from None
