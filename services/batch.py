@@ -43,6 +43,7 @@ import numpy as np
 
 from matching.records.schemas import Municipality, Outcome, WorkNeed, region_members
 from matching.records.storage import Store
+from matching.serving.model_registry import TrackingError, champion_version
 from matching.shortlists.pool import open_on
 from matching.shortlists.retrieval import indexable_candidates
 from matching.shortlists.text_space import (
@@ -53,7 +54,7 @@ from matching.shortlists.text_space import (
 )
 from models.atomic_write import atomic_write
 from services.actor import Actor
-from services.runtime import RuntimeConfig, load_scorer, new_audit_writer, open_runtime
+from services.runtime import RuntimeConfig, new_audit_writer, open_runtime
 from services.shortlist_cache import ShortlistCache
 from services.shortlists import Scope, ShortlistService
 
@@ -339,8 +340,11 @@ def _precompute(
     tell: Progress,
 ) -> tuple[int, int, int]:
     """(lists computed, partitions, partitions skipped as done before)."""
-    scorer = load_scorer(runtime_config)
-    stamp = f"{store.version()}|{'similarity' if scorer is None else scorer.version}|{dt.date.today()}"
+    try:  # the workers load the model itself; naming it is enough here
+        model = champion_version(runtime_config.tracking_uri) or "similarity"
+    except TrackingError:
+        model = "similarity"  # as the workers will rank: by similarity, and say so
+    stamp = f"{store.version()}|{model}|{dt.date.today()}"
     state_file = runtime_config.home / "batch" / "precomputed.json"
     done = _read_state(state_file, stamp)
     parts: list[tuple[str, tuple[list[str], bool]]] = []

@@ -50,6 +50,7 @@ __all__ = [
     "TrackingError",
     "UndocumentedVersionError",
     "UnknownVersionError",
+    "champion_version",
     "check_reachable",
     "describe_version",
     "list_versions",
@@ -255,6 +256,21 @@ def load_version(client: MlflowClient, uri: str, version: str) -> RankerBundle:
         return RankerBundle.load(
             path, expected_features=FEATURE_NAMES, version_label=f"{REGISTERED_MODEL}/{version}"
         )
+
+
+def champion_version(tracking_uri: str) -> str | None:
+    """The registry version the ``champion`` alias points at (without loading it), or None.
+
+    Raises
+    ------
+    TrackingError
+        The store cannot be reached or read.
+    """
+    if _never_used(resolve_tracking_uri(tracking_uri)):
+        return None
+    client, uri = tracking_client(tracking_uri)
+    with mlflow_errors("look up the champion", uri):
+        return current_champion(client)
 
 
 def load_champion(tracking_uri: str) -> RankerBundle | None:

@@ -17,6 +17,7 @@ from matching.serving.model_registry import (
     REGISTERED_MODEL,
     TrackingError,
     UnknownVersionError,
+    champion_version,
     check_reachable,
     describe_version,
     list_versions,
@@ -146,6 +147,7 @@ def test_load_champion_gives_the_promoted_bundle(history, result: TrainResult) -
     uri = history[0]
     champion = load_champion(uri)
     assert champion is not None and champion.version == f"{REGISTERED_MODEL}/1"
+    assert champion_version(uri) == "1"  # named without loading it
     np.testing.assert_array_equal(
         champion.predict(result.test.features).score,
         result.bundle.predict(result.test.features).score,
@@ -155,6 +157,7 @@ def test_load_champion_gives_the_promoted_bundle(history, result: TrainResult) -
 
 def test_no_champion_yet_is_none(tmp_path: Path) -> None:
     assert load_champion(f"sqlite:///{tmp_path / 'empty.db'}") is None
+    assert champion_version(f"sqlite:///{tmp_path / 'empty.db'}") is None
     assert list_versions(f"sqlite:///{tmp_path / 'empty.db'}") == []
 
 
@@ -173,6 +176,7 @@ def test_list_show_and_promote_by_hand(history, tmp_path: Path) -> None:
         info = promote_version(uri, "2", reason="test")
         assert info.is_champion and info.tags["promotion"] == "manual"
         assert load_champion(uri).version == f"{REGISTERED_MODEL}/2"
+        assert champion_version(uri) == "2"
     finally:
         promote_version(uri, "1")
 
