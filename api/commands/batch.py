@@ -17,6 +17,15 @@ from rich.progress import (
 from api.commands.common import console, fail, failing_on, load_settings, open_store, print_json
 from api.commands.options import DbOption, JsonOption, TrackingOption
 
+#: The report's steps as staff read them.
+STEP_LABELS = {
+    "start": "opstarten",
+    "embed": "inbedden",
+    "index": "index bijwerken",
+    "train": "trainen",
+    "precompute": "vooraf berekenen",
+}
+
 
 def batch(
     workers: Annotated[
@@ -102,7 +111,9 @@ def batch(
         + (f", model {result.trained} getraind" if result.trained else "")
     )
     console.print(
-        "tijd: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
+        "tijd: " + ", ".join(
+            f"{STEP_LABELS.get(step, step)} {seconds:.1f} s" for step, seconds in result.seconds.items()
+        )
     )
 
 
