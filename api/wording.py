@@ -40,8 +40,10 @@ def in_dutch(exc: Exception) -> str:
     """The message to show staff: Dutch where werkkans words it itself.
 
     Messages of the domain (why a plan or an outcome cannot be recorded) are
-    passed on as they are.
+    passed on as they are; a pydantic refusal of form values is worded field by field.
     """
+    if isinstance(exc, ValidationError):
+        exc = invalid_in_dutch(exc)
     if isinstance(exc, NotFound):
         return f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.record_id} niet gevonden"
     dutch = getattr(exc, "dutch", None)

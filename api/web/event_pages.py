@@ -13,7 +13,7 @@ from api.auth import Permission, User
 from api.deps import RuntimeDep, StoreDep, Today
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
-from api.wording import in_dutch, invalid_in_dutch
+from api.wording import in_dutch
 from matching.records.schemas import Employer, Event, EventTable
 from matching.records.storage import Store
 from services import event_plans, events, record_models, records
@@ -58,9 +58,7 @@ def create_event_form(request: Request, store: StoreDep, user: Planner, form: Ch
     try:
         body = record_models.input_model(Event)(**values)
         event = records.create(store, Event, body, user.actor)
-    except ValidationError as exc:
-        return _events_page(request, store, user, error=in_dutch(invalid_in_dutch(exc)), status_code=422)
-    except UseCaseError as exc:
+    except (ValidationError, UseCaseError) as exc:
         return _events_page(request, store, user, error=in_dutch(exc), status_code=422)
     return RedirectResponse(f"/bijeenkomsten/{event.id}", status_code=303)
 
@@ -74,10 +72,7 @@ def add_table_form(
                                employer_id=form.get("employer_id", ""),
                                seats=form.get("seats", ""))
         events.add_table(store, user.actor, event_id, table)
-    except ValidationError as exc:
-        return _event_page(request, store, user, event_id, error=in_dutch(invalid_in_dutch(exc)),
-                           status_code=422)
-    except UseCaseError as exc:
+    except (ValidationError, UseCaseError) as exc:
         return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
     return RedirectResponse(f"/bijeenkomsten/{event_id}", status_code=303)
 
