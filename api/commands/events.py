@@ -38,6 +38,7 @@ from api.commands.options import (
     ids,
     parse_today,
 )
+from matching.records.enums import dutch_date
 
 if TYPE_CHECKING:
     from matching.events.event_plan import EventPlan
@@ -239,19 +240,19 @@ def plan_event_command(
 
 
 def _print_plan(plan: EventPlan) -> None:
-    names = {e: emp.name for e, emp in plan.employers.items()}
-    table = Table(
-        "ronde",
-        *(f"{t.id} {names[t.employer_id]}" for t in plan.tables),
-        title=f"tafelplan {plan.event.id} ({plan.event.date})",
-    )
+    """The table plan for staff: a block per table, a line per round, people by name."""
+    def who(cid: str) -> str:
+        name = plan.candidate_names.get(cid)
+        return f"{name} ({cid})" if name else cid
+
     per_table = plan.by_table()
-    for r in range(plan.rounds):
-        table.add_row(
-            str(r + 1),
-            *(", ".join(m.candidate_id for m in per_table[t.id][r]) for t in plan.tables),
-        )
-    console.print(table)
+    console.print(f"[bold]tafelplan {plan.event.id}[/] ({dutch_date(plan.event.date)}, {plan.event.place})")
+    for t in plan.tables:
+        table = Table("ronde", "kandidaten", title=f"tafel {t.id}: {plan.employers[t.employer_id].name}",
+                      title_justify="left")
+        for r in range(plan.rounds):
+            table.add_row(str(r + 1), ", ".join(who(m.candidate_id) for m in per_table[t.id][r]) or "-")
+        console.print(table)
     console.print(
         f"{len(plan.invited)} uitgenodigd; doel {plan.objective:.3f}, bovengrens "
         f"{plan.lp_bound:.3f} (gat {plan.gap:.2%}), "
@@ -259,7 +260,7 @@ def _print_plan(plan: EventPlan) -> None:
         f"Gini uitnodigingen {plan.concentration['gini']:.2f}"
     )
     if plan.reserves:
-        console.print("reserves: " + ", ".join(plan.reserves))
+        console.print("reserves: " + ", ".join(map(who, plan.reserves)))
     if any(c.net is not None for c in plan.chances.values()):
         chances = Table(
             "kandidaat", "kans als uitgenodigd", f"kans zonder ({plan.horizon_months} mnd)",
@@ -267,7 +268,7 @@ def _print_plan(plan: EventPlan) -> None:
             title="uitgenodigd op " + ("verschil" if plan.invite_by == "net" else "kans"),
         )
         for cid, c in plan.chances.items():
-            chances.add_row(cid, f"{c.if_invited:.0%}", f"{c.anyway or 0:.0%}", f"{c.net or 0:.0%}")
+            chances.add_row(who(cid), f"{c.if_invited:.0%}", f"{c.anyway or 0:.0%}", f"{c.net or 0:.0%}")
         console.print(chances)
     for note in plan.notes:
         console.print(f"[yellow]{note}[/]")

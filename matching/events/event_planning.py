@@ -300,12 +300,14 @@ def _score_pairs(
     event, k, cids, excluded = setup.event, setup.k, vetted.ids, vetted.excluded
     emp_index = {e: j for j, e in enumerate(setup.employer_ids)}
     n_e = len(emp_index)
-    need_employer = np.array([emp_index[n.employer_id] for n in setup.needs], dtype=np.int64)
+    needs = setup.all_needs
+    need_employer = np.array([emp_index[n.employer_id] for n in needs], dtype=np.int64)
     if not cids:
         raise nobody_invitable(event, pool_size, excluded, {})
-    matrix = engine.pair_matrix(event.municipality, cids, [n.id for n in setup.needs])
+    matrix = engine.pair_matrix(event.municipality, cids, [n.id for n in setup.needs],
+                                stand_ins=setup.stand_ins)
     hard = np.array([demand_mask(sorted(n.hard_demands, key=lambda d: d.value))
-                     for n in setup.needs], dtype=np.uint32)
+                     for n in needs], dtype=np.uint32)
     need_blocked = (vetted.arrays.limits[vetted.rows][:, None] & hard[None, :]) != 0
     scored = utility_matrix(matrix, need_employer, n_e, need_blocked,
                             employer_weight=controls.employer_weight)
@@ -320,7 +322,7 @@ def _score_pairs(
         elif employer_id not in emp_index:
             stray.append(employer_id)
     if stray:
-        notes.append(f"no-thanks entries for employer(s) without a table here ignored: "
+        notes.append("'liever niet'-wensen van werkgevers zonder tafel hier genegeerd: "
                      f"{', '.join(sorted(set(stray)))}")
     veto = scored["blocked"] | no_thanks
     n_allowed = (~veto).sum(axis=1)
@@ -433,21 +435,30 @@ def _assemble(
     meetings = [planned_meeting(a, sub, setup, scores.scored, cand_arrays, by_id)
                 for a in plan.assignments]
     before, after = concentration_before_after(pool, past, invited)
+    for need in setup.stand_ins:
+        employer = setup.employers[need.employer_id]
+        basis = ("zijn profiel" if need.id.endswith(".profiel")
+                 else f"eerder werk ('{need.title}')")
+        notes.append(
+            f"Let op: {employer.name} heeft geen open werkvraag; gepland op {basis}. Leg het werk "
+            "vast dat ze nu hebben voor een betere match."
+        )
     if chosen.shortfall > 0:
         notes.append(
-            f"{chosen.shortfall} of {seating.capacity} places stay empty: only {len(invited)} "
-            "candidates could be invited"
+            f"{chosen.shortfall} van de {seating.capacity} plaatsen blijven leeg: maar "
+            f"{len(invited)} kandidaten konden worden uitgenodigd"
         )
     if chosen.cap_overrides:
-        notes.append("must-invite above the period cap: "
+        notes.append("verplicht uitgenodigd boven het maximum per periode: "
                      + ", ".join(map(str, chosen.cap_overrides)))
     if scores.scored_by == "similarity":
-        notes.append("no trained model in service: the employer side is text similarity")
+        notes.append("nog geen getraind model in gebruik: de kant van de werkgever is "
+                     "tekstovereenkomst")
     return EventPlan(
         event=setup.event,
         tables=setup.tables,
         employers=setup.employers,
-        work_needs={n.id: n for n in setup.needs},
+        work_needs={n.id: n for n in setup.all_needs},
         rounds=setup.rounds,
         rounds_per_candidate=setup.k,
         capacity=seating.capacity,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from matching.events.event_plan import EventPlanningError, PlanControls
-from matching.records.enums import InvitationStatus, OutcomeKind
+from matching.records.enums import InvitationStatus, OutcomeKind, dutch_label
 from matching.records.schemas import Employer, Event, EventTable, Invitation, Outcome, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.pool import open_on
@@ -26,6 +26,7 @@ __all__ = [
     "load_event",
     "months_before",
     "placed_candidates",
+    "stand_in_needs",
 ]
 
 _MAX_ROUNDS = 20  # what an Event and a TableMeeting can hold
@@ -41,7 +42,14 @@ class EventSetup:
     k: int
     employer_ids: list[str]
     employers: dict[str, Employer]
-    needs: list[WorkNeed]
+    needs: list[WorkNeed]  # open on the event's day
+    stand_ins: tuple[WorkNeed, ...] = ()  # for hosts without open work: past work or profile
+
+    @property
+    def all_needs(self) -> list[WorkNeed]:
+        """The work planned for: the open work needs, then the stand-ins (in the engine's
+        column order)."""
+        return [*self.needs, *self.stand_ins]
 
 
 def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetup:
@@ -116,18 +124,7 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
         store.list(Outcome, municipality=event.municipality), event.date,
     )
     without = [e for e in employer_ids if not any(n.employer_id == e for n in needs)]
-    if without:
-        names = ", ".join(f"{e} ({employers[e].name})" for e in without)
-        raise EventPlanningError(
-            f"employer(s) {names} host a table but have no open work need, so there is "
-            "nothing to match candidates to",
-            suggestion="Record the work they have (a work need, posted or not), "
-            "or remove their table.",
-            ids=without,
-            dutch=f"Werkgever(s) {names} hebben een tafel maar geen open werkvraag, dus er is "
-            "niets om kandidaten mee te matchen: leg het werk vast dat ze hebben (een werkvraag, "
-            "ook als die niet gepubliceerd is), of haal hun tafel weg.",
-        )
+    stand_ins = stand_in_needs(store, [employers[e] for e in without], event.date) if without else []
     if k > len(employer_ids):
         raise EventPlanningError(
             f"{k} conversations per candidate asked, but only {len(employer_ids)} employer(s) "
@@ -138,7 +135,32 @@ def load_event(store: Store, event_id: str, controls: PlanControls) -> EventSetu
             "en niemand spreekt een werkgever twee keer: geef minder gesprekken per kandidaat, of "
             "zet meer werkgevers aan tafel.",
         )
-    return EventSetup(event, tuple(tables), rounds, k, employer_ids, employers, needs)
+    return EventSetup(event, tuple(tables), rounds, k, employer_ids, employers, needs,
+                      tuple(stand_ins))
+
+
+def stand_in_needs(store: Store, employers: list[Employer], day: dt.date) -> list[WorkNeed]:
+    """For hosts without open work: the work they had last (as of ``day``), else work read
+    from their profile (sector and name), so they can be planned for; the plan warns.
+
+    A past work need keeps its id, so the plan says which work it planned from; one read
+    from the profile gets the id ``<employer id>.profiel``.
+    """
+    past = store.list(WorkNeed, where={"employer_id": [e.id for e in employers]})
+    out = []
+    for employer in employers:
+        earlier = [n for n in past if n.employer_id == employer.id
+                   and (n.created_on is None or n.created_on <= day)]
+        if earlier:
+            latest = max(earlier, key=lambda n: (n.created_on or dt.date.min, n.id))
+            out.append(latest.model_copy(update={"open": True}))
+        else:
+            out.append(WorkNeed(
+                id=f"{employer.id}.profiel", municipality=employer.municipality,
+                employer_id=employer.id, title=f"werk in de sector {dutch_label(employer.sbi_section)}",
+                description=f"{employer.name}, {dutch_label(employer.size_class)}", hours_max=40,
+            ))
+    return out
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

@@ -30,7 +30,7 @@ def planned_meeting(
     """A planned meeting with its reason, from one planner assignment."""
     row, e = int(sub[a.candidate_index]), a.employer_index
     col = int(scored["best_need"][row, e])
-    need = setup.needs[col]
+    need = setup.all_needs[col]
     employer = setup.employers[need.employer_id]
     candidate = by_id[pool.ids[row]]
     km = float(travel_km(pool.lat[row], pool.lon[row],
@@ -44,8 +44,11 @@ def planned_meeting(
         "travel_share_of_reach": km / max(reach, 0.1) if math.isfinite(km) else 0.0,
     }
     # the reason names the work need that made the pair worth a conversation
-    reason = f"{need.title}: {explain(candidate, need, employer, features)}"
-    public = f"{need.title}: {explain(candidate, need, employer, features, include_limits=False)}"
+    title = need.title
+    if any(need is n for n in setup.stand_ins):
+        title += " (geen open werkvraag: eerder werk of profiel)"
+    reason = f"{title}: {explain(candidate, need, employer, features)}"
+    public = f"{title}: {explain(candidate, need, employer, features, include_limits=False)}"
     return PlannedMeeting(
         round=a.round + 1,
         table_id=str(a.table_id),

@@ -465,12 +465,18 @@ class ShortlistEngine:
         return pair_features(pool.arrays.take(cand_rows), need_arrays.take(need_rows), context)
 
     def pair_matrix(
-        self, municipality: str, candidate_ids: Sequence[str], work_need_ids: Sequence[str]
+        self,
+        municipality: str,
+        candidate_ids: Sequence[str],
+        work_need_ids: Sequence[str],
+        stand_ins: Sequence[WorkNeed] = (),
     ) -> PairMatrix:
         """Scores of every (candidate, work need) pair, for planning events.
 
-        Vetoes are not applied here: the planner applies the ones that fit an
-        event (travel to the venue, consent to events) itself.
+        ``work_need_ids`` are open work needs; ``stand_ins`` are work needs that are not
+        open (an employer's past work, or one read from its profile) scored the same way,
+        in the columns after them. Vetoes are not applied here: the planner applies the
+        ones that fit an event (travel to the venue, consent to events) itself.
         """
         pool = self._pool(municipality)
         unknown = [c for c in candidate_ids if c not in pool.row_of]
@@ -480,19 +486,28 @@ class ShortlistEngine:
         if closed:
             raise UnknownRecordError("open work need", closed[0])
         c_rows = np.array([pool.row_of[c] for c in candidate_ids], dtype=int)
+        needs: Sequence[WorkNeed] = pool.needs
+        need_arrays, need_vectors, work_fields = pool.need_arrays, pool.need_vectors, pool.work_fields
         n_rows = np.array([pool.need_row_of[w] for w in work_need_ids], dtype=int)
+        if stand_ins:  # the needs asked for, on their own: stand-ins are not in the pool
+            needs = [*(pool.needs[r] for r in n_rows), *stand_ins]
+            need_arrays = WorkNeedArrays.from_needs(needs, pool.employers)
+            need_vectors = self.index.space.work_need_vectors(needs)
+            models = self.text_models
+            work_fields = None if models is None else models.work_side(needs, need_vectors.dense)
+            n_rows = np.arange(len(needs))
         nc, nw = len(c_rows), len(n_rows)
         features = self._features(
-            pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), pool.needs, pool.need_arrays,
-            pool.need_vectors, pool.work_fields,
+            pool, np.repeat(c_rows, nw), np.tile(n_rows, nc), needs, need_arrays,
+            need_vectors, work_fields,
         )
         score, probability = self._score(features)
         if probability is not None:
             score = probability  # planners combine chances, not raw ranking scores
         return PairMatrix(
             candidate_ids=list(candidate_ids),
-            work_need_ids=list(work_need_ids),
-            employer_ids=[pool.needs[r].employer_id for r in n_rows],
+            work_need_ids=[needs[r].id for r in n_rows],
+            employer_ids=[needs[r].employer_id for r in n_rows],
             score=score.reshape(nc, nw),
             probability=None if probability is None else probability.reshape(nc, nw),
             similarity=features["sim_dense"].to_numpy().reshape(nc, nw),

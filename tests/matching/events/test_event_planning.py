@@ -166,7 +166,7 @@ def test_fewer_rounds_per_candidate_and_more_seats_than_candidates(world):
     plan = plan_event(store, engine, "EV1", controls)
     check_plan(store, plan, controls)
     assert set(plan.invited) <= set(pool) and len(plan.invited) == 10
-    assert any("places stay empty" in n for n in plan.notes)
+    assert any("plaatsen blijven leeg" in n for n in plan.notes)
     rows = list(csv.DictReader(io.StringIO(render_csv(plan)), delimiter=";"))
     assert all(sum(r[f"ronde{k}_werkgever"] == "pauze" for k in (1, 2, 3)) == 1 for r in rows)
 
@@ -287,11 +287,31 @@ def test_unknown_event_event_without_tables_and_too_many_candidates(world):
         store.delete(Event, ["EV2"])
 
 
-def test_employer_without_open_work(world):
+def test_a_host_whose_work_closed_is_planned_on_that_work_as_if_open(world):
+    """Planning from past work scores it exactly as the same work open: the same plan."""
+    store, engine = world
+    open_plan = plan_event(store, engine, "EV1")
+    records = [r.model_copy(update={"open": False}) if getattr(r, "id", None) == "W4" else r
+               for r in seeded_world()]
+    closed_store, closed_engine = build(records)
+    plan = plan_event(closed_store, closed_engine, "EV1")
+    assert [(m.round, m.table_id, m.candidate_id, m.work_need_id) for m in plan.meetings] == [
+        (m.round, m.table_id, m.candidate_id, m.work_need_id) for m in open_plan.meetings
+    ]
+    assert any("Logistiek Centrum Tilburg heeft geen open werkvraag" in n
+               and "'Orderpicker magazijn'" in n for n in plan.notes)
+    at_e4 = [m for m in plan.meetings if m.employer_id == "E4"]
+    assert at_e4 and all("geen open werkvraag" in m.reason for m in at_e4)
+
+
+def test_a_host_without_any_work_is_planned_from_its_profile():
     records = [r for r in seeded_world() if getattr(r, "id", None) != "W4"]
     store, engine = build(records)
-    with pytest.raises(EventPlanningError, match="E4 .*no open work need"):
-        plan_event(store, engine, "EV1")
+    plan = plan_event(store, engine, "EV1")
+    at_e4 = [m for m in plan.meetings if m.employer_id == "E4"]
+    assert at_e4 and {m.work_need_id for m in at_e4} == {"E4.profiel"}
+    assert any("gepland op zijn profiel" in n for n in plan.notes)
+    check_plan(store, plan, PlanControls())
 
 
 def test_candidate_vetoed_everywhere_in_an_explicit_pool_is_not_invited(world):
