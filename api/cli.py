@@ -24,6 +24,7 @@ from api.commands import privacy as privacy_commands
 from api.commands import reports as report_commands
 from api.commands import retrieval as retrieval_commands
 from api.commands import serve as serve_commands
+from api.commands import workspace as workspace_commands
 
 # Typer's own words in the help screens, in Dutch like everything else the CLI says
 rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenten"
@@ -46,6 +47,7 @@ app = typer.Typer(
 )
 
 for module in (
+    workspace_commands,
     data_commands,
     retrieval_commands,
     event_commands,
@@ -61,7 +63,15 @@ for module in (
 
 
 @app.callback()
-def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Toon details in het logboek.")) -> None:
+def _setup(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Toon details in het logboek."),
+    workspace: str | None = typer.Option(
+        None, "--workspace", "-w",
+        help="Werkruimte (map met werkkans.toml); standaard de huidige map of een map erboven.",
+    ),
+) -> None:
+    if workspace:  # through the environment, so server workers and batch workers find it too
+        os.environ["WERKKANS_WORKSPACE"] = workspace
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -20,9 +20,15 @@ DEFAULT_DB_URL = "sqlite:///werkkans.db"
 class Settings:
     """Where werkkans keeps its data; every field has an environment variable.
 
+    A workspace (:mod:`api.workspace`: ``werkkans.toml`` in the working directory,
+    a folder above it, or ``WERKKANS_WORKSPACE``) gives values for the variables
+    the environment leaves unset.
+
     ============================  ===========================================
     variable                      meaning
     ============================  ===========================================
+    ``WERKKANS_WORKSPACE``        workspace folder (default: the nearest folder at or
+                                  above the working directory holding ``werkkans.toml``)
     ``WERKKANS_DB``               database URL (default ``sqlite:///werkkans.db``)
     ``WERKKANS_HOME``             folder for the vector index and embedding cache
                                   (default ``.werkkans`` beside the working dir)
@@ -57,14 +63,29 @@ class Settings:
     cookie_secure: bool = False
     user_password: str | None = None
     fair_exposure: tuple[float, float] | None = None
+    workspace: Path | None = None
 
     @classmethod
-    def from_env(cls, *, db_url: str | None = None, tracking_uri: str | None = None) -> Settings:
-        """The settings of the environment; ``db_url`` and ``tracking_uri`` (command-line
-        options) take precedence when given."""
-        env = os.environ
+    def from_env(
+        cls, *, db_url: str | None = None, tracking_uri: str | None = None,
+        workspace: Path | None = None,
+    ) -> Settings:
+        """The settings of the environment and the workspace (``workspace``, else the one
+        found); ``db_url`` and ``tracking_uri`` (command-line options) take precedence.
+
+        Raises
+        ------
+        ValueError
+            A malformed value, or a workspace that cannot be read.
+        """
+        from api.workspace import Workspace
+
+        found = Workspace.load(workspace) if workspace is not None else Workspace.located()
+        # a workspace's values stand in for environment variables the environment leaves unset
+        env = {**(found.values if found else {}), **{k: v for k, v in os.environ.items() if v}}
         defaults = cls()
         settings = cls(
+            workspace=None if found is None else found.folder,
             db_url=env.get("WERKKANS_DB", defaults.db_url),
             home=Path(env.get("WERKKANS_HOME", str(defaults.home))),
             model=env.get("WERKKANS_MODEL") or None,

@@ -20,7 +20,7 @@ Steps, each over partitions handed to the workers as they free up:
    process (LightGBM already uses every core of it), promoted if better.
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
-   finished partition is recorded in ``WERKKANS_HOME/batch/precomputed.json`` for the
+   finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the
    store version, model and day it was computed for; a new run of the same skips it.
 
 With ``workers=0`` the same task functions run one after another in this process.
@@ -345,7 +345,7 @@ def _precompute(
     except TrackingError:
         model = "similarity"  # as the workers will rank: by similarity, and say so
     stamp = f"{store.version()}|{model}|{dt.date.today()}"
-    state_file = runtime_config.home / "batch" / "precomputed.json"
+    state_file = runtime_config.home / "batch" / store.database_id / "precomputed.json"
     done = _read_state(state_file, stamp)
     parts: list[tuple[str, tuple[list[str], bool]]] = []
     places = store.list(Municipality)

@@ -24,6 +24,7 @@ from matching.shortlists.text_space import TextSpace
 __all__ = [
     "Runtime",
     "RuntimeConfig",
+    "index_folder",
     "load_scorer",
     "new_audit_writer",
     "open_runtime",
@@ -77,6 +78,12 @@ def text_space(config: RuntimeConfig) -> TextSpace:
     return TextSpace.create(config.home, config.model)
 
 
+def index_folder(config: RuntimeConfig, store: Store) -> Path:
+    """Where ``store``'s vector index lives: filed under the database's identity, so two
+    databases sharing one home never share (and keep rebuilding) one index."""
+    return config.home / "index" / store.database_id
+
+
 def load_scorer(config: RuntimeConfig) -> PairScorer | None:
     """The promoted ranker bundle from the tracking store, or None when there is none."""
     from matching.serving.model_registry import TrackingError, load_champion
@@ -95,7 +102,7 @@ def open_runtime(config: RuntimeConfig, *, store: Store, with_model: bool = True
     one (or when there is none) shortlists rank by similarity and say so.
     """
     space = text_space(config)
-    index = RetrievalIndex(space, config.home / "index")
+    index = RetrievalIndex(space, index_folder(config, store))
     scorer = load_scorer(config) if with_model else None
     engine = ShortlistEngine(
         store, index, scorer=scorer, config=ShortlistConfig(fair_exposure=config.fair_exposure)

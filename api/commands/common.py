@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -23,10 +24,13 @@ from services.errors import Unavailable, UseCaseError
 console = Console(stderr=True)
 out = Console()
 
-def load_settings(db: str | None = None, tracking_uri: str | None = None) -> Settings:
-    """The settings of the environment with the command's ``--db`` and ``--tracking-uri``."""
+def load_settings(
+    db: str | None = None, tracking_uri: str | None = None, workspace: Path | None = None
+) -> Settings:
+    """The settings of the environment and the workspace with the command's ``--db`` and
+    ``--tracking-uri``."""
     try:
-        return Settings.from_env(db_url=db, tracking_uri=tracking_uri)
+        return Settings.from_env(db_url=db, tracking_uri=tracking_uri, workspace=workspace)
     except ValueError as exc:  # a malformed WERKKANS_* value
         fail(str(exc), code=2)
 
@@ -37,8 +41,9 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
         return settings.open_store(create=create)
     except MissingDatabase as exc:
         fail(
-            f"database {exc.path} bestaat niet (een tikfout in --db of WERKKANS_DB?); een nieuwe "
-            "database ontstaat alleen met 'werkkans import MAP'",
+            f"database {exc.path} bestaat niet (een tikfout in --db of WERKKANS_DB, of niet in "
+            "de werkruimte?); een nieuwe database ontstaat alleen met 'werkkans init MAP' of "
+            "'werkkans import MAP'",
             code=2,
         )
     except StoreError as exc:

@@ -18,6 +18,7 @@ import json
 import logging
 import types
 import typing
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -178,6 +179,7 @@ class Store:
     def __init__(self, url: str, *, create: bool = True, pseudonym_key: bytes | None = None) -> None:
         self.url = url
         self.pseudonym_key = pseudonym_key
+        self._database_id: str | None = None
         try:
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
@@ -192,6 +194,25 @@ class Store:
             self._check_schema(create)
         except sa.exc.OperationalError as exc:
             raise StoreError(f"cannot open database {self.safe_url}: {exc.orig}") from exc
+
+    @property
+    def database_id(self) -> str:
+        """This database's own identity, made once and kept in it: what is kept beside the
+        database (its vector index) is filed under it, so two databases never share one."""
+        if self._database_id is None:
+            query = sa.select(meta_table.c.value).where(meta_table.c.key == "database_id")
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar_one_or_none()
+            if found is None:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(meta_table.insert().values(key="database_id", value=uuid.uuid4().hex))
+                except sa.exc.IntegrityError:
+                    pass  # another process made it first: theirs holds
+                with self.engine.connect() as conn:
+                    found = conn.execute(query).scalar_one()
+            self._database_id = str(found)
+        return self._database_id
 
     @property
     def safe_url(self) -> str:
