@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from matching.records.storage import Store
 from matching.serving import shared_cache
+from matching.shortlists.quotes import Quote
 from matching.shortlists.shortlist import Match, Shortlist
 
 if TYPE_CHECKING:
@@ -175,7 +176,13 @@ def _encode(computed: Computed) -> dict[str, Any]:
 
 def _decode(value: dict[str, Any]) -> Computed:
     shortlist = dict(value["shortlist"])
-    shortlist["matches"] = [Match(**m) for m in shortlist["matches"]]
+    shortlist["matches"] = [
+        Match(**{**m, "quote": None if m.get("quote") is None else Quote(
+            field=m["quote"]["field"], text=m["quote"]["text"],
+            marks=tuple((int(a), int(b)) for a, b in m["quote"]["marks"]),
+        )})
+        for m in shortlist["matches"]
+    ]
     return Computed(
         Shortlist(**shortlist),
         value["employer_names"],

@@ -88,11 +88,24 @@ class MatchOut(BaseModel):
     score: float = Field(description="What the list is ordered by (probability or similarity).")
     similarity: float
     reason: str = Field(description="Plain-language reason, in Dutch.")
+    quote: QuoteOut | None = Field(
+        None, description="The candidate's own sentence about the work, quoted in the reason."
+    )
     checks_passed: list[str] = Field(description="Hard vetoes this pair passed.")
     pinned: bool = Field(description="Pinned by a relationship manager.")
     override_reason: str | None = None
     contributions: dict[str, float] | None = Field(
         None, description="Per-feature contributions to the score; only with ?contributions=true."
+    )
+
+
+class QuoteOut(BaseModel):
+    field: Literal["wishes", "interests", "strengths"] = Field(
+        description="The candidate's field the sentence comes from."
+    )
+    text: str = Field(description="The sentence exactly as the candidate's record has it.")
+    marks: list[tuple[int, int]] = Field(
+        description="[start, end) character ranges in `text` of the words the work shares."
     )
 
 
@@ -107,6 +120,11 @@ class ShortlistOut(BaseModel):
     audience: Literal["staff", "employer"]
     scored_by: str = Field(description="Model version in service, or 'similarity'.")
     note: str | None = None
+    about_work: str | None = Field(
+        None,
+        description="For a work need: what holds for every candidate on the list (contract, "
+        "coaching, the employer's record), said once instead of in every reason.",
+    )
     pool_size: int
     vetoed: dict[str, int] = Field(description="How many were left out per hard veto.")
     matches: list[MatchOut]
@@ -486,6 +504,9 @@ class ShortlistService:
                 similarity=m.similarity,
                 # no health details of another municipality's candidate, nor of anyone for employers
                 reason=m.reason_without_limits if employer_view or m.candidate_id in homes else m.reason,
+                quote=None if m.quote is None else QuoteOut(
+                    field=m.quote.field, text=m.quote.text, marks=list(m.quote.marks)
+                ),
                 checks_passed=list(m.checks_passed),
                 pinned=m.pinned,
                 override_reason=pins.get(m.candidate_id) if m.pinned else None,
@@ -506,6 +527,7 @@ class ShortlistService:
             audience=audience,
             scored_by=shortlist.scored_by,
             note=shortlist.note,
+            about_work=shortlist.about_work,
             exposure=None if employer_view else shortlist.exposure,
             pool_size=shortlist.pool_size,
             vetoed=shortlist.vetoed,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Permission, User
@@ -67,11 +68,28 @@ def _percent(value: float | None) -> str:
     return f"{round(100 * value)}%"
 
 
+def _reason(match: Any) -> Markup:
+    """A match's reason, escaped, with the words of the candidate's quoted sentence that the
+    work shares marked (``<mark>``)."""
+    reason, quote = str(match.reason), getattr(match, "quote", None)
+    if quote is None or quote.text not in reason:
+        return escape(reason)
+    at = reason.index(quote.text)
+    parts, pos = [escape(reason[:at])], 0
+    for start, end in quote.marks:
+        parts += [escape(quote.text[pos:start]), Markup("<mark>"), escape(quote.text[start:end]),
+                  Markup("</mark>")]
+        pos = end
+    parts += [escape(quote.text[pos:]), escape(reason[at + len(quote.text):])]
+    return Markup("").join(parts)
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["nl"] = _label
     templates.env.filters["pct"] = _percent
     templates.env.filters["veto"] = _veto
+    templates.env.filters["reason"] = _reason
     return templates
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed, region_members
 from matching.records.storage import Store
-from matching.shortlists.explanations import explain
+from matching.shortlists.explanations import FIELD_NEAR, explain, work_facts
 from matching.shortlists.fair_exposure import exposure_weights, protected_groups, rerank
 from matching.shortlists.features import (
     PairContext,
@@ -45,6 +45,7 @@ from matching.shortlists.pool import (
     regional_pool,
     with_new_history,
 )
+from matching.shortlists.quotes import Quote, quote_for, work_words
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
@@ -311,6 +312,7 @@ class ShortlistEngine:
                     "naar voren gehaald"
                 )
         contributions = self._explain(features, order)
+        quotes = self._quoting(need, need_vec.dense[0])
         matches = []
         for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
             candidate = pool.candidates[rows[i]]
@@ -318,12 +320,14 @@ class ShortlistEngine:
             matches.append(
                 self._match(rank, candidate, need, employer, features.iloc[i], score[i],
                             probability, contrib, i, passed, candidate.id in pinned_set,
-                            None if anyway is None else float(anyway[i]))
+                            None if anyway is None else float(anyway[i]), quotes,
+                            with_work_facts=False)
             )
         if self.scorer is None:
             notes.append(SIMILARITY_NOTE)
+        facts = work_facts(need, employer, features.iloc[0].to_dict() if len(features) else {})
         return Shortlist(matches=matches, scored_by=self.scored_by, note="; ".join(notes) or None,
-                         exposure=exposure, **base)
+                         exposure=exposure, about_work="; ".join(facts.values()) or None, **base)
 
     def for_candidate(
         self,
@@ -389,7 +393,8 @@ class ShortlistEngine:
             matches.append(
                 self._match(rank, candidate, need, pool.employers[need.employer_id],
                             features.iloc[i], score[i], probability, contrib, i, passed, False,
-                            None if pool.anyway is None else float(pool.anyway[pool.row_of[candidate.id]]))
+                            None if pool.anyway is None else float(pool.anyway[pool.row_of[candidate.id]]),
+                            self._quoting(need, pool.need_vectors.dense[need_rows[i]]))
             )
         note = SIMILARITY_NOTE if self.scorer is None else None
         return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by, note=note, **base)
@@ -602,6 +607,21 @@ class ShortlistEngine:
         evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
         return self.scorer is not None and not evidence.get("thin")
 
+    def _quoting(self, need: WorkNeed, need_vector: np.ndarray) -> Callable[[Candidate, float], Quote | None]:
+        """Candidate, occupational fit -> the sentence of theirs to quote for ``need``: the
+        closest to it (by the sentence vectors the text space holds) among those sharing a word."""
+        work = work_words(need)
+        space = self.index.space
+
+        def closeness(sentences: Sequence[str]) -> np.ndarray:
+            vectors = space.sentence_vectors(sentences)
+            return np.array([float(vectors[s] @ need_vector) for s in sentences])
+
+        def quote(candidate: Candidate, fit: float) -> Quote | None:
+            return quote_for(candidate, need, closeness=closeness, near=fit >= FIELD_NEAR, work=work)
+
+        return quote
+
     def _match(
         self,
         rank: int,
@@ -616,8 +636,12 @@ class ShortlistEngine:
         passed: Sequence[Veto],
         pinned: bool,
         anyway: float | None,
+        quoting: Callable[[Candidate, float], Quote | None],
+        *,
+        with_work_facts: bool = True,
     ) -> Match:
         values = features.to_dict()
+        quote = quoting(candidate, float(values.get("fit_best", 0.0)))
         chance = None if probability is None else float(probability[i])
         band = None
         if chance is not None:
@@ -634,10 +658,13 @@ class ShortlistEngine:
             probability=chance,
             chance_band=band,
             similarity=float(features["sim_dense"]),
-            reason=explain(candidate, need, employer, values, contrib),
+            reason=explain(candidate, need, employer, values, contrib, quote=quote,
+                           with_work_facts=with_work_facts),
             reason_without_limits=explain(
-                candidate, need, employer, values, contrib, include_limits=False
+                candidate, need, employer, values, contrib, include_limits=False, quote=quote,
+                with_work_facts=with_work_facts,
             ),
+            quote=quote,
             checks_passed=[v.value for v in passed],
             pinned=pinned,
             contributions=contrib,

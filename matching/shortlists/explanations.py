@@ -1,6 +1,8 @@
 """Plain-language Dutch reasons for a match, built from the factors that drove it.
 
-Example: ``"wil graag in de zorg werken; 6 km fietsen; 24 uur beschikbaar"``.
+Example: ``"schrijft: „Ik zou graag in de zorg werken.”; 6 km fietsen; 24 uur beschikbaar"``.
+The candidate's own sentence about the work (:mod:`matching.shortlists.quotes`)
+leads, exactly as written.
 When the ranker's per-feature contributions are given, the factors that
 pushed the chance up come first and a factor that pulled it down clearly is
 named as a point of attention ("let op: ...").
@@ -22,6 +24,7 @@ from matching.records.enums import (
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.shortlists.features import FIELD_FEATURES
 from matching.shortlists.occupations import load_occupations
+from matching.shortlists.quotes import Quote
 
 #: Sector words a candidate may use in their wishes, per SBI section.
 SECTOR_WORDS: dict[SbiSection, tuple[str, ...]] = {
@@ -64,9 +67,16 @@ LIMITS_PHRASE = "limits_adaptable_clash"
 
 
 def _wish_phrase(candidate: Candidate, need: WorkNeed, employer: Employer, level: float) -> str | None:
+    """What the candidate's wishes have to do with the work, claiming only what they chose."""
     occupations = load_occupations()
-    if level >= 4 and need.esco_uri in occupations:
+    wanted = [occupations[u] for u in candidate.desired_occupations if u in occupations]
+    if need.esco_uri in candidate.desired_occupations and need.esco_uri in occupations:
         return f"wil graag als {occupations[need.esco_uri].label} werken"
+    if level >= 4 and need.esco_uri in occupations:
+        group = occupations[need.esco_uri].isco_group
+        close = [o for o in wanted if o.isco_group == group]
+        if close:
+            return f"gekozen beroep ({close[0].label}) ligt dicht bij dit werk"
     wishes = candidate.wishes.lower()
     section = SbiSection(employer.sbi_section)
     if any(word in wishes for word in SECTOR_WORDS.get(section, ())):
@@ -76,15 +86,42 @@ def _wish_phrase(candidate: Candidate, need: WorkNeed, employer: Employer, level
     return None
 
 
+def work_facts(need: WorkNeed, employer: Employer, features: Mapping[str, float]) -> dict[str, str]:
+    """Phrases about the work and the employer, the same for every candidate of a work need:
+    a shortlist for a work need says them once, in a line above the list."""
+    facts: dict[str, str] = {}
+    if need.contract_form is not ContractForm.REGULAR:
+        facts["contract_form"] = f"als {dutch_label(ContractForm(need.contract_form))}"
+    if employer.coaching_capacity > 0:
+        facts["employer_coaching_capacity"] = "werkgever biedt begeleiding op de werkvloer"
+    elif employer.openness >= 4:
+        facts["employer_openness"] = "werkgever staat open voor mensen met afstand"
+    if features.get("employer_meetings", 0.0) >= 5 and features.get("employer_good_rate", 0.0) >= 0.15:
+        facts["employer_good_rate"] = "werkgever plaatste eerder kandidaten via werkkans"
+    return facts
+
+
+def quoted(quote: Quote) -> str:
+    """The quote as it reads in a reason: the candidate's sentence in Dutch quotation marks."""
+    return f"schrijft: „{quote.text}”"
+
+
 def _phrases(
-    candidate: Candidate, need: WorkNeed, employer: Employer, features: Mapping[str, float]
+    candidate: Candidate,
+    need: WorkNeed,
+    employer: Employer,
+    features: Mapping[str, float],
+    quote: Quote | None,
+    with_work_facts: bool,
 ) -> dict[str, str]:
     """Candidate phrases keyed by the feature that carries them."""
     phrases: dict[str, str] = {}
+    if quote is not None:
+        phrases["quote"] = quoted(quote)
     wish = _wish_phrase(candidate, need, employer, features.get("occupation_level", 0.0))
-    if wish:
+    if wish and not (quote is not None and wish.startswith("wil graag in ")):  # the quote says it
         phrases["occupation_level"] = wish
-    elif features.get("fit_best", 0.0) >= FIELD_NEAR:
+    elif quote is None and features.get("fit_best", 0.0) >= FIELD_NEAR:
         phrases["fit_best"] = "wensen liggen dicht bij dit werk"
     km = features.get("travel_km", math.nan)
     if math.isnan(km):
@@ -97,14 +134,8 @@ def _phrases(
     if clash:
         labels = ", ".join(sorted(dutch_label(Demand(d)) for d in clash))
         phrases[LIMITS_PHRASE] = f"werk aan te passen ({labels})"
-    if need.contract_form is not ContractForm.REGULAR:
-        phrases["contract_form"] = f"als {dutch_label(ContractForm(need.contract_form))}"
-    if employer.coaching_capacity > 0:
-        phrases["employer_coaching_capacity"] = "werkgever biedt begeleiding op de werkvloer"
-    elif employer.openness >= 4:
-        phrases["employer_openness"] = "werkgever staat open voor mensen met afstand"
-    if features.get("employer_meetings", 0.0) >= 5 and features.get("employer_good_rate", 0.0) >= 0.15:
-        phrases["employer_good_rate"] = "werkgever plaatste eerder kandidaten via werkkans"
+    if with_work_facts:
+        phrases.update(work_facts(need, employer, features))
     if candidate.prior_paid_work:
         phrases["prior_paid_work"] = "heeft eerder betaald gewerkt"
     return phrases
@@ -134,6 +165,8 @@ def explain(
     contributions: Mapping[str, float] | None = None,
     *,
     include_limits: bool = True,
+    quote: Quote | None = None,
+    with_work_facts: bool = True,
 ) -> str:
     """One short Dutch reason for a (candidate, work need) pair.
 
@@ -148,12 +181,18 @@ def explain(
         Name the candidate's limits the work can be adapted to ("werk aan te
         passen (zwaar tillen)"). That is health information: reasons shown to
         employers, or to roles that may not see health data, leave it out.
+    quote
+        The candidate's own sentence about the work (:func:`~matching.shortlists.quotes.quote_for`);
+        it leads the reason, exactly as written.
+    with_work_facts
+        Name facts of the work and employer (:func:`work_facts`). A list for one
+        work need says those once above the list instead.
     """
-    phrases = _phrases(candidate, need, employer, features)
+    phrases = _phrases(candidate, need, employer, features, quote, with_work_facts)
     if not include_limits:
         phrases.pop(LIMITS_PHRASE, None)
     warnings = _warnings(candidate, need, features)
-    keys = list(phrases)
+    keys = [k for k in phrases if k != "quote"]
     if contributions:
         # the feature carrying a phrase may be a sibling of the one the model leaned on
         weight = {
@@ -168,6 +207,8 @@ def explain(
         warnings = {
             k: v for k, v in warnings.items() if contributions.get(k, 0.0) < 0 or k == "language_gap"
         }
+    if "quote" in phrases:  # the person's own words lead
+        keys.insert(0, "quote")
     chosen = [phrases[k] for k in keys[:MAX_PHRASES]]
     chosen.extend(warnings.values())
     return "; ".join(chosen)

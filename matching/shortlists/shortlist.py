@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matching.shortlists.fair_exposure import ExposurePolicy
+from matching.shortlists.quotes import Quote
 
 __all__ = [
     "MAX_K",
@@ -102,6 +103,7 @@ class Match:
     chance_band: ChanceBand | None = None  # the chance in words; alone when evidence is thin
     anyway: float | None = None  # chance of work found without the programme (6 months)
     net: float | None = None  # the difference meeting makes: (1 - anyway) * probability
+    quote: Quote | None = None  # the candidate's own sentence about the work, as written
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class Shortlist:
     note: str | None = None
     #: with a fair-exposure policy: rows moved into the top, expected good outcomes given up
     exposure: dict[str, float] | None = None
+    #: for one work need: what holds for every candidate (contract, coaching, the employer's record)
+    about_work: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

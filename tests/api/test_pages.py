@@ -80,6 +80,18 @@ def test_forms_without_the_session_csrf_token_are_refused(client, users, store):
     assert active_overrides(store, "W1", municipality=HOME) == []
 
 
+def test_shortlist_page_quotes_the_candidate_and_says_the_work_once(client, users):
+    _login(client, "relationship")
+    page = client.get("/werkvragen/W1").text
+    # W1 is a work-experience place: said once above the list, in no line's reason
+    assert "Voor iedereen op deze lijst:</strong> als werkervaringsplaats" in page
+    reasons = re.findall(r'<td class="reason">(.*?)</td>', page, flags=re.DOTALL)
+    assert reasons and not any("als werkervaringsplaats" in r for r in reasons)
+    # the candidate's sentence, exactly as written, with the shared word marked
+    assert any("schrijft: „Ik wil graag in de <mark>zorg</mark> werken, bijvoorbeeld als "
+               "<mark>helpende</mark>.”" in r for r in reasons)
+
+
 def test_shortlist_page_with_override(client, users, store):
     _login(client, "relationship")
     page = client.get("/werkvragen/W1")

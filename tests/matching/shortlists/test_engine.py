@@ -38,7 +38,11 @@ def test_work_need_to_candidates_with_vetoes_and_reasons(tiny_world):
     top = shortlist.matches[0]
     assert top.probability is None and shortlist.scored_by == "similarity"
     assert shortlist.note == SIMILARITY_NOTE
-    assert top.reason.startswith("wil graag in de zorg werken")
+    # the candidate's own words lead, exactly as written, with what the work shares marked
+    assert top.quote is not None and top.quote.text in ("Ik wil graag in de zorg werken, "
+                                                          "bijvoorbeeld als helpende.")
+    assert top.reason.startswith(f"schrijft: „{top.quote.text}”")
+    assert {top.quote.text[a:b] for a, b in top.quote.marks} >= {"zorg"}
     assert "too_far" in top.checks_passed and "limits_clash" in top.checks_passed
     assert [m.rank for m in shortlist.matches] == list(range(1, len(ids) + 1))
 
