@@ -10,27 +10,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from matching.records.enums import validation_in_dutch
 from services.errors import AuditUnavailable, InvalidInput, Issue, NotFound
+from services.record_models import KIND_LABELS
 
 if TYPE_CHECKING:
     from training.promotion import PromotionDecision
 
 __all__ = ["KIND_LABELS", "in_dutch", "invalid_in_dutch"]
-
-#: What a record kind (as the use cases name it) is called in Dutch.
-KIND_LABELS = {
-    "candidate": "kandidaat",
-    "employer": "werkgever",
-    "work need": "werkvraag",
-    "event": "bijeenkomst",
-    "table": "tafel",
-    "meeting": "tafelgesprek",
-    "invitation": "uitnodiging",
-    "outcome": "uitkomst",
-    "checkin": "nazorgcontact",
-    "override": "aanpassing",
-    "version": "versie",
-}
 
 #: Input "fields" that name a whole request rather than one value: shown without the name.
 _WHOLE_REQUEST = {"controls", "history", "months", "report", "config"}
@@ -59,28 +46,13 @@ def in_dutch(exc: Exception) -> str:
     return str(exc)
 
 
-_PYDANTIC_NL = {
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "greater_than": "moet groter zijn dan {gt}",
-    "less_than_equal": "mag hoogstens {le} zijn",
-    "less_than": "moet kleiner zijn dan {lt}",
-    "missing": "ontbreekt",
-    "string_too_short": "is te kort (minstens {min_length} tekens)",
-    "string_too_long": "is te lang (hoogstens {max_length} tekens)",
-    "string_pattern_mismatch": "heeft niet de goede vorm",
-    "int_parsing": "moet een heel getal zijn",
-    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
-}
-
-
 def invalid_in_dutch(exc: ValidationError) -> InvalidInput:
     """A pydantic refusal of command-line values as one use-case refusal, worded in Dutch."""
     issues = []
     for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"]) or "invoer"
-        template = _PYDANTIC_NL.get(error["type"])
-        message = template.format(**(error.get("ctx") or {})) if template else error["msg"]
-        issues.append(Issue(("body", field), f"{field}: {message}"))
+        field = ".".join(str(p) for p in error["loc"])
+        message = validation_in_dutch(error) or error["msg"]
+        issues.append(Issue(("body", field or "invoer"), f"{field}: {message}" if field else message))
     return InvalidInput(issues)
 
 

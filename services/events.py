@@ -34,7 +34,8 @@ from matching.records.schemas import (
 from matching.records.storage import Store
 from services import record_models, records
 from services.actor import Actor
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
+from services.outcomes import invalid_outcome
 
 __all__ = [
     "EventDetail",
@@ -243,10 +244,6 @@ def remove_table(store: Store, actor: Actor, event_id: str, table_id: str) -> No
     records.delete(store, EventTable, table_id, actor)
 
 
-def _invalid(exc: OutcomeError) -> InvalidInput:
-    return InvalidInput.of(exc.field, exc.message)
-
-
 def record_attendance(
     store: Store,
     actor: Actor,
@@ -275,7 +272,7 @@ def record_attendance(
             actor=actor.username,
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None
 
 
 def invitations_of(
@@ -310,7 +307,7 @@ def record_meeting_follow_up(
             actor=actor.username,
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None
 
 
 def record_follow_up_at_table(
@@ -332,4 +329,4 @@ def record_follow_up_at_table(
             actor=actor.username,
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None

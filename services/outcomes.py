@@ -60,8 +60,10 @@ class DueCheckInOut(BaseModel):
     state: str = Field(description="due or overdue")
 
 
-def _invalid(exc: OutcomeError) -> InvalidInput:
-    return InvalidInput.of(exc.field, exc.message)
+def invalid_outcome(exc: OutcomeError) -> InvalidInput:
+    """The domain's refusal of an outcome, attendance or check-in as a use-case refusal
+    (English for the API, Dutch for staff)."""
+    return InvalidInput.of(exc.field, exc.message, dutch=exc.dutch)
 
 
 def record(store: Store, actor: Actor, values: Mapping[str, Any], *, today: dt.date) -> Outcome:
@@ -86,7 +88,7 @@ def record(store: Store, actor: Actor, values: Mapping[str, Any], *, today: dt.d
             store, today=today, municipality=actor.municipality, actor=actor.username, **fields
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None
 
 
 def correct(
@@ -105,7 +107,7 @@ def correct(
             **changes,
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None
 
 
 def history(store: Store, actor: Actor, outcome_id: str) -> list[OutcomeChangeOut]:
@@ -157,7 +159,7 @@ def record_checkin(
             actor=actor.username,
         )
     except OutcomeError as exc:
-        raise _invalid(exc) from None
+        raise invalid_outcome(exc) from None
 
 
 def due_checkins(

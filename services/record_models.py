@@ -62,6 +62,28 @@ def label(record_type: type[Record]) -> str:
     )
 
 
+#: What a record kind (as the use cases name it, see :func:`label`) is called for staff.
+KIND_LABELS = {
+    "candidate": "kandidaat",
+    "employer": "werkgever",
+    "work need": "werkvraag",
+    "event": "bijeenkomst",
+    "table": "tafel",
+    "meeting": "tafelgesprek",
+    "invitation": "uitnodiging",
+    "outcome": "uitkomst",
+    "checkin": "nazorgcontact",
+    "override": "aanpassing",
+    "version": "versie",
+    "municipality": "gemeente",
+}
+
+
+def dutch_kind(record_type: type[Record]) -> str:
+    """What a record type is called for staff (``"werkvraag"``, ``"tafel"``)."""
+    return record_type.dutch_name
+
+
 @functools.cache
 def input_model(record_type: type[R]) -> type[R]:
     """The record as a request body: ``municipality`` may be left out (it is the user's)."""

@@ -108,7 +108,7 @@ def import_(
             title=f"{len(exc.errors)} probleem/problemen in de map; er is niets geïmporteerd",
         )
         for error in exc.errors[:MAX_ERRORS_SHOWN]:
-            table.add_row(error.file, str(error.line or ""), error.column, error.reason)
+            table.add_row(error.file, str(error.line or ""), error.column, error.dutch or error.reason)
         console.print(table)
         if len(exc.errors) > MAX_ERRORS_SHOWN:
             console.print(f"... en nog {len(exc.errors) - MAX_ERRORS_SHOWN} problemen")
@@ -143,7 +143,7 @@ def import_(
             title=f"{len(report.warnings)} waarschuwing(en): wel geïmporteerd (--strict weigert ze)",
         )
         for warning in report.warnings[:MAX_ERRORS_SHOWN]:
-            warnings.add_row(warning.file, str(warning.line or ""), warning.column, warning.reason)
+            warnings.add_row(warning.file, str(warning.line or ""), warning.column, warning.dutch or warning.reason)
         console.print(warnings)
 
 

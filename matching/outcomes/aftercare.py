@@ -29,8 +29,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from matching.outcomes.recording import MAX_PLACEMENT_HOURS, MIN_PLACEMENT_HOURS, OutcomeError
-from matching.records.enums import CheckInStatus, OutcomeKind
+from matching.outcomes.recording import (
+    MAX_PLACEMENT_HOURS,
+    MIN_PLACEMENT_HOURS,
+    OutcomeError,
+    schema_error_in_dutch,
+)
+from matching.records.enums import CheckInStatus, OutcomeKind, dutch_date, dutch_label
 from matching.records.schemas import Candidate, CheckIn, Outcome
 from matching.records.storage import Store
 
@@ -260,16 +265,19 @@ def record_checkin(
     """
     outcome = store.get(Outcome, outcome_id)
     if outcome is None:
-        raise OutcomeError("outcome_id", f"unknown placement id {outcome_id!r}")
+        raise OutcomeError("outcome_id", f"unknown placement id {outcome_id!r}",
+                           dutch=f"plaatsing {outcome_id} bestaat niet")
     assert isinstance(outcome, Outcome)
     if municipality is not None and outcome.municipality != municipality:
         raise OutcomeError(
             "outcome_id",
             f"{outcome_id} belongs to municipality {outcome.municipality}, not {municipality}",
+            dutch=f"{outcome_id} hoort niet bij gemeente {municipality}",
         )
     if not outcome.kind.is_placement:
         raise OutcomeError(
-            "outcome_id", f"outcome {outcome_id} is a {outcome.kind.value}, not a placement"
+            "outcome_id", f"outcome {outcome_id} is a {outcome.kind.value}, not a placement",
+            dutch=f"uitkomst {outcome_id} is een {dutch_label(outcome.kind)}, geen plaatsing",
         )
     if checkin_id is None:
         checkin_id = f"{outcome_id}-m{month}"
@@ -292,13 +300,16 @@ def record_checkin(
             "reason" if "reason" in first.get("msg", "") else "checkin"
         )
         message = first.get("msg", str(exc)).removeprefix("Value error, ")
-        raise OutcomeError(field, message) from None
+        raise OutcomeError(field, message, dutch=schema_error_in_dutch(first, field)) from None
 
     start = outcome.start_date
     if checkin.date > today:
-        raise OutcomeError("date", f"{checkin.date} lies in the future (today is {today})")
+        raise OutcomeError("date", f"{checkin.date} lies in the future (today is {today})",
+                           dutch=f"{dutch_date(checkin.date)} ligt in de toekomst")
     if start is not None and checkin.date < start:
-        raise OutcomeError("date", f"{checkin.date} is before the placement started ({start})")
+        raise OutcomeError("date", f"{checkin.date} is before the placement started ({start})",
+                           dutch=f"{dutch_date(checkin.date)} ligt voor het begin van de plaatsing "
+                           f"({dutch_date(start)})")
     if start is not None:
         earliest = add_months(start, month) - dt.timedelta(days=EARLY_DAYS)
         if checkin.date < earliest:
@@ -306,13 +317,17 @@ def record_checkin(
                 "month",
                 f"a month-{month} check-in is due on {add_months(start, month)}; "
                 f"{checkin.date} is more than {EARLY_DAYS} days early",
+                dutch=f"het contact na {month} maanden is op {dutch_date(add_months(start, month))}; "
+                f"{dutch_date(checkin.date)} is meer dan {EARLY_DAYS} dagen te vroeg",
             )
     if checkin.status is CheckInStatus.STOPPED:
         if checkin.hours not in (None, 0):
-            raise OutcomeError("hours", "a stopped placement has no hours")
+            raise OutcomeError("hours", "a stopped placement has no hours",
+                               dutch="een gestopte plaatsing heeft geen uren")
     else:
         if checkin.status is CheckInStatus.HOURS_CHANGED and checkin.hours is None:
-            raise OutcomeError("hours", "hours_changed needs the new hours per week")
+            raise OutcomeError("hours", "hours_changed needs the new hours per week",
+                               dutch="bij andere uren hoort het nieuwe aantal uren per week")
         if checkin.hours is not None and not (
             MIN_PLACEMENT_HOURS <= checkin.hours <= MAX_PLACEMENT_HOURS
         ):
@@ -320,6 +335,8 @@ def record_checkin(
                 "hours",
                 f"{checkin.hours} hours per week is out of range "
                 f"({MIN_PLACEMENT_HOURS}-{MAX_PLACEMENT_HOURS})",
+                dutch=f"{checkin.hours} uur per week kan niet: {MIN_PLACEMENT_HOURS} tot "
+                f"{MAX_PLACEMENT_HOURS}",
             )
     others = [
         c for c in store.list(CheckIn, where={"outcome_id": outcome_id})
@@ -331,6 +348,8 @@ def record_checkin(
             "status",
             f"placement {outcome_id} stopped at the month-{stop.month} check-in ({stop.date}); "
             "record a new outcome if the candidate started again",
+            dutch=f"plaatsing {outcome_id} is gestopt bij het contact na {stop.month} maanden "
+            f"({dutch_date(stop.date)}); leg een nieuwe uitkomst vast als de kandidaat weer begon",
         )
     store.upsert([checkin], actor=actor)
     return checkin

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from matching.records.enums import dutch_date, dutch_label, validation_in_dutch
 from matching.records.schemas import (
     Candidate,
     Employer,
@@ -55,6 +56,13 @@ __all__ = [
 
 R = TypeVar("R", bound=Record)
 
+_NL = {"Candidate": "kandidaat", "Employer": "werkgever", "WorkNeed": "werkvraag",
+       "Event": "bijeenkomst", "TableMeeting": "tafelgesprek", "Outcome": "uitkomst"}
+#: What an outcome's fields are called for staff.
+_FIELD_NL = {"id": "het kenmerk", "municipality": "de gemeente", "candidate_id": "de kandidaat",
+             "contract_type": "een soort contract", "hours": "uren", "start_date": "een begindatum",
+             "end_date": "een einddatum"}
+
 MIN_PLACEMENT_HOURS = 1
 MAX_PLACEMENT_HOURS = 60
 
@@ -68,9 +76,10 @@ class OutcomeError(ValueError):
         The field that is wrong (``"start_date"``, ``"candidate_id"``, ...).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, dutch: str | None = None) -> None:
         self.field = field
         self.message = message
+        self.dutch = dutch  # the whole message for staff, in Dutch; None: no wording of ours
         super().__init__(f"{field}: {message}")
 
 
@@ -83,7 +92,16 @@ def _from_validation_error(exc: ValidationError, fields: Mapping[str, Any]) -> O
         # a whole-record rule: name the first field its message mentions
         mentioned = [(message.find(name), name) for name in fields if name in message]
         field = min(mentioned)[1] if mentioned else "record"
-    return OutcomeError(field, message)
+    return OutcomeError(field, message, dutch=schema_error_in_dutch(first, field))
+
+
+def schema_error_in_dutch(error: Mapping[str, Any], field: str) -> str | None:
+    """A schema refusal for staff: a record's own rule as it words it, a single value's
+    problem after the field's name."""
+    dutch = validation_in_dutch(error)
+    if dutch is None or (error.get("ctx") or {}).get("dutch"):
+        return dutch
+    return f"{field}: {dutch}"
 
 
 def _check_municipality(record: Record, municipality: str | None, field: str) -> None:
@@ -91,6 +109,7 @@ def _check_municipality(record: Record, municipality: str | None, field: str) ->
         raise OutcomeError(
             field,
             f"{record.id} belongs to municipality {record.municipality}, not {municipality}",
+            dutch=f"{record.id} hoort niet bij gemeente {municipality}",
         )
 
 
@@ -100,12 +119,14 @@ def _fetch(
     """A referenced record of the same municipality, or a clear error."""
     found = store.get(record_type, record_id)
     if found is None:
-        raise OutcomeError(field, f"unknown {record_type.__name__.lower()} id {record_id!r}")
+        raise OutcomeError(field, f"unknown {record_type.__name__.lower()} id {record_id!r}",
+                           dutch=f"{_NL[record_type.__name__]} {record_id} bestaat niet")
     if found.municipality != municipality:
         raise OutcomeError(
             field,
             f"{record_type.__name__.lower()} {record_id} belongs to municipality "
             f"{found.municipality}, not {municipality}",
+            dutch=f"{_NL[record_type.__name__]} {record_id} hoort niet bij gemeente {municipality}",
         )
     assert isinstance(found, record_type)
     return found
@@ -113,7 +134,8 @@ def _fetch(
 
 def _not_after_today(field: str, value: dt.date | None, today: dt.date) -> None:
     if value is not None and value > today:
-        raise OutcomeError(field, f"{value} lies in the future (today is {today})")
+        raise OutcomeError(field, f"{value} lies in the future (today is {today})",
+                           dutch=f"{dutch_date(value)} ligt in de toekomst (vandaag is {dutch_date(today)})")
 
 
 # ---- attendance and follow-up ----------------------------------------------------------------
@@ -157,11 +179,13 @@ def record_attendance(
     """
     event = store.get(Event, event_id)
     if event is None:
-        raise OutcomeError("event_id", f"unknown event id {event_id!r}")
+        raise OutcomeError("event_id", f"unknown event id {event_id!r}",
+                           dutch=f"bijeenkomst {event_id} bestaat niet")
     _check_municipality(event, municipality, "event_id")
     if event.date > today:
         raise OutcomeError(
-            "event_id", f"event {event_id} is on {event.date}, after today ({today})"
+            "event_id", f"event {event_id} is on {event.date}, after today ({today})",
+            dutch=f"bijeenkomst {event_id} is op {dutch_date(event.date)}, dat is na vandaag",
         )
     invitations = {
         inv.candidate_id: inv for inv in store.list(Invitation, where={"event_id": event_id})
@@ -171,10 +195,12 @@ def record_attendance(
         invitation = invitations.get(candidate_id)
         if invitation is None:
             raise OutcomeError(
-                "candidate_id", f"candidate {candidate_id!r} was not invited to event {event_id}"
+                "candidate_id", f"candidate {candidate_id!r} was not invited to event {event_id}",
+                dutch=f"kandidaat {candidate_id} was niet uitgenodigd voor bijeenkomst {event_id}",
             )
         if not isinstance(came, bool):
-            raise OutcomeError("attended", f"must be true or false, got {came!r}")
+            raise OutcomeError("attended", f"must be true or false, got {came!r}",
+                               dutch=f"aanwezig moet ja of nee zijn, niet {came!r}")
         updated.append(invitation.model_copy(update={"attended": came}))
     store.upsert(updated, actor=actor)
     return updated
@@ -199,12 +225,14 @@ def record_follow_up(
     """
     meeting = store.get(TableMeeting, meeting_id)
     if meeting is None:
-        raise OutcomeError("meeting_id", f"unknown meeting id {meeting_id!r}")
+        raise OutcomeError("meeting_id", f"unknown meeting id {meeting_id!r}",
+                           dutch=f"tafelgesprek {meeting_id} bestaat niet")
     _check_municipality(meeting, municipality, "meeting_id")
     event = store.get(Event, meeting.event_id)
     if event is not None and event.date > today:
         raise OutcomeError(
-            "meeting_id", f"meeting {meeting_id} is on {event.date}, after today ({today})"
+            "meeting_id", f"meeting {meeting_id} is on {event.date}, after today ({today})",
+            dutch=f"tafelgesprek {meeting_id} is op {dutch_date(event.date)}, dat is na vandaag",
         )
     if follow_up:
         absent = store.list(
@@ -216,6 +244,8 @@ def record_follow_up(
                 "follow_up",
                 f"candidate {meeting.candidate_id} is recorded as absent at event "
                 f"{meeting.event_id}; correct the attendance first",
+                dutch=f"kandidaat {meeting.candidate_id} staat als afwezig bij bijeenkomst "
+                f"{meeting.event_id}; pas eerst de aanwezigheid aan",
             )
     updated = meeting.model_copy(update={"follow_up": bool(follow_up)})
     store.upsert([updated], actor=actor)
@@ -249,11 +279,13 @@ def validate_outcome(
     if outcome.work_need_id is not None:
         need = _fetch(store, WorkNeed, outcome.work_need_id, "work_need_id", home)
         if employer is None:
-            raise OutcomeError("employer_id", "a work need is given, so the employer is needed too")
+            raise OutcomeError("employer_id", "a work need is given, so the employer is needed too",
+                               dutch="bij een werkvraag hoort ook de werkgever (--employer)")
         if need.employer_id != employer.id:
             raise OutcomeError(
                 "work_need_id",
                 f"work need {need.id} belongs to employer {need.employer_id}, not {employer.id}",
+                dutch=f"werkvraag {need.id} is van werkgever {need.employer_id}, niet van {employer.id}",
             )
     event_date: dt.date | None = None
     if outcome.event_id is not None:
@@ -266,6 +298,7 @@ def validate_outcome(
             raise OutcomeError(
                 "event_id",
                 f"candidate {outcome.candidate_id} was not invited to event {event.id}",
+                dutch=f"kandidaat {outcome.candidate_id} was niet uitgenodigd voor bijeenkomst {event.id}",
             )
 
     for name in ("recorded_on", "start_date", "end_date"):
@@ -275,30 +308,41 @@ def validate_outcome(
             value = getattr(outcome, name)
             if value is not None and value < event_date:
                 raise OutcomeError(
-                    name, f"{value} is before the event ({outcome.event_id} on {event_date})"
+                    name, f"{value} is before the event ({outcome.event_id} on {event_date})",
+                    dutch=f"{dutch_date(value)} ligt voor de bijeenkomst ({outcome.event_id} op "
+                    f"{dutch_date(event_date)})",
                 )
     if outcome.end_date is not None and outcome.start_date is None:
-        raise OutcomeError("start_date", "an end_date is given, so the start_date is needed too")
+        raise OutcomeError("start_date", "an end_date is given, so the start_date is needed too",
+                           dutch="bij een einddatum hoort ook een begindatum (--start)")
     if outcome.start_date and outcome.end_date and outcome.end_date < outcome.start_date:
         raise OutcomeError(
-            "end_date", f"{outcome.end_date} is before start_date {outcome.start_date}"
+            "end_date", f"{outcome.end_date} is before start_date {outcome.start_date}",
+            dutch=f"einddatum {dutch_date(outcome.end_date)} ligt voor de begindatum "
+            f"{dutch_date(outcome.start_date)}",
         )
 
     if outcome.kind.is_placement:
         if outcome.hours is None:
-            raise OutcomeError("hours", f"a {outcome.kind.value} needs the hours per week")
+            raise OutcomeError("hours", f"a {outcome.kind.value} needs the hours per week",
+                               dutch=f"een {dutch_label(outcome.kind)} heeft uren per week nodig (--hours)")
         if not MIN_PLACEMENT_HOURS <= outcome.hours <= MAX_PLACEMENT_HOURS:
             raise OutcomeError(
                 "hours",
                 f"{outcome.hours} hours per week is out of range "
                 f"({MIN_PLACEMENT_HOURS}-{MAX_PLACEMENT_HOURS})",
+                dutch=f"{outcome.hours} uur per week kan niet: {MIN_PLACEMENT_HOURS} tot "
+                f"{MAX_PLACEMENT_HOURS}",
             )
     else:
         for name in ("hours", "start_date", "end_date"):
             if getattr(outcome, name) is not None:
-                raise OutcomeError(name, f"does not apply to outcome {outcome.kind.value}")
+                raise OutcomeError(name, f"does not apply to outcome {outcome.kind.value}",
+                                   dutch=f"{_FIELD_NL.get(name, name)} hoort niet bij een "
+                                   f"{dutch_label(outcome.kind)}")
         if outcome.wage_subsidy:
-            raise OutcomeError("wage_subsidy", f"does not apply to outcome {outcome.kind.value}")
+            raise OutcomeError("wage_subsidy", f"does not apply to outcome {outcome.kind.value}",
+                               dutch=f"loonkostensubsidie hoort niet bij een {dutch_label(outcome.kind)}")
 
 
 def record_outcome(
@@ -349,11 +393,13 @@ def record_outcome(
         candidate_id = values.get("candidate_id")
         found = store.municipality_of(Candidate, candidate_id) if candidate_id else None
         if found is None:
-            raise OutcomeError("candidate_id", f"unknown candidate id {candidate_id!r}")
+            raise OutcomeError("candidate_id", f"unknown candidate id {candidate_id!r}",
+                               dutch=f"kandidaat {candidate_id} bestaat niet")
         values["municipality"] = found
     outcome = _build_outcome(values)
     if store.get(Outcome, outcome.id) is not None:
-        raise OutcomeError("id", f"outcome {outcome.id} already exists; correct it instead")
+        raise OutcomeError("id", f"outcome {outcome.id} already exists; correct it instead",
+                           dutch=f"uitkomst {outcome.id} bestaat al; corrigeer die in plaats daarvan")
     validate_outcome(store, outcome, today=today, municipality=municipality)
     store.upsert([outcome], actor=actor)
     return outcome
@@ -382,15 +428,19 @@ def correct_outcome(
     """
     current = store.get(Outcome, outcome_id)
     if current is None:
-        raise OutcomeError("outcome_id", f"unknown outcome id {outcome_id!r}")
+        raise OutcomeError("outcome_id", f"unknown outcome id {outcome_id!r}",
+                           dutch=f"uitkomst {outcome_id} bestaat niet")
     _check_municipality(current, municipality, "outcome_id")
     for frozen_field in ("id", "municipality", "candidate_id"):
         if frozen_field in changes and changes[frozen_field] != getattr(current, frozen_field):
-            raise OutcomeError(frozen_field, "cannot be corrected; record a new outcome instead")
+            raise OutcomeError(frozen_field, "cannot be corrected; record a new outcome instead",
+                               dutch=f"{_FIELD_NL.get(frozen_field, frozen_field)} kan niet worden "
+                               "gecorrigeerd; leg een nieuwe uitkomst vast")
     unknown = set(changes) - set(Outcome.model_fields)
     if unknown:
         name = min(unknown)
-        raise OutcomeError(name, "is not a field of an outcome")
+        raise OutcomeError(name, "is not a field of an outcome",
+                           dutch=f"{name} is geen gegeven van een uitkomst")
     values = current.model_dump()
     values.update(changes)
     corrected = _build_outcome(values)

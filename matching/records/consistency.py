@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from matching.records.enums import dutch_date
 from matching.records.schemas import (
     Candidate,
     Event,
@@ -58,6 +59,7 @@ class Problem:
     column: str
     reason: str
     warning: bool = False
+    dutch: str = field(default="", compare=False)  # the reason for staff
 
 
 class _Records:
@@ -105,7 +107,8 @@ def candidate_problems(candidate: Candidate, line: int, occupations: Callable[[s
     if not unknown:
         return []
     reason = f"not an ESCO occupation: {', '.join(unknown)}"
-    return [Problem("candidates.csv", line, "desired_occupations", reason, warning=True)]
+    return [Problem("candidates.csv", line, "desired_occupations", reason, warning=True,
+                    dutch=f"geen ESCO-beroep: {', '.join(unknown)}")]
 
 
 def history_problems(
@@ -128,21 +131,26 @@ def history_problems(
     records.fetch(WorkNeed, (o.work_need_id for o in outcomes if o.work_need_id))
     problems: list[Problem] = []
 
-    def add(record: Record, column: str, reason: str, *, warning: bool = False) -> None:
+    def add(record: Record, column: str, reason: str, dutch: str, *, warning: bool = False) -> None:
         kind = type(record)
-        problems.append(Problem(f"{kind.entity}.csv", lines[(kind, record.id)], column, reason, warning))
+        problems.append(
+            Problem(f"{kind.entity}.csv", lines[(kind, record.id)], column, reason, warning, dutch)
+        )
 
     for m in meetings:
         table = records.get(EventTable, m.table_id)
         if isinstance(table, EventTable):
             if table.event_id != m.event_id:
-                add(m, "table_id", f"table {m.table_id} belongs to event {table.event_id}, not {m.event_id}")
+                add(m, "table_id", f"table {m.table_id} belongs to event {table.event_id}, not {m.event_id}",
+                    f"tafel {m.table_id} hoort bij bijeenkomst {table.event_id}, niet bij {m.event_id}")
             if table.employer_id != m.employer_id:
                 add(m, "employer_id", f"employer {m.employer_id} does not host table {m.table_id} "
-                    f"({table.employer_id} does)")
+                    f"({table.employer_id} does)",
+                    f"werkgever {m.employer_id} zit niet aan tafel {m.table_id} ({table.employer_id} wel)")
         event = records.get(Event, m.event_id)
         if isinstance(event, Event) and m.round > event.rounds:
-            add(m, "round", f"round {m.round} of event {m.event_id}, which has {event.rounds} round(s)")
+            add(m, "round", f"round {m.round} of event {m.event_id}, which has {event.rounds} round(s)",
+                f"ronde {m.round} van bijeenkomst {m.event_id}, die {event.rounds} ronde(s) heeft")
 
     # every meeting of the events concerned: the store's, replaced by the folder's where both have one
     concerned = sorted({m.event_id for m in meetings} | {o.event_id for o in outcomes if o.event_id})
@@ -160,32 +168,42 @@ def history_problems(
         at = tables_of[(m.event_id, m.round, m.candidate_id)]
         if len(at) > 1:
             add(m, "candidate_id", f"candidate {m.candidate_id} is at {len(at)} tables in round {m.round} "
-                f"of event {m.event_id} ({', '.join(sorted(at))})")
+                f"of event {m.event_id} ({', '.join(sorted(at))})",
+                f"kandidaat {m.candidate_id} zit in ronde {m.round} van bijeenkomst {m.event_id} aan "
+                f"{len(at)} tafels ({', '.join(sorted(at))})")
         table = records.get(EventTable, m.table_id)
         key = (m.table_id, m.round)
         if isinstance(table, EventTable) and key not in flagged and len(seated[key]) > table.seats:
             flagged.add(key)
             add(m, "table_id", f"{len(seated[key])} candidates at table {m.table_id} in round {m.round}, "
-                f"which has {table.seats} seat(s)", warning=True)
+                f"which has {table.seats} seat(s)",
+                f"{len(seated[key])} kandidaten aan tafel {m.table_id} in ronde {m.round}, die "
+                f"{table.seats} plaats(en) heeft", warning=True)
 
     for o in outcomes:
         need = records.get(WorkNeed, o.work_need_id)
         if isinstance(need, WorkNeed) and o.employer_id is not None and need.employer_id != o.employer_id:
             add(o, "work_need_id", f"work need {o.work_need_id} belongs to employer {need.employer_id}, "
-                f"not {o.employer_id}")
+                f"not {o.employer_id}",
+                f"werkvraag {o.work_need_id} is van werkgever {need.employer_id}, niet van {o.employer_id}")
         event = records.get(Event, o.event_id)
         if isinstance(event, Event):
             if o.recorded_on < event.date:
                 add(o, "recorded_on", f"recorded on {o.recorded_on}, before its event {o.event_id} "
-                    f"on {event.date}")
+                    f"on {event.date}",
+                    f"vastgelegd op {dutch_date(o.recorded_on)}, voor de bijeenkomst {o.event_id} op "
+                    f"{dutch_date(event.date)}")
             if o.employer_id is not None and (o.event_id, o.candidate_id, o.employer_id) not in met:
                 add(o, "event_id", f"candidate {o.candidate_id} did not meet employer {o.employer_id} "
-                    f"at event {o.event_id}", warning=True)
+                    f"at event {o.event_id}",
+                    f"kandidaat {o.candidate_id} sprak werkgever {o.employer_id} niet op bijeenkomst "
+                    f"{o.event_id}", warning=True)
 
     for c in folder.get(Candidate, []):
         if isinstance(c, Candidate):
             problems += candidate_problems(c, lines[(Candidate, c.id)], occupations)
     for n in folder.get(WorkNeed, []):
         if isinstance(n, WorkNeed) and n.esco_uri and not occupations(n.esco_uri):
-            add(n, "esco_uri", f"not an ESCO occupation: {n.esco_uri}", warning=True)
+            add(n, "esco_uri", f"not an ESCO occupation: {n.esco_uri}",
+                f"geen ESCO-beroep: {n.esco_uri}", warning=True)
     return sorted(problems)

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from matching.records.enums import validation_in_dutch
 from matching.records.schemas import RECORD_TYPES, REFERENCES, Record
 
 LIST_SEPARATOR = "|"
@@ -67,6 +68,7 @@ class CsvError:
     line: int  # 1-based physical line in the file; 0 for the whole file
     column: str
     reason: str
+    dutch: str = field(default="", compare=False)  # the reason for staff; "" : as ``reason``
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -214,7 +216,8 @@ def _export_cell(value: object) -> str:
 def _utf8_ok(path: Path, errors: list[CsvError], max_bytes: int | None) -> bool:
     """Whether the file is UTF-8 and not larger than ``max_bytes``, read a megabyte at a time."""
     if max_bytes is not None and path.stat().st_size > max_bytes:
-        errors.append(CsvError(path.name, 0, "", f"file is larger than {max_bytes} bytes"))
+        errors.append(CsvError(path.name, 0, "", f"file is larger than {max_bytes} bytes",
+                               f"bestand is groter dan {max_bytes} bytes"))
         return False
     decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = 0
@@ -232,6 +235,8 @@ def _utf8_ok(path: Path, errors: list[CsvError], max_bytes: int | None) -> bool:
                         line,
                         "",
                         f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                        f"geen geldige UTF-8 (byte 0x{data[exc.start]:02x}); sla het bestand op "
+                        "als UTF-8",
                     )
                 )
                 return False
@@ -287,27 +292,29 @@ def _records(
     try:
         header = next(reader)
     except StopIteration:
-        errors.append(CsvError(path.name, 0, "", "file is empty: a header row is needed"))
+        errors.append(CsvError(path.name, 0, "", "file is empty: a header row is needed",
+                               "bestand is leeg: een kopregel is nodig"))
         return
     except csv.Error as exc:
-        errors.append(CsvError(path.name, 1, "", f"unreadable CSV: {exc}"))
+        errors.append(CsvError(path.name, 1, "", f"unreadable CSV: {exc}", f"onleesbare CSV: {exc}"))
         return
     header = [h.strip() for h in header]
     fields = record_type.model_fields
     header_ok = True
     for name in header:
         if name not in fields:
-            errors.append(CsvError(path.name, 1, name, "unknown column"))
+            errors.append(CsvError(path.name, 1, name, "unknown column", "onbekende kolom"))
             header_ok = False
     seen_columns: set[str] = set()
     for name in header:
         if name in seen_columns:
-            errors.append(CsvError(path.name, 1, name, "column appears twice"))
+            errors.append(CsvError(path.name, 1, name, "column appears twice", "kolom staat er twee keer"))
             header_ok = False
         seen_columns.add(name)
     for name, info in fields.items():
         if info.is_required() and name not in header:
-            errors.append(CsvError(path.name, 1, name, "required column is missing"))
+            errors.append(CsvError(path.name, 1, name, "required column is missing",
+                                   "verplichte kolom ontbreekt"))
             header_ok = False
     if not header_ok:
         return
@@ -319,7 +326,7 @@ def _records(
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(CsvError(path.name, line, "", f"unreadable CSV: {exc}"))
+            errors.append(CsvError(path.name, line, "", f"unreadable CSV: {exc}", f"onleesbare CSV: {exc}"))
             break
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
@@ -327,7 +334,8 @@ def _records(
         if len(cells) != len(header):
             errors.append(
                 CsvError(
-                    path.name, start, "", f"row has {len(cells)} cells, the header has {len(header)}"
+                    path.name, start, "", f"row has {len(cells)} cells, the header has {len(header)}",
+                    f"regel heeft {len(cells)} cellen, de kopregel {len(header)}",
                 )
             )
             continue
@@ -340,7 +348,8 @@ def _records(
             try:
                 values[name] = _cell_to_value(record_type, name, raw)
             except ValueError as exc:
-                errors.append(CsvError(path.name, start, name, str(exc)))
+                errors.append(CsvError(path.name, start, name, str(exc),
+                                       f"verwacht ja of nee (true/false), niet {raw!r}"))
                 row_ok = False
         if not row_ok:
             if rejected is not None and raw_id:
@@ -354,14 +363,16 @@ def _records(
                 reason = problem["msg"]
                 if problem["type"] == "missing":
                     reason = "required value is missing"
-                errors.append(CsvError(path.name, start, column, reason))
+                errors.append(CsvError(path.name, start, column, reason,
+                                       validation_in_dutch(problem) or ""))
             if rejected is not None and raw_id:
                 rejected.setdefault(raw_id, start)
             continue
         first = rows.add(record_type, record.id, start, record.municipality)
         if first is not None:
             errors.append(
-                CsvError(path.name, start, "id", f"duplicate id {record.id!r} (first on line {first})")
+                CsvError(path.name, start, "id", f"duplicate id {record.id!r} (first on line {first})",
+                         f"kenmerk {record.id} staat er twee keer (eerst op regel {first})")
             )
             continue
         yield start, record
@@ -391,17 +402,20 @@ def read_folder(
     directory = Path(directory)
     contents = FolderContents()
     if not directory.is_dir():
-        contents.errors.append(CsvError(str(directory), 0, "", "folder does not exist"))
+        contents.errors.append(CsvError(str(directory), 0, "", "folder does not exist",
+                                        "map bestaat niet"))
         return contents
     expected = {file_name(t) for t in RECORD_TYPES}
     present = sorted(p.name for p in directory.glob("*.csv"))
     for name in present:
         if name not in expected:
             contents.errors.append(
-                CsvError(name, 0, "", f"unknown file; expected one of {', '.join(sorted(expected))}")
+                CsvError(name, 0, "", f"unknown file; expected one of {', '.join(sorted(expected))}",
+                         f"onbekend bestand; verwacht: {', '.join(sorted(expected))}")
             )
     if not any(name in expected for name in present):
-        contents.errors.append(CsvError(str(directory), 0, "", "no werkkans CSV files in folder"))
+        contents.errors.append(CsvError(str(directory), 0, "", "no werkkans CSV files in folder",
+                                        "geen CSV-bestanden van werkkans in de map"))
         return contents
 
     lines = contents.lines
@@ -443,6 +457,9 @@ def read_folder(
                         f"{record_type.__name__} {record_id!r} belongs to municipality "
                         f"{where} in the store, not {municipality}: records do not "
                         "move between municipalities (give ids a municipality prefix)",
+                        f"{record_type.dutch_name} {record_id} hoort in de database bij gemeente "
+                        f"{where}, niet bij {municipality}: gegevens verhuizen niet tussen gemeenten "
+                        "(geef kenmerken een gemeentevoorvoegsel)",
                     )
                 )
     dependants: dict[tuple[type[Record], str], int] = {}
@@ -466,6 +483,8 @@ def read_folder(
                         field_name,
                         f"{record_type.__name__} {record.id} refers to unknown "
                         f"{target.__name__} {ref!r} (not in {file_name(target)} nor in the store)",
+                        f"verwijst naar onbekende {target.dutch_name} {ref} (niet in "
+                        f"{file_name(target)} en niet in de database)",
                     )
                 )
             elif where != record.municipality:
@@ -476,6 +495,8 @@ def read_folder(
                         field_name,
                         f"{target.__name__} {ref!r} belongs to municipality {where}, "
                         f"not {record.municipality}",
+                        f"{target.dutch_name} {ref} hoort bij gemeente {where}, niet bij "
+                        f"{record.municipality}",
                     )
                 )
     for (target, ref), count in sorted(dependants.items(), key=lambda kv: (kv[0][0].__name__, kv[0][1])):
@@ -486,6 +507,9 @@ def read_folder(
                 "id",
                 f"{count} row(s) in other files refer to {target.__name__} {ref!r}, whose row "
                 "above was refused; they are checked again once it is fixed",
+                f"{count} regel(s) in andere bestanden verwijzen naar {target.dutch_name} {ref}, "
+                "waarvan de regel hierboven is geweigerd; ze worden opnieuw gecontroleerd als die "
+                "is verbeterd",
             )
         )
     contents.errors.sort()

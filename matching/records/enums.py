@@ -7,7 +7,9 @@ Dutch label shown to people lives in :data:`DUTCH_LABELS`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
 
 class AgeBand(str, Enum):
@@ -325,6 +327,43 @@ DUTCH_LABELS: dict[Enum, str] = {
     CheckInStatus.HOURS_CHANGED: "uren gewijzigd",
     CheckInStatus.STOPPED: "gestopt",
 }
+
+
+_VALIDATION_NL = {
+    "enum": "moet een van deze zijn: {expected}",
+    "literal_error": "moet een van deze zijn: {expected}",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "greater_than": "moet groter zijn dan {gt}",
+    "less_than_equal": "mag hoogstens {le} zijn",
+    "less_than": "moet kleiner zijn dan {lt}",
+    "missing": "ontbreekt",
+    "string_too_short": "is te kort (minstens {min_length} tekens)",
+    "string_too_long": "is te lang (hoogstens {max_length} tekens)",
+    "string_pattern_mismatch": "heeft niet de goede vorm",
+    "int_parsing": "moet een heel getal zijn",
+    "int_from_float": "moet een heel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "bool_parsing": "moet ja (true) of nee (false) zijn",
+    "date_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_from_datetime_inexact": "moet een datum zijn (JJJJ-MM-DD)",
+    "extra_forbidden": "is geen bekend gegeven",
+}
+
+
+def validation_in_dutch(error: Mapping[str, Any]) -> str | None:
+    """One pydantic error (an item of ``ValidationError.errors()``) in Dutch, without the
+    field's name: a record's own rule carries its Dutch (``ctx["dutch"]``); a value's type or
+    range is worded from the error type. None where werkkans has no wording."""
+    context = error.get("ctx") or {}
+    if "dutch" in context:
+        return str(context["dutch"])
+    template = _VALIDATION_NL.get(str(error.get("type")))
+    if template is None:
+        return None
+    if "expected" in context:  # pydantic lists the choices as "'a', 'b' or 'c'"
+        context = {**context, "expected": str(context["expected"]).replace(" or ", " of ")}
+    return template.format(**context)
 
 
 def dutch_label(value: Enum) -> str:

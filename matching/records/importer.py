@@ -77,7 +77,8 @@ def import_folder(
             if record_type is Candidate and record_id in erased:
                 contents.errors.append(
                     CsvError(file_name(Candidate), contents.lines[(Candidate, record_id)], "id",
-                             f"Candidate {record_id} was erased; remove the row")
+                             f"Candidate {record_id} was erased; remove the row",
+                             f"kandidaat {record_id} is gewist; haal de regel weg")
                 )
         for record_type, records in contents.records.items():
             for record in records:
@@ -86,7 +87,8 @@ def import_folder(
                     contents.errors.append(
                         CsvError(file_name(record_type), contents.lines[(record_type, record.id)],
                                  "candidate_id", f"{record_type.__name__} {record.id} refers to "
-                                 f"candidate {cid}, who was erased; remove the rows")
+                                 f"candidate {cid}, who was erased; remove the rows",
+                                 f"verwijst naar kandidaat {cid}, die is gewist; haal de regels weg")
                     )
     warnings: list[CsvError] = []
     if contents.ok:  # the rows agree with each other (only worth asking of valid rows)
@@ -94,7 +96,7 @@ def import_folder(
             contents.records, contents.lines, store, occupations=occupations.__contains__
         )
         for p in sorted(problems):
-            problem = CsvError(p.file, p.line, p.column, p.reason)
+            problem = CsvError(p.file, p.line, p.column, p.reason, p.dutch)
             (warnings if p.warning and not strict else contents.errors).append(problem)
     if not contents.ok:
         raise ImportRejected(sorted(contents.errors))

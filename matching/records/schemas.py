@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from matching.records.enums import (
     AgeBand,
@@ -32,7 +33,16 @@ from matching.records.enums import (
     SbiSection,
     SizeClass,
     Support,
+    dutch_date,
+    dutch_label,
 )
+
+
+def rule(english: str, dutch: str) -> PydanticCustomError:
+    """A rule between a record's fields, broken: English for the API and logs, the Dutch for
+    staff in the error's context (``ctx["dutch"]``, see :func:`~matching.records.enums.validation_in_dutch`)."""
+    return PydanticCustomError("record_rule", english.replace("{", "{{").replace("}", "}}"), {"dutch": dutch})
+
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,40}$")]
@@ -54,6 +64,8 @@ class Record(BaseModel):
 
     #: Name of the CSV file and database table for this record type.
     entity: ClassVar[str]
+    #: What staff call a record of this type, in Dutch.
+    dutch_name: ClassVar[str]
 
     id: RecordId
     municipality: MunicipalityCode
@@ -67,6 +79,7 @@ class Municipality(Record):
     """
 
     entity: ClassVar[str] = "municipalities"
+    dutch_name: ClassVar[str] = "gemeente"  # what staff call it
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     region: Annotated[str, StringConstraints(max_length=80)] = ""  # "" : in no shared pool
@@ -74,7 +87,8 @@ class Municipality(Record):
     @model_validator(mode="after")
     def _id_is_its_code(self) -> Municipality:
         if self.id != self.municipality:
-            raise ValueError(f"id ({self.id}) must be the municipality code ({self.municipality})")
+            raise rule(f"id ({self.id}) must be the municipality code ({self.municipality})",
+                       f"het kenmerk ({self.id}) moet de gemeentecode zijn ({self.municipality})")
         return self
 
 
@@ -91,6 +105,7 @@ class Candidate(Record):
     """A job seeker (kandidaat) with hard data, soft data and consent."""
 
     entity: ClassVar[str] = "candidates"
+    dutch_name: ClassVar[str] = "kandidaat"  # what staff call it
 
     # who they are: for staff (and employers, with consent); never a model input
     name: PersonName = ""
@@ -139,8 +154,9 @@ class Candidate(Record):
     @model_validator(mode="after")
     def _hours_in_order(self) -> Candidate:
         if self.hours_min > self.hours_max:
-            raise ValueError(
-                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
+            raise rule(
+                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})",
+                f"minimum uren ({self.hours_min}) is meer dan maximum uren ({self.hours_max})",
             )
         return self
 
@@ -175,6 +191,7 @@ class Employer(Record):
     """An employer (werkgever) a relationship manager keeps in contact with."""
 
     entity: ClassVar[str] = "employers"
+    dutch_name: ClassVar[str] = "werkgever"  # what staff call it
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     sbi_section: SbiSection
@@ -198,6 +215,7 @@ class WorkNeed(Record):
     """Work an employer has (werkvraag), posted as a vacancy or not."""
 
     entity: ClassVar[str] = "work_needs"
+    dutch_name: ClassVar[str] = "werkvraag"  # what staff call it
 
     employer_id: RecordId
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -217,13 +235,18 @@ class WorkNeed(Record):
     @model_validator(mode="after")
     def _consistent(self) -> WorkNeed:
         if self.hours_min > self.hours_max:
-            raise ValueError(
-                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})"
+            raise rule(
+                f"hours_min ({self.hours_min}) is more than hours_max ({self.hours_max})",
+                f"minimum uren ({self.hours_min}) is meer dan maximum uren ({self.hours_max})",
             )
         stray = set(self.adaptable) - set(self.demands)
         if stray:
             codes = ", ".join(sorted(d.value for d in stray))
-            raise ValueError(f"adaptable lists demands the work does not have: {codes}")
+            raise rule(
+                f"adaptable lists demands the work does not have: {codes}",
+                "aan te passen eisen die het werk niet stelt: "
+                + ", ".join(sorted(dutch_label(d) for d in stray)),
+            )
         return self
 
     @property
@@ -242,6 +265,7 @@ class Event(Record):
     """A prettig gesprek: a meet-and-greet with employers at tables."""
 
     entity: ClassVar[str] = "events"
+    dutch_name: ClassVar[str] = "bijeenkomst"  # what staff call it
 
     date: dt.date
     place: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -257,6 +281,7 @@ class EventTable(Record):
     """One table at an event, hosted by one employer."""
 
     entity: ClassVar[str] = "event_tables"
+    dutch_name: ClassVar[str] = "tafel"  # what staff call it
 
     event_id: RecordId
     employer_id: RecordId
@@ -267,6 +292,7 @@ class Invitation(Record):
     """A candidate invited to an event, and whether they came."""
 
     entity: ClassVar[str] = "invitations"
+    dutch_name: ClassVar[str] = "uitnodiging"  # what staff call it
 
     event_id: RecordId
     candidate_id: RecordId
@@ -279,6 +305,7 @@ class TableMeeting(Record):
     """A candidate's conversation at an employer's table in one round."""
 
     entity: ClassVar[str] = "meetings"
+    dutch_name: ClassVar[str] = "tafelgesprek"  # what staff call it
 
     event_id: RecordId
     table_id: RecordId
@@ -292,6 +319,7 @@ class Outcome(Record):
     """What contact between a candidate and an employer led to."""
 
     entity: ClassVar[str] = "outcomes"
+    dutch_name: ClassVar[str] = "uitkomst"  # what staff call it
 
     candidate_id: RecordId
     employer_id: RecordId | None = None  # None: work found outside werkkans's employers
@@ -308,14 +336,20 @@ class Outcome(Record):
     @model_validator(mode="after")
     def _consistent(self) -> Outcome:
         if self.kind is OutcomeKind.JOB and self.contract_type is None:
-            raise ValueError("a regular job needs a contract_type")
+            raise rule("a regular job needs a contract_type",
+                       "een reguliere baan heeft een soort contract nodig")
         if self.kind is not OutcomeKind.JOB and self.contract_type is not None:
-            raise ValueError(f"contract_type only applies to a job, not to {self.kind.value}")
+            raise rule(f"contract_type only applies to a job, not to {self.kind.value}",
+                       f"alleen een reguliere baan heeft een soort contract, een "
+                       f"{dutch_label(self.kind)} niet")
         if self.kind.is_placement and self.start_date is None:
-            raise ValueError(f"a {self.kind.value} placement needs a start_date")
+            raise rule(f"a {self.kind.value} placement needs a start_date",
+                       f"een {dutch_label(self.kind)} heeft een begindatum nodig")
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date} is before start_date {self.start_date}"
+            raise rule(
+                f"end_date {self.end_date} is before start_date {self.start_date}",
+                f"einddatum {dutch_date(self.end_date)} ligt voor begindatum "
+                f"{dutch_date(self.start_date)}",
             )
         return self
 
@@ -324,6 +358,7 @@ class CheckIn(Record):
     """An aftercare (nazorg) check-in on a placement."""
 
     entity: ClassVar[str] = "checkins"
+    dutch_name: ClassVar[str] = "nazorgcontact"  # what staff call it
 
     outcome_id: RecordId
     month: Annotated[int, Field(ge=1, le=24)]  # scheduled at 1, 3, 6 and 12 months
@@ -335,7 +370,7 @@ class CheckIn(Record):
     @model_validator(mode="after")
     def _reason_when_stopped(self) -> CheckIn:
         if self.status is CheckInStatus.STOPPED and not self.reason.strip():
-            raise ValueError("a stopped placement needs a reason")
+            raise rule("a stopped placement needs a reason", "bij een gestopte plaatsing hoort een reden")
         return self
 
 

@@ -167,7 +167,7 @@ def test_bad_input_exits_1_without_traceback(app, db, args, fragment):
 def test_attendance_bad_input(app, db):
     result = invoke(app, "event", "attendance", "--db", db, "--event", "EV1", "--attended", "C01",
                     "--today", "2026-03-12")
-    assert result.exit_code == 1 and "was not invited" in " ".join(result.output.split())
+    assert result.exit_code == 1 and "was niet uitgenodigd" in " ".join(result.output.split())
     result = invoke(app, "event", "follow-up", "--db", db, "--event", "EV9", "--candidate", "C01",
                     "--employer", "E1", "--today", "2026-03-12")
     assert result.exit_code == 1 and "bijeenkomst EV9 niet gevonden" in result.output

@@ -117,3 +117,71 @@ def test_why_a_ranker_was_promoted_reads_in_dutch():
     )
     assert "niet beter dan" in promotion_in_dutch(decide_promotion(0.58, 0.61))
     assert "geen getal" in promotion_in_dutch(decide_promotion(float("nan"), 0.61))
+
+
+ROOT = COMMANDS.parents[1]
+#: Where the domain refuses input, and how the Dutch wording is handed over at each call.
+REFUSALS = {
+    "matching/outcomes/recording.py": "OutcomeError",
+    "matching/outcomes/aftercare.py": "OutcomeError",
+    "matching/records/csv_io.py": "CsvError",
+    "matching/records/importer.py": "CsvError",
+    "matching/records/consistency.py": "add",
+    "matching/records/schemas.py": "rule",
+}
+
+
+def _refusals() -> Iterator[tuple[str, ast.Call]]:
+    for path, name in REFUSALS.items():
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                yield f"{path}:{node.lineno}", node
+
+
+def _dutch_argument(call: ast.Call) -> ast.expr | None:
+    """The Dutch wording a refusal is given: the ``dutch=`` keyword, else its last text argument
+    (CsvError's fifth, ``add``'s fourth, ``rule``'s second)."""
+    for keyword in call.keywords:
+        if keyword.arg == "dutch":
+            return keyword.value
+    position = {"CsvError": 4, "add": 3, "rule": 1}.get(getattr(call.func, "id", ""))
+    return call.args[position] if position is not None and len(call.args) > position else None
+
+
+def test_every_refusal_of_outcomes_and_imports_has_dutch_words() -> None:
+    calls = list(_refusals())
+    assert len(calls) > 60  # the scan finds the refusals
+    missing = [where for where, call in calls if _dutch_argument(call) is None]
+    assert missing == []
+    english = [
+        (where, part.value) for where, call in calls for part in _literals(_dutch_argument(call))
+        if _english(part.value)
+    ]
+    assert english == []
+
+
+def test_refused_outcomes_read_in_dutch_on_the_command_line(tmp_path, tiny_world) -> None:
+    from typer.testing import CliRunner
+
+    from matching.records.storage import Store
+
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    Store(db).upsert(tiny_world)
+    runner = CliRunner()
+    tries = [
+        ["--candidate", "C1", "--kind", "baan"],
+        ["--candidate", "C99", "--kind", "job"],
+        ["--candidate", "C1", "--kind", "job", "--employer", "E1"],
+        ["--candidate", "C1", "--kind", "wep", "--employer", "E1", "--hours", "99", "--start", "2026-01-05"],
+        ["--candidate", "C1", "--kind", "wep", "--employer", "E1", "--hours", "20",
+         "--start", "2026-02-01", "--end", "2026-01-01"],
+        ["--candidate", "C1", "--kind", "wep", "--employer", "E9", "--hours", "20"],
+        ["--candidate", "C1", "--kind", "wep", "--employer", "E1", "--hours", "20",
+         "--start", "2027-01-01"],
+    ]
+    for args in tries:
+        result = runner.invoke(app, ["outcome", "record", "--db", db, "--today", "2026-03-01", *args])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1 and said.startswith("fout:"), said
+        assert _english(said.replace("fout:", "")) == [], said
