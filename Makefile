@@ -13,11 +13,16 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: install demo lint test test-fast services bench clean
 
 $(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	# the CPU build of PyTorch first, so nothing pulls in a multi-GB GPU build
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "installeren 1/3: virtuele omgeving $(VENV)"
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@# the CPU build of PyTorch first, so nothing pulls in a multi-GB GPU build
+	@echo "installeren 2/3: PyTorch (CPU-versie)"
+	@$(PIP) install --quiet --progress-bar off torch==2.13.0
+	@echo "installeren 3/3: werkkans en de bibliotheken (een paar minuten; elk pakket wordt genoemd)"
+	@$(PIP) install --progress-bar off -e '.[dev]' | grep --line-buffered -E '^(Collecting|Successfully installed)' \
+		| sed -u -e 's/^Collecting /  ophalen: /' -e 's/^Successfully installed .*/  alles geïnstalleerd/'; \
+		test $${PIPESTATUS[0]} -eq 0
+	@touch $(STAMP)
 
 install: $(STAMP)
 
