@@ -45,7 +45,7 @@ from matching.shortlists.pool import (
     regional_pool,
     with_new_history,
 )
-from matching.shortlists.quotes import Quote, quote_for, work_words
+from matching.shortlists.quotes import Quote, common_words, quote_for, work_words
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
@@ -115,6 +115,8 @@ class ShortlistEngine:
         self._exposure: dict[str, dict[str, list[float]]] = {}
         self._exposure_lock = threading.Lock()
         self._lock = threading.Lock()
+        #: per municipality: the words most of its open work needs use (never a quote's marks)
+        self._common: dict[str, tuple[tuple[int, dt.date], frozenset[str]]] = {}
 
     def set_scorer(self, scorer: PairScorer | None) -> None:
         """Swap the ranker (reload without restart); pools are read again by its text models."""
@@ -607,10 +609,20 @@ class ShortlistEngine:
         evidence = getattr(self.scorer, "metadata", {}).get("calibration") or {}
         return self.scorer is not None and not evidence.get("thin")
 
+    def _common_words(self, municipality: str) -> frozenset[str]:
+        """Words most of a municipality's open work needs use, kept per pool version."""
+        pool = self._pool(municipality)
+        key = (pool.version, pool.day)
+        found = self._common.get(municipality)
+        if found is None or found[0] != key:
+            found = (key, common_words(pool.needs))
+            self._common[municipality] = found
+        return found[1]
+
     def _quoting(self, need: WorkNeed, need_vector: np.ndarray) -> Callable[[Candidate, float], Quote | None]:
         """Candidate, occupational fit -> the sentence of theirs to quote for ``need``: the
         closest to it (by the sentence vectors the text space holds) among those sharing a word."""
-        work = work_words(need)
+        work = work_words(need, self._common_words(need.municipality))
         space = self.index.space
 
         def closeness(sentences: Sequence[str]) -> np.ndarray:

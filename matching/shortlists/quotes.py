@@ -5,7 +5,9 @@ in ours. :func:`quote_for` picks one sentence the candidate wrote about the
 work they are after or good at (wishes, interests, strengths; never the
 motivation or what they need help with), exactly as it stands in their record,
 and marks the words the work need (title, description, requirements and its
-ESCO occupation's labels) shares with it.
+ESCO occupation's labels) shares with it: not a function word, nor a word most of
+the municipality's work needs use. A sentence that says what they do not want
+("Als het maar geen kantoorwerk is.") is never quoted as a reason.
 
 Which sentence: among those sharing a word with the work, the one whose
 sentence vector lies closest to the work need's (the same vectors the
@@ -23,6 +25,7 @@ Example
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,25 +35,33 @@ from matching.records.schemas import Candidate, WorkNeed
 from matching.shortlists.occupation_fields import sentences
 from matching.shortlists.occupations import load_occupations
 
-__all__ = ["QUOTED_FIELDS", "Quote", "quote_for", "work_words"]
+__all__ = ["QUOTED_FIELDS", "Quote", "common_words", "quote_for", "work_words"]
 
 #: The fields in which candidates say what work they are after or good at, in order of preference.
 QUOTED_FIELDS = ("wishes", "interests", "strengths")
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
 _STEM = 5  # letters compared: Dutch inflects at the end and compounds freely
+#: A word in more than this share of a municipality's work needs does not mark a quote.
+COMMON_SHARE = 0.15
+MIN_NEEDS = 20
+#: A sentence with one of these says what the candidate does *not* want: never a reason.
+_NEGATIONS = frozenset({"geen", "niet", "nooit", "liever", "hekel", "zonder"})
 # function words and words every job text and every wish uses, which say nothing about fit
 _COMMON = frozenset({
-    "aan", "alle", "allebei", "andere", "baan", "banen", "beetje", "beter", "bijvoorbeeld",
-    "binnen", "collega", "collega's", "collegas", "daar", "dagen", "dan", "dat", "deze", "die",
-    "doen", "door", "echt", "een", "eerst", "eigen", "elke", "erg", "ervaring", "ervaringen",
-    "functie", "gaan", "gaat", "geen", "gewone", "goed", "graag", "hebben", "heeft", "heel",
-    "hele", "hier", "houd", "houden", "iemand", "iets", "interesse", "jaar", "kan", "kijken",
-    "komen", "kunnen", "leren", "leuk", "liefst", "maar", "mag", "medewerker", "medewerkers",
-    "meer", "mensen", "met", "mijn", "misschien", "mooi", "naar", "niet", "nodig", "nog", "ons",
-    "onze", "ook", "over", "plek", "plekken", "samen", "soort", "team", "uren", "veel", "vind",
-    "vinden", "vooral", "voorkeur", "waar", "want", "week", "weer", "wel", "welk", "werk",
-    "werken", "werkt", "werkzaamheden", "wil", "willen", "zeker", "zijn", "zoek", "zoeken", "zou",
+    "aan", "alle", "allebei", "altijd", "andere", "baan", "banen", "beetje", "beter", "bezig",
+    "bijvoorbeeld", "binnen", "blijven", "collega", "collega's", "collegas", "daar", "dagen",
+    "dan", "dat", "denk", "denken", "deze", "die", "doen", "door", "echt", "een", "eerder",
+    "eerst", "eigen", "eigenlijk", "elke", "erg", "ervaring", "ervaringen", "even", "fijn",
+    "functie", "gaan", "gaat", "geen", "gewone", "gewoon", "goed", "graag", "halen", "hebben",
+    "heeft", "heel", "hele", "hier", "houd", "houden", "iemand", "iets", "interesse", "jaar",
+    "kan", "kijk", "kijken", "komen", "krijgen", "kunnen", "later", "lekker", "leren", "leuk",
+    "liefst", "maar", "mag", "maken", "medewerker", "medewerkers", "meer", "mensen", "met", "mijn",
+    "misschien", "mooi", "naar", "naast", "niet", "nodig", "nog", "ons", "onze", "ook", "over",
+    "plek", "plekken", "prima", "samen", "snel", "soms", "soort", "steeds", "team", "tijdens",
+    "uren", "vaak", "vanaf", "veel", "vind", "vinden", "volg", "volgen", "volgens", "vooral",
+    "voorkeur", "waar", "want", "week", "weer", "wel", "welk", "werk", "werken", "werkt",
+    "werkzaamheden", "weten", "wil", "willen", "zeker", "zien", "zijn", "zoek", "zoeken", "zou",
     "zouden", "zowel",
 })
 
@@ -79,14 +90,24 @@ def _word(word: str) -> str | None:
     return None if len(word) < 4 or word in _COMMON else word
 
 
-def work_words(need: WorkNeed) -> frozenset[str]:
-    """The words a work need is described with (lower case, common words left out), its
-    occupation's labels included."""
+def work_words(need: WorkNeed, common: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The words a work need is described with (lower case), its occupation's labels
+    included; function words and ``common`` (:func:`common_words`) left out."""
     texts = [need.title, need.description, need.requirements]
     occupation = load_occupations().get(need.esco_uri or "")
     if occupation is not None:
         texts += [occupation.label, *occupation.alt_labels]
-    return frozenset(w for text in texts for m in _WORD.findall(text) if (w := _word(m)))
+    words = (w for text in texts for m in _WORD.findall(text) if (w := _word(m)))
+    return frozenset(w for w in words if w not in common)
+
+
+def common_words(needs: Sequence[WorkNeed], share: float = COMMON_SHARE) -> frozenset[str]:
+    """Words in more than ``share`` of ``needs`` ("drukte", "collega's", "ervaring"): they say
+    what most work says, not what this work is. Below :data:`MIN_NEEDS` needs, none."""
+    if len(needs) < MIN_NEEDS:
+        return frozenset()
+    counts = Counter(w for need in needs for w in work_words(need))
+    return frozenset(w for w, n in counts.items() if n > share * len(needs))
 
 
 def _shares(word: str, work: frozenset[str]) -> bool:
@@ -129,7 +150,8 @@ def quote_for(
     work
         :func:`work_words` of ``need``, when the caller has them already.
     """
-    written = _written(candidate)
+    written = [(field, s) for field, s in _written(candidate)
+               if not _NEGATIONS & {w.lower() for w in _WORD.findall(s)}]
     if not written:
         return None
     work = work_words(need) if work is None else work

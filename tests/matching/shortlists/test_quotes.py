@@ -14,7 +14,7 @@ from matching.records.importer import import_folder
 from matching.records.schemas import Candidate, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
-from matching.shortlists.quotes import QUOTED_FIELDS, quote_for, work_words
+from matching.shortlists.quotes import QUOTED_FIELDS, common_words, quote_for, work_words
 from matching.shortlists.retrieval import RetrievalIndex
 from training.simulator import SimulationConfig, simulate, write_world
 
@@ -86,3 +86,16 @@ def test_the_sentence_sharing_words_with_the_work_is_chosen_and_never_a_paraphra
     both = make_work_need(title="Buitenmedewerker groenten", description="")
     chosen = quote_for(candidate, both, closeness=lambda s: [1.0 if "buiten" in x else 0.0 for x in s])
     assert chosen is not None and chosen.text == "Ik wil graag buiten werken."
+
+
+def test_what_they_do_not_want_is_never_a_reason_and_common_work_words_mark_nothing():
+    candidate = make_candidate(wishes="Als het maar geen kantoorwerk is. Ik kan goed tegen drukte.")
+    office = make_work_need(title="Kantoormedewerker", description="Werken op ons kantoor.")
+    assert quote_for(candidate, office) is None  # the only shared sentence is a refusal
+    needs = [make_work_need(f"W{i}", title=f"Functie {i}", description="Je kunt tegen drukte.")
+             for i in range(24)]
+    needs.append(make_work_need("WK", title="Kassamedewerker", description="Je kunt tegen drukte."))
+    common = common_words(needs)
+    assert "drukte" in common and "kassamedewerker" not in common
+    assert quote_for(candidate, needs[-1]) is not None  # without the municipality's view...
+    assert quote_for(candidate, needs[-1], work=work_words(needs[-1], common)) is None  # ...with it
