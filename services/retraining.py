@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from matching.records.storage import Store
 from matching.shortlists.text_space import TextSpace
@@ -155,6 +155,7 @@ class JobOut(BaseModel):
     finished_at: dt.datetime | None = None
     started_by: str
     message: str = ""
+    dutch: str | None = Field(None, description="Why it failed, worded for staff in Dutch (if werkkans words it).")
     result: dict[str, Any] | None = None
 
 
@@ -207,7 +208,8 @@ class RetrainJobs:
             update = {"state": "finished", "result": result, "message": result.get("reason", "")}
         except Exception as exc:  # the job reports it; the service keeps running
             logger.exception("retrain job %s failed", job_id)
-            update = {"state": "failed", "message": str(exc)[:2000]}
+            update = {"state": "failed", "message": str(exc)[:2000],
+                      "dutch": getattr(exc, "dutch", None)}
         with self.lock:
             self.jobs[job_id] = self.jobs[job_id].model_copy(
                 update={**update, "finished_at": dt.datetime.now(dt.UTC)}

@@ -116,6 +116,15 @@ def _event_page(
         sorted(store.list(Employer, municipality=detail.event.municipality), key=lambda e: e.name)
         if user.can(Permission.EVENTS_WRITE) else []
     )
+    came = {i.candidate_id for i in invitations.invitations if i.attended}
+    # once attendance is in: the conversations of those who came, to record which lead further
+    conversations = [
+        (r.round, t, seat)
+        for r in events.table_plan(store, user.actor, event_id).rounds
+        for t in r.tables
+        for seat in t.candidates
+        if seat.candidate_id in came
+    ] if came and user.can(Permission.OUTCOMES_WRITE) else []
     return render(
         request,
         "event.html",
@@ -125,8 +134,34 @@ def _event_page(
         plan=plan,
         error=error,
         employers=employers,
+        conversations=conversations,
         names=records.candidate_names(store, detail.event.municipality),
     )
+
+
+@router.post("/bijeenkomsten/{event_id}/vervolg")
+def follow_up_form(
+    request: Request,
+    event_id: EventId,
+    store: StoreDep,
+    user: Recorder,
+    today: Today,
+    form: CheckedForm,
+) -> Response:
+    """Which table conversations lead to a follow-up conversation: each listed one whose box
+    changed is recorded as ticked or not."""
+    shown = {key.removeprefix("gesprek_"): value == "1" for key, value in form.items()
+             if key.startswith("gesprek_")}
+    try:
+        for meeting_id, before in shown.items():
+            now = form.get(f"vervolg_{meeting_id}") == "on"
+            if now != before:
+                events.record_meeting_follow_up(
+                    store, user.actor, meeting_id, now, today=today, event_id=event_id
+                )
+    except UseCaseError as exc:
+        return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
+    return RedirectResponse(f"/bijeenkomsten/{event_id}", status_code=303)
 
 
 @router.get("/bijeenkomsten/{event_id}", response_class=HTMLResponse)
@@ -180,7 +215,7 @@ def attendance_form(
             store, user.actor, event_id, present, absent, rest_absent=False, today=today
         )
     except InvalidInput as exc:
-        return _event_page(request, store, user, event_id, error=exc.message, status_code=422)
+        return _event_page(request, store, user, event_id, error=in_dutch(exc), status_code=422)
     return RedirectResponse(f"/bijeenkomsten/{event_id}", status_code=303)
 
 
