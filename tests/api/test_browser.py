@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from api_helpers import HOME, PASSWORD, SECRET, TODAY, other_world
 from factories import tiny_world
-from servers import free_port
+from servers import uvicorn_thread
 
 from api.app import create_app
 from api.auth import Role, create_user
@@ -24,25 +22,9 @@ from services.runtime import Runtime
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, space) -> Iterator[str]:
     """uvicorn serving the app on a free 127.0.0.1 port, stopped after the module."""
-    import uvicorn
-
     folder = tmp_path_factory.mktemp("browser")
     store = Store(f"sqlite:///{folder / 'web.db'}")
     store.upsert(
@@ -82,33 +64,11 @@ def server(tmp_path_factory, space) -> Iterator[str]:
     )
     app = create_app(config, runtime=runtime)
     app.dependency_overrides[get_today] = lambda: TODAY
-    port = free_port()
-    uv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with uvicorn_thread(app) as url:
+            yield url
     finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
         store.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

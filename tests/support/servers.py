@@ -98,3 +98,29 @@ def postgres_server(**settings: str) -> Iterator[str]:
             check=False, capture_output=True, timeout=60,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def uvicorn_thread(app: object) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free 127.0.0.1 port; its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
