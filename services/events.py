@@ -21,7 +21,7 @@ from matching.events.event_records import (
 )
 from matching.outcomes.recording import OutcomeError, record_follow_up
 from matching.privacy import audit_log
-from matching.records.enums import InvitationStatus
+from matching.records.enums import InvitationStatus, dutch_date
 from matching.records.schemas import (
     Candidate,
     Employer,
@@ -145,6 +145,52 @@ def event_detail(store: Store, actor: Actor, event_id: str) -> EventDetail:
         invitations=counts.get("invitations", 0),
         meetings=counts.get("meetings", 0),
     )
+
+
+class HostInvitationOut(BaseModel):
+    employer_id: str
+    employer_name: str
+    contact_name: str = Field(description="The employer's contact person ('' when not recorded).")
+    contact_email: str
+    contact_phone: str
+    tables: list[str] = Field(description="The employer's tables at the event.")
+    seats: int = Field(description="Seats per round over those tables.")
+    subject: str = Field(description="Subject of the invitation, in Dutch.")
+    body: str = Field(description="The invitation to host, in Dutch, ready to send.")
+
+
+def host_invitations(store: Store, actor: Actor, event_id: str) -> list[HostInvitationOut]:
+    """An invitation to host, per employer with a table: to its contact person, in Dutch, with
+    the day, place, rounds and seats (a mail merge, or a message from the event page)."""
+    event = records.get(store, Event, event_id, actor)
+    tables = store.list(EventTable, municipality=event.municipality, where={"event_id": event_id})
+    by_employer: dict[str, list[EventTable]] = {}
+    for table in tables:
+        by_employer.setdefault(table.employer_id, []).append(table)
+    employers = {e.id: e for e in store.list(Employer, municipality=event.municipality,
+                                             where={"id": sorted(by_employer)})}
+    out = []
+    for employer_id, own in sorted(by_employer.items(), key=lambda kv: employers[kv[0]].name):
+        employer = employers[employer_id]
+        seats = sum(t.seats for t in own)
+        greeting = f"Beste {employer.contact_name}," if employer.contact_name else "Beste,"
+        body = (
+            f"{greeting}\n\n"
+            f"Graag nodigen we {employer.name} uit voor ons prettig gesprek op "
+            f"{dutch_date(event.date)} in {event.place}. U zit aan tafel met steeds "
+            f"{seats} kandidaat/kandidaten tegelijk, in {event.rounds} rondes van "
+            f"{event.minutes_per_round} minuten. We kiezen de kandidaten bij het werk dat u ons "
+            "vertelde.\n\n"
+            "Wilt u laten weten of u erbij bent?\n\nMet vriendelijke groet,\n"
+            f"{employer.relationship_manager or 'de relatiemanager'}"
+        )
+        out.append(HostInvitationOut(
+            employer_id=employer_id, employer_name=employer.name,
+            contact_name=employer.contact_name, contact_email=employer.contact_email,
+            contact_phone=employer.contact_phone, tables=[t.id for t in own], seats=seats,
+            subject=f"Uitnodiging prettig gesprek {dutch_date(event.date)}", body=body,
+        ))
+    return out
 
 
 def invitation_list(store: Store, actor: Actor, event_id: str) -> InvitationListOut:

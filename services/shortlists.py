@@ -389,7 +389,7 @@ class ShortlistService:
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
-            raise InvalidInput.of("k", str(exc), where="query") from None
+            raise InvalidInput.of("k", str(exc), where="query", dutch=exc.dutch) from None
 
     async def _answer(
         self,

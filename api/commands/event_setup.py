@@ -1,12 +1,17 @@
-"""Setting up a *prettig gesprek* from the command line: create, change and cancel, and tables."""
+"""Setting up a *prettig gesprek* from the command line: create, change and cancel, tables,
+and invitations to the hosts."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from rich.table import Table
 
 from api.commands.common import failing_on, load_settings, open_store, out, print_json
 from api.commands.options import ActorOption, DbOption, JsonOption, MunicipalityOption, cli_actor
@@ -148,6 +153,50 @@ def table_remove(
     out.print(f"tafel {table_id} weggehaald")
 
 
+def hosts(
+    event_id: Annotated[str, typer.Argument(help="De bijeenkomst.")],
+    csv_path: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Schrijf een CSV voor samenvoegen (contactpersoon, e-mail, tekst)."),
+    ] = None,
+    db: DbOption = None,
+    municipality: MunicipalityOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Nodig de contactpersonen van de werkgevers aan tafel uit: per werkgever een uitnodiging."""
+    from matching.events.event_plan_output import CSV_DELIMITER
+    from matching.records.csv_io import neutralise_formula
+    from services import events
+
+    store = open_store(load_settings(db))
+    with failing_on(as_json=as_json):
+        invitations = events.host_invitations(store, cli_actor(None, municipality), event_id)
+    if as_json:
+        print_json([i.model_dump(mode="json") for i in invitations])
+        return
+    if csv_path is not None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+        writer.writerow(["werkgever", "contactpersoon", "email", "telefoon", "tafels", "plaatsen",
+                         "onderwerp", "tekst"])
+        for i in invitations:
+            writer.writerow([neutralise_formula(v) for v in (
+                i.employer_name, i.contact_name, i.contact_email, i.contact_phone,
+                " ".join(i.tables), str(i.seats), i.subject, i.body,
+            )])
+        csv_path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+        out.print(f"{len(invitations)} uitnodiging(en) geschreven naar {csv_path}")
+        return
+    table = Table("werkgever", "contactpersoon", "e-mail", "telefoon", "plaatsen",
+                  title=f"uitnodigingen aan de werkgevers van {event_id}")
+    for i in invitations:
+        table.add_row(i.employer_name, i.contact_name or "-", i.contact_email or "-",
+                      i.contact_phone or "-", str(i.seats))
+    out.print(table)
+    if invitations:
+        out.print(f"\n[bold]{invitations[0].subject}[/]\n{invitations[0].body}")
+
+
 def _done(record: Any, as_json: bool, message: str) -> None:
     if as_json:
         print_json(record.model_dump(mode="json"))
@@ -158,6 +207,7 @@ def _done(record: Any, as_json: bool, message: str) -> None:
 def register(event_app: typer.Typer) -> None:
     event_app.command("create")(create)
     event_app.command("change")(change)
+    event_app.command("hosts")(hosts)
     event_app.command("cancel")(cancel)
     event_app.command("table-add")(table_add)
     event_app.command("table-remove")(table_remove)

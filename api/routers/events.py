@@ -275,6 +275,17 @@ def get_invitations(event_id: EventId, store: StoreDep, user: Reader) -> Any:
 
 
 @router.get(
+    "/{event_id}/hosts",
+    summary="Invitations to host",
+    response_model=list[events.HostInvitationOut],
+    responses=responses(404),
+)
+def get_host_invitations(event_id: EventId, store: StoreDep, user: Reader) -> Any:
+    """Per employer with a table: its contact person and an invitation to host, in Dutch."""
+    return events.host_invitations(store, user.actor, event_id)
+
+
+@router.get(
     "/{event_id}/table-plan",
     summary="Table plan per round",
     response_model=TablePlanOut,

@@ -135,6 +135,7 @@ def _event_page(
         error=error,
         employers=employers,
         conversations=conversations,
+        hosts={h.employer_id: h for h in events.host_invitations(store, user.actor, event_id)},
         names=records.candidate_names(store, detail.event.municipality),
     )
 

@@ -204,11 +204,15 @@ class ShortlistEngine:
 
     def _check_k(self, k: int) -> int:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-            raise ShortlistError(f"k must be a whole number, got {k!r}")
+            raise ShortlistError(f"k must be a whole number, got {k!r}",
+                                 dutch=f"het aantal resultaten moet een heel getal zijn, niet {k!r}")
         if k < 1:
-            raise ShortlistError(f"k must be >= 1, got {k}")
+            raise ShortlistError(f"k must be >= 1, got {k}",
+                                 dutch=f"het aantal resultaten moet minstens 1 zijn, niet {k}")
         if k > self.config.max_k:
-            raise ShortlistError(f"k must be at most {self.config.max_k}, got {k}")
+            raise ShortlistError(f"k must be at most {self.config.max_k}, got {k}",
+                                 dutch=f"het aantal resultaten mag hoogstens {self.config.max_k} "
+                                 f"zijn, niet {k}")
         return int(k)
 
     def for_work_need(

@@ -53,7 +53,11 @@ def chance_band(probability: float, base_rate: float) -> ChanceBand:
 
 
 class ShortlistError(ValueError):
-    """A shortlist request that cannot be answered as asked."""
+    """A shortlist request that cannot be answered as asked; ``dutch`` words it for staff."""
+
+    def __init__(self, message: str, *, dutch: str | None = None) -> None:
+        super().__init__(message)
+        self.dutch = dutch
 
 
 class UnknownRecordError(ShortlistError):

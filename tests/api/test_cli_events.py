@@ -198,3 +198,15 @@ def test_an_organiser_sets_up_an_event_from_the_command_line(app, db):
     assert bad.exit_code == 1 and "rounds: moet minstens 1 zijn" in bad.output
     assert invoke(app, "event", "cancel", "EV9", "--db", db).exit_code == 0
     assert invoke(app, "event", "cancel", "EV9", "--db", db).exit_code == 1  # gone
+
+
+def test_hosts_are_invited_by_mail_merge(app, db, tmp_path):
+    import csv
+
+    path = tmp_path / "gastheren.csv"
+    result = invoke(app, "event", "hosts", "EV1", "--db", db, "--csv", str(path))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows and {"werkgever", "contactpersoon", "email", "onderwerp", "tekst"} <= set(rows[0])
+    assert all(r["onderwerp"].startswith("Uitnodiging prettig gesprek") for r in rows)
+    assert all(r["werkgever"] in r["tekst"] for r in rows)

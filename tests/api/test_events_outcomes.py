@@ -69,6 +69,25 @@ def test_event_with_tables(client, auth):
     assert client.post("/events", headers=auth("relationship_manager"), json=new).status_code == 403
 
 
+def test_each_host_gets_an_invitation_in_dutch_to_its_contact_person(client, auth, store):
+    from matching.records.schemas import Employer
+
+    linde = store.get(Employer, "E1").model_copy(update={
+        "contact_name": "Ineke Bos", "contact_email": "i.bos@delinde.nl", "contact_phone": "013-5551234"})
+    store.upsert([linde])
+    hosts = client.get("/events/EV1/hosts", headers=auth("event_organiser"))
+    assert hosts.status_code == 200
+    by_employer = {h["employer_id"]: h for h in hosts.json()}
+    assert set(by_employer) == {"E1", "E2"}
+    invite = by_employer["E1"]
+    assert (invite["contact_name"], invite["contact_email"]) == ("Ineke Bos", "i.bos@delinde.nl")
+    assert invite["body"].startswith("Beste Ineke Bos,")
+    assert "Zorggroep De Linde" in invite["body"] and invite["tables"] == ["T1"]
+    assert by_employer["E2"]["body"].startswith("Beste,")  # no contact person recorded
+    other = client.get("/events/EV1/hosts", headers=auth("other_rm"))
+    assert other.status_code == 404
+
+
 def test_invitations_and_table_plan_respect_consent_and_are_logged(client, auth, store):
     _invite(store)
     rm, organiser, admin = (
