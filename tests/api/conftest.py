@@ -130,9 +130,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium (Debian's, driven by Playwright), one for the whole run."""
+    """Headless Chromium (Debian's, driven by Playwright), one per test module: Playwright's
+    synchronous API runs an event loop in this thread while it is open, which
+    ``asyncio.run`` elsewhere in the suite may not meet."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
