@@ -40,6 +40,11 @@ class ReportOut(BaseModel):
     social_value: dict[str, Any]
     fairness: dict[str, list[dict[str, Any]]]
     fairness_labels: dict[str, Any] = Field(default_factory=dict)
+    fairness_trend: list[dict[str, Any]] = Field(default_factory=list)
+    oversight: dict[str, Any] | None = Field(
+        None, description="Human oversight: lists shown, pins and exclusions, how often the top "
+        "suggestions were followed, overrides per group."
+    )
     notes: list[str]
     seconds: float
 

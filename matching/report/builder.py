@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matching.records.schemas import WorkNeed
 from matching.records.storage import Store
 from matching.report.data import ReportData, candidate_frame, load_report_data
 from matching.report.fairness import FAIRNESS_GROUPS, FairnessRow, fairness_tables
@@ -26,6 +27,7 @@ from matching.report.net_effect import (
     estimate_net_effect,
     risk_set_rows,
 )
+from matching.report.oversight import Oversight, oversight
 from matching.report.period import Period, parse_period
 from matching.report.social_value import SocialValue, SroiSettings, social_value
 from matching.sroi.prices import PriceList
@@ -55,6 +57,7 @@ class Report:
     social_value: SocialValue
     fairness: dict[str, list[FairnessRow]]
     fairness_trend: list[GroupTrend] = field(default_factory=list)
+    oversight: Oversight | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -73,6 +76,7 @@ class Report:
             },
             "fairness_labels": {g: FAIRNESS_GROUPS[g] for g in self.fairness},
             "fairness_trend": [trend.to_dict() for trend in self.fairness_trend],
+            "oversight": None if self.oversight is None else self.oversight.to_dict(),
             "notes": list(self.notes),
             "seconds": self.seconds,
         }
@@ -208,6 +212,12 @@ def build_report(
         f"vaak uitgenodigd als de anderen, buiten de grenzen {t.bounds[0]}-{t.bounds[1]}."
         for t in trend if t.alert
     ]
+    needs = pd.DataFrame(
+        [{"id": n.id, "employer_id": n.employer_id} for n in store.list(WorkNeed, municipality=municipality)],
+        columns=["id", "employer_id"],
+    )
+    watched = oversight(store, period, municipality=municipality, candidates=data.candidates,
+                        meetings=data.meetings, events=data.events, work_needs=needs)
     report = Report(
         period=period,
         municipality=municipality,
@@ -227,6 +237,7 @@ def build_report(
         social_value=value,
         fairness=fairness_tables(frame),
         fairness_trend=trend,
+        oversight=watched,
         notes=notes,
     )
     report.seconds = time.perf_counter() - started

@@ -28,7 +28,7 @@ import pandas as pd
 from matching.report.period import Period
 from matching.shortlists.fair_exposure import GROUPS
 
-__all__ = ["MIN_GROUP", "TREND_GROUPS", "GroupTrend", "fairness_trend"]
+__all__ = ["MIN_GROUP", "TREND_GROUPS", "GroupTrend", "fairness_trend", "group_members"]
 
 #: Group -> Dutch label: the groups the fair-exposure policy keeps in bounds.
 TREND_GROUPS: dict[str, str] = GROUPS
@@ -38,7 +38,8 @@ MIN_GROUP = 20
 ALERT_MONTHS = 3
 
 
-def _members(candidates: pd.DataFrame) -> dict[str, pd.Series]:
+def group_members(candidates: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per protected group: which rows of ``candidates`` (as the report loads them) belong to it."""
     def flag(column: str) -> pd.Series:
         return candidates[column].fillna(False).astype(bool) if column in candidates else pd.Series(
             False, index=candidates.index
@@ -99,7 +100,7 @@ def fairness_trend(
     if not 0 < low <= 1 <= high:
         raise ValueError(f"bounds must satisfy 0 < low <= 1 <= high, got {bounds}")
     cands = candidates.set_index("id")
-    members = _members(cands)
+    members = group_members(cands)
     months = []
     day = dt.date(period.start.year, period.start.month, 1)
     while day <= period.end:
