@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 __all__ = ["AUTH_ERRORS", "ID_PATTERN", "ErrorOut", "responses"]
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+#: A report period: 2026, 2026-Q1, 2026-03 or a month range 2025-06:2026-05.
+PERIOD_PATTERN = r"^[1-9][0-9]{3}(-[Qq][1-4]|-(0[1-9]|1[0-2])(:[1-9][0-9]{3}-(0[1-9]|1[0-2]))?)?$"
 
 
 class ErrorOut(BaseModel):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -301,6 +302,42 @@ def card(
     typer.echo(text, nl=False)
 
 
+def impact(
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="Periode van de metingen, zoals bij het rapport (standaard: "
+                     "de laatste 12 hele maanden)."),
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Schrijf het werkblad (markdown) naar dit bestand.")
+    ] = None,
+    db: DbOption = None,
+    tracking_uri: TrackingOption = None,
+    municipality: MunicipalityOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """IAMA/FRIA-werkblad (AI-verordening art. 27), ingevuld met wat werkkans meet: groepen,
+    verschillen, menselijk toezicht, de modelkaart; de rest om zelf in te vullen."""
+    from services.impact_assessment import impact_assessment, impact_markdown
+
+    settings = load_settings(db, tracking_uri)
+    store = open_store(settings)
+    with failing_on():
+        facts = impact_assessment(
+            store, settings.effective_tracking_uri, municipality=municipality, period=period,
+            fair_exposure=settings.fair_exposure,
+        )
+    if as_json:
+        print_json(facts)
+        return
+    text = impact_markdown(facts)
+    if out_path is None:
+        typer.echo(text)
+        return
+    out_path.write_text(text, encoding="utf-8")
+    console.print(f"werkblad geschreven naar {out_path}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("evaluate")(evaluate)
@@ -308,4 +345,5 @@ def register(app: typer.Typer) -> None:
     model_app.command("show")(show)
     model_app.command("promote")(promote)
     model_app.command("card")(card)
+    model_app.command("impact")(impact)
     app.add_typer(model_app, name="model")

@@ -8,15 +8,15 @@ the service reloads it, so the next shortlist uses it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, status
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
-from api.deps import RetrainJobsDep, RuntimeDep, require
-from api.openapi import AUTH_ERRORS, responses
+from api.deps import RetrainJobsDep, RuntimeDep, StoreDep, require
+from api.openapi import AUTH_ERRORS, PERIOD_PATTERN, responses
 from services import ranker_versions
 from services.ranker_versions import ChampionOut, ModelVersionOut
 from services.retraining import JobOut, RetrainRequest
@@ -75,6 +75,33 @@ def model_card(
     if format == "json":
         return Response(text, media_type="application/json")
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get(
+    "/impact-assessment",
+    summary="Fundamental-rights impact assessment worksheet",
+    responses=responses(503),
+)
+def impact_assessment_sheet(
+    store: StoreDep,
+    runtime: RuntimeDep,
+    user: Reader,
+    period: Annotated[
+        str | None,
+        Query(max_length=20, pattern=PERIOD_PATTERN,
+              description="The period measured (default: the last 12 complete months)."),
+    ] = None,
+) -> Any:
+    """The IAMA/FRIA worksheet (AI Act art. 27) for your municipality, pre-filled with the
+    measured facts (groups, disparities, oversight figures, the champion's card) as data;
+    the Dutch text is on the page *Modellen* and from `werkkans model impact`."""
+    from services.impact_assessment import impact_assessment
+
+    return impact_assessment(
+        store, runtime.config.tracking_uri, municipality=user.municipality, period=period,
+        fair_exposure=None if runtime.config.fair_exposure is None else (
+            runtime.config.fair_exposure.low, runtime.config.fair_exposure.high),
+    )
 
 
 @router.get(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
 from api.deps import StoreDep, require
-from api.openapi import AUTH_ERRORS
+from api.openapi import AUTH_ERRORS, PERIOD_PATTERN
 from services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=AUTH_ERRORS)
@@ -20,7 +20,7 @@ PeriodQuery = Annotated[
     str,
     Query(
         max_length=20,
-        pattern=r"^[1-9][0-9]{3}(-[Qq][1-4]|-(0[1-9]|1[0-2])(:[1-9][0-9]{3}-(0[1-9]|1[0-2]))?)?$",
+        pattern=PERIOD_PATTERN,
         description="2026, 2026-Q1, 2026-03 or a month range 2025-06:2026-05",
         examples=["2026"],
     ),

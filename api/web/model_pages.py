@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.auth import Permission, User
-from api.deps import RetrainJobsDep, RuntimeDep
+from api.deps import RetrainJobsDep, RuntimeDep, StoreDep
+from api.openapi import PERIOD_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from api.wording import in_dutch
 from services import ranker_versions
@@ -92,6 +93,35 @@ def promote_form(
     return RedirectResponse(f"/modellen/{version}", status_code=303)
 
 
+def _markdown(text: str) -> Markup:
+    """Our own markdown as HTML: raw HTML in it is switched off (so the result is safe to mark
+    as such), and table alignment becomes classes (the pages allow no inline styles)."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return Markup(re.sub(r' style="text-align:(left|right|center)"', r' class="align-\1"', html))
+
+
+@router.get("/modellen/impact", response_class=HTMLResponse)
+def impact_page(
+    request: Request,
+    store: StoreDep,
+    runtime: RuntimeDep,
+    user: ModelReader,
+    periode: Annotated[str | None, Query(max_length=20, pattern=PERIOD_PATTERN)] = None,
+) -> Response:
+    """The IAMA/FRIA worksheet, pre-filled with what werkkans measured."""
+    from services.impact_assessment import impact_assessment, impact_markdown
+
+    policy = runtime.config.fair_exposure
+    facts = impact_assessment(
+        store, runtime.config.tracking_uri, municipality=user.municipality, period=periode,
+        fair_exposure=None if policy is None else (policy.low, policy.high),
+    )
+    return render(request, "document.html", title="IAMA / FRIA-werkblad",
+                  body=_markdown(impact_markdown(facts)))
+
+
 @router.get("/modellen/{version}", response_class=HTMLResponse)
 def model_card_page(
     request: Request,
@@ -99,21 +129,7 @@ def model_card_page(
     runtime: RuntimeDep,
     user: ModelReader,
 ) -> Response:
-    from markdown_it import MarkdownIt
-
     card = ranker_versions.card(runtime.config.tracking_uri, version)
     register = ranker_versions.card(runtime.config.tracking_uri, version, kind="algorithm_register")
-    # raw HTML in the markdown is switched off, so the rendered text is safe to mark as such
-    render_markdown = MarkdownIt("commonmark", {"html": False}).enable("table").render
-
-    def to_html(text: str) -> str:
-        # table alignment as classes: the pages' content policy allows no inline styles
-        return re.sub(r' style="text-align:(left|right|center)"', r' class="align-\1"',
-                      render_markdown(text))
-    return render(
-        request,
-        "model_card.html",
-        version=version,
-        card=Markup(to_html(card)),
-        register=Markup(to_html(register)),
-    )
+    return render(request, "model_card.html", version=version, card=_markdown(card),
+                  register=_markdown(register))

@@ -114,6 +114,12 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     as_json = _json(invoke(app, "model", "card", "1", "--json", "--tracking-uri", tracking))
     assert as_json["version"] == "1" and as_json["protected_attributes_used"] == []
 
+    # the impact worksheet takes the champion's card (version 2 by then) and the report's figures
+    sheet = invoke(app, "model", "impact", "--db", db, "--tracking-uri", tracking, "--period", "2025")
+    assert sheet.exit_code == 0, sheet.output
+    assert sheet.stdout.startswith("# IAMA / FRIA-werkblad: werkkans")
+    assert "Kwaliteit van de suggesties per groep (modelkaart, versie 2)" in sheet.stdout
+
 
 def test_human_readable_output(app: typer.Typer, db: str, tracking: str) -> None:
     listed = invoke(app, "model", "list", "--tracking-uri", tracking)

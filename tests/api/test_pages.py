@@ -285,6 +285,20 @@ def test_model_pages_show_versions_and_their_cards(client, users, monkeypatch):
     assert page.status_code == 200 and "<td>55-67</td>" in page.text  # the table is rendered
     assert "<script>x</script>" not in page.text  # raw HTML in a card is never passed through
     assert "in te vullen door de gemeente" in page.text
+    assert 'class="align-right"' in page.text and "style=" not in page.text  # no inline styles
+
+
+def test_the_impact_worksheet_page_and_its_data(client, users, auth):
+    _login(client, "data")
+    page = client.get("/modellen/impact")
+    assert page.status_code == 200
+    assert "IAMA / FRIA-werkblad" in page.text and "Menselijk toezicht (e)" in page.text
+    assert client.get("/modellen/impact", params={"periode": "2026-13"}).status_code == 422
+    data = client.get("/models/impact-assessment", params={"period": "2026"},
+                      headers=auth("data_scientist"))
+    assert data.status_code == 200 and data.json()["municipality"] == "GM0855"
+    assert {"oversight", "fairness_trend", "model", "counts"} <= set(data.json())
+    assert client.get("/models/impact-assessment", headers=auth("relationship_manager")).status_code == 403
 
 
 def test_an_organiser_creates_an_event_adds_tables_and_plans_it_on_the_pages(client, users):
