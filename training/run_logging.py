@@ -35,6 +35,7 @@ import logging
 import math
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ from matching.serving.model_registry import (
 from models.bundle import BundleError
 from training.dataset import PairDataset
 from training.evaluate import default_evaluator, evaluate_bundle
+from training.group_audit import stepped_metrics
 from training.promotion import PromotionDecision, decide_promotion
 
 if TYPE_CHECKING:
@@ -218,6 +220,7 @@ def _log_batches(
     metrics: dict[str, float],
     params: dict[str, str],
     tags: dict[str, str],
+    stepped: Sequence[tuple[str, float, int]] = (),
 ) -> None:
     import time
 
@@ -225,6 +228,7 @@ def _log_batches(
 
     now = int(time.time() * 1000)
     metric_list = [Metric(k, v, now, 0) for k, v in metrics.items()]
+    metric_list += [Metric(k, v, now, step) for k, v, step in stepped]
     param_list = [Param(k, v) for k, v in params.items()]
     tag_list = [RunTag(k, v) for k, v in tags.items()]
     # MLflow accepts at most 1000 metrics, 100 params and 100 tags per batch
@@ -350,9 +354,15 @@ def log_training(
                 f"{_TAG}bundle_sha256": result.bundle.content_hash,
                 **(tags or {}),
             }
-            _log_batches(client, run_id, metrics, _params(result, {}), run_tags)
+            audit = result.group_audit
+            _log_batches(client, run_id, metrics, _params(result, {}), run_tags,
+                         stepped=[] if audit is None else [
+                             (metric_key(k), v, step) for k, v, step in stepped_metrics(audit)])
             with tempfile.TemporaryDirectory(prefix="werkkans-run-") as tmp:
                 folder = Path(tmp)
+                if audit is not None:
+                    audit.to_csv(folder / "group_audit.csv", index=False)
+                    client.log_artifact(run_id, str(folder / "group_audit.csv"))
                 _plot_calibration(result, folder / "calibration_curve.png")
                 _plot_importance(result, folder / "feature_importance.png")
                 (folder / "metrics.json").write_text(

@@ -58,6 +58,7 @@ from training.evaluate import (
     evaluate_similarity,
     group_metrics,
 )
+from training.group_audit import group_audit
 from training.time_split import split_by_time
 
 if TYPE_CHECKING:
@@ -209,6 +210,9 @@ class TrainResult:
         ``"logistic"`` and ``"similarity"``.
     group_metrics
         The ranker's test-month metrics per evaluation subgroup.
+    group_audit
+        Per protected group and test month, members against everyone else
+        (:func:`training.group_audit.group_audit`); logged to MLflow by month.
     test
         The held-out pairs (to re-score the champion on).
     periods
@@ -231,6 +235,8 @@ class TrainResult:
     )
     feature_importance: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    #: per protected group and test month, members against the rest (:mod:`training.group_audit`)
+    group_audit: pd.DataFrame | None = None
     test_features_for: Callable[[TextModels], pd.DataFrame] | None = None
 
     @property
@@ -511,6 +517,11 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         baselines=baselines,
         metrics=metrics,
         group_metrics=groups,
+        group_audit=group_audit(
+            predictions["ranker"].score, predictions["ranker"].probability, test.good,
+            test.pairs["group"].to_numpy(), test.pairs["event_date"].dt.strftime("%Y-%m").to_numpy(),
+            test.subgroups,
+        ),
         test=test,
         periods=periods,
         config=config,

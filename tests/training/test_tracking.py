@@ -102,12 +102,20 @@ def test_first_run_is_registered_and_promoted(history, result: TrainResult) -> N
     assert "test/similarity/ndcg_at_10" in run.data.metrics
     assert "test/lambdamart/ndcg_at_10" in run.data.metrics  # the previous model, for comparison
     assert any(k.startswith("groups/ranker/ndcg_at_10.age_band_") for k in run.data.metrics)
+    # per protected group and test month, logged with the month as the step
+    months = sorted({d.strftime("%Y%m") for d in result.test.pairs["event_date"]})
+    history_of = client.get_metric_history(first.run_id, "audit/n.women")
+    assert sorted(str(m.step) for m in history_of) == months
+    assert sum(m.value for m in history_of) == pytest.approx(
+        float((result.test.subgroups["gender"] == "v").sum()))
+    assert client.get_metric_history(first.run_id, "audit/selection_rate_ratio.age_55_plus")
     assert run.data.params["config.holdout_months"] == "3"
     artifacts = {a.path for a in client.list_artifacts(first.run_id)}
     assert {
         "calibration_curve.png",
         "feature_importance.png",
         "metrics.json",
+        "group_audit.csv",
         "bundle",
     } <= artifacts
     assert {a.path for a in client.list_artifacts(first.run_id, "bundle")} == {
