@@ -95,6 +95,7 @@ from matching.records.schemas import Candidate, Event, Invitation
 from matching.records.storage import Store
 from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.fair_exposure import ExposurePolicy, protected_groups
 from matching.shortlists.vetoes import Site, Veto, veto_masks
 
 __all__ = ["plan_event"]
@@ -195,7 +196,9 @@ def plan_event(
     vetted = _vet_candidates(store, setup.event, pool, current, controls)
     scores = _score_pairs(engine, setup, vetted, controls, len(pool), notes)
     anyway = _chances_anyway(store, setup.event, vetted, controls)
-    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway)
+    policy = engine.config.fair_exposure
+    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway,
+                               None if policy is None else (protected_groups(vetted.candidates), policy))
     return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start, anyway)
 
 
@@ -349,8 +352,13 @@ def _invite_and_seat(
     controls: PlanControls,
     pool_size: int,
     anyway: np.ndarray | None,
+    fair: tuple[dict[str, np.ndarray], ExposurePolicy] | None = None,
 ) -> _Seating:
-    """Choose the invitations and seat them; candidates who cannot be seated are replaced."""
+    """Choose the invitations and seat them; candidates who cannot be seated are replaced.
+
+    With ``fair`` (protected groups and the municipality's bounds) the invitations chosen on
+    value keep each group's share within the bounds of its share of the eligible pool."""
+    groups, exposure = (None, None) if fair is None else fair
     event, k, rounds = setup.event, setup.k, setup.rounds
     cids, excluded, row_of = vetted.ids, vetted.excluded, scores.row_of
     scored, veto = scores.scored, scores.veto
@@ -381,12 +389,12 @@ def _invite_and_seat(
             value = np.where(np.isnan(if_invited), -np.inf, net_effect(if_invited, anyway))
             chosen = select_invitations(
                 value, capacity, policy, meetings=k, candidate_ids=cids,
-                events_in_period=recent, recent_invitations=recent,
+                events_in_period=recent, recent_invitations=recent, groups=groups, exposure=exposure,
             )
         else:
             chosen = select_invitations(
                 scored["utility"], capacity, policy, veto=veto, meetings=k, candidate_ids=cids,
-                events_in_period=recent, recent_invitations=recent,
+                events_in_period=recent, recent_invitations=recent, groups=groups, exposure=exposure,
             )
         if not chosen.invited:
             raise nobody_invitable(event, pool_size, excluded, chosen.excluded)
@@ -447,6 +455,11 @@ def _assemble(
         notes.append(
             f"{chosen.shortfall} van de {seating.capacity} plaatsen blijven leeg: maar "
             f"{len(invited)} kandidaten konden worden uitgenodigd"
+        )
+    if chosen.balanced:
+        notes.append(
+            f"evenwichtige zichtbaarheid: {chosen.balanced} uitnodiging(en) gewisseld zodat elke "
+            "groep naar verhouding wordt uitgenodigd"
         )
     if chosen.cap_overrides:
         notes.append("verplicht uitgenodigd boven het maximum per periode: "

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from matching.events.table_plan_problem import PlanningError, Table
+from matching.shortlists.fair_exposure import ExposurePolicy
 
 __all__ = [
     "InvitationList",
@@ -127,6 +128,9 @@ class InvitationList:
         Places that were to be filled.
     explored_ids : list
         Invited ids drawn at random for exploration (a subset of ``invited_ids``).
+    balanced, value_given_up : int, float
+        With a fair-exposure policy: how many invitations it swapped, and the
+        candidates' value the list gave up for that.
     """
 
     invited: list[int]
@@ -138,6 +142,9 @@ class InvitationList:
     cap_overrides: list[Hashable]
     capacity: int
     explored_ids: list[Hashable] = field(default_factory=list)
+    #: with a fair-exposure policy: invitations it changed, and the value given up for them
+    balanced: int = 0
+    value_given_up: float = 0.0
 
     @property
     def shortfall(self) -> int:
@@ -225,6 +232,8 @@ def select_invitations(
     candidate_ids: Sequence[Hashable] | None = None,
     events_in_period: np.ndarray | None = None,
     recent_invitations: np.ndarray | None = None,
+    groups: Mapping[str, np.ndarray] | None = None,
+    exposure: ExposurePolicy | None = None,
 ) -> InvitationList:
     """Choose the candidates to invite.
 
@@ -245,6 +254,11 @@ def select_invitations(
     recent_invitations : array of shape (n_candidates,), optional
         Recent invitations per candidate (a count, or a time-decayed count),
         used with ``policy.recency_decay``.
+    groups, exposure : optional
+        Protected groups (group -> membership per candidate) and the
+        municipality's bounds: each group's share of the invitations chosen on
+        value stays within ``exposure.low``-``exposure.high`` times its share of
+        the eligible pool (:func:`balance`). Read only here, never for value.
 
     Returns
     -------
@@ -308,6 +322,11 @@ def select_invitations(
     free = max(capacity - len(must), 0)
     n_explore = min(math.floor(policy.exploration_share * free + 0.5), max(len(ranked) - free, 0))
     best = [int(i) for i in ranked[: free - n_explore]]
+    balanced, given_up = 0, 0.0
+    if exposure is not None and groups and best:
+        best, balanced, given_up = balance(best, [int(i) for i in ranked], scores, groups, exposure)
+        chosen = set(best)
+        ranked = best + [int(i) for i in ranked if int(i) not in chosen]
     rest = ranked[free - n_explore :]
     drawn = np.random.default_rng(policy.seed).permutation(len(rest))[:n_explore]
     explored = [int(rest[j]) for j in sorted(drawn)]
@@ -332,7 +351,85 @@ def select_invitations(
         cap_overrides=[ids[i] for i in must_sorted if at_cap[i]],
         capacity=capacity,
         explored_ids=[ids[i] for i in explored],
+        balanced=balanced,
+        value_given_up=given_up,
     )
+
+
+def balance(
+    chosen: list[int],
+    ranked: list[int],
+    scores: np.ndarray,
+    groups: Mapping[str, np.ndarray],
+    exposure: ExposurePolicy,
+) -> tuple[list[int], int, float]:
+    """``chosen`` (the best of ``ranked`` by ``scores``) with each group's count brought within
+    ``[floor(low * share * k), ceil(high * share * k)]``, its share of the eligible ``ranked``
+    scaled to the ``k`` places: the fewest swaps, each the cheapest in value.
+
+    A group below its floor gains its best uninvited member in place of an invited
+    non-member; a group above its ceiling gives up a member to the best uninvited candidate
+    outside it. Of the candidates for a swap, those who also mend another group's count go
+    first, then value decides; no swap moves a group out of its bounds or further out.
+    Returns the new choice, the swaps and the value given up.
+    """
+    k, pool = len(chosen), np.array(ranked, dtype=np.int64)
+    bounds = {}
+    for name, members in groups.items():
+        share = float(members[pool].mean()) if len(pool) else 0.0
+        bounds[name] = (math.floor(exposure.low * share * k), math.ceil(exposure.high * share * k))
+    invited = list(chosen)
+    swaps, given_up = 0, 0.0
+
+    def count(name: str, people: Iterable[int]) -> int:
+        return int(groups[name][list(people)].sum())
+
+    def keeps(out: int, new: int) -> bool:
+        """The swap moves no group out of its bounds, nor further out of them."""
+        for g, (low, high) in bounds.items():
+            delta = int(groups[g][new]) - int(groups[g][out])
+            after = count(g, invited) + delta
+            if (delta < 0 and after < low) or (delta > 0 and after > high):
+                return False
+        return True
+
+    for _ in range(k):  # every swap lessens the total shortfall and excess, so this ends
+        outside = [i for i in ranked if i not in set(invited)]
+        counts = {g: count(g, invited) for g in groups}
+        under = [g for g in groups if counts[g] < bounds[g][0]]
+        over = [g for g in groups if counts[g] > bounds[g][1]]
+
+        def helps(i: int, wrong: list[str]) -> int:
+            return sum(int(groups[g][i]) for g in wrong)
+
+        # who leaves: first those whose leaving also helps a group above its ceiling, then the
+        # least valuable; who comes: first those who also help a group below its floor, then
+        # the most valuable
+        leaving = sorted(invited, key=lambda i: (-helps(i, over), scores[i]))
+        coming = sorted(outside, key=lambda i: (-helps(i, under), -scores[i]))
+        fixed = False
+        for name, (low, high) in bounds.items():
+            members, have = groups[name], counts[name]
+            if have < low:
+                come = [i for i in coming if members[i]]
+                go = [i for i in leaving if not members[i]]
+            elif have > high:
+                come = [i for i in coming if not members[i]]
+                go = [i for i in leaving if members[i]]
+            else:
+                continue
+            pair = next(((out, new) for new in come for out in go if keeps(out, new)), None)
+            if pair is None:
+                continue  # the pool cannot give this group more (or fewer) without breaking another
+            out, new = pair
+            invited[invited.index(out)] = new
+            swaps += 1
+            given_up += float(scores[out] - scores[new])
+            fixed = True
+            break
+        if not fixed:
+            break
+    return sorted(invited, key=lambda i: (-scores[i], i)), swaps, given_up
 
 
 def _fmt(names: Sequence[Hashable], limit: int = 5) -> str:

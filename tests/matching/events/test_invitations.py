@@ -243,3 +243,27 @@ def test_no_exploration_by_default_and_a_bad_share_is_refused():
     assert select_invitations(value, 4).explored_ids == []
     with pytest.raises(ValueError, match="exploration_share"):
         InvitationPolicy(exploration_share=0.8)
+
+
+def test_a_fair_exposure_policy_brings_each_group_within_its_bounds_at_least_cost():
+    from matching.shortlists.fair_exposure import ExposurePolicy
+
+    n = 40
+    value = np.linspace(1.0, 0.01, n)  # candidate 0 is worth most
+    women = np.zeros(n, dtype=bool)
+    women[20:] = True  # half the pool, all in the bottom half by value
+    older = np.zeros(n, dtype=bool)
+    older[[0, 1, 2, 3, 4, 5, 6, 7]] = True  # 20 % of the pool, all at the top
+    plain = select_invitations(value, 10)
+    assert plain.invited == list(range(10)) and plain.balanced == 0
+    fair = select_invitations(value, 10, groups={"women": women, "older": older},
+                              exposure=ExposurePolicy(0.8, 1.25))
+    chosen = np.array(fair.invited)
+    # bounds over 10 places: women 0.5 * 10 -> 4..7, older 0.2 * 10 -> 1..3
+    assert 4 <= women[chosen].sum() <= 7 and 1 <= older[chosen].sum() <= 3
+    # the fewest swaps: the four best women in for the four older of least value (mending both
+    # groups), then one more older out for the best remaining: five swaps, five changes
+    assert fair.balanced == len(set(fair.invited) - set(plain.invited))
+    assert fair.value_given_up == pytest.approx(value[plain.invited].sum() - value[chosen].sum())
+    assert set(chosen[women[chosen]]) == {20, 21, 22, 23}  # the best women
+    assert fair.invited == sorted(fair.invited, key=lambda i: -value[i])
