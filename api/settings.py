@@ -46,8 +46,9 @@ class Settings:
     ``WERKKANS_COOKIE_SECURE``    ``1``: Secure session cookie and HSTS (behind HTTPS)
     ``WERKKANS_USER_PASSWORD``    password for ``werkkans users add`` instead of a prompt
     ``WERKKANS_FAIR_EXPOSURE``    ``LOW,HIGH`` (e.g. ``0.8,1.25``): keep protected groups'
-                                  share of every shortlist's top within these bounds of
-                                  their share of the pool (a policy choice; default off)
+                                  share of every shortlist's top, and of a period's
+                                  invitations, within these bounds of their share of
+                                  the pool (a policy choice; default off)
     ============================  ===========================================
     """
 

@@ -374,6 +374,9 @@ def _invite_and_seat(
     for cid, day in past:
         if cid in row_of and day >= window:
             recent[row_of[cid]] += 1
+    # the period's invitations so far and each group's part: the policy's bounds hold over them
+    earlier = (int(recent.sum()), {} if groups is None else {
+        g: int(recent[members].sum()) for g, members in groups.items()})
     policy_must = controls.must_invite
     never = set(controls.never_invite)
     dropped: list[str] = []
@@ -390,11 +393,13 @@ def _invite_and_seat(
             chosen = select_invitations(
                 value, capacity, policy, meetings=k, candidate_ids=cids,
                 events_in_period=recent, recent_invitations=recent, groups=groups, exposure=exposure,
+                earlier=earlier,
             )
         else:
             chosen = select_invitations(
                 scored["utility"], capacity, policy, veto=veto, meetings=k, candidate_ids=cids,
                 events_in_period=recent, recent_invitations=recent, groups=groups, exposure=exposure,
+                earlier=earlier,
             )
         if not chosen.invited:
             raise nobody_invitable(event, pool_size, excluded, chosen.excluded)

@@ -234,6 +234,7 @@ def select_invitations(
     recent_invitations: np.ndarray | None = None,
     groups: Mapping[str, np.ndarray] | None = None,
     exposure: ExposurePolicy | None = None,
+    earlier: tuple[int, Mapping[str, int]] = (0, {}),
 ) -> InvitationList:
     """Choose the candidates to invite.
 
@@ -259,6 +260,9 @@ def select_invitations(
         municipality's bounds: each group's share of the invitations chosen on
         value stays within ``exposure.low``-``exposure.high`` times its share of
         the eligible pool (:func:`balance`). Read only here, never for value.
+    earlier : (int, mapping), optional
+        Invitations of the period before this event, and how many went to each
+        group: the bounds hold over the period, so a shortfall earlier is made up now.
 
     Returns
     -------
@@ -324,7 +328,9 @@ def select_invitations(
     best = [int(i) for i in ranked[: free - n_explore]]
     balanced, given_up = 0, 0.0
     if exposure is not None and groups and best:
-        best, balanced, given_up = balance(best, [int(i) for i in ranked], scores, groups, exposure)
+        offsets = np.random.default_rng(policy.seed).random(len(groups))
+        best, balanced, given_up = balance(best, [int(i) for i in ranked], scores, groups, exposure,
+                                           offsets=offsets, earlier=earlier)
         chosen = set(best)
         ranked = best + [int(i) for i in ranked if int(i) not in chosen]
     rest = ranked[free - n_explore :]
@@ -356,16 +362,30 @@ def select_invitations(
     )
 
 
+#: How far inside the policy's bounds an invitation list aims (a share of the way towards 1).
+INSIDE = 0.25
+
+
 def balance(
     chosen: list[int],
     ranked: list[int],
     scores: np.ndarray,
     groups: Mapping[str, np.ndarray],
     exposure: ExposurePolicy,
+    *,
+    offsets: np.ndarray | None = None,
+    earlier: tuple[int, Mapping[str, int]] = (0, {}),
 ) -> tuple[list[int], int, float]:
     """``chosen`` (the best of ``ranked`` by ``scores``) with each group's count brought within
-    ``[floor(low * share * k), ceil(high * share * k)]``, its share of the eligible ``ranked``
-    scaled to the ``k`` places: the fewest swaps, each the cheapest in value.
+    ``[floor(low' * share * k + u), ceil(high' * share * k - u)]``, its share of the eligible
+    ``ranked`` scaled to the ``k`` places (``low'``, ``high'``: the policy's bounds moved
+    :data:`INSIDE` of the way towards 1): the fewest swaps, each the cheapest in value.
+
+    ``u`` (``offsets``, one per group in [0, 1); default 0) rounds the bounds at random;
+    drawn from the event's seed, each plan stays reproducible. With ``earlier`` (the period's
+    invitations so far, and each group's part of them) the bounds hold over the period:
+    ``share * (earlier + k)`` places are the group's due, less what it already had, so a
+    group of a few people gets one invitation here and two there and its share on the whole.
 
     A group below its floor gains its best uninvited member in place of an invited
     non-member; a group above its ceiling gives up a member to the best uninvited candidate
@@ -375,9 +395,18 @@ def balance(
     """
     k, pool = len(chosen), np.array(ranked, dtype=np.int64)
     bounds = {}
-    for name, members in groups.items():
+    u = np.zeros(len(groups)) if offsets is None else np.asarray(offsets, dtype=float)
+    # aim a quarter of the way inside each bound: rounded at random per event, the counts
+    # then land inside the bounds over many events, not on them half of the time
+    low = exposure.low + INSIDE * (1.0 - exposure.low)
+    high = exposure.high - INSIDE * (exposure.high - 1.0)
+    total, had = earlier
+    for (name, members), shift in zip(groups.items(), u, strict=True):
         share = float(members[pool].mean()) if len(pool) else 0.0
-        bounds[name] = (math.floor(exposure.low * share * k), math.ceil(exposure.high * share * k))
+        due = share * (total + k)
+        floor = min(max(math.floor(low * due + shift) - had.get(name, 0), 0), k)
+        ceiling = min(max(math.ceil(high * due - shift) - had.get(name, 0), 0), k)
+        bounds[name] = (min(floor, ceiling), ceiling)
     invited = list(chosen)
     swaps, given_up = 0, 0.0
 

@@ -267,3 +267,22 @@ def test_a_fair_exposure_policy_brings_each_group_within_its_bounds_at_least_cos
     assert fair.value_given_up == pytest.approx(value[plain.invited].sum() - value[chosen].sum())
     assert set(chosen[women[chosen]]) == {20, 21, 22, 23}  # the best women
     assert fair.invited == sorted(fair.invited, key=lambda i: -value[i])
+
+
+def test_a_group_short_of_its_share_earlier_in_the_period_is_made_up_now():
+    from matching.shortlists.fair_exposure import ExposurePolicy
+
+    n = 40
+    value = np.linspace(1.0, 0.01, n)
+    women = np.zeros(n, dtype=bool)
+    women[20:] = True  # half the pool, all in the bottom half by value
+    policy = ExposurePolicy(0.8, 1.25)
+    alone = select_invitations(value, 10, groups={"women": women}, exposure=policy)
+    # 20 invitations earlier this period, none to women: their due over 30 places is 15
+    behind = select_invitations(value, 10, groups={"women": women}, exposure=policy,
+                                earlier=(20, {"women": 0}))
+    assert women[alone.invited].sum() < 10 and women[behind.invited].sum() == 10
+    # a group invited above its share before gets fewer now, down to none
+    ahead = select_invitations(value[::-1].copy(), 10, groups={"women": women}, exposure=policy,
+                               earlier=(20, {"women": 20}))
+    assert women[ahead.invited].sum() == 0
