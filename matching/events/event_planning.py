@@ -197,8 +197,16 @@ def plan_event(
     scores = _score_pairs(engine, setup, vetted, controls, len(pool), notes)
     anyway = _chances_anyway(store, setup.event, vetted, controls)
     policy = engine.config.fair_exposure
-    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway,
-                               None if policy is None else (protected_groups(vetted.candidates), policy))
+    fair = None
+    if policy is not None:
+        # the period's invitations so far and each group's part, whoever they went to: the
+        # policy's bounds hold over the period
+        window = months_before(setup.event.date, controls.period_months)
+        by_id = {c.id: c for c in pool}
+        invited = [by_id[c] for c, day in past if day >= window and c in by_id]
+        had = {g: int(m.sum()) for g, m in protected_groups(invited).items()}
+        fair = (protected_groups(vetted.candidates), policy, (len(invited), had))
+    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway, fair)
     return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start, anyway)
 
 
@@ -352,13 +360,14 @@ def _invite_and_seat(
     controls: PlanControls,
     pool_size: int,
     anyway: np.ndarray | None,
-    fair: tuple[dict[str, np.ndarray], ExposurePolicy] | None = None,
+    fair: tuple[dict[str, np.ndarray], ExposurePolicy, tuple[int, dict[str, int]]] | None = None,
 ) -> _Seating:
     """Choose the invitations and seat them; candidates who cannot be seated are replaced.
 
-    With ``fair`` (protected groups and the municipality's bounds) the invitations chosen on
-    value keep each group's share within the bounds of its share of the eligible pool."""
-    groups, exposure = (None, None) if fair is None else fair
+    With ``fair`` (protected groups, the municipality's bounds, and the period's invitations
+    so far with each group's part) the invitations chosen on value keep each group's share
+    of the period's invitations within the bounds of its share of the eligible pool."""
+    groups, exposure, earlier = (None, None, (0, {})) if fair is None else fair
     event, k, rounds = setup.event, setup.k, setup.rounds
     cids, excluded, row_of = vetted.ids, vetted.excluded, scores.row_of
     scored, veto = scores.scored, scores.veto
@@ -374,9 +383,6 @@ def _invite_and_seat(
     for cid, day in past:
         if cid in row_of and day >= window:
             recent[row_of[cid]] += 1
-    # the period's invitations so far and each group's part: the policy's bounds hold over them
-    earlier = (int(recent.sum()), {} if groups is None else {
-        g: int(recent[members].sum()) for g, members in groups.items()})
     policy_must = controls.must_invite
     never = set(controls.never_invite)
     dropped: list[str] = []
