@@ -470,7 +470,8 @@ def _assemble(
     if chosen.balanced:
         notes.append(
             f"evenwichtige zichtbaarheid: {chosen.balanced} uitnodiging(en) gewisseld zodat elke "
-            "groep naar verhouding wordt uitgenodigd"
+            "groep naar verhouding wordt uitgenodigd (kost "
+            f"{chosen.value_given_up:.2f} van de verwachte waarde van de uitnodigingen)"
         )
     if chosen.cap_overrides:
         notes.append("verplicht uitgenodigd boven het maximum per periode: "

@@ -510,3 +510,27 @@ def test_more_rounds_than_hosts_gives_one_conversation_with_each_host_by_default
     assert plan.rounds == 6 and plan.rounds_per_candidate == 5
     per_candidate = Counter(m.candidate_id for m in plan.meetings)
     assert set(per_candidate.values()) == {5}
+
+
+def test_the_fair_exposure_policy_invites_a_group_the_values_alone_left_out():
+    from matching.records.enums import Gender
+    from matching.shortlists.fair_exposure import ExposurePolicy
+    from matching.shortlists.shortlist import ShortlistConfig
+
+    records = seeded_world()
+    store, engine = build(records)
+    plain = plan_event(store, engine, "EV1")
+    left_out = {c.id for c in records if isinstance(c, Candidate)} - set(plain.invited) - set(plain.excluded)
+    assert left_out
+    # the candidates the values alone left out are the women: without a policy none is invited
+    regendered = [r.model_copy(update={"gender": Gender.WOMAN if r.id in left_out else Gender.MAN})
+                  if isinstance(r, Candidate) else r for r in records]
+    store, engine = build(regendered, config=ShortlistConfig(fair_exposure=ExposurePolicy(0.8, 1.25)))
+    fair = plan_event(store, engine, "EV1")
+    eligible = [r for r in regendered if isinstance(r, Candidate) and r.id not in fair.excluded]
+    share = sum(c.gender is Gender.WOMAN for c in eligible) / len(eligible)
+    women = sum(1 for c in fair.invited if c in left_out)
+    k = len(fair.invited)
+    assert int(0.85 * share * k) <= women <= int(np.ceil(1.1875 * share * k)) and women > 0
+    assert any(n.startswith("evenwichtige zichtbaarheid") for n in fair.notes)
+    check_plan(store, fair, PlanControls())
