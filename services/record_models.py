@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from matching.records.enums import Demand
-from matching.records.schemas import Candidate, FreeText, MunicipalityCode, Record
+from matching.records.schemas import RECORD_TYPES, Candidate, FreeText, MunicipalityCode, Record
 from services.actor import Actor
 
 __all__ = [
@@ -62,26 +62,12 @@ def label(record_type: type[Record]) -> str:
     )
 
 
-#: What a record kind (as the use cases name it, see :func:`label`) is called for staff.
-KIND_LABELS = {
-    "candidate": "kandidaat",
-    "employer": "werkgever",
-    "work need": "werkvraag",
-    "event": "bijeenkomst",
-    "table": "tafel",
-    "meeting": "tafelgesprek",
-    "invitation": "uitnodiging",
-    "outcome": "uitkomst",
-    "checkin": "nazorgcontact",
+#: What a kind (as the use cases name it, see :func:`label`) is called for staff: every record
+#: type's own Dutch name, and the kinds that are not records.
+KIND_LABELS = {label(t): t.dutch_name for t in RECORD_TYPES} | {
     "override": "aanpassing",
     "version": "versie",
-    "municipality": "gemeente",
 }
-
-
-def dutch_kind(record_type: type[Record]) -> str:
-    """What a record type is called for staff (``"werkvraag"``, ``"tafel"``)."""
-    return record_type.dutch_name
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from matching.records.storage import TABLES, Store
 from matching.shortlists.overrides import delete_overrides
 from services.actor import Actor
 from services.errors import Conflict, InvalidInput, Issue, NotFound
-from services.record_models import HEALTH_FIELDS, ChangeOut, dutch_kind, label, redact_row
+from services.record_models import HEALTH_FIELDS, ChangeOut, label, redact_row
 
 __all__ = [
     "MAX_LIMIT",
@@ -192,7 +192,7 @@ def _check_references(store: Store, record: Record) -> None:
             continue
         if store.get(target, value, municipality=record.municipality) is None:
             raise InvalidInput.of(name, f"{label(target)} {value} not found",
-                                  dutch=f"{dutch_kind(target)} {value} bestaat niet")
+                                  dutch=f"{target.dutch_name} {value} bestaat niet")
 
 
 def check_ids(
@@ -207,7 +207,7 @@ def check_ids(
         value = values.get(name) if source is record_type else None
         if value is not None and store.get(target, value, municipality=municipality) is None:
             raise InvalidInput.of(name, f"{label(target)} {value} not found",
-                                  dutch=f"{dutch_kind(target)} {value} bestaat niet")
+                                  dutch=f"{target.dutch_name} {value} bestaat niet")
 
 
 def build(record_type: type[R], values: Mapping[str, Any]) -> R:
