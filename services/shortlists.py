@@ -16,8 +16,10 @@ thread. The command line runs them with :func:`asyncio.run`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -26,10 +28,11 @@ import anyio.to_thread
 from pydantic import BaseModel, Field
 
 from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
-from matching.records.schemas import Candidate, Employer, WorkNeed
+from matching.records.schemas import Candidate, Employer, Municipality, Outcome, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
-from matching.shortlists.pool import POOL_TYPES
+from matching.shortlists.as_of import placed_on
+from matching.shortlists.pool import POOL_TYPES, PROFILE_TYPES
 from matching.shortlists.shortlist import (
     Match,
     Shortlist,
@@ -53,6 +56,9 @@ Audience = Literal["staff", "employer"]
 #: Whose candidates a work need's list draws on: the municipality's own, or also those the
 #: labour-market region's other municipalities share (with the candidates' consent).
 Scope = Literal["municipality", "region"]
+
+
+logger = logging.getLogger(__name__)
 
 
 class MatchOut(BaseModel):
@@ -175,6 +181,24 @@ def _computed(
     return Computed(shortlist, names, titles, people, homes)
 
 
+def without_placed(
+    store: Store, computed: Computed, members: list[str], since: int, day: dt.date
+) -> Computed:
+    """``computed`` without the candidates placed since the store's version ``since`` (the hard
+    veto a new list would apply), ranks renumbered."""
+    changed = store.changed_since(Outcome, since, municipalities=members)
+    if not changed:
+        return computed
+    placed = placed_on(store.list(Outcome, where={"id": changed}), day)
+    kept = [m for m in computed.shortlist.matches if m.candidate_id not in placed]
+    if len(kept) == len(computed.shortlist.matches):
+        return computed
+    matches = [dataclasses.replace(m, rank=rank) for rank, m in enumerate(kept, start=1)]
+    return dataclasses.replace(
+        computed, shortlist=dataclasses.replace(computed.shortlist, matches=matches), shown={}
+    )
+
+
 def _logged(m: Match) -> dict[str, Any]:
     return {
         "rank": m.rank,
@@ -216,6 +240,9 @@ class ShortlistService:
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
+        self._refresh_lock = threading.Lock()
+        self._refreshing: set[tuple[Any, ...]] = set()
+        self._threads: list[threading.Thread] = []
 
     async def for_work_need(
         self,
@@ -406,9 +433,19 @@ class ShortlistService:
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
         version = self.store.version(municipalities=members, record_types=POOL_TYPES)
+        profile = self.store.version(
+            municipalities=members, record_types=(Municipality, *PROFILE_TYPES)
+        )
+        base = (*key, engine.scored_by, engine.today())
         full_key = (*key, version, engine.scored_by, engine.today())
         found = self.cache.get(full_key, version, scope)
         if found is None:
+            earlier = self.cache.recent(base, profile)
+            if earlier is not None:
+                # only the history changed, moments ago: show the list of just now (without
+                # anyone placed since) and compute the new one in the background
+                self._refresh(full_key, base, profile, version, scope, work)
+                return without_placed(self.store, earlier[1], members, earlier[0], engine.today())
             found = await anyio.to_thread.run_sync(
                 functools.partial(
                     self.cache.load_or_compute,
@@ -418,7 +455,42 @@ class ShortlistService:
                     store_version=version,
                 )
             )
+        self.cache.remember(base, profile, version, found)
         return found
+
+    def _refresh(
+        self,
+        full_key: tuple[Any, ...],
+        base: tuple[Any, ...],
+        profile: int,
+        version: int,
+        scope: str,
+        work: Callable[[], Computed],
+    ) -> None:
+        """Compute ``full_key``'s answer in a background thread, once at a time per key."""
+        with self._refresh_lock:
+            if full_key in self._refreshing:
+                return
+            self._refreshing.add(full_key)
+
+        def run() -> None:
+            try:
+                value = self.cache.load_or_compute(full_key, work, scope=scope, store_version=version)
+                self.cache.remember(base, profile, version, value)
+            except Exception:  # the next request computes it in the foreground
+                logger.exception("background shortlist refresh failed")
+            finally:
+                with self._refresh_lock:
+                    self._refreshing.discard(full_key)
+
+        thread = threading.Thread(target=run, name="shortlist-refresh", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait for the background refreshes under way (tests, shutdown)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
 
     async def _out(
         self,

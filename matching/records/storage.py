@@ -484,6 +484,18 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    def changed_since(
+        self, record_type: type[Record], seq: int, *, municipalities: Iterable[str] | None = None
+    ) -> builtins.list[str]:
+        """Ids of the records of ``record_type`` written after :meth:`version` was ``seq``."""
+        query = sa.select(history_table.c.record_id).distinct().where(
+            history_table.c.entity == record_type.entity, history_table.c.seq > seq
+        )
+        if municipalities is not None:
+            query = query.where(history_table.c.municipality.in_(list(municipalities)))
+        with self.engine.connect() as conn:
+            return [str(r) for r in conn.execute(query).scalars()]
+
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""
         table = TABLES[record_type]

@@ -102,3 +102,55 @@ def test_an_aftercare_check_in_changes_no_list(shortlists, store, rm):
                           date=day + dt.timedelta(days=30), status=CheckInStatus.WORKING)])
     asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
     assert shortlists.cache.computed == 1 and shortlists.cache.hits == 1
+
+
+def _outcome(candidate: str, kind):
+    import datetime as dt
+
+    from matching.records.schemas import Outcome
+
+    day = dt.date(2026, 1, 10)
+    placement = kind.is_placement
+    return Outcome(id=f"O-{candidate}-{kind.value}", municipality="GM0855", candidate_id=candidate,
+                   employer_id="E1", kind=kind, hours=20 if placement else None,
+                   start_date=day if placement else None, recorded_on=day)
+
+
+def test_after_an_outcome_the_list_of_just_now_is_shown_and_renewed_in_the_background(
+    shortlists, store, rm
+):
+    from matching.records.enums import OutcomeKind
+
+    first = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 1
+    store.upsert([_outcome("C4", OutcomeKind.FOLLOW_UP)])  # only the history changed
+    shown = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert [m.candidate_id for m in shown.matches] == [m.candidate_id for m in first.matches]
+    shortlists.settle()
+    assert shortlists.cache.computed == 2  # the new one was computed in the background...
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 2 and shortlists.cache.hits >= 1  # ...and is used now
+
+
+def test_someone_placed_since_is_left_out_of_the_list_of_just_now(shortlists, store, rm):
+    from matching.records.enums import OutcomeKind
+
+    first = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    placed = first.matches[0].candidate_id
+    store.upsert([_outcome(placed, OutcomeKind.WEP)])
+    shown = asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert placed not in [m.candidate_id for m in shown.matches]
+    assert [m.rank for m in shown.matches] == list(range(1, len(shown.matches) + 1))
+    entry = list_entries(shortlists.store, municipality="GM0855", action="shortlist_shown")[0][0]
+    assert placed not in [r["candidate_id"] for r in entry.results]  # the log holds what was shown
+    shortlists.settle()
+
+
+def test_a_list_older_than_the_bound_is_computed_again_before_it_is_shown(shortlists, store, rm):
+    from matching.records.enums import OutcomeKind
+
+    shortlists.cache.stale_seconds = 0.0
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    store.upsert([_outcome("C4", OutcomeKind.FOLLOW_UP)])
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    assert shortlists.cache.computed == 2  # in the foreground: nothing stale was shown
