@@ -224,6 +224,9 @@ class ShortlistService:
     '3f2a...'
     """
 
+    #: Lists renewed in the background at once: more only queue behind the two computing.
+    MAX_REFRESHING = 4
+
     def __init__(
         self,
         runtime: Runtime,
@@ -467,9 +470,11 @@ class ShortlistService:
         scope: str,
         work: Callable[[], Computed],
     ) -> None:
-        """Compute ``full_key``'s answer in a background thread, once at a time per key."""
+        """Compute ``full_key``'s answer in a background thread, once at a time per key and at
+        most :attr:`MAX_REFRESHING` at once (beyond that the list stays as it was until its
+        bound passes, then the next view computes it)."""
         with self._refresh_lock:
-            if full_key in self._refreshing:
+            if full_key in self._refreshing or len(self._refreshing) >= self.MAX_REFRESHING:
                 return
             self._refreshing.add(full_key)
 
