@@ -294,7 +294,7 @@ class ShortlistService:
         """
         before = self.cache.computed
         await self._work_need_list(
-            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope
+            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope, fresh=True
         )
         return self.cache.computed > before
 
@@ -307,8 +307,10 @@ class ShortlistService:
         audience: Audience,
         sort: SortBy,
         scope: Scope,
+        fresh: bool = False,
     ) -> tuple[Computed, list[override_store.Override], str]:
-        """The engine's list with the overrides in force, from the cache when it is there."""
+        """The engine's list with the overrides in force, from the cache when it is there
+        (``fresh``: never one of just before, see :meth:`_answer`)."""
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
         members = [municipality]
         if scope == "region":
@@ -348,7 +350,7 @@ class ShortlistService:
             )
 
         computed = await self._cached(
-            key, municipality, compute, f"work need {work_need_id}", members
+            key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh
         )
         return computed, overrides, municipality
 
@@ -409,13 +411,15 @@ class ShortlistService:
         compute: Callable[[], Shortlist],
         subject: str,
         members: list[str],
+        *,
+        fresh: bool = False,
     ) -> Computed:
         """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(key, municipality, compute, members)
+            return await self._answer(key, municipality, compute, members, fresh=fresh)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -427,6 +431,8 @@ class ShortlistService:
         municipality: str,
         compute: Callable[[], Shortlist],
         members: list[str],
+        *,
+        fresh: bool = False,
     ) -> Computed:
         def work() -> Computed:
             with self._computing:
@@ -443,7 +449,7 @@ class ShortlistService:
         full_key = (*key, version, engine.scored_by, engine.today())
         found = self.cache.get(full_key, version, scope)
         if found is None:
-            earlier = self.cache.recent(base, profile)
+            earlier = None if fresh else await anyio.to_thread.run_sync(self.cache.recent, base, profile)
             if earlier is not None:
                 # only the history changed, moments ago: show the list of just now (without
                 # anyone placed since) and compute the new one in the background
@@ -458,7 +464,11 @@ class ShortlistService:
                     store_version=version,
                 )
             )
-        self.cache.remember(base, profile, version, found)
+            # newly computed or read: it is the newest for this request, in every worker
+            await anyio.to_thread.run_sync(functools.partial(
+                self.cache.remember, base, profile, version, found, scope=scope, share=True))
+        else:
+            self.cache.remember(base, profile, version, found, scope=scope)
         return found
 
     def _refresh(
@@ -481,7 +491,7 @@ class ShortlistService:
         def run() -> None:
             try:
                 value = self.cache.load_or_compute(full_key, work, scope=scope, store_version=version)
-                self.cache.remember(base, profile, version, value)
+                self.cache.remember(base, profile, version, value, scope=scope, share=True)
             except Exception:  # the next request computes it in the foreground
                 logger.exception("background shortlist refresh failed")
             finally:

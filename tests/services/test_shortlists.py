@@ -154,3 +154,24 @@ def test_a_list_older_than_the_bound_is_computed_again_before_it_is_shown(shortl
     store.upsert([_outcome("C4", OutcomeKind.FOLLOW_UP)])
     asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
     assert shortlists.cache.computed == 2  # in the foreground: nothing stale was shown
+
+
+def test_another_worker_shows_the_list_of_just_now_from_the_store(runtime, store, rm):
+    from matching.records.enums import OutcomeKind
+
+    writer = new_audit_writer(store)
+    try:
+        one = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer)
+        other = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer)
+        first = asyncio.run(one.for_work_need(rm, "W1", k=5))
+        store.upsert([_outcome("C4", OutcomeKind.FOLLOW_UP)])
+        renewals = []
+        renew = other._refresh
+        other._refresh = lambda *args: (renewals.append(args[0]), renew(*args))  # type: ignore[method-assign]
+        shown = asyncio.run(other.for_work_need(rm, "W1", k=5))  # never saw this list itself
+        assert [m.candidate_id for m in shown.matches] == [m.candidate_id for m in first.matches]
+        assert len(renewals) == 1  # shown from the store at once, renewed in the background
+        other.settle()
+        assert other.cache.computed == 1
+    finally:
+        writer.close()
