@@ -321,7 +321,6 @@ def create_app(
         access_log.install()  # after uvicorn configured its loggers: no candidate ids in them
         await run_in_threadpool(_warm, ready)
         yield
-        await run_in_threadpool(_app.state.shortlists.settle, 10.0)  # lists being renewed
         audit_writer.close()
         if own_store:
             open_store.dispose()

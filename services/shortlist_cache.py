@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -65,20 +64,10 @@ class ShortlistCache:
     #: a newer release never reads an older one's entries.
     SHARED_FORMAT = 3
 
-    #: How long an answer may still be served after only the history under it changed
-    #: (outcomes, meetings, invitations), while the new one is computed (see :meth:`recent`).
-    STALE_SECONDS = 60.0
-
-    def __init__(
-        self, max_entries: int = 2048, *, store: Store | None = None,
-        stale_seconds: float = STALE_SECONDS,
-    ) -> None:
+    def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
         self.store = store
-        self.stale_seconds = stale_seconds
         self._entries: OrderedDict[tuple[Any, ...], tuple[str, Computed]] = OrderedDict()
-        #: per request (without versions): the newest answer, its versions and when it was made
-        self._latest: OrderedDict[tuple[Any, ...], tuple[int, int, float, Computed]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -120,59 +109,6 @@ class ShortlistCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-
-    def remember(
-        self, base: tuple[Any, ...], profile: int, version: int, value: Computed, *,
-        scope: str, share: bool = False,
-    ) -> None:
-        """Note ``value`` as the newest answer to ``base`` (the request without versions),
-        made at ``profile`` (the version of the profiles: candidates, employers, work needs)
-        and ``version`` (everything the list depends on); with ``share``, in the store too,
-        for the other workers (blocking I/O)."""
-        with self._lock:
-            seen = self._latest.get(base)
-            if seen is not None and seen[1] > version:
-                return  # a newer answer is there already
-            made = time.time() if seen is None or seen[1] < version else seen[2]
-            self._latest[base] = (profile, version, made, value)
-            self._latest.move_to_end(base)
-            while len(self._latest) > self.max_entries:
-                self._latest.popitem(last=False)
-        if share and self.store is not None:
-            try:
-                shared_cache.replace(
-                    self.store, self._latest_digest(base, profile),
-                    {"version": version, "made": made, "value": _encode(value)},
-                    municipality=scope, store_version=version,
-                )
-            except SQLAlchemyError as exc:
-                logger.warning("could not share the newest shortlist: %s", exc)
-
-    def _latest_digest(self, base: tuple[Any, ...], profile: int) -> str:
-        return shared_cache.key_digest(("latest", self.SHARED_FORMAT, *base, profile))
-
-    def recent(self, base: tuple[Any, ...], profile: int) -> tuple[int, Computed] | None:
-        """The newest answer to ``base`` when only the history changed since (the profiles are
-        still at ``profile``) and it is at most :attr:`stale_seconds` old: (its version, it).
-        Looked for in memory, then among what the other workers shared (blocking I/O).
-
-        It may be shown while the new one is computed: a profile change (a candidate's
-        consent, an erasure, a new work need) is never served stale, and the caller takes out
-        candidates placed since (:func:`services.shortlists.without_placed`).
-        """
-        with self._lock:
-            seen = self._latest.get(base)
-        if seen is None and self.store is not None:
-            try:
-                stored = shared_cache.get(self.store, self._latest_digest(base, profile))
-                if stored is not None:
-                    seen = (profile, int(stored["version"]), float(stored["made"]),
-                            _decode(stored["value"]))
-            except (SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
-                logger.warning("shared newest shortlist unusable: %s", exc)
-        if seen is None or seen[0] != profile or time.time() - seen[2] > self.stale_seconds:
-            return None
-        return seen[1], seen[3]
 
     def load_or_compute(
         self,
@@ -223,7 +159,6 @@ class ShortlistCache:
         """Forget the answers in memory (the shared ones are the store's to delete)."""
         with self._lock:
             self._entries.clear()
-            self._latest.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

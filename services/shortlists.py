@@ -16,10 +16,8 @@ thread. The command line runs them with :func:`asyncio.run`.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -28,11 +26,10 @@ import anyio.to_thread
 from pydantic import BaseModel, Field
 
 from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
-from matching.records.schemas import Candidate, Employer, Municipality, Outcome, WorkNeed
+from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
-from matching.shortlists.as_of import placed_on
-from matching.shortlists.pool import POOL_TYPES, PROFILE_TYPES
+from matching.shortlists.pool import POOL_TYPES
 from matching.shortlists.shortlist import (
     Match,
     Shortlist,
@@ -56,9 +53,6 @@ Audience = Literal["staff", "employer"]
 #: Whose candidates a work need's list draws on: the municipality's own, or also those the
 #: labour-market region's other municipalities share (with the candidates' consent).
 Scope = Literal["municipality", "region"]
-
-
-logger = logging.getLogger(__name__)
 
 
 class MatchOut(BaseModel):
@@ -181,24 +175,6 @@ def _computed(
     return Computed(shortlist, names, titles, people, homes)
 
 
-def without_placed(
-    store: Store, computed: Computed, members: list[str], since: int, day: dt.date
-) -> Computed:
-    """``computed`` without the candidates placed since the store's version ``since`` (the hard
-    veto a new list would apply), ranks renumbered."""
-    changed = store.changed_since(Outcome, since, municipalities=members)
-    if not changed:
-        return computed
-    placed = placed_on(store.list(Outcome, where={"id": changed}), day)
-    kept = [m for m in computed.shortlist.matches if m.candidate_id not in placed]
-    if len(kept) == len(computed.shortlist.matches):
-        return computed
-    matches = [dataclasses.replace(m, rank=rank) for rank, m in enumerate(kept, start=1)]
-    return dataclasses.replace(
-        computed, shortlist=dataclasses.replace(computed.shortlist, matches=matches), shown={}
-    )
-
-
 def _logged(m: Match) -> dict[str, Any]:
     return {
         "rank": m.rank,
@@ -224,9 +200,6 @@ class ShortlistService:
     '3f2a...'
     """
 
-    #: Lists renewed in the background at once: more only queue behind the two computing.
-    MAX_REFRESHING = 4
-
     def __init__(
         self,
         runtime: Runtime,
@@ -243,9 +216,6 @@ class ShortlistService:
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
-        self._refresh_lock = threading.Lock()
-        self._refreshing: set[tuple[Any, ...]] = set()
-        self._threads: list[threading.Thread] = []
 
     async def for_work_need(
         self,
@@ -294,7 +264,7 @@ class ShortlistService:
         """
         before = self.cache.computed
         await self._work_need_list(
-            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope, fresh=True
+            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope
         )
         return self.cache.computed > before
 
@@ -307,10 +277,8 @@ class ShortlistService:
         audience: Audience,
         sort: SortBy,
         scope: Scope,
-        fresh: bool = False,
     ) -> tuple[Computed, list[override_store.Override], str]:
-        """The engine's list with the overrides in force, from the cache when it is there
-        (``fresh``: never one of just before, see :meth:`_answer`)."""
+        """The engine's list with the overrides in force, from the cache when it is there."""
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
         members = [municipality]
         if scope == "region":
@@ -350,7 +318,7 @@ class ShortlistService:
             )
 
         computed = await self._cached(
-            key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh
+            key, municipality, compute, f"work need {work_need_id}", members
         )
         return computed, overrides, municipality
 
@@ -411,15 +379,13 @@ class ShortlistService:
         compute: Callable[[], Shortlist],
         subject: str,
         members: list[str],
-        *,
-        fresh: bool = False,
     ) -> Computed:
         """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(key, municipality, compute, members, fresh=fresh)
+            return await self._answer(key, municipality, compute, members)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -431,8 +397,6 @@ class ShortlistService:
         municipality: str,
         compute: Callable[[], Shortlist],
         members: list[str],
-        *,
-        fresh: bool = False,
     ) -> Computed:
         def work() -> Computed:
             with self._computing:
@@ -442,19 +406,9 @@ class ShortlistService:
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
         version = self.store.version(municipalities=members, record_types=POOL_TYPES)
-        profile = self.store.version(
-            municipalities=members, record_types=(Municipality, *PROFILE_TYPES)
-        )
-        base = (*key, engine.scored_by, engine.today())
         full_key = (*key, version, engine.scored_by, engine.today())
         found = self.cache.get(full_key, version, scope)
         if found is None:
-            earlier = None if fresh else await anyio.to_thread.run_sync(self.cache.recent, base, profile)
-            if earlier is not None:
-                # only the history changed, moments ago: show the list of just now (without
-                # anyone placed since) and compute the new one in the background
-                self._refresh(full_key, base, profile, version, scope, work)
-                return without_placed(self.store, earlier[1], members, earlier[0], engine.today())
             found = await anyio.to_thread.run_sync(
                 functools.partial(
                     self.cache.load_or_compute,
@@ -464,48 +418,7 @@ class ShortlistService:
                     store_version=version,
                 )
             )
-            # newly computed or read: it is the newest for this request, in every worker
-            await anyio.to_thread.run_sync(functools.partial(
-                self.cache.remember, base, profile, version, found, scope=scope, share=True))
-        else:
-            self.cache.remember(base, profile, version, found, scope=scope)
         return found
-
-    def _refresh(
-        self,
-        full_key: tuple[Any, ...],
-        base: tuple[Any, ...],
-        profile: int,
-        version: int,
-        scope: str,
-        work: Callable[[], Computed],
-    ) -> None:
-        """Compute ``full_key``'s answer in a background thread, once at a time per key and at
-        most :attr:`MAX_REFRESHING` at once (beyond that the list stays as it was until its
-        bound passes, then the next view computes it)."""
-        with self._refresh_lock:
-            if full_key in self._refreshing or len(self._refreshing) >= self.MAX_REFRESHING:
-                return
-            self._refreshing.add(full_key)
-
-        def run() -> None:
-            try:
-                value = self.cache.load_or_compute(full_key, work, scope=scope, store_version=version)
-                self.cache.remember(base, profile, version, value, scope=scope, share=True)
-            except Exception:  # the next request computes it in the foreground
-                logger.exception("background shortlist refresh failed")
-            finally:
-                with self._refresh_lock:
-                    self._refreshing.discard(full_key)
-
-        thread = threading.Thread(target=run, name="shortlist-refresh", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-
-    def settle(self, timeout: float = 30.0) -> None:
-        """Wait for the background refreshes under way (tests, shutdown)."""
-        for thread in list(self._threads):
-            thread.join(timeout)
 
     async def _out(
         self,

@@ -117,8 +117,6 @@ history_table = sa.Table(
     # the versions of one municipality's records, or of one record type (Store.version)
     sa.Index("ix_history_municipality_seq", "municipality", "seq"),
     sa.Index("ix_history_entity_seq", "entity", "seq"),
-    # the version of one municipality's records of some types: one index lookup per pair
-    sa.Index("ix_history_municipality_entity_seq", "municipality", "entity", "seq"),
 )
 
 
@@ -478,43 +476,13 @@ class Store:
         municipalities' records (or of those types), so what depends on one
         municipality is not thrown away when another one writes.
         """
-        h = history_table
-        if municipalities is not None and record_types is not None:
-            # the newest of each (municipality, type) pair, each an index lookup: a MAX over
-            # both lists at once would walk back through every later row of other types
-            pairs = [
-                sa.func.coalesce(
-                    sa.select(sa.func.max(h.c.seq))
-                    .where(h.c.municipality == m, h.c.entity == t.entity)
-                    .scalar_subquery(),
-                    0,
-                )
-                for m in sorted(set(municipalities)) for t in record_types
-            ]
-            if not pairs:
-                return 0
-            newest = sa.func.greatest if self.engine.dialect.name == "postgresql" else sa.func.max
-            query = sa.select(newest(*pairs) if len(pairs) > 1 else pairs[0])
-        else:
-            query = sa.select(sa.func.max(h.c.seq))
-            if municipalities is not None:
-                query = query.where(h.c.municipality.in_(list(municipalities)))
-            if record_types is not None:
-                query = query.where(h.c.entity.in_([t.entity for t in record_types]))
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar() or 0)
-
-    def changed_since(
-        self, record_type: type[Record], seq: int, *, municipalities: Iterable[str] | None = None
-    ) -> builtins.list[str]:
-        """Ids of the records of ``record_type`` written after :meth:`version` was ``seq``."""
-        query = sa.select(history_table.c.record_id).distinct().where(
-            history_table.c.entity == record_type.entity, history_table.c.seq > seq
-        )
+        query = sa.select(sa.func.max(history_table.c.seq))
         if municipalities is not None:
             query = query.where(history_table.c.municipality.in_(list(municipalities)))
+        if record_types is not None:
+            query = query.where(history_table.c.entity.in_([t.entity for t in record_types]))
         with self.engine.connect() as conn:
-            return [str(r) for r in conn.execute(query).scalars()]
+            return int(conn.execute(query).scalar() or 0)
 
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""

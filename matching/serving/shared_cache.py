@@ -32,7 +32,7 @@ from matching.records.storage import Store, metadata
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "purge", "put", "replace"]
+__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "purge", "put"]
 
 cache_table = sa.Table(
     "shared_cache",
@@ -86,20 +86,6 @@ def put(store: Store, key: str, value: Any, *, municipality: str, store_version:
     except IntegrityError:  # the same answer, computed at the same time elsewhere
         return False
     return True
-
-
-def replace(store: Store, key: str, value: Any, *, municipality: str, store_version: int) -> None:
-    """Store a JSON-able value under ``key``, in place of what was there."""
-    row = {
-        "key": key,
-        "municipality": municipality,
-        "store_version": store_version,
-        "created_at": dt.datetime.now(dt.UTC),
-        "payload": json.dumps(value, separators=(",", ":")),
-    }
-    with store.transaction() as conn:
-        conn.execute(cache_table.delete().where(cache_table.c.key == key))
-        conn.execute(cache_table.insert().values(**row))
 
 
 def purge(
