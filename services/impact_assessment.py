@@ -20,6 +20,7 @@ from matching.records.storage import Store
 from matching.report.period import last_months
 from services import ranker_versions, reports
 from services.errors import NotFound, Unavailable
+from training.model_card import group_table
 
 __all__ = ["TO_FILL", "impact_assessment", "impact_markdown"]
 
@@ -66,6 +67,7 @@ def impact_assessment(
             "version": card.get("version"),
             "intended_use": card.get("intended_use"),
             "not_for": card.get("not_for"),
+            "metrics": card.get("metrics", {}),
             "metrics_per_group": card.get("metrics_per_group", {}),
             "known_limits": card.get("known_limits", []),
             "training_data": card.get("training_data", {}),
@@ -133,10 +135,7 @@ def impact_markdown(facts: dict[str, Any]) -> str:
     ]
     if model and model.get("metrics_per_group"):
         lines += ["", ("Kwaliteit van de suggesties per groep (modelkaart, versie "
-                  f"{model.get('version')}):"), "", "| groep | maatstaf | waarde |", "|---|---|--:|"]
-        for group, values in model["metrics_per_group"].items():
-            for metric, value in values.items():
-                lines.append(f"| {group} | {metric} | {'—' if value is None else f'{value:.3f}'} |")
+                  f"{model.get('version')}):"), "", *group_table(model)]
     lines += ["", "Bekende beperkingen:", ""]
     lines += [f"- {limit}" for limit in (model or {}).get("known_limits", [])] or [
         ("- Zonder getraind model rangschikt werkkans op tekstovereenkomst; er is dan geen kans "

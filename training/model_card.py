@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TO_FILL",
     "card_markdown",
+    "group_table",
     "model_card",
     "register_entry",
     "register_markdown",
@@ -150,11 +151,25 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def _primary(card: Mapping[str, Any]) -> str:
+    primary = [m for m in card["metrics"].get("ranker", {}) if m.startswith("ndcg@")]
+    return primary[0] if primary else "ndcg@10"
+
+
+def group_table(card: Mapping[str, Any]) -> list[str]:
+    """The card's quality per evaluation group, as a Dutch markdown table."""
+    metric = _primary(card)
+    lines = [f"| groep | {metric} | ECE | gesprekken |", "|---|---:|---:|---:|"]
+    for group, values in card["metrics_per_group"].items():
+        lines.append(f"| {_group_nl(group)} | {_num(values.get(metric))} | {_num(values.get('ece'))} | "
+                     f"{'—' if values.get('n_rows') is None else int(values['n_rows'])} |")
+    return lines
+
+
 def card_markdown(card: Mapping[str, Any]) -> str:
     """The card for people, in Dutch."""
     data = card["training_data"]
-    primary = [m for m in card["metrics"].get("ranker", {}) if m.startswith("ndcg@")]
-    metric = primary[0] if primary else "ndcg@10"
+    metric = _primary(card)
     lines = [
         f"# Modelkaart: {card['model']}" + (f", versie {card['version']}" if card["version"] else ""),
         "",
@@ -188,11 +203,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     for name, values in card["metrics"].items():
         lines.append(f"| {_MODELS_NL.get(name, name)} | {_num(values.get(metric))} | {_num(values.get('brier'))} | "
                      f"{_num(values.get('ece'))} |")
-    lines += ["", "## Per groep (toetsmaanden)", "", f"| groep | {metric} | ECE | gesprekken |",
-              "|---|---:|---:|---:|"]
-    for group, values in card["metrics_per_group"].items():
-        lines.append(f"| {_group_nl(group)} | {_num(values.get(metric))} | {_num(values.get('ece'))} | "
-                     f"{'—' if values.get('n_rows') is None else int(values['n_rows'])} |")
+    lines += ["", "## Per groep (toetsmaanden)", "", *group_table(card)]
     cal = card["calibration"]
     lines += [
         "",

@@ -119,6 +119,7 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     assert sheet.exit_code == 0, sheet.output
     assert sheet.stdout.startswith("# IAMA / FRIA-werkblad: werkkans")
     assert "Kwaliteit van de suggesties per groep (modelkaart, versie 2)" in sheet.stdout
+    assert "| leeftijd 55-67 |" in sheet.stdout and "age_band" not in sheet.stdout  # no code names
 
 
 def test_human_readable_output(app: typer.Typer, db: str, tracking: str) -> None:
