@@ -27,11 +27,11 @@ DEMO_USER = "demo"
 
 
 def _simulate(folder: Path, seed: int, candidates: int, employers: int, months: int, today: dt.date) -> None:
+    from matching.events.event_setup import months_before
     from services.simulation import simulate_municipality
 
     # the history ends with last month, so nothing in it lies after today
-    first = dt.date(today.year, today.month, 1)
-    start = dt.date(first.year - (months - first.month + 12) // 12, (first.month - months - 1) % 12 + 1, 1)
+    start = months_before(today.replace(day=1), months)
     with console.status("gemeente simuleren"):
         # larger monthly events than the default give the ranker enough history to learn from
         counts = simulate_municipality(

@@ -34,8 +34,7 @@ def init(
     store = open_store(settings, create=True)
     from services.runtime import prepare_store
 
-    prepare_store(store)
-    settings.give_pseudonym_key(store)
+    prepare_store(store)  # opening it gave it its pseudonym key (made in the workspace's home)
     store.dispose()
     console.print(
         f"werkruimte gemaakt: {config}\n"

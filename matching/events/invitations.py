@@ -410,21 +410,18 @@ def balance(
     invited = list(chosen)
     swaps, given_up = 0, 0.0
 
-    def count(name: str, people: Iterable[int]) -> int:
-        return int(groups[name][list(people)].sum())
-
-    def keeps(out: int, new: int) -> bool:
+    def keeps(out: int, new: int, counts: Mapping[str, int]) -> bool:
         """The swap moves no group out of its bounds, nor further out of them."""
         for g, (low, high) in bounds.items():
             delta = int(groups[g][new]) - int(groups[g][out])
-            after = count(g, invited) + delta
+            after = counts[g] + delta
             if (delta < 0 and after < low) or (delta > 0 and after > high):
                 return False
         return True
 
     for _ in range(k):  # every swap lessens the total shortfall and excess, so this ends
         outside = [i for i in ranked if i not in set(invited)]
-        counts = {g: count(g, invited) for g in groups}
+        counts = {g: int(members[invited].sum()) for g, members in groups.items()}
         under = [g for g in groups if counts[g] < bounds[g][0]]
         over = [g for g in groups if counts[g] > bounds[g][1]]
 
@@ -447,7 +444,7 @@ def balance(
                 go = [i for i in leaving if members[i]]
             else:
                 continue
-            pair = next(((out, new) for new in come for out in go if keeps(out, new)), None)
+            pair = next(((out, new) for new in come for out in go if keeps(out, new, counts)), None)
             if pair is None:
                 continue  # the pool cannot give this group more (or fewer) without breaking another
             out, new = pair
