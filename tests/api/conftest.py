@@ -115,6 +115,21 @@ def admin(auth) -> dict[str, str]:
     return auth("administrator")
 
 
+@pytest.fixture
+def clean_environment(monkeypatch):
+    """No werkkans variable from outside; and none a command under test sets (``--workspace``,
+    the demo) leaks into the next test."""
+    import os
+
+    before = dict(os.environ)
+    for name in ("WERKKANS_WORKSPACE", "WERKKANS_DB", "WERKKANS_HOME", "MLFLOW_TRACKING_URI",
+                 "WERKKANS_SECRET_KEY", "WERKKANS_PSEUDONYM_KEY", "WERKKANS_FAIR_EXPOSURE"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    os.environ.clear()
+    os.environ.update(before)
+
+
 # ---- a real browser ----------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

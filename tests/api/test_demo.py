@@ -19,18 +19,6 @@ pytestmark = pytest.mark.slow
 runner = CliRunner()
 
 
-@pytest.fixture
-def clean_environment(monkeypatch):
-    """The demo points the environment at its folder; put it back afterwards."""
-    before = dict(os.environ)
-    for name in ("WERKKANS_WORKSPACE", "WERKKANS_DB", "WERKKANS_HOME", "MLFLOW_TRACKING_URI",
-                 "WERKKANS_SECRET_KEY", "WERKKANS_PSEUDONYM_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    os.environ.clear()
-    os.environ.update(before)
-
-
 def test_demo_runs_up_to_today_and_leaves_the_next_event_plannable(tmp_path, monkeypatch,
                                                                     clean_environment):
     folder = tmp_path / "demo"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from api_helpers import PASSWORD
@@ -29,15 +28,8 @@ def said(result) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch):
-    """No werkkans variable from outside; and none that ``--workspace`` sets leaks out."""
-    before = dict(os.environ)
-    for name in ("WERKKANS_WORKSPACE", "WERKKANS_DB", "WERKKANS_HOME", "MLFLOW_TRACKING_URI",
-                 "WERKKANS_SECRET_KEY", "WERKKANS_PSEUDONYM_KEY", "WERKKANS_FAIR_EXPOSURE"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    os.environ.clear()
-    os.environ.update(before)
+def _no_outside_settings(clean_environment):
+    """Every test here starts without werkkans variables and leaves none behind."""
 
 
 def test_init_makes_the_database_and_the_settings_and_refuses_a_second_time(tmp_path, monkeypatch):
