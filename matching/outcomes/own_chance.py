@@ -6,11 +6,12 @@ An invitation is worth most to someone who would not have found work anyway.
 the history of time nobody invited them:
 
 * **Risk set.** Every candidate contributes one row per calendar month in the
-  caseload, from registration (or the first month of the history) until the
-  first of: their first invitation to an event (from then on the programme
-  acts, so that time says nothing about finding work alone), a WEP or job of
-  any kind, leaving the caseload (status ``left`` or ``placed``), or the date
-  the model is fitted as of. Candidates never invited, the comparison group
+  caseload, from registration (or the first month of the history: the first
+  outcome or event on record, since work found before it was never recorded)
+  until the first of: their first invitation to an event (from then on the
+  programme acts, so that time says nothing about finding work alone), a WEP
+  or job of any kind, leaving the caseload (status ``left`` or ``placed``), or
+  the last whole month before the date the model is fitted as of. Candidates never invited, the comparison group
   among them, contribute their whole caseload time.
 * **Event.** A WEP or job without an event or employer of werkkans, started
   in that month (work found on one's own).
@@ -144,12 +145,16 @@ def risk_set(
         m = _month(o.start_date or o.recorded_on)
         if o.candidate_id not in first_good or m < first_good[o.candidate_id][0]:
             first_good[o.candidate_id] = (m, _own_found(o))
-    dated = [c.registered_on for c in candidates if c.registered_on is not None]
-    history_start = _month(min([*dated, *event_days.values()], default=as_of))
-    last = _month(as_of)
+    # The history starts with the first outcome or event on record: months before it say
+    # nothing (no work found then was recorded), so candidates registered earlier count
+    # from it on (left truncation; months in the caseload keep counting from registration).
+    recorded = [o.start_date or o.recorded_on for o in outcomes]
+    history_start = _month(min([*recorded, *event_days.values()], default=as_of))
+    last = _month(as_of + dt.timedelta(days=1)) - 1  # the last whole month up to as_of
     rows: list[int] = []
     months_in: list[int] = []
     event: list[int] = []
+    months: list[int] = []
     for i, c in enumerate(candidates):
         registered = _month(c.registered_on) if c.registered_on is not None else history_start
         start = max(registered, history_start)

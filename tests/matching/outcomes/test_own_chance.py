@@ -47,6 +47,9 @@ def test_the_risk_set_is_the_time_nobody_invited_them_as_of_the_day():
         make_candidate("C", registered_on=dt.date(2025, 1, 10), status=CandidateStatus.LEFT,
                        status_since=dt.date(2025, 2, 1)),  # left the caseload in February
         make_candidate("D", registered_on=dt.date(2025, 5, 2)),  # job recorded after the day
+        # registered before the history (the first outcome on record) starts: counts from then
+        make_candidate("E", registered_on=dt.date(2024, 6, 1)),
+        _outcome("O0", "E", dt.date(2025, 1, 20)),
         make_event("EV1", date=dt.date(2025, 3, 15)),
         Invitation(id="I1", municipality=MUNICIPALITY, event_id="EV1", candidate_id="B",
                    status=InvitationStatus.ACCEPTED),
@@ -60,13 +63,19 @@ def test_the_risk_set_is_the_time_nobody_invited_them_as_of_the_day():
         {e.id: e.date for e in store.list(Event)}, dt.date(2025, 6, 30),
     )
     ids = [risk.candidates[i].id for i in risk.rows]
-    months = {c: [int(m) for m, r in zip(risk.months_in, ids, strict=True) if r == c] for c in "ABCD"}
-    events = {c: [int(e) for e, r in zip(risk.event, ids, strict=True) if r == c] for c in "ABCD"}
+    months = {c: [int(m) for m, r in zip(risk.months_in, ids, strict=True) if r == c] for c in "ABCDE"}
+    events = {c: [int(e) for e, r in zip(risk.event, ids, strict=True) if r == c] for c in "ABCDE"}
     assert months["A"] == [0, 1, 2, 3] and events["A"] == [0, 0, 0, 1]  # January to April
     assert months["B"] == [0, 1]  # January and February; from March the programme acts
     assert months["C"] == [0]
     assert months["D"] == [0, 1] and sum(events["D"]) == 0  # the job is not known on June 30
-    assert risk.n_events == 1
+    assert months["E"] == [7] and events["E"] == [1]  # January 2025, 7 months after registering
+    assert risk.n_events == 2
+    # the month of the day itself counts only once it is whole
+    partial = risk_set(store.list(Candidate), store.list(Outcome), store.list(Invitation),
+                       {e.id: e.date for e in store.list(Event)}, dt.date(2025, 6, 29))
+    assert [int(m) for m, i in zip(partial.months_in, partial.rows, strict=True)
+            if partial.candidates[i].id == "D"] == [0]  # May only: June is not over
 
 
 def test_protected_attributes_are_never_features():
@@ -76,7 +85,7 @@ def test_protected_attributes_are_never_features():
 def test_too_little_history_is_refused_with_the_numbers():
     store = Store("sqlite://")
     store.upsert([make_candidate("A", registered_on=dt.date(2025, 1, 10))])
-    with pytest.raises(OwnChanceError, match=r"holds 0 work\(s\) found without the programme in 6"):
+    with pytest.raises(OwnChanceError, match=r"holds 0 work\(s\) found without the programme in 1"):
         OwnChanceModel().fit(store, as_of=dt.date(2025, 6, 30))
 
 
