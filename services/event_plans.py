@@ -10,6 +10,7 @@ see it), optionally saved, and written to the audit log.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from matching.privacy import audit_log
 from matching.records.schemas import Event
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
+from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 from services import records
 from services.actor import Actor
 from services.errors import Conflict, InvalidInput
@@ -55,6 +58,8 @@ class PlanRequest:
     rounds: int | None = None
     seats: Mapping[str, int] | None = None
     no_thanks: tuple[tuple[str, str], ...] = field(default=())
+    prices: PriceList | None = None  # for invite_by="value"; default price list
+    sroi_settings: SroiSettings | None = None
 
     def controls(self) -> PlanControls:
         """The planner's controls; ``ValueError`` names a control out of range."""
@@ -73,6 +78,8 @@ class PlanRequest:
             n_reserves=self.n_reserves,
             exploration_share=self.exploration_share,
             invite_by=self.invite_by,
+            prices=self.prices,
+            sroi_settings=self.sroi_settings,
         )
 
     def logged(self) -> dict[str, Any]:
@@ -97,6 +104,10 @@ class PlanRequest:
             values["seats"] = dict(self.seats)
         if self.no_thanks:
             values["no_thanks"] = [list(p) for p in self.no_thanks]
+        if self.prices is not None:
+            values["prices"] = {name: price["value"] for name, price in self.prices.to_dict().items()}
+        if self.sroi_settings is not None:
+            values["sroi_settings"] = dataclasses.asdict(self.sroi_settings)
         return values
 
 
@@ -132,6 +143,12 @@ class CandidateChancesOut(BaseModel):
         "`horizon_months` (null: the history holds too little work found alone to tell)."
     )
     net: float | None = Field(description="The difference the invitation makes: (1 - anyway) * if_invited.")
+    value: float | None = Field(
+        default=None,
+        description="Social value of the invitation in euros: net times what a good outcome is "
+        "worth for this candidate (price list, hours, benefit, time they would otherwise stay "
+        "on benefit) minus the invitation's cost.",
+    )
 
 
 class EventPlanOut(BaseModel):
@@ -145,7 +162,7 @@ class EventPlanOut(BaseModel):
     invited: list[str]
     reserves: list[str]
     assignments: list[PlannedMeetingOut]
-    invite_by: str = Field(description="What the invitation list maximised: `chance` or `net`.")
+    invite_by: str = Field(description="What the invitation list maximised: `chance`, `net` or `value`.")
     horizon_months: int
     chances: list[CandidateChancesOut] = Field(description="Per invited candidate.")
     objective: float

@@ -8,8 +8,8 @@ from matching.records.storage import Store
 from matching.report.builder import Report, build_report
 from matching.report.kpis import Goals
 from matching.report.period import parse_period
-from matching.report.social_value import SroiSettings
 from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 from services.errors import InvalidInput
 
 __all__ = ["as_html", "outcome_report", "write_report"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -38,7 +38,9 @@ from api.commands.options import (
     ids,
     parse_today,
 )
+from matching.events.event_plan import OBJECTIVE_NL
 from matching.records.enums import dutch_date
+from matching.report.render import euro
 
 if TYPE_CHECKING:
     from matching.events.event_plan import EventPlan
@@ -74,6 +76,7 @@ class InviteObjective(str, Enum):
 
     CHANCE = "chance"
     NET = "net"
+    VALUE = "value"
 
 
 def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
@@ -177,11 +180,17 @@ def plan_event_command(
         InviteObjective,
         typer.Option(
             "--objective",
-            help="Wie uitnodigen: 'chance' (de beste kans op een goed gesprek) of 'net' (het "
+            help="Wie uitnodigen: 'chance' (de beste kans op een goed gesprek), 'net' (het "
             "verschil dat de uitnodiging maakt: de kans als ze komen, maal de kans dat ze "
-            "binnen 6 maanden niet zelf werk vinden).",
+            "binnen 6 maanden niet zelf werk vinden) of 'value' (maatschappelijke waarde: dat "
+            "verschil maal wat werk voor deze persoon waard is, min de kosten).",
         ),
     ] = InviteObjective.CHANCE,
+    prices: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Aangepaste prijslijst (JSON) voor 'value'; zie "
+                     "'stats prices'."),
+    ] = None,
     save: Annotated[
         bool,
         typer.Option("--save", help="Sla de uitnodigingen en geplande gesprekken op."),
@@ -211,6 +220,7 @@ def plan_event_command(
         exploration_share=exploration,
         invite_by=objective.value,
         save=save,
+        **_price_file(prices),
     )
     store = open_store(load_settings(db, tracking_uri))
     prepare_store(store)
@@ -239,6 +249,21 @@ def plan_event_command(
         )
 
 
+def _price_file(path: Path | None) -> dict[str, Any]:
+    """``prices`` and ``sroi_settings`` for the plan request from an edited price file."""
+    if path is None:
+        return {}
+    from matching.sroi.settings import read_price_file
+
+    try:
+        prices, settings = read_price_file(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"kan {path} niet lezen: {exc.strerror}")
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
+    return {"prices": prices, "sroi_settings": settings}
+
+
 def _print_plan(plan: EventPlan) -> None:
     """The table plan for staff: a block per table, a line per round, people by name."""
     def who(cid: str) -> str:
@@ -264,11 +289,12 @@ def _print_plan(plan: EventPlan) -> None:
     if any(c.net is not None for c in plan.chances.values()):
         chances = Table(
             "kandidaat", "kans als uitgenodigd", f"kans zonder ({plan.horizon_months} mnd)",
-            "verschil dat het maakt",
-            title="uitgenodigd op " + ("verschil" if plan.invite_by == "net" else "kans"),
+            "verschil dat het maakt", "maatschappelijke waarde",
+            title="uitgenodigd op " + OBJECTIVE_NL[plan.invite_by],
         )
         for cid, c in plan.chances.items():
-            chances.add_row(who(cid), f"{c.if_invited:.0%}", f"{c.anyway or 0:.0%}", f"{c.net or 0:.0%}")
+            chances.add_row(who(cid), f"{c.if_invited:.0%}", f"{c.anyway or 0:.0%}",
+                            f"{c.net or 0:.0%}", euro(c.value))
         console.print(chances)
     for note in plan.notes:
         console.print(f"[yellow]{note}[/]")

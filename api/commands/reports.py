@@ -55,7 +55,7 @@ def report(
 
     from matching.report.kpis import Goals
     from matching.report.period import last_months, parse_period
-    from matching.report.social_value import read_price_file
+    from matching.sroi.settings import read_price_file
     from services import reports
 
     if period is None:

@@ -83,11 +83,13 @@ class PlanIn(BaseModel):
         description="Share of the free places given to eligible candidates drawn at random "
         "(exploration seats, recorded as such), so the ranker keeps learning; 0 turns it off.",
     )
-    invite_by: Literal["chance", "net"] = Field(
+    invite_by: Literal["chance", "net", "value"] = Field(
         "chance",
         description="What the invitation list maximises: `chance` (the best chances of good "
-        "conversations) or `net` (the difference the invitation makes: chance if invited times "
-        "one minus the chance of finding work anyway within 6 months).",
+        "conversations), `net` (the difference the invitation makes: chance if invited times "
+        "one minus the chance of finding work anyway within 6 months) or `value` (social "
+        "value: the net effect times what a good outcome is worth for the candidate, from the "
+        "default SROI price list, minus the invitation's cost).",
     )
     save: bool = Field(False, description="Store the invitations and planned meetings.")
 

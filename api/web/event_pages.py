@@ -14,11 +14,15 @@ from api.deps import RuntimeDep, StoreDep, Today
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from api.wording import in_dutch
+from matching.events.event_plan import InviteBy
 from matching.records.schemas import Employer, Event, EventTable
 from matching.records.storage import Store
 from services import event_plans, events, record_models, records
 from services.errors import InvalidInput, UseCaseError
 from services.event_plans import EventPlanOut, PlanRequest
+
+#: The event page's choice of what to invite on (anything else: chance).
+_OBJECTIVES: dict[str, InviteBy] = {"chance": "chance", "net": "net", "value": "value"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -186,7 +190,7 @@ def plan_form(
     plan_request = PlanRequest(
         never_invite=_ids(form.get("never_invite", "")),
         must_invite=_ids(form.get("must_invite", "")),
-        invite_by="net" if form.get("invite_by") == "net" else "chance",
+        invite_by=_OBJECTIVES.get(form.get("invite_by", ""), "chance"),
         save=form.get("save") == "on",
     )
     try:

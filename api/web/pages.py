@@ -24,8 +24,10 @@ from api.auth import Permission, User
 from api.deps import StoreDep
 from api.web import event_pages, model_pages, outcome_pages, record_pages, session
 from api.web.session import CheckedForm, PageUser, page_require, render
+from matching.events.event_plan import OBJECTIVE_NL
 from matching.records.enums import dutch_date, dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
+from matching.report.render import euro
 from matching.shortlists.vetoes import VETO_LABELS, Veto
 from services import records
 from services.errors import InvalidInput
@@ -90,6 +92,8 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["pct"] = _percent
     templates.env.filters["veto"] = _veto
     templates.env.filters["reason"] = _reason
+    templates.env.filters["eur"] = euro
+    templates.env.globals["objective_nl"] = OBJECTIVE_NL
     return templates
 
 

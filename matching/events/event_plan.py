@@ -14,8 +14,11 @@ from typing import Any, Literal
 from matching.events.table_plan_problem import PlanningError
 from matching.events.table_planner import Method
 from matching.records.schemas import Employer, Event, EventTable, WorkNeed
+from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 
 __all__ = [
+    "OBJECTIVE_NL",
     "UTILITY_FORMULA",
     "CandidateChances",
     "EventPlan",
@@ -28,7 +31,13 @@ __all__ = [
 UTILITY_FORMULA = "U = max(p, 0.01)^a * max(q, 0.01)^(1-a)"
 
 #: What the invitation list maximises (see ``PlanControls.invite_by``).
-InviteBy = Literal["chance", "net"]
+InviteBy = Literal["chance", "net", "value"]
+#: What staff read for each ``InviteBy``.
+OBJECTIVE_NL: dict[str, str] = {
+    "chance": "kans op een goed gesprek",
+    "net": "het verschil dat het maakt",
+    "value": "maatschappelijke waarde",
+}
 
 
 class EventPlanningError(PlanningError):
@@ -73,14 +82,20 @@ class PlanControls:
         Share of the free places given to eligible candidates drawn at random,
         so the ranker keeps learning where it may be wrong (see
         :mod:`matching.events.invitations`); 0 turns it off.
-    invite_by : {"chance", "net"}
+    invite_by : {"chance", "net", "value"}
         ``"chance"``: invite those whose conversations are most likely to go
         well (the sum of their best utilities). ``"net"``: invite those the
-        invitation helps most: ``(1 - chance anyway) * chance if invited``
-        (see :mod:`matching.events.net_value`).
+        invitation helps most: ``(1 - chance anyway) * chance if invited``.
+        ``"value"``: invite for the most social value: the net effect times
+        what a good outcome is worth for the candidate, minus the
+        invitation's cost (see :mod:`matching.events.net_value`).
     horizon_months : int
         Months over which "chance anyway" (finding work without the
         programme) is reckoned.
+    prices, sroi_settings : optional
+        The municipality's price list and social-value settings (defaults:
+        :class:`~matching.sroi.prices.PriceList`,
+        :class:`~matching.sroi.settings.SroiSettings`), for ``value``.
     """
 
     candidate_ids: tuple[str, ...] | None = None
@@ -99,6 +114,8 @@ class PlanControls:
     exploration_share: float = 0.1
     invite_by: InviteBy = "chance"
     horizon_months: int = 6
+    prices: PriceList | None = None
+    sroi_settings: SroiSettings | None = None
 
     def __post_init__(self) -> None:
         for name in ("must_invite", "never_invite", "no_thanks"):
@@ -113,8 +130,10 @@ class PlanControls:
             raise ValueError(f"recency_decay must be in (0, 1], got {self.recency_decay}")
         if not 0.0 <= self.exploration_share <= 0.5:
             raise ValueError(f"exploration_share must be in [0, 0.5], got {self.exploration_share}")
-        if self.invite_by not in ("chance", "net"):
-            raise ValueError(f"invite_by must be 'chance' or 'net', got {self.invite_by!r}")
+        if self.invite_by not in ("chance", "net", "value"):
+            raise ValueError(
+                f"invite_by must be 'chance', 'net' or 'value', got {self.invite_by!r}"
+            )
         if not 1 <= self.horizon_months <= 36:
             raise ValueError(f"horizon_months must be between 1 and 36, got {self.horizon_months}")
 
@@ -126,6 +145,7 @@ class CandidateChances:
     if_invited: float  # chance of a WEP or job from their planned conversations
     anyway: float | None  # chance of finding one without the programme over the horizon
     net: float | None  # (1 - anyway) * if_invited: the difference the invitation makes
+    value: float | None = None  # social value in euros: net * worth of a good outcome - cost
 
 
 @dataclass(frozen=True)
@@ -241,7 +261,8 @@ class EventPlan:
             "chances": [
                 {"candidate_id": c, "if_invited": round(x.if_invited, 6),
                  "anyway": None if x.anyway is None else round(x.anyway, 6),
-                 "net": None if x.net is None else round(x.net, 6)}
+                 "net": None if x.net is None else round(x.net, 6),
+                 "value": None if x.value is None else round(x.value, 2)}
                 for c, x in self.chances.items()
             ],
             "objective": self.objective,

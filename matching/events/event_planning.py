@@ -83,7 +83,13 @@ from matching.events.invitations import (
     capacity_for,
     select_invitations,
 )
-from matching.events.net_value import chance_if_invited, chances_anyway, net_effect
+from matching.events.net_value import (
+    OwnProspects,
+    chance_if_invited,
+    net_effect,
+    own_prospects,
+    worth_of_good_outcome,
+)
 from matching.events.pair_utility import utility_matrix
 from matching.events.plan_details import concentration_before_after, planned_meeting
 from matching.events.plan_errors import must_invite_vetoed, nobody_invitable, too_few_seats
@@ -97,6 +103,7 @@ from matching.shortlists.candidate_arrays import CandidateArrays, demand_mask
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.fair_exposure import ExposurePolicy, protected_groups
 from matching.shortlists.vetoes import Site, Veto, veto_masks
+from matching.sroi.settings import SroiSettings
 
 __all__ = ["plan_event"]
 
@@ -143,6 +150,20 @@ class _Scores:
     row_of: dict[str, int]
     scored_by: str
     chances_shown: bool  # the employer side is a calibrated chance with enough evidence
+
+
+@dataclass
+class _Prospects:
+    """What an invitation would change for each remaining candidate (see ``net_value``)."""
+
+    own: OwnProspects
+    worth: np.ndarray  # euros one good outcome is worth for the candidate
+    cost: float  # euros an invitation costs
+
+    def value(self, net: np.ndarray, rows: slice | int = slice(None)) -> np.ndarray:
+        """Social value of inviting (the candidates in ``rows``): ``net * worth - cost``."""
+        result: np.ndarray = net * self.worth[rows] - self.cost
+        return result
 
 
 @dataclass
@@ -195,7 +216,7 @@ def plan_event(
     past, current = invitation_history(store, setup.event)
     vetted = _vet_candidates(store, setup.event, pool, current, controls)
     scores = _score_pairs(engine, setup, vetted, controls, len(pool), notes)
-    anyway = _chances_anyway(store, setup.event, vetted, controls)
+    prospects = _own_prospects(store, setup.event, vetted, controls)
     policy = engine.config.fair_exposure
     fair = None
     if policy is not None:
@@ -206,30 +227,35 @@ def plan_event(
         invited = [by_id[c] for c, day in past if day >= window and c in by_id]
         had = {g: int(m.sum()) for g, m in protected_groups(invited).items()}
         fair = (protected_groups(vetted.candidates), policy, (len(invited), had))
-    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), anyway, fair)
-    return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start, anyway)
+    seating = _invite_and_seat(setup, vetted, scores, past, controls, len(pool), prospects, fair)
+    return _assemble(setup, pool, past, vetted, scores, seating, controls, notes, start, prospects)
 
 
-def _chances_anyway(
+def _own_prospects(
     store: Store, event: Event, vetted: _Vetted, controls: PlanControls
-) -> np.ndarray | None:
-    """Each remaining candidate's chance of work without the programme (None: cannot tell)."""
+) -> _Prospects | None:
+    """Each remaining candidate's chance of work without the programme and what a good
+    outcome is worth for them (None: cannot tell)."""
+    sroi = controls.sroi_settings or SroiSettings()
     try:
-        return chances_anyway(
-            store, event.municipality, vetted.candidates, event.date, controls.horizon_months
-        )
+        own = own_prospects(store, event.municipality, vetted.candidates, event.date,
+                            controls.horizon_months, sroi.duration_years)
     except OwnChanceError as exc:
-        if controls.invite_by == "net":
+        if controls.invite_by != "chance":
             raise EventPlanningError(
-                f"cannot invite by net effect: {exc}",
+                f"cannot invite by {controls.invite_by}: {exc}",
                 suggestion="Invite by chance until the history holds more work found "
                 "without the programme.",
-                dutch="Uitnodigen op het verschil dat het maakt kan nog niet: de geschiedenis "
-                "heeft te weinig mensen die zelf werk vonden om die kans te schatten. Nodig "
-                "uit op kans op een goed gesprek.",
+                dutch="Uitnodigen op het verschil dat het maakt of op maatschappelijke waarde "
+                "kan nog niet: de geschiedenis heeft te weinig mensen die zelf werk vonden om "
+                "die kans te schatten. Nodig uit op kans op een goed gesprek.",
             ) from exc
         logger.info("no chance-anyway figures for %s: %s", event.id, exc)
         return None
+    worth = worth_of_good_outcome(store, event.municipality, vetted.candidates, own, event.date,
+                                  prices=controls.prices, settings=sroi)
+    cost = sroi.rm_hours_per_invited * sroi.rm_hourly_rate
+    return _Prospects(own, worth, cost)
 
 
 def _candidate_pool(store: Store, event: Event, controls: PlanControls) -> list[Candidate]:
@@ -359,7 +385,7 @@ def _invite_and_seat(
     past: list[tuple[str, dt.date]],
     controls: PlanControls,
     pool_size: int,
-    anyway: np.ndarray | None,
+    prospects: _Prospects | None,
     fair: tuple[dict[str, np.ndarray], ExposurePolicy, tuple[int, dict[str, int]]] | None = None,
 ) -> _Seating:
     """Choose the invitations and seat them; candidates who cannot be seated are replaced.
@@ -393,9 +419,11 @@ def _invite_and_seat(
             recency_decay=controls.recency_decay, n_reserves=controls.n_reserves,
             exploration_share=controls.exploration_share, seed=_seed(event.id),
         )
-        if controls.invite_by == "net" and anyway is not None:
+        if controls.invite_by != "chance" and prospects is not None:
             if_invited = chance_if_invited(scored["employer_chance"], veto, k)
-            value = np.where(np.isnan(if_invited), -np.inf, net_effect(if_invited, anyway))
+            net = net_effect(if_invited, prospects.own.anyway)
+            value = np.where(np.isnan(if_invited), -np.inf,
+                             net if controls.invite_by == "net" else prospects.value(net))
             chosen = select_invitations(
                 value, capacity, policy, meetings=k, candidate_ids=cids,
                 events_in_period=recent, recent_invitations=recent, groups=groups, exposure=exposure,
@@ -444,7 +472,7 @@ def _assemble(
     controls: PlanControls,
     notes: list[str],
     start: float,
-    anyway: np.ndarray | None,
+    prospects: _Prospects | None,
 ) -> EventPlan:
     """The plan: meetings with their reasons, invitation concentration, notes."""
     chosen, sub, plan = seating.chosen, seating.sub, seating.plan
@@ -511,14 +539,15 @@ def _assemble(
         invite_by=controls.invite_by,
         horizon_months=controls.horizon_months,
         # text similarity or a thinly calibrated score is no chance to show a person
-        chances=_chances(meetings, invited, vetted.ids, anyway) if scores.chances_shown else {},
+        chances=_chances(meetings, invited, vetted.ids, prospects) if scores.chances_shown else {},
     )
 
 
 def _chances(
-    meetings: list[PlannedMeeting], invited: list[str], ids: list[str], anyway: np.ndarray | None
+    meetings: list[PlannedMeeting], invited: list[str], ids: list[str], prospects: _Prospects | None
 ) -> dict[str, CandidateChances]:
-    """Per invited candidate: chance from their planned conversations, anyway, and the difference."""
+    """Per invited candidate: chance from their planned conversations, anyway, the difference
+    and its social value."""
     miss: dict[str, float] = dict.fromkeys(invited, 1.0)
     for m in meetings:
         miss[m.candidate_id] *= 1.0 - min(max(m.employer_chance, 0.0), 1.0)
@@ -526,8 +555,11 @@ def _chances(
     out = {}
     for cid in invited:
         if_invited = 1.0 - miss[cid]
-        own = None if anyway is None else float(anyway[row[cid]])
-        out[cid] = CandidateChances(
-            if_invited, own, None if own is None else float(net_effect(np.array(if_invited), np.array(own)))
-        )
+        if prospects is None:
+            out[cid] = CandidateChances(if_invited, None, None)
+            continue
+        i = row[cid]
+        own = float(prospects.own.anyway[i])
+        net = float(net_effect(np.array(if_invited), np.array(own)))
+        out[cid] = CandidateChances(if_invited, own, net, float(prospects.value(np.array(net), i)))
     return out

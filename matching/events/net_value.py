@@ -19,6 +19,16 @@ gains less from a seat than someone equally likely to do well at the tables
 who would not. For the invitation list the conversations are not planned
 yet; each candidate is credited with their best ``meetings`` permitted
 employers, as the table planner will seat most of them.
+
+Social value (the ``value`` objective) is the net effect times what one good
+outcome is worth for this candidate, minus what the invitation costs:
+``net * worth - cost``. ``worth`` comes from the municipality's price list
+and settings (:func:`matching.sroi.outcome_value.value_per_good_outcome`): a
+job of the hours the candidate can work ending their benefit, or a WEP, in
+the mix and with the retention the history shows, counted only for the time
+after the horizon the candidate would still have been on benefit without the
+programme (``on_benefit``, from the same own-chance model). ``cost`` is the
+relationship managers' time per invited candidate.
 """
 
 from __future__ import annotations
@@ -26,14 +36,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from matching.outcomes.aftercare import add_months, sustained
 from matching.outcomes.own_chance import OwnChanceModel
-from matching.records.schemas import Candidate
+from matching.records.enums import OutcomeKind
+from matching.records.schemas import Candidate, CheckIn, Outcome
 from matching.records.storage import Store
+from matching.sroi.outcome_value import value_per_good_outcome
+from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 
-__all__ = ["chance_if_invited", "chances_anyway", "net_effect"]
+__all__ = [
+    "OwnProspects",
+    "chance_if_invited",
+    "good_outcome_mix",
+    "net_effect",
+    "own_prospects",
+    "worth_of_good_outcome",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +87,22 @@ def net_effect(if_invited: np.ndarray, anyway: np.ndarray) -> np.ndarray:
     return result
 
 
-def chances_anyway(
-    store: Store, municipality: str, candidates: Sequence[Candidate], on: dt.date, months: int
-) -> np.ndarray:
-    """Each candidate's chance of finding work without the programme within ``months``.
+@dataclass(frozen=True)
+class OwnProspects:
+    """Each candidate's prospects without the programme, as of a day."""
 
-    Fitted on the municipality's history as of ``on``.
+    anyway: np.ndarray  # chance of a WEP or job found alone within the horizon
+    on_benefit: np.ndarray  # (n, years): share of each year after the horizon still on benefit
+
+
+def own_prospects(
+    store: Store, municipality: str, candidates: Sequence[Candidate], on: dt.date, months: int,
+    years: int = 1,
+) -> OwnProspects:
+    """The own-chance model fitted on the municipality's history as of ``on``, applied.
+
+    ``on_benefit[:, y]`` is the mean, over the months of year ``y + 1`` after the horizon,
+    of the chance of still not having found work alone, given none within the horizon.
 
     Raises
     ------
@@ -77,5 +110,58 @@ def chances_anyway(
         When the history holds too few works found alone to learn from.
     """
     model = OwnChanceModel().fit(store, as_of=on, municipality=municipality)
-    return model.chance(candidates, on=on, months=months)
+    survival = model.survival(candidates, on=on, months=months + 12 * years)
+    at_horizon = survival[:, months - 1]
+    later = survival[:, months:] / np.maximum(at_horizon, 1e-12)[:, None]
+    return OwnProspects(1.0 - at_horizon, later.reshape(len(candidates), years, 12).mean(axis=2))
 
+
+#: Good outcomes of the programme needed before their mix and retention are read from them.
+MIN_MIX = 10
+
+
+def good_outcome_mix(
+    store: Store, municipality: str, on: dt.date
+) -> tuple[float, tuple[float, float]]:
+    """Share of jobs among the programme's good outcomes, and jobs' retention at 6 and 12 months.
+
+    From outcomes recorded before ``on`` (only jobs started long enough before it for the
+    check-in to be due count towards retention). Too few to tell: half jobs, all retained.
+    """
+    outcomes = [o for o in store.list(Outcome, municipality=municipality)
+                if o.recorded_on < on and o.kind.is_good
+                and (o.event_id is not None or o.employer_id is not None)]
+    jobs = [o for o in outcomes if o.kind is OutcomeKind.JOB]
+    share = len(jobs) / len(outcomes) if len(outcomes) >= MIN_MIX else 0.5
+    checkins = store.list(CheckIn, municipality=municipality) if jobs else []
+    by_outcome: dict[str, list[CheckIn]] = {}
+    for c in checkins:
+        if c.date < on:
+            by_outcome.setdefault(c.outcome_id, []).append(c)
+    rates = []
+    for months in (6, 12):
+        seen = [sustained(o, by_outcome.get(o.id, []), months) for o in jobs
+                if o.start_date is not None and add_months(o.start_date, months) <= on]
+        known = [k for k in seen if k is not None]
+        rates.append(sum(known) / len(known) if len(known) >= MIN_MIX else 1.0)
+    r6, r12 = rates
+    return share, (r6, min(r6, r12))
+
+
+def worth_of_good_outcome(
+    store: Store,
+    municipality: str,
+    candidates: Sequence[Candidate],
+    prospects: OwnProspects,
+    on: dt.date,
+    *,
+    prices: PriceList | None = None,
+    settings: SroiSettings | None = None,
+) -> np.ndarray:
+    """Social value in euros of one good outcome for each candidate (module docstring)."""
+    share, retention = good_outcome_mix(store, municipality, on)
+    return value_per_good_outcome(
+        [c.benefit_type.value for c in candidates], [c.hours_max for c in candidates],
+        prospects.on_benefit, job_share=share, retention=retention, prices=prices,
+        settings=settings,
+    )

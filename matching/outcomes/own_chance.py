@@ -107,12 +107,14 @@ def _own_found(outcome: Outcome) -> bool:
 
 @dataclass(frozen=True)
 class RiskSet:
-    """Person-month rows: candidate row index, months in the caseload, event (0/1)."""
+    """Person-month rows: candidate row index, months in the caseload, event (0/1), and the
+    calendar month (``year * 12 + month - 1``)."""
 
     candidates: list[Candidate]
     rows: np.ndarray  # index into candidates
     months_in: np.ndarray
     event: np.ndarray
+    months: np.ndarray
 
     @property
     def n_events(self) -> int:
@@ -173,6 +175,7 @@ def risk_set(
             stop = good[0]
         for m in range(start, stop + 1):
             rows.append(i)
+            months.append(m)
             months_in.append(m - registered)
             event.append(int(good is not None and good[1] and m == good[0]))
     return RiskSet(
@@ -180,6 +183,7 @@ def risk_set(
         np.asarray(rows, dtype=np.int64),
         np.asarray(months_in, dtype=np.int64),
         np.asarray(event, dtype=np.int8),
+        np.asarray(months, dtype=np.int64),
     )
 
 
@@ -250,12 +254,27 @@ class OwnChanceModel:
         """The hazard of each candidate in a month with ``months_in`` months in the caseload."""
         return self._hazard(_candidate_rows(candidates), months_in)
 
+    def risk_hazard(self, risk: RiskSet) -> np.ndarray:
+        """The hazard of each person-month row of a risk set (for evaluation on later months)."""
+        return self._hazard(_candidate_rows(risk.candidates)[risk.rows], risk.months_in)
+
     def _hazard(self, rows: np.ndarray, months_in: np.ndarray) -> np.ndarray:
         x = _at(rows, months_in)
         return np.asarray(self.model_.predict_proba((x - self.mean_) / self.scale_)[:, 1])
 
     def chance(self, candidates: Sequence[Candidate], *, on: dt.date, months: int = 6) -> np.ndarray:
         """Chance of a WEP or job found alone within ``months`` months from ``on``."""
+        result: np.ndarray = 1.0 - self.survival(candidates, on=on, months=months)[:, -1]
+        return result
+
+    def survival(self, candidates: Sequence[Candidate], *, on: dt.date, months: int) -> np.ndarray:
+        """Chance of still not having found work alone after each of the next ``months`` months.
+
+        Returns
+        -------
+        ndarray of shape (n_candidates, months)
+            Column ``t`` holds the chance after ``t + 1`` months from ``on``.
+        """
         if months < 1:
             raise ValueError(f"months must be >= 1, got {months}")
         now = _month(on)
@@ -263,7 +282,7 @@ class OwnChanceModel:
             [max(now - _month(c.registered_on), 0) if c.registered_on is not None else 0 for c in candidates]
         )
         rows = _candidate_rows(candidates)
-        survive = np.ones(len(candidates))
-        for h in range(months):
-            survive *= 1.0 - self._hazard(rows, since + h)
-        return 1.0 - survive
+        hazard = np.column_stack([self._hazard(rows, since + h) for h in range(months)]) if len(
+            candidates) else np.zeros((0, months))
+        result: np.ndarray = np.cumprod(1.0 - hazard, axis=1)
+        return result

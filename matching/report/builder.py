@@ -29,8 +29,9 @@ from matching.report.net_effect import (
 )
 from matching.report.oversight import Oversight, oversight
 from matching.report.period import Period, parse_period
-from matching.report.social_value import SocialValue, SroiSettings, social_value
+from matching.report.social_value import SocialValue, social_value
 from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 
 __all__ = ["Report", "build_report"]
 

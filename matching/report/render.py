@@ -31,7 +31,8 @@ def _percent(value: Any, decimals: int = 1) -> str:
     return f"{_number(100 * float(value), decimals)} %"
 
 
-def _euro(value: Any) -> str:
+def euro(value: Any) -> str:
+    """Dutch euro amount: € 12.345, -€ 450."""
     if value is None:
         return "–"
     sign = "-" if float(value) < 0 else ""
@@ -55,7 +56,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_number, pct=_percent, eur=_euro, pval=_p_value)
+    env.filters.update(num=_number, pct=_percent, eur=euro, pval=_p_value)
     return env
 
 

@@ -15,7 +15,7 @@ was recorded into its inputs and makes every assumption explicit:
   (:func:`matching.sroi.inputs.deadweight_from_comparison`), for jobs and for WEPs
   separately, from the weighted shares of the net-effect section.
 * **Attribution, duration, drop-off and discount rate** are settings
-  (:class:`SroiSettings`), shown in the report.
+  (:class:`~matching.sroi.settings.SroiSettings`), shown in the report.
 * **Costs** per line: relationship managers' hours per invited candidate,
   a cost per event, and the outflow fee per job (1,500 euro in Werktop).
   All are editable; the defaults are assumptions unless a source is given.
@@ -24,15 +24,13 @@ was recorded into its inputs and makes every assumption explicit:
 An edited price list is a JSON file: either ``{price name: value}`` or
 ``{price name: {"value", "unit", "source"}}`` with every price (see
 ``werkkans stats prices``), or the sectioned form ``{"prices": {...},
-"settings": {...}}`` where ``settings`` overrides :class:`SroiSettings`.
+"settings": {...}}`` where ``settings`` overrides :class:`~matching.sroi.settings.SroiSettings`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,10 +48,10 @@ from matching.sroi.inputs import (
     deadweight_from_comparison,
 )
 from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings, job_size, prior_benefit
 
-__all__ = ["SocialValue", "SroiSettings", "read_price_file", "social_value"]
+__all__ = ["SocialValue", "social_value"]
 
-FULL_TIME_HOURS = 36.0
 SCENARIOS: dict[str, dict[str, Any]] = {
     "attributie 75 %": {"attribution": 0.75},
     "attributie 100 %": {"attribution": 1.0},
@@ -76,89 +74,6 @@ LINE_LABELS_NL = {
 }
 
 
-@dataclass(frozen=True)
-class SroiSettings:
-    """Impact assumptions and default cost lines of the social-value section.
-
-    Parameters
-    ----------
-    attribution, duration_years, drop_off, discount_rate
-        As in :class:`matching.sroi.inputs.SroiInputs` (discount rate 2.25 %: the
-        standard Dutch MKBA rate since 2021).
-    wep_months
-        Length of a work-experience place.
-    rm_hours_per_invited, rm_hourly_rate
-        Relationship managers' time per invited candidate (intake, preparing
-        the event, aftercare) and its cost per hour. Assumptions: 6 hours at
-        75 euro.
-    cost_per_event
-        Cost of one prettig gesprek (room, coffee, materials). Assumption:
-        500 euro; most are held at an employer's premises.
-    outflow_fee_per_job
-        Fee per regular job; 1,500 euro per outflow in Werktop (Tilburg
-        University evaluation, 2014).
-    extra_costs
-        Further cost lines, e.g. ``CostLine("projectleiding", 0.2, 90_000)``.
-    """
-
-    attribution: float = 1.0
-    duration_years: int = 1
-    drop_off: float = 0.0
-    discount_rate: float = 0.0225
-    wep_months: float = 6.0
-    rm_hours_per_invited: float = 6.0
-    rm_hourly_rate: float = 75.0
-    cost_per_event: float = 500.0
-    outflow_fee_per_job: float = 1500.0
-    extra_costs: tuple[CostLine, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("rm_hours_per_invited", "rm_hourly_rate", "cost_per_event",
-                     "outflow_fee_per_job"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"setting {name} must be a number >= 0, got {value!r}")
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> SroiSettings:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown setting '{unknown[0]}'; known: {', '.join(sorted(known))}")
-        values = dict(data)
-        if "extra_costs" in values:
-            values["extra_costs"] = tuple(
-                c if isinstance(c, CostLine) else CostLine(**c) for c in values["extra_costs"]
-            )
-        return cls(**values)
-
-
-def read_price_file(text: str) -> tuple[PriceList, SroiSettings | None]:
-    """Parse an edited price list (JSON, see the module docstring).
-
-    Raises
-    ------
-    ValueError
-        Naming the price or setting that is missing, unknown, not a number or
-        negative.
-    """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"price list is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError("price list must be a JSON object of price name to value")
-    if "prices" in data:
-        unknown = sorted(set(data) - {"prices", "settings"})
-        if unknown:
-            raise ValueError(f"unknown section '{unknown[0]}'; use 'prices' and 'settings'")
-        prices = PriceList.from_mapping(data["prices"])
-        settings_data = data.get("settings")
-        settings = SroiSettings.from_mapping(settings_data) if settings_data else None
-        return prices, settings
-    return PriceList.from_mapping(data), None
-
-
 @dataclass
 class SocialValue:
     """The social-value section: inputs, lines, costs, totals and scenarios."""
@@ -178,16 +93,6 @@ class SocialValue:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-def _prior_benefit(benefit_type: str) -> str:
-    return benefit_type if benefit_type in ("bijstand", "ww") else "none"
-
-
-def _fte(hours: float | None) -> float:
-    if hours is None or pd.isna(hours):
-        return 1.0
-    return min(1.0, max(0.25, round(float(hours) / FULL_TIME_HOURS * 4) / 4))
 
 
 def _retained(known_true: int, unknown: int, rate: float | None) -> int:
@@ -235,7 +140,7 @@ def _job_groups(
                "dat na 12 maanden nog doet")
         )
     frame = jobs.assign(
-        prior=jobs["benefit_type"].map(_prior_benefit), fte=jobs["hours"].map(_fte)
+        prior=jobs["benefit_type"].map(prior_benefit), fte=jobs["hours"].map(job_size)
     )
     groups = []
     for (prior, fte), part in frame.groupby(["prior", "fte"], sort=True):

@@ -473,6 +473,17 @@ def test_a_chance_plan_shows_the_chance_if_invited_of_the_planned_conversations(
     assert plan.to_dict()["invite_by"] == "chance"
 
 
+def _prospects(anyway, on_benefit=1.0):
+    """A stand-in for the own-chance model: ``anyway(candidate)`` for each candidate."""
+    from matching.events.net_value import OwnProspects
+
+    def prospects(_store, _municipality, candidates, _on, months, years):
+        assert months == 6 and years == 1
+        return OwnProspects(np.array([anyway(c) for c in candidates]),
+                            np.full((len(candidates), years), on_benefit))
+    return prospects
+
+
 def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(scored_world, monkeypatch):
     from matching.events import event_planning
 
@@ -481,11 +492,8 @@ def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(sco
     by_chance = plan_event(store, engine, "EV1", PlanControls(seats=seats, exploration_share=0.0))
     likely = set(by_chance.invited)
 
-    def anyway(_store, _municipality, candidates, _on, months):
-        assert months == 6
-        return np.array([0.95 if c.id in likely else 0.05 for c in candidates])
-
-    monkeypatch.setattr(event_planning, "chances_anyway", anyway)
+    monkeypatch.setattr(event_planning, "own_prospects",
+                        _prospects(lambda c: 0.95 if c.id in likely else 0.05))
     by_net = plan_event(store, engine, "EV1",
                         PlanControls(seats=seats, exploration_share=0.0, invite_by="net"))
     assert len(by_net.invited) == len(by_chance.invited) and not likely & set(by_net.invited)
@@ -495,13 +503,46 @@ def test_inviting_by_net_effect_passes_over_those_who_would_find_work_anyway(sco
     assert by_net.to_dict()["chances"][0]["net"] is not None
 
 
+def test_inviting_by_social_value_weighs_what_work_is_worth_for_each_candidate(scored_world, monkeypatch):
+    from matching.events import event_planning
+    from matching.sroi.outcome_value import value_per_good_outcome
+    from matching.sroi.settings import SroiSettings
+
+    store, engine = scored_world
+    seats = {f"T{t}": 1 for t in range(1, 6)}
+    monkeypatch.setattr(event_planning, "own_prospects", _prospects(lambda c: 0.1))
+    by_net = plan_event(store, engine, "EV1",
+                        PlanControls(seats=seats, exploration_share=0.0, invite_by="net"))
+    # work is worth ten times as much to those the net objective left out
+    left_out = {c.id for c in store.list(Candidate)} - set(by_net.invited)
+    real_worth = event_planning.worth_of_good_outcome
+
+    def worth(store_, municipality, candidates, prospects, on, **kwargs):
+        base = real_worth(store_, municipality, candidates, prospects, on, **kwargs)
+        return np.where([c.id in left_out for c in candidates], 10 * base, base)
+
+    monkeypatch.setattr(event_planning, "worth_of_good_outcome", worth)
+    by_value = plan_event(store, engine, "EV1",
+                          PlanControls(seats=seats, exploration_share=0.0, invite_by="value"))
+    assert set(by_value.invited) <= left_out and len(by_value.invited) == len(by_net.invited)
+    cost = SroiSettings().rm_hours_per_invited * SroiSettings().rm_hourly_rate
+    candidates = {c.id: c for c in store.list(Candidate)}
+    for cid, chances in by_value.chances.items():
+        c = candidates[cid]
+        one = value_per_good_outcome([c.benefit_type.value], [c.hours_max], np.ones((1, 1)),
+                                     job_share=0.5)  # no history of programme outcomes here
+        assert chances.value == pytest.approx(chances.net * 10 * one[0] - cost)
+    assert by_value.to_dict()["invite_by"] == "value"
+
+
 def test_inviting_by_net_effect_needs_a_history_of_work_found_alone(world):
     store, engine = world
-    with pytest.raises(EventPlanningError, match="cannot invite by net effect") as info:
-        plan_event(store, engine, "EV1", PlanControls(invite_by="net"))
-    assert "Invite by chance" in info.value.suggestion
+    for objective in ("net", "value"):
+        with pytest.raises(EventPlanningError, match=f"cannot invite by {objective}") as info:
+            plan_event(store, engine, "EV1", PlanControls(invite_by=objective))
+        assert "Invite by chance" in info.value.suggestion
     with pytest.raises(ValueError, match="invite_by"):
-        PlanControls(invite_by="value")
+        PlanControls(invite_by="uplift")
 
 
 def test_more_rounds_than_hosts_gives_one_conversation_with_each_host_by_default(world):

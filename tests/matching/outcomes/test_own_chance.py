@@ -128,3 +128,23 @@ def test_the_chance_anyway_matches_the_simulated_truth(simulated):
             assert abs(predicted[mask].mean() - true[mask].mean()) <= 0.025, band
     # a longer horizon never lowers the chance
     assert np.all(model.chance(candidates, on=day, months=12) >= predicted)
+
+
+def test_prospects_after_the_horizon_follow_the_survival_curve(simulated):
+    from matching.events.net_value import own_prospects
+    from matching.records.schemas import Candidate
+
+    world, store = simulated
+    day = dt.date(2026, 9, 1)
+    candidates = store.list(Candidate)[:300]
+    model = OwnChanceModel().fit(store, as_of=day)
+    survival = model.survival(candidates, on=day, months=30)
+    assert np.all(np.diff(survival, axis=1) <= 0) and np.all(survival > 0)
+    assert np.allclose(1.0 - survival[:, 5], model.chance(candidates, on=day, months=6))
+    prospects = own_prospects(store, world.config.municipality, candidates, day, 6, years=2)
+    assert np.allclose(prospects.anyway, 1.0 - survival[:, 5])
+    by_hand = np.stack([(survival[:, 6 + 12 * y: 18 + 12 * y] / survival[:, [5]]).mean(axis=1)
+                        for y in range(2)], axis=1)
+    assert np.allclose(prospects.on_benefit, by_hand)
+    # those likelier to find work alone would stay on benefit for less of the year after
+    assert np.corrcoef(prospects.anyway, prospects.on_benefit[:, 0])[0, 1] < -0.9

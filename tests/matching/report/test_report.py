@@ -17,9 +17,9 @@ from matching.report.kpis import Goals
 from matching.report.net_effect import estimate_net_effect
 from matching.report.period import parse_period
 from matching.report.render import render_html
-from matching.report.social_value import read_price_file
 from matching.report.stats import chi2_independence
 from matching.sroi.prices import PriceList
+from matching.sroi.settings import read_price_file
 
 M = MUNICIPALITY
 
