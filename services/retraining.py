@@ -72,11 +72,14 @@ class Retrained:
     run: TrainingRun
     result: TrainResult
     in_service: str | None = None
+    own_chance_run: str | None = None  # the own-chance model's check in MLflow, if it could run
 
     def to_dict(self) -> dict[str, Any]:
         out = self.run.to_dict()
         if self.in_service is not None:
             out["in_service"] = self.in_service
+        if self.own_chance_run is not None:
+            out["own_chance_run"] = self.own_chance_run
         return out
 
 
@@ -142,10 +145,28 @@ def retrain(
                 "werkkans.trigger": request.trigger,
             },
         )
+        own_run = _log_own_chance(store, result, uri, request)
     except TrackingError as exc:
         raise Unavailable(str(exc)) from None
     in_service = reload() if run.promoted and reload is not None else None
-    return Retrained(run=run, result=result, in_service=in_service)
+    return Retrained(run=run, result=result, in_service=in_service, own_chance_run=own_run)
+
+
+def _log_own_chance(store: Store, result: TrainResult, uri: str, request: RetrainRequest) -> str | None:
+    """Check the own-chance model on the months before the training day and log it (its run id;
+    None when the history is too thin for it, which does not stop a training)."""
+    from matching.outcomes.own_chance import OwnChanceError
+    from training.own_chance_run import check_own_chance, log_own_chance
+
+    day = dt.date.fromisoformat(str(result.periods["test"][1])) + dt.timedelta(days=1)
+    try:
+        check = check_own_chance(store, as_of=day, municipality=request.municipality)
+    except (OwnChanceError, ValueError) as exc:
+        logger.info("own-chance model not checked: %s", exc)
+        return None
+    return log_own_chance(check, tracking_uri=uri, tags={
+        "werkkans.database": store.safe_url, "werkkans.municipality": request.municipality or "all",
+    })
 
 
 class JobOut(BaseModel):

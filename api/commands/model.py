@@ -130,7 +130,7 @@ def train(
     if as_json:
         print_json(
             {
-                **run.to_dict(),
+                **done.to_dict(),
                 "test": result.metrics,
                 "periods": result.periods,
                 "data": result.dataset_summary,
@@ -149,6 +149,11 @@ def train(
     console.print(
         f"run {run.run_id}: {_registered_model()} versie {run.model_version} {verdict} "
         f"({promotion_in_dutch(run.decision)})"
+    )
+    console.print(
+        f"kans om zelf werk te vinden: getoetst en vastgelegd in run {done.own_chance_run} "
+        "(modelkaart own_chance_card.md)" if done.own_chance_run is not None else
+        "kans om zelf werk te vinden: niet getoetst, te weinig zelf gevonden werk in de geschiedenis"
     )
 
 

@@ -80,6 +80,10 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     assert first["promoted"] is True and first["model_version"] == "1"
     assert first["reason"] == "no champion yet"
     assert first["test"]["ranker"]["ndcg@10"] > 0 and first["test"]["lambdamart"]["ndcg@10"] > 0
+    from mlflow.tracking import MlflowClient
+
+    own = MlflowClient(tracking_uri=tracking).get_run(first["own_chance_run"])
+    assert own.data.params["test_events"] and "ece" in own.data.metrics  # checked and tracked too
 
     report = _json(invoke(app, "evaluate", "--db", db, "--tracking-uri", tracking, "--json"))
     assert report["model_version"] == "werkkans-ranker/1"
