@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from matching.events.event_plan import EventPlan, EventPlanningError
 from matching.outcomes.recording import OutcomeError, record_attendance, record_follow_up
-from matching.records.enums import InvitationStatus
+from matching.records.enums import InvitationStatus, InvitedBy
 from matching.records.schemas import Event, EventTable, Invitation, TableMeeting
 from matching.records.storage import Store
 
@@ -111,7 +111,8 @@ def save_plan(store: Store, plan: EventPlan, *, actor: str = "system") -> SaveSu
     explored = set(plan.explored)
     new_invitations = [
         Invitation(id=invitation_id(event_id, c), municipality=muni, event_id=event_id,
-                   candidate_id=c, status=InvitationStatus.INVITED, exploration=c in explored)
+                   candidate_id=c, status=InvitationStatus.INVITED, exploration=c in explored,
+                   invited_by=InvitedBy(plan.invite_by))
         for c in plan.invited if c not in by_candidate
     ]
     drop_invitations = [i.id for i in invitations

@@ -193,6 +193,14 @@ class InvitationStatus(str, Enum):
     DECLINED = "declined"
 
 
+class InvitedBy(str, Enum):
+    """What the invitation list that chose a candidate maximised (see the event planner)."""
+
+    CHANCE = "chance"
+    NET = "net"
+    VALUE = "value"
+
+
 class OutcomeKind(str, Enum):
     """What a meeting led to, in increasing order of value."""
 
@@ -319,6 +327,9 @@ DUTCH_LABELS: dict[Enum, str] = {
     InvitationStatus.INVITED: "uitgenodigd",
     InvitationStatus.ACCEPTED: "komt",
     InvitationStatus.DECLINED: "afgemeld",
+    InvitedBy.CHANCE: "kans op een goed gesprek",
+    InvitedBy.NET: "het verschil dat het maakt",
+    InvitedBy.VALUE: "maatschappelijke waarde",
     ContractType.FIXED_6M: "tijdelijk, 6 maanden",
     ContractType.FIXED_12M: "tijdelijk, 12 maanden",
     ContractType.PERMANENT: "vast",

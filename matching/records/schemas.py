@@ -27,6 +27,7 @@ from matching.records.enums import (
     EducationLevel,
     Gender,
     InvitationStatus,
+    InvitedBy,
     LanguageLevel,
     Mobility,
     OutcomeKind,
@@ -299,6 +300,7 @@ class Invitation(Record):
     status: InvitationStatus = InvitationStatus.INVITED
     attended: bool | None = None  # unknown until the event has taken place
     exploration: bool = False  # invited at random (an exploration seat), not by ranking
+    invited_by: InvitedBy | None = None  # what the plan maximised; None: invited by hand
 
 
 class TableMeeting(Record):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matching.records.enums import InvitedBy, dutch_label
 from matching.records.schemas import WorkNeed
 from matching.records.storage import Store
 from matching.report.data import ReportData, candidate_frame, load_report_data
@@ -59,6 +60,7 @@ class Report:
     fairness: dict[str, list[FairnessRow]]
     fairness_trend: list[GroupTrend] = field(default_factory=list)
     oversight: Oversight | None = None
+    net_by_objective: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -71,6 +73,7 @@ class Report:
             "kpis": [row.to_dict() for row in self.kpis],
             "funnel": [step.to_dict() for step in self.funnel],
             "net_effect": self.net_effect.to_dict(),
+            "net_by_objective": [dict(row) for row in self.net_by_objective],
             "social_value": self.social_value.to_dict(),
             "fairness": {
                 group: [row.to_dict() for row in rows] for group, rows in self.fairness.items()
@@ -235,6 +238,7 @@ def build_report(
         kpis=werktop_kpis(data, period, goals),
         funnel=funnel(frame),
         net_effect=net,
+        net_by_objective=net_by_objective(data, frame, period),
         social_value=value,
         fairness=fairness_tables(frame),
         fairness_trend=trend,
@@ -257,9 +261,12 @@ def _data_through(data: ReportData) -> dt.date | None:
     return max(days) if days else None
 
 
-def _net_effect(data: ReportData, frame: pd.DataFrame, period: Period) -> NetEffect:
-    """Candidates from their first invitation against the comparison group at risk then."""
-    treated = frame[frame["group"] == "treated"]
+def _net_effect(
+    data: ReportData, frame: pd.DataFrame, period: Period, chosen: pd.Series | None = None
+) -> NetEffect:
+    """Candidates from their first invitation against the comparison group at risk then
+    (only the ``chosen`` candidates, if given)."""
+    treated = frame[(frame["group"] == "treated") & (True if chosen is None else chosen)]
     comparison = frame[frame["group"] == "comparison"]
     outcomes = data.outcomes
     goods = outcomes[
@@ -274,6 +281,33 @@ def _net_effect(data: ReportData, frame: pd.DataFrame, period: Period) -> NetEff
     return estimate_net_effect(combined, comparison_whole_period=comparison["category"])
 
 
+def _quarter(day: dt.date) -> str:
+    return f"{day.year} K{(day.month - 1) // 3 + 1}"
+
+
+def net_by_objective(data: ReportData, frame: pd.DataFrame, period: Period) -> list[dict[str, Any]]:
+    """The realised net effect of the candidates each objective invited, overall and per quarter
+    of their first invitation: the same comparison as the whole section, candidates limited to
+    those a plan of that objective invited first (candidates invited by hand are left out)."""
+    rows: list[dict[str, Any]] = []
+    objectives = [o for o in InvitedBy if (frame["invited_by"] == o.value).any()]
+    for objective in objectives:
+        mine = frame["invited_by"] == objective.value
+        quarters = sorted({_quarter(d) for d in frame.loc[mine, "start"]})
+        for quarter in [None, *quarters] if len(quarters) > 1 else [None]:
+            chosen = mine if quarter is None else mine & frame["start"].map(
+                lambda d, q=quarter: isinstance(d, dt.date) and _quarter(d) == q)
+            net = _net_effect(data, frame, period, chosen)
+            rows.append({
+                "objective": objective.value, "label": dutch_label(objective),
+                "quarter": quarter, "invited": int(chosen.sum()), "matched": net.matched_treated,
+                "good_share": None if net.effect is None else net.good_share_treated,
+                "effect": net.effect, "ci_low": net.ci_low, "ci_high": net.ci_high,
+                "note": net.note, "note_nl": net.note_nl,
+            })
+    return rows
+
+
 def _programme_placements(data: ReportData, invited: pd.DataFrame) -> pd.DataFrame:
     """Each invited candidate's best programme WEP or job in their follow-up window."""
     outcomes = data.outcomes
@@ -286,7 +320,7 @@ def _programme_placements(data: ReportData, invited: pd.DataFrame) -> pd.DataFra
 def _notes(frame: pd.DataFrame, net: NetEffect) -> list[str]:
     notes = []
     if net.note:
-        notes.append(f"Netto-effect niet te berekenen: {net.note}.")
+        notes.append(f"Netto-effect niet te berekenen: {net.note_nl}.")
     if net.unmatched_treated:
         notes.append(
             f"{net.unmatched_treated} van de {net.n_treated} kandidaten hebben geen vergelijkbare "

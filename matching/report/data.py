@@ -126,7 +126,7 @@ def load_report_data(store: Store, municipality: str | None = None) -> ReportDat
         events = _frame(conn, Event, municipality, ("id", "municipality", "date"))
         invitations = _frame(
             conn, Invitation, municipality,
-            ("id", "municipality", "event_id", "candidate_id", "status", "attended"),
+            ("id", "municipality", "event_id", "candidate_id", "status", "attended", "invited_by"),
         )
         meetings = _frame(
             conn, TableMeeting, municipality,
@@ -159,7 +159,8 @@ def candidate_frame(data: ReportData, period: Period) -> pd.DataFrame:
 
     Columns added to the candidate fields: ``education_group``,
     ``benefit_band``, ``invited`` (invited to an event in the period),
-    ``start`` (first invitation in the period), ``ever_invited``, ``group``
+    ``start`` (first invitation in the period), ``invited_by`` (what the plan
+    of that invitation maximised; None when invited by hand), ``ever_invited``, ``group``
     (``treated`` / ``comparison`` / None), ``attended``, ``follow_up``,
     ``category`` (job / wep / neither, any employer), ``good``, ``placed``
     (a programme WEP or job), ``placed_kind`` and ``sustained_6m`` /
@@ -180,6 +181,10 @@ def candidate_frame(data: ReportData, period: Period) -> pd.DataFrame:
     cands["ever_invited"] = cands.index.isin(inv["candidate_id"]) if not inv.empty else False
     cands["invited"] = cands.index.isin(first.index)
     cands["start"] = cands.index.map(first).where(cands["invited"], None)
+    # what the plan that first invited them in the period maximised (None: invited by hand)
+    objective = (in_period.sort_values(["event_date", "id"]).groupby("candidate_id")["invited_by"]
+                 .first() if not inv.empty else pd.Series(dtype=object))
+    cands["invited_by"] = cands.index.map(objective).where(cands["invited"], None)
     cands["group"] = np.where(cands["invited"], "treated",
                               np.where(cands["ever_invited"], None, "comparison"))  # type: ignore[call-overload]  # numpy's stubs leave out None
     came: set[str] = set()

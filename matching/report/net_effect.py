@@ -184,8 +184,9 @@ class NetEffect:
     cramers_v: float | None
     chi2_table: list[list[int]] = field(default_factory=list)
     chi2_warning: str | None = None
-    note: str | None = None
+    note: str | None = None  # why there is no effect (English, for logs and the API)
     truth: dict[str, Any] | None = None
+    note_nl: str | None = None  # the same for staff
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -204,7 +205,7 @@ def _good(shares: dict[str, float]) -> float:
 
 
 def _empty(
-    n_t: int, n_c: int, note: str, raw_t: dict[str, float], raw_c: dict[str, float]
+    n_t: int, n_c: int, note: str, raw_t: dict[str, float], raw_c: dict[str, float], note_nl: str
 ) -> NetEffect:
     zero = {c: 0.0 for c in OUTCOME_CATEGORIES}
     return NetEffect(
@@ -213,7 +214,7 @@ def _empty(
         shares_comparison_raw=raw_c, shares_comparison_weighted=zero, good_share_treated=None,
         good_share_comparison=None, effect=None, ci_low=None, ci_high=None,
         ci_method="newcombe", raw_effect=None, chi2=None, df=None, p=None, cramers_v=None,
-        note=note,
+        note=note, note_nl=note_nl,
     )
 
 
@@ -271,7 +272,9 @@ def estimate_net_effect(
     )
     if treated.empty or comparison.empty:
         which = "candidates" if treated.empty else "comparison group"
-        return _empty(len(treated), n_comparison, f"no {which} in this period", raw_t, raw_c)
+        return _empty(len(treated), n_comparison, f"no {which} in this period", raw_t, raw_c,
+                      "geen " + ("kandidaten" if treated.empty else "vergelijkingsgroep")
+                      + " in deze periode")
 
     keys = ["start", *CELL_COLUMNS]
     n_t_cell = treated.groupby(keys, observed=True).size().rename("n_t")
@@ -279,7 +282,8 @@ def estimate_net_effect(
     cells = pd.concat([n_t_cell, n_c_cell], axis=1).fillna(0)
     common = cells[(cells["n_t"] > 0) & (cells["n_c"] > 0)]
     if common.empty:
-        return _empty(len(treated), n_comparison, "no cell holds both groups", raw_t, raw_c)
+        return _empty(len(treated), n_comparison, "no cell holds both groups", raw_t, raw_c,
+                      "geen cel met beide groepen")
     weight_of_cell = (common["n_t"] / common["n_c"]).rename("w")
 
     t_matched = treated.join(weight_of_cell, on=keys, how="inner")

@@ -362,3 +362,42 @@ def test_the_monthly_group_ratios_agree_with_counts_straight_from_the_store(stor
                     else (inside / len(women)) / (outside / (len(candidates) - len(women))))
         assert ratio == (pytest.approx(expected) if expected is not None else None), month
     assert "Per maand: hoe vaak een groep werd uitgenodigd" in render_html(build_report(store, "2026"))
+
+
+@pytest.mark.slow
+def test_the_net_effect_per_way_of_inviting_splits_the_candidates_by_their_first_plan(simulated):
+    from matching.records.enums import InvitedBy
+    from matching.records.schemas import Event
+
+    store, _ = simulated
+    invitations = store.list(Invitation, municipality=M)
+    day = {e.id: e.date for e in store.list(Event, municipality=M)}
+    try:
+        # every plan invited by chance: its row is the section's own estimate
+        store.upsert([i.model_copy(update={"invited_by": InvitedBy.CHANCE}) for i in invitations])
+        report = build_report(store, SIM_PERIOD, M)
+        whole = [r for r in report.net_by_objective if r["quarter"] is None]
+        assert [r["objective"] for r in whole] == ["chance"] and whole[0]["label"] == "kans op een goed gesprek"
+        assert whole[0]["effect"] == pytest.approx(report.net_effect.effect)
+        assert whole[0]["invited"] == report.net_effect.n_treated
+        # events alternately by chance and by net: each candidate counts under their first plan
+        events = sorted(day, key=day.get)
+        net_events = set(events[1::2])
+        store.upsert([i.model_copy(update={"invited_by": InvitedBy.NET if i.event_id in net_events
+                                           else InvitedBy.CHANCE}) for i in invitations])
+        report = build_report(store, SIM_PERIOD, M)
+        first = {}
+        for i in sorted(invitations, key=lambda i: (day[i.event_id], i.id)):
+            if parse_period(SIM_PERIOD).contains(day[i.event_id]):
+                first.setdefault(i.candidate_id, "net" if i.event_id in net_events else "chance")
+        rows = report.net_by_objective
+        for objective in ("chance", "net"):
+            mine = [r for r in rows if r["objective"] == objective]
+            assert mine[0]["quarter"] is None
+            assert mine[0]["invited"] == sum(v == objective for v in first.values())
+            assert sum(r["invited"] for r in mine[1:]) == mine[0]["invited"]  # quarters add up
+            assert all(r["effect"] is not None for r in mine[:1])
+        html = render_html(report)
+        assert "Per manier van uitnodigen" in html and "het verschil dat het maakt" in html
+    finally:
+        store.upsert(invitations)
