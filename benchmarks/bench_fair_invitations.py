@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_fair_invitations.py [--seeds 31 34] [--events 12] [--no-write]
+    python benchmarks/bench_fair_invitations.py [--seeds 31 34] [--events 12]
+        [--objective chance|net|value] [--no-write]
 
 Per seed a municipality is simulated (2,000 candidates, 150 employers, 24
 months) and the ranker trained on its history before day ``D`` (the first day
@@ -22,8 +23,10 @@ all events divided by what its share of each event's eligible pool would
 give (1 = invited as often as its share of the pool). The cost is graded on
 the simulated truth: the expected good outcomes of the invited, ``1 - prod (1
 - p_good)`` over each one's conversations, against the plans without a
-policy. Target: every group within 0.8-1.25 at no more than 2 % loss. Writes
-``benchmarks/results/fair_invitations.md``.
+policy (with ``--objective value``: their true social value, as in
+``bench_invitation_objective.py``). Target: every group within 0.8-1.25 at no
+more than 2 % loss. Writes ``benchmarks/results/fair_invitations.md``
+(``fair_invitations_<objective>.md`` for another objective than chance).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench_invitation_objective import HOSTS, ROUNDS, SEATS, plan_value
+from bench_invitation_objective import HOSTS, ROUNDS, SEATS, plan_value, true_worth
 from bench_shortlist_quality import load_world
 
 from matching.events.event_plan import PlanControls
@@ -88,7 +91,8 @@ TARGET = (0.8, 1.25)
 MAX_LOSS = 0.02
 
 
-def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str, object]:
+def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path,
+             objective: str = "chance") -> dict[str, object]:
     start = dt.date(2025, 1, 1)
     config = SimulationConfig(seed=seed, n_candidates=2000, n_employers=150, months=24, start_date=start)
     day = month_start(start, config.months - 4)
@@ -102,6 +106,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
     employers = sorted({n.employer_id for n in open_needs})
     rng = np.random.default_rng(seed)
     hosts_of = [[str(e) for e in rng.choice(employers, size=HOSTS, replace=False)] for _ in range(n_events)]
+    worth = true_worth(world, store, candidates, day) if objective == "value" else None
     store.dispose()
     invited = {name: {g: 0.0 for g in GROUPS} for name in POLICIES}
     deserved = {name: {g: 0.0 for g in GROUPS} for name in POLICIES}
@@ -127,7 +132,8 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
                                  employer_id=h, seats=SEATS) for t, h in enumerate(hosts)]
             own.upsert([event, *tables], actor="benchmark")
             started = time.perf_counter()
-            plan = plan_event(own, engine, event.id, PlanControls(exploration_share=0.0))
+            plan = plan_event(own, engine, event.id,
+                              PlanControls(exploration_share=0.0, invite_by=objective))
             seconds[name] += time.perf_counter() - started
             save_plan(own, plan, actor="benchmark")
             eligible = [by_id[c] for c in by_id if c not in plan.excluded]
@@ -136,7 +142,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
             for g in GROUPS:
                 invited[name][g] += float(members[g].sum())
                 deserved[name][g] += float(pool[g].mean()) * len(plan.invited)
-            good[name] += plan_value(world, plan)[0]
+            good[name] += plan_value(world, plan, worth)[2 if worth is not None else 0]
             swapped[name] += sum(1 for n in plan.notes if n.startswith("evenwichtige zichtbaarheid"))
         # over the period the policy keeps (the planner's three months up to the last event),
         # the simulated history's invitations included, against the last event's eligible pool
@@ -151,6 +157,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
     return {
         "seed": seed,
         "events": n_events,
+        "objective": objective,
         "ratios": period,
         "new_only": {name: {g: invited[name][g] / deserved[name][g] if deserved[name][g] else float("nan")
                             for g in GROUPS} for name in POLICIES},
@@ -161,25 +168,31 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
 
 
 def report(runs: list[dict], total: float) -> str:
+    objective = runs[0]["objective"]
+    graded = "true social value" if objective == "value" else "true expected good outcomes"
     lines = [
-        "# Fair exposure on invitation lists: groups' share of the invitations against the cost",
+        "# Fair exposure on invitation lists: groups' share of the invitations against the cost"
+        + ("" if objective == "chance" else f" (invited by {objective})"),
         "",
         (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
          f"{os.cpu_count()} cores; total {total:.0f} s"),
         (f"- per seed: a simulated municipality (2,000 candidates, 150 employers, 24 months), the "
          f"ranker trained on the history before the day, {runs[0]['events']} events on that day "
          f"({HOSTS} employers with open work, {SEATS} seats, {ROUNDS} rounds), a week apart, each "
-         "planned by `plan_event` and saved, without a policy and with each policy on its own copy "
-         "(exploration seats off)."),
+         f"planned by `plan_event` (invite by `{objective}`) and saved, without a policy and with "
+         "each policy on its own copy (exploration seats off)."),
         ("- invitation ratio over the period the policy keeps (the planner's three months up to "
          "the last event, the simulated history's invitations included): a group's share of the "
          "invitations / its share of the eligible pool (1 = invited as often as its share). "
          "'new events only': the lowest and highest group ratio over the benchmark's events alone "
-         "(a group invited above its share earlier in the period gets less now). Cost: the true "
-         "expected good outcomes of the invited on the new events (`1 - prod (1 - p_good)` over "
-         "their conversations) against no policy."),
+         "(a group invited above its share earlier in the period gets less now). Cost: the "
+         + ("true social value of the invited on the new events (true net effect times what a "
+            "good outcome is worth for them, minus the invitation's cost; see "
+            "invitation_objective.md)" if objective == "value" else
+            "true expected good outcomes of the invited on the new events (`1 - prod (1 - "
+            "p_good)` over their conversations)") + " against no policy."),
         "",
-        "| seed | policy | " + " | ".join(GROUPS.values()) + " | new events only | lists changed | true expected good outcomes | change | plan s | target |",
+        "| seed | policy | " + " | ".join(GROUPS.values()) + f" | new events only | lists changed | {graded} | change | plan s | target |",
         "|---:|---|" + "---:|" * len(GROUPS) + "---|---:|---:|---:|---:|---|",
     ]
     for r in runs:
@@ -193,11 +206,13 @@ def report(runs: list[dict], total: float) -> str:
             lines.append(
                 f"| {r['seed']} | {name} | " + " | ".join(f"{v:.2f}" for v in ratios.values())
                 + f" | {min(r['new_only'][name].values()):.2f}-{max(r['new_only'][name].values()):.2f}"
-                + f" | {r['lists_changed'][name]} / {r['events']} | {r['good'][name]:.2f} | "
+                + f" | {r['lists_changed'][name]} / {r['events']} | "
+                + (f"EUR {r['good'][name]:,.0f}" if objective == "value" else f"{r['good'][name]:.2f}")
+                + " | "
                 f"{change:+.1%} | {r['seconds'][name] / r['events']:.2f} | {verdict} |"
             )
     lines += ["", (f"Target (policy 0.8-1.25): every group within {TARGET[0]}-{TARGET[1]} at no more "
-                   f"than {MAX_LOSS:.0%} loss of true expected good outcomes.")]
+                   f"than {MAX_LOSS:.0%} loss of {graded}.")]
     return "\n".join(lines) + "\n"
 
 
@@ -208,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=ROOT / ".werkkans" / "bench", help="embedding cache")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--quick", action="store_true", help="one seed, four events")
+    parser.add_argument("--objective", choices=("chance", "net", "value"), default="chance",
+                        help="what the invitation lists maximise")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.events = args.seeds[:1], 4
@@ -220,12 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for seed in args.seeds:
             logger.info("seed %d", seed)
-            runs.append(run_seed(seed, args.events, space, Path(tmp)))
+            runs.append(run_seed(seed, args.events, space, Path(tmp), args.objective))
     text = report(runs, time.perf_counter() - started)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(text, encoding="utf-8")
-        logger.info("wrote %s", RESULTS)
+        out = RESULTS if args.objective == "chance" else RESULTS.with_name(
+            f"fair_invitations_{args.objective}.md")
+        out.write_text(text, encoding="utf-8")
+        logger.info("wrote %s", out)
     return 0
 
 

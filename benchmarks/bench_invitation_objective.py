@@ -58,6 +58,7 @@ from bench_shortlist_quality import load_world
 
 from matching.events.event_plan import EventPlan, PlanControls
 from matching.events.event_planning import plan_event
+from matching.events.net_value import good_outcome_mix
 from matching.outcomes.own_chance import OwnChanceModel
 from matching.records.enums import AgeBand, BenefitDurationBand
 from matching.records.schemas import Candidate, Employer, Event, EventTable, Outcome, WorkNeed
@@ -65,6 +66,8 @@ from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.pool import open_on
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.text_space import TextSpace
+from matching.sroi.outcome_value import value_per_good_outcome
+from matching.sroi.settings import SroiSettings
 from training.simulator import SimulationConfig
 from training.simulator.period import month_start
 from training.train import TrainConfig, train_ranker
@@ -73,6 +76,9 @@ logger = logging.getLogger("bench_invitation_objective")
 RESULTS = ROOT / "benchmarks" / "results" / "invitation_objective.md"
 HORIZON = 6
 HOSTS, SEATS, ROUNDS = 5, 4, 3
+OBJECTIVES = ("chance", "net", "value")
+#: Euros an invitation costs (the default settings: relationship managers' hours x rate).
+INVITATION_COST = SroiSettings().rm_hours_per_invited * SroiSettings().rm_hourly_rate
 TARGET_GAIN, TARGET_OF_CEILING = 1.15, 0.8
 
 
@@ -94,17 +100,36 @@ def true_net(world, candidate_id: str, need_ids: list[str]) -> tuple[float, floa
     return 1.0 - miss, (1.0 - anyway) * (1.0 - miss)
 
 
-def plan_value(world, plan: EventPlan) -> tuple[float, float]:
-    """Sum over the invited of (true chance if invited, true net effect)."""
-    chance = net = 0.0
+def true_worth(world, store, candidates: list[Candidate], day: dt.date) -> dict[str, float]:
+    """Euros one good outcome is worth per candidate, with the true chance of finding work
+    alone after the horizon (the product's own valuation, the truth in place of the model)."""
+    truth = world.truth
+    p = np.array([truth.p_base[truth.candidate_index(c.id)] for c in candidates])
+    months = np.arange(1, 13)
+    on_benefit = ((1.0 - p[:, None]) ** months[None, :]).mean(axis=1, keepdims=True)
+    share, retention = good_outcome_mix(store, candidates[0].municipality, day)
+    worth = value_per_good_outcome([c.benefit_type.value for c in candidates],
+                                   [c.hours_max for c in candidates], on_benefit,
+                                   job_share=share, retention=retention)
+    return {c.id: float(w) for c, w in zip(candidates, worth, strict=True)}
+
+
+def plan_value(world, plan: EventPlan, worth: dict[str, float] | None = None) -> tuple[float, float, float]:
+    """Sum over the invited of (true chance if invited, true net effect, true social value;
+    0 without ``worth``)."""
+    chance = net = value = 0.0
     for cid in plan.invited:
         c, n = true_net(world, cid, [m.work_need_id for m in plan.meetings if m.candidate_id == cid])
         chance, net = chance + c, net + n
-    return chance, net
+        if worth is not None:
+            value += n * worth[cid] - INVITATION_COST
+    return chance, net, value
 
 
-def ceiling(world, plan: EventPlan, candidates: list[Candidate]) -> tuple[float, float]:
-    """True net of the best lists by true chance and by true net, over each one's best hosts."""
+def ceiling(world, plan: EventPlan, candidates: list[Candidate],
+            worth: dict[str, float]) -> tuple[float, float, float, float]:
+    """On the truth, over each one's best hosts: true net of the lists by true chance and by
+    true net, true social value of the lists by true chance and by true value."""
     truth = world.truth
     by_employer: dict[str, list[int]] = {}
     for need in plan.work_needs.values():
@@ -116,8 +141,11 @@ def ceiling(world, plan: EventPlan, candidates: list[Candidate]) -> tuple[float,
     if_invited = 1.0 - np.prod(1.0 - top, axis=1)
     anyway = 1.0 - (1.0 - truth.p_base[rows]) ** HORIZON
     net = (1.0 - anyway) * if_invited
+    value = net * np.array([worth[c.id] for c in eligible]) - INVITATION_COST
     n = len(plan.invited)
-    return float(net[np.argsort(-if_invited)[:n]].sum()), float(net[np.argsort(-net)[:n]].sum())
+    by_chance, by_net, by_value = (np.argsort(-x)[:n] for x in (if_invited, net, value))
+    return (float(net[by_chance].sum()), float(net[by_net].sum()),
+            float(value[by_chance].sum()), float(value[by_value].sum()))
 
 
 GROUPS = {
@@ -157,8 +185,9 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
     open_needs = open_on(store.list(WorkNeed, municipality=muni), store.list(Outcome, municipality=muni), day)
     employers = sorted({n.employer_id for n in open_needs})
     rng = np.random.default_rng(seed)
+    worth = true_worth(world, store, candidates, day)
     rows = []
-    invited_by: dict[str, list[str]] = {"chance": [], "net": []}
+    invited_by: dict[str, list[str]] = {o: [] for o in OBJECTIVES}
     for k in range(n_events):
         hosts = [str(e) for e in rng.choice(employers, size=HOSTS, replace=False)]
         venue = store.get(Employer, hosts[0])
@@ -171,28 +200,27 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
         plans = {
             objective: plan_event(store, engine, event.id,
                                   PlanControls(exploration_share=0.0, invite_by=objective))
-            for objective in ("chance", "net")
+            for objective in OBJECTIVES
         }
-        values = {name: plan_value(world, plan) for name, plan in plans.items()}
-        top_chance, top_net = ceiling(world, plans["chance"], candidates)
+        values = {name: plan_value(world, plan, worth) for name, plan in plans.items()}
         rows.append({
-            "chance": values["chance"], "net": values["net"], "ceiling": (top_chance, top_net),
+            **values, "ceiling": ceiling(world, plans["chance"], candidates, worth),
             "invited": len(plans["net"].invited),
             "overlap": len(set(plans["net"].invited) & set(plans["chance"].invited)),
+            "overlap_value": len(set(plans["value"].invited) & set(plans["chance"].invited)),
         })
         for name, plan in plans.items():
             invited_by[name] += plan.invited
     groups = {
-        name: (
-            float(np.mean([test(by_id[c]) for c in invited_by["chance"]])),
-            float(np.mean([test(by_id[c]) for c in invited_by["net"]])),
-        )
+        name: tuple(float(np.mean([test(by_id[c]) for c in invited_by[o]])) for o in OBJECTIVES)
         for name, test in GROUPS.items()
     }
     chance_net = sum(r["chance"][1] for r in rows)
     net_net = sum(r["net"][1] for r in rows)
-    ceiling_chance = sum(r["ceiling"][0] for r in rows)
-    ceiling_net = sum(r["ceiling"][1] for r in rows)
+    ceiling_chance, ceiling_net, ceiling_chance_value, ceiling_value = (
+        sum(r["ceiling"][j] for r in rows) for j in range(4))
+    chance_value = sum(r["chance"][2] for r in rows)
+    value_value = sum(r["value"][2] for r in rows)
     return {
         "seed": seed,
         "day": day,
@@ -203,6 +231,12 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
         "net_chance": sum(r["net"][0] for r in rows),
         "gain": net_net / chance_net,
         "ceiling_gain": ceiling_net / ceiling_chance,
+        "chance_value": chance_value,
+        "value_value": value_value,
+        "value_gain": value_value / chance_value,
+        "value_ceiling_gain": ceiling_value / ceiling_chance_value,
+        "value_net": sum(r["value"][1] for r in rows),
+        "overlap_value": sum(r["overlap_value"] for r in rows) / sum(r["invited"] for r in rows),
         "own_ece": decile_ece(predicted, true_anyway),
         "own_mean": (float(predicted.mean()), float(true_anyway.mean())),
         "own_events": model.n_events_,
@@ -215,16 +249,16 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
 
 def report(runs: list[dict], total: float) -> str:
     lines = [
-        "# Invitations by net effect against invitations by chance",
+        "# Invitations by net effect and by social value against invitations by chance",
         "",
         (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
         f"{os.cpu_count()} cores; total {total:.0f} s"),
         (f"- per seed: a simulated municipality (2,000 candidates, 150 employers, 24 months), the "
         f"ranker trained on the history before the day, {len(runs[0]['events'])} events on that "
         f"day ({HOSTS} employers with open work, {SEATS} seats, {ROUNDS} rounds), each planned "
-        "by `plan_event` twice (exploration seats off); true expected net good outcomes "
+        "by `plan_event` three times (exploration seats off); true expected net good outcomes "
         f"`(1 - p_base over {HORIZON} months) * (1 - prod (1 - p_good))` over each plan's "
-        "conversations. Ceiling: the same two choices made on the truth."),
+        "conversations. Ceiling: the same choices made on the truth."),
         "",
         ("| seed | invited | same people | true net, by chance | true net, by net | gain | "
         "ceiling's gain | share of the ceiling's gain | true chance if invited, by chance / by net | target |"),
@@ -239,6 +273,31 @@ def report(runs: list[dict], total: float) -> str:
             f"{r['ceiling_gain']:.3f}x | {share:.2f} | {r['chance_chance']:.2f} / {r['net_chance']:.2f} | "
             f">= {TARGET_GAIN}x, or >= {TARGET_OF_CEILING} of the ceiling's gain: "
             f"{'met' if met else 'MISSED'} |"
+        )
+    lines += [
+        "",
+        "## Social value",
+        "",
+        ("True social value of a list: per invited candidate the true net effect times what a "
+        "good outcome is worth for them (the default price list through the product's "
+        "`value_per_good_outcome`: a job of the hours they can work ending their benefit, or a "
+        "WEP, in the history's mix and retention, for the part of the following year they would "
+        f"truly still be on benefit), minus the invitation's cost (EUR {INVITATION_COST:,.0f}). "
+        "Ceiling: lists by true chance and by true value."),
+        "",
+        ("| seed | same people as by chance | true value, by chance | true value, by value | gain | "
+        "ceiling's gain | share of the ceiling's gain | true net, by value | target |"),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        gain, top = r["value_gain"], r["value_ceiling_gain"]
+        share = (gain - 1) / (top - 1) if top > 1 else float("nan")
+        met = gain >= TARGET_GAIN or (top < TARGET_GAIN and share >= TARGET_OF_CEILING)
+        lines.append(
+            f"| {r['seed']} | {r['overlap_value']:.0%} | EUR {r['chance_value']:,.0f} | "
+            f"EUR {r['value_value']:,.0f} | {gain:.3f}x | {top:.3f}x | {share:.2f} | "
+            f"{r['value_net']:.2f} | >= {TARGET_GAIN}x, or >= {TARGET_OF_CEILING} of the "
+            f"ceiling's gain: {'met' if met else 'MISSED'} |"
         )
     lines += [
         "",
@@ -261,15 +320,17 @@ def report(runs: list[dict], total: float) -> str:
         "",
         "## Who is invited under each objective",
         "",
-        ("Share of the invitations going to each group (groups are evaluation groups only; "
-        "neither model sees them)."),
+        ("Share of the invitations going to each group, by chance → by net → by value (groups "
+        "are evaluation groups only; no model sees them; no fair-exposure policy here: "
+        "`bench_fair_invitations.py --objective value` measures the policy's bounds under "
+        "`value`)."),
         "",
         "| seed | " + " | ".join(GROUPS) + " |",
         "|---:|" + "---|" * len(GROUPS),
     ]
     for r in runs:
         lines.append(f"| {r['seed']} | " + " | ".join(
-            f"{a:.0%} → {b:.0%}" for a, b in r["groups"].values()) + " |")
+            " → ".join(f"{x:.0%}" for x in shares) for shares in r["groups"].values()) + " |")
     return "\n".join(lines) + "\n"
 
 
