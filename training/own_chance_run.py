@@ -35,6 +35,7 @@ from matching.records.schemas import Candidate, Event, Invitation, Outcome
 from matching.records.storage import Store
 from matching.serving.model_registry import mlflow_errors, tracking_client
 from matching.shortlists.fair_exposure import GROUPS, protected_groups
+from training.metrics import brier_score, expected_calibration_error
 from training.run_logging import metric_key
 
 __all__ = ["EXPERIMENT", "OwnChanceCheck", "card_markdown", "check_own_chance", "log_own_chance"]
@@ -81,15 +82,6 @@ class OwnChanceCheck:
         return out
 
 
-def _ece(predicted: np.ndarray, observed: np.ndarray) -> float:
-    edges = np.quantile(predicted, np.linspace(0, 1, 11))
-    decile = np.clip(np.searchsorted(edges[1:-1], predicted, side="right"), 0, 9)
-    return float(sum(
-        (decile == b).sum() * abs(predicted[decile == b].mean() - observed[decile == b].mean())
-        for b in range(10) if (decile == b).any()
-    ) / predicted.size)
-
-
 def _part(key: str, label: str, mask: np.ndarray, hazard: np.ndarray, event: np.ndarray) -> dict[str, Any]:
     return {"key": key, "label": label, "months": int(mask.sum()), "events": int(event[mask].sum()),
             "predicted": float(hazard[mask].mean()), "observed": float(event[mask].mean())}
@@ -134,7 +126,8 @@ def check_own_chance(
         train_months=model.n_months_, train_events=model.n_events_,
         test_months=int(later.sum()), test_events=int(event.sum()),
         predicted_hazard=float(hazard.mean()), observed_hazard=float(event.mean()),
-        ece=_ece(hazard, event), brier=float(np.mean((hazard - event) ** 2)),
+        ece=expected_calibration_error(hazard, event, n_bins=10, strategy="quantile"),
+        brier=brier_score(hazard, event),
         by_band=by_band, by_group=by_group, regularisation_c=model.C,
     )
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +20,10 @@ from api.settings import Settings
 from api.wording import in_dutch
 from matching.records.storage import MissingDatabase, Store, StoreError
 from services.errors import Unavailable, UseCaseError
+
+if TYPE_CHECKING:
+    from matching.sroi.prices import PriceList
+    from matching.sroi.settings import SroiSettings
 
 console = Console(stderr=True)
 out = Console()
@@ -81,6 +85,20 @@ def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None
             payload["field"] = field
         print_json(payload | {"error": in_dutch(exc)})
         raise typer.Exit(code) from None
+
+
+def read_prices(path: Path | None) -> tuple[PriceList | None, SroiSettings | None]:
+    """An edited price list (``--prices``) and the settings it may carry; a bad file stops."""
+    if path is None:
+        return None, None
+    from matching.sroi.settings import read_price_file
+
+    try:
+        return read_price_file(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"kan {path} niet lezen: {exc.strerror}")
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
 
 
 def print_json(payload: object) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -26,6 +26,7 @@ from api.commands.common import (
     load_settings,
     open_store,
     print_json,
+    read_prices,
 )
 from api.commands.options import (
     ActorOption,
@@ -204,6 +205,7 @@ def plan_event_command(
     from services.event_plans import PlanRequest, plan_event
     from services.runtime import prepare_store
 
+    price_list, sroi_settings = read_prices(prices)
     request = PlanRequest(
         candidate_ids=tuple(ids(candidates)) if candidates else None,
         must_invite=tuple(ids(must_invite)),
@@ -220,7 +222,8 @@ def plan_event_command(
         exploration_share=exploration,
         invite_by=objective.value,
         save=save,
-        **_price_file(prices),
+        prices=price_list,
+        sroi_settings=sroi_settings,
     )
     store = open_store(load_settings(db, tracking_uri))
     prepare_store(store)
@@ -247,21 +250,6 @@ def plan_event_command(
             f"{summary.invitations_removed} vervallen; {summary.meetings_added} gesprekken nieuw, "
             f"{summary.meetings_changed} gewijzigd, {summary.meetings_removed} vervallen"
         )
-
-
-def _price_file(path: Path | None) -> dict[str, Any]:
-    """``prices`` and ``sroi_settings`` for the plan request from an edited price file."""
-    if path is None:
-        return {}
-    from matching.sroi.settings import read_price_file
-
-    try:
-        prices, settings = read_price_file(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"kan {path} niet lezen: {exc.strerror}")
-    except ValueError as exc:
-        fail(f"{path}: {exc}")
-    return {"prices": prices, "sroi_settings": settings}
 
 
 def _print_plan(plan: EventPlan) -> None:

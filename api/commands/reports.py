@@ -18,6 +18,7 @@ from api.commands.common import (
     open_store,
     out,
     print_json,
+    read_prices,
 )
 from api.commands.options import DbOption, JsonOption, MunicipalityOption
 
@@ -55,7 +56,6 @@ def report(
 
     from matching.report.kpis import Goals
     from matching.report.period import last_months, parse_period
-    from matching.sroi.settings import read_price_file
     from services import reports
 
     if period is None:
@@ -68,14 +68,7 @@ def report(
              "of maandreeks (2025-06:2026-05)")
     if out_file is None and not as_json:
         fail("geef --out rapport.html en/of --json")
-    price_list = sroi_settings = None
-    if prices is not None:
-        try:
-            price_list, sroi_settings = read_price_file(prices.read_text(encoding="utf-8"))
-        except OSError as exc:
-            fail(f"kan {prices} niet lezen: {exc.strerror}")
-        except ValueError as exc:
-            fail(f"{prices}: {exc}")
+    price_list, sroi_settings = read_prices(prices)
     goal_values = Goals()
     if goals:
         try:

@@ -210,3 +210,23 @@ def test_hosts_are_invited_by_mail_merge(app, db, tmp_path):
     assert rows and {"werkgever", "contactpersoon", "email", "onderwerp", "tekst"} <= set(rows[0])
     assert all(r["onderwerp"].startswith("Uitnodiging prettig gesprek") for r in rows)
     assert all(r["werkgever"] in r["tekst"] for r in rows)
+
+
+def test_plan_event_by_value_reads_the_price_file_and_refuses_a_thin_history_in_dutch(app, db, tmp_path):
+    from matching.sroi.prices import PriceList
+
+    prices = {name: price["value"] for name, price in PriceList().to_dict().items()}
+    bad = tmp_path / "prices.json"
+    bad.write_text(json.dumps({**prices, "bijstand_per_year": -1}), encoding="utf-8")
+    result = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
+                    "--prices", str(bad))
+    assert result.exit_code == 1 and "bijstand_per_year" in result.output
+    missing = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
+                     "--prices", str(tmp_path / "nowhere.json"))
+    assert missing.exit_code == 1 and "niet lezen" in " ".join(missing.output.split())
+    good = tmp_path / "own.json"
+    good.write_text(json.dumps({"prices": prices, "settings": {"duration_years": 2}}), encoding="utf-8")
+    thin = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
+                  "--prices", str(good))
+    assert thin.exit_code == 1, thin.output
+    assert "maatschappelijke waarde kan nog niet" in " ".join(thin.output.split())
