@@ -29,7 +29,10 @@ objective's gain over the chance objective, the ceiling's gain, their
 ratio (target: net/chance >= 1.15, or >= 0.8 of the ceiling's gain when
 the world cannot show 1.15), how well the own-chance model is calibrated
 against the truth (ECE over deciles, per benefit-duration band), and which
-groups are invited more or less under ``net``. Writes
+groups are invited more or less under ``net``. The structural net effect is
+also set against an uplift learner (a T-learner over the history's first
+invitations, :func:`t_learner`), every list graded alike at its candidates'
+true best hosts. Writes
 ``benchmarks/results/invitation_objective.md``.
 """
 
@@ -59,9 +62,18 @@ from bench_shortlist_quality import load_world
 from matching.events.event_plan import EventPlan, PlanControls
 from matching.events.event_planning import plan_event
 from matching.events.net_value import good_outcome_mix
+from matching.outcomes.aftercare import add_months
 from matching.outcomes.own_chance import OwnChanceModel
 from matching.records.enums import AgeBand, BenefitDurationBand
-from matching.records.schemas import Candidate, Employer, Event, EventTable, Outcome, WorkNeed
+from matching.records.schemas import (
+    Candidate,
+    Employer,
+    Event,
+    EventTable,
+    Invitation,
+    Outcome,
+    WorkNeed,
+)
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.pool import open_on
 from matching.shortlists.retrieval import RetrievalIndex
@@ -126,26 +138,72 @@ def plan_value(world, plan: EventPlan, worth: dict[str, float] | None = None) ->
     return chance, net, value
 
 
-def ceiling(world, plan: EventPlan, candidates: list[Candidate],
-            worth: dict[str, float]) -> tuple[float, float, float, float]:
-    """On the truth, over each one's best hosts: true net of the lists by true chance and by
-    true net, true social value of the lists by true chance and by true value."""
+def true_best_hosts(world, plan: EventPlan, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(true chance if invited, true net effect) of each candidate over their true best hosts
+    of the plan's event (``rounds_per_candidate`` of them)."""
     truth = world.truth
     by_employer: dict[str, list[int]] = {}
     for need in plan.work_needs.values():
         by_employer.setdefault(need.employer_id, []).append(truth.work_index(need.id))
-    eligible = [c for c in candidates if c.id not in plan.excluded]
-    rows = np.array([truth.candidate_index(c.id) for c in eligible])
+    rows = np.array([truth.candidate_index(c) for c in ids])
     best = np.stack([truth.p_good[rows][:, cols].max(axis=1) for cols in by_employer.values()], axis=1)
     top = -np.sort(-best, axis=1)[:, : plan.rounds_per_candidate]
     if_invited = 1.0 - np.prod(1.0 - top, axis=1)
     anyway = 1.0 - (1.0 - truth.p_base[rows]) ** HORIZON
-    net = (1.0 - anyway) * if_invited
-    value = net * np.array([worth[c.id] for c in eligible]) - INVITATION_COST
+    return if_invited, (1.0 - anyway) * if_invited
+
+
+def ceiling(world, plan: EventPlan, candidates: list[Candidate],
+            worth: dict[str, float]) -> tuple[float, float, float, float]:
+    """On the truth, over each one's best hosts: true net of the lists by true chance and by
+    true net, true social value of the lists by true chance and by true value."""
+    eligible = [c.id for c in candidates if c.id not in plan.excluded]
+    if_invited, net = true_best_hosts(world, plan, eligible)
+    value = net * np.array([worth[c] for c in eligible]) - INVITATION_COST
     n = len(plan.invited)
     by_chance, by_net, by_value = (np.argsort(-x)[:n] for x in (if_invited, net, value))
     return (float(net[by_chance].sum()), float(net[by_net].sum()),
             float(value[by_chance].sum()), float(value[by_value].sum()))
+
+
+def t_learner(store, municipality: str, candidates: list[Candidate], day: dt.date) -> np.ndarray:
+    """Each candidate's uplift of an invitation on ``day`` by a T-learner (Kunzel et al. 2019):
+    ``mu1 - mu0``, with ``mu1`` a logistic regression of a WEP or job within HORIZON months of a
+    candidate's first invitation, on the own-chance model's features on that day (the history's
+    invitations whose window ended before ``day``), and ``mu0`` the own-chance model (the
+    control arm). It knows the candidate, not the event's hosts."""
+    from sklearn.linear_model import LogisticRegression
+
+    from matching.outcomes.own_chance import _at, _candidate_rows
+
+    days = {e.id: e.date for e in store.list(Event, municipality=municipality)}
+    cutoff = add_months(day, -HORIZON)
+    first: dict[str, dt.date] = {}
+    for inv in store.list(Invitation, municipality=municipality):
+        when = days.get(inv.event_id)
+        if when is not None and when < cutoff:
+            first[inv.candidate_id] = min(when, first.get(inv.candidate_id, when))
+    good: dict[str, list[dt.date]] = {}
+    for o in store.list(Outcome, municipality=municipality):
+        if o.kind.is_good and o.recorded_on < day:
+            good.setdefault(o.candidate_id, []).append(o.start_date or o.recorded_on)
+    treated = [c for c in candidates if c.id in first]
+
+    def months(c: Candidate, on: dt.date) -> int:
+        since = c.registered_on or on
+        return max((on.year - since.year) * 12 + on.month - since.month, 0)
+
+    x = _at(_candidate_rows(treated), np.array([months(c, first[c.id]) for c in treated]))
+    y = np.array([any(first[c.id] <= d < add_months(first[c.id], HORIZON) for d in good.get(c.id, []))
+                  for c in treated], dtype=int)
+    mean, scale = x.mean(axis=0), np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    mu1_model = LogisticRegression(max_iter=1000).fit((x - mean) / scale, y)
+    now = _at(_candidate_rows(candidates), np.array([months(c, day) for c in candidates]))
+    mu1 = mu1_model.predict_proba((now - mean) / scale)[:, 1]
+    mu0 = OwnChanceModel().fit(store, as_of=day, municipality=municipality).chance(
+        candidates, on=day, months=HORIZON)
+    result: np.ndarray = mu1 - mu0
+    return result
 
 
 GROUPS = {
@@ -186,6 +244,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
     employers = sorted({n.employer_id for n in open_needs})
     rng = np.random.default_rng(seed)
     worth = true_worth(world, store, candidates, day)
+    uplift = dict(zip([c.id for c in candidates], t_learner(store, muni, candidates, day), strict=True))
     rows = []
     invited_by: dict[str, list[str]] = {o: [] for o in OBJECTIVES}
     for k in range(n_events):
@@ -203,8 +262,15 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
             for objective in OBJECTIVES
         }
         values = {name: plan_value(world, plan, worth) for name, plan in plans.items()}
+        # the three lists graded alike: each candidate at their true best hosts
+        eligible = [c.id for c in candidates if c.id not in plans["chance"].excluded]
+        n = len(plans["net"].invited)
+        by_uplift = sorted(eligible, key=lambda c: -uplift[c])[:n]
+        alike = {name: float(true_best_hosts(world, plans["chance"], ids)[1].sum())
+                 for name, ids in (("chance", plans["chance"].invited), ("net", plans["net"].invited),
+                                   ("t_learner", by_uplift))}
         rows.append({
-            **values, "ceiling": ceiling(world, plans["chance"], candidates, worth),
+            **values, "alike": alike, "ceiling": ceiling(world, plans["chance"], candidates, worth),
             "invited": len(plans["net"].invited),
             "overlap": len(set(plans["net"].invited) & set(plans["chance"].invited)),
             "overlap_value": len(set(plans["value"].invited) & set(plans["chance"].invited)),
@@ -236,6 +302,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
         "value_gain": value_value / chance_value,
         "value_ceiling_gain": ceiling_value / ceiling_chance_value,
         "value_net": sum(r["value"][1] for r in rows),
+        "alike": {name: sum(r["alike"][name] for r in rows) for name in ("chance", "net", "t_learner")},
         "overlap_value": sum(r["overlap_value"] for r in rows) / sum(r["invited"] for r in rows),
         "own_ece": decile_ece(predicted, true_anyway),
         "own_mean": (float(predicted.mean()), float(true_anyway.mean())),
@@ -299,6 +366,22 @@ def report(runs: list[dict], total: float) -> str:
             f"{r['value_net']:.2f} | >= {TARGET_GAIN}x, or >= {TARGET_OF_CEILING} of the "
             f"ceiling's gain: {'met' if met else 'MISSED'} |"
         )
+    lines += [
+        "",
+        "## The structural form against an uplift learner",
+        "",
+        ("The same number of candidates per event chosen three ways and graded alike: each at "
+        "their true best hosts of the event, true net good outcomes summed. *T-learner*: "
+        "`mu1 - mu0` per candidate, `mu1` a logistic regression of a WEP or job within "
+        f"{HORIZON} months of a first invitation in the history (on the own-chance model's "
+        "features), `mu0` the own-chance model; it knows the candidate, not the event's hosts."),
+        "",
+        "| seed | by chance (the planner) | by net (the planner, structural) | by T-learner uplift |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        a = r["alike"]
+        lines.append(f"| {r['seed']} | {a['chance']:.2f} | {a['net']:.2f} | {a['t_learner']:.2f} |")
     lines += [
         "",
         "## The chance anyway (own-chance model) against the truth",
