@@ -392,3 +392,30 @@ def test_a_plan_that_cannot_be_made_is_explained_in_dutch(client, users):
     refused = client.post("/bijeenkomsten/ev20260507/plan", data={"csrf": _csrf(page.text)})
     assert refused.status_code == 422
     assert "heeft nog geen tafels" in refused.text and "Suggestion" not in refused.text
+
+
+def test_the_event_page_plans_by_social_value_and_shows_it_in_euros(client, users, runtime, monkeypatch):
+    import numpy as np
+    from travel_scorer import TravelScorer
+
+    from matching.events import event_planning
+    from matching.events.net_value import OwnProspects
+
+    runtime.engine.set_scorer(TravelScorer())
+    monkeypatch.setattr(  # this small world holds no work found alone to fit the own chance on
+        event_planning, "own_prospects",
+        lambda _s, _m, candidates, _on, _months, years: OwnProspects(
+            np.full(len(candidates), 0.1), np.ones((len(candidates), years))),
+    )
+    assert _login(client, "administrator").status_code == 303
+    event_page = client.get("/bijeenkomsten/EV1")
+    assert 'value="value">maatschappelijke waarde' in event_page.text
+    planned = client.post("/bijeenkomsten/EV1/plan",
+                          data={"csrf": _csrf(event_page.text), "invite_by": "value"})
+    assert planned.status_code == 200
+    table = planned.text[planned.text.index('<table id="chances"'):]
+    table = table[: table.index("</table>")]
+    assert "Uitgenodigd op maatschappelijke waarde" in table and "Maatschappelijke waarde" in table
+    amounts = re.findall(r"<td>(-?€ [\d.]+)</td>", table)
+    assert amounts and len(amounts) == table.count("<tr>") - 1  # one per invited candidate
+    assert not _CODE.findall(_visible_text(planned.text))
