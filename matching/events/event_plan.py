@@ -202,6 +202,7 @@ class EventPlan:
     relationship_managers: dict[str, str] = field(default_factory=dict)
     candidate_names: dict[str, str] = field(default_factory=dict)  # for staff; never a model input
     explored: list[str] = field(default_factory=list)  # invited at random, to keep learning
+    lottery: list[str] = field(default_factory=list)  # whom ``explored`` were drawn from
     invite_by: str = "chance"
     horizon_months: int = 6
     chances: dict[str, CandidateChances] = field(default_factory=dict)  # per invited candidate
@@ -241,6 +242,7 @@ class EventPlan:
             ],
             "invited": list(self.invited),
             "explored": list(self.explored),
+            "lottery_size": len(self.lottery),
             "reserves": list(self.reserves),
             "assignments": [
                 {

@@ -518,6 +518,7 @@ def _assemble(
         invited=invited,
         reserves=[str(c) for c in chosen.reserve_ids],
         explored=[str(c) for c in chosen.explored_ids],
+        lottery=[str(c) for c in chosen.lottery_ids],
         meetings=meetings,
         excluded=dict(sorted(vetted.excluded.items())),
         cap_overrides=[str(c) for c in chosen.cap_overrides],

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from matching.events.event_plan import EventPlan, EventPlanningError
 from matching.outcomes.recording import OutcomeError, record_attendance, record_follow_up
 from matching.records.enums import InvitationStatus, InvitedBy
-from matching.records.schemas import Event, EventTable, Invitation, TableMeeting
+from matching.records.schemas import Event, EventTable, ExplorationDraw, Invitation, TableMeeting
 from matching.records.storage import Store
 
 __all__ = [
@@ -135,10 +135,17 @@ def save_plan(store: Store, plan: EventPlan, *, actor: str = "system") -> SaveSu
             changed += 1
         records.append(record)
     drop_meetings = [m.id for key, m in existing.items() if key not in wanted]
+    # the exploration seats' lottery, drawn or not, replaces any earlier plan's
+    draws = [ExplorationDraw(id=_short_id("", event_id, "l", c), municipality=muni, event_id=event_id,
+                             candidate_id=c, drawn=c in explored) for c in plan.lottery]
+    old_draws = {d.id: d for d in store.list(ExplorationDraw, where={"event_id": event_id})}
     with store.transaction() as conn:
         store.delete(TableMeeting, drop_meetings, actor=actor, conn=conn)
-        store.upsert(records, actor=actor, conn=conn)
+        store.upsert([*records, *(d for d in draws if old_draws.get(d.id) != d)],
+                     actor=actor, conn=conn)
         store.delete(Invitation, drop_invitations, actor=actor, conn=conn)
+        store.delete(ExplorationDraw, sorted(set(old_draws) - {d.id for d in draws}),
+                     actor=actor, conn=conn)
     return SaveSummary(len(new_invitations), len(drop_invitations), added, changed,
                        len(drop_meetings))
 

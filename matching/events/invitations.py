@@ -128,6 +128,8 @@ class InvitationList:
         Places that were to be filled.
     explored_ids : list
         Invited ids drawn at random for exploration (a subset of ``invited_ids``).
+    lottery_ids : list
+        The ids they were drawn from (drawn or not; empty without exploration seats).
     balanced, value_given_up : int, float
         With a fair-exposure policy: how many invitations it swapped, and the
         candidates' value the list gave up for that.
@@ -142,6 +144,7 @@ class InvitationList:
     cap_overrides: list[Hashable]
     capacity: int
     explored_ids: list[Hashable] = field(default_factory=list)
+    lottery_ids: list[Hashable] = field(default_factory=list)
     #: with a fair-exposure policy: invitations it changed, and the value given up for them
     balanced: int = 0
     value_given_up: float = 0.0
@@ -334,6 +337,7 @@ def select_invitations(
         chosen = set(best)
         ranked = best + [int(i) for i in ranked if int(i) not in chosen]
     rest = ranked[free - n_explore :]
+    lottery = [int(i) for i in rest] if n_explore else []
     drawn = np.random.default_rng(policy.seed).permutation(len(rest))[:n_explore]
     explored = [int(rest[j]) for j in sorted(drawn)]
     rest = [int(i) for i in rest if i not in set(explored)]
@@ -357,6 +361,7 @@ def select_invitations(
         cap_overrides=[ids[i] for i in must_sorted if at_cap[i]],
         capacity=capacity,
         explored_ids=[ids[i] for i in explored],
+        lottery_ids=[ids[i] for i in lottery],
         balanced=balanced,
         value_given_up=given_up,
     )

@@ -303,6 +303,22 @@ class Invitation(Record):
     invited_by: InvitedBy | None = None  # what the plan maximised; None: invited by hand
 
 
+class ExplorationDraw(Record):
+    """A candidate in the lottery for an event's exploration seats, and whether they were drawn.
+
+    Every candidate the seats were drawn from is kept, drawn or not: the drawn against
+    the rest is a randomised comparison the report estimates the invitation's effect from
+    without a model.
+    """
+
+    entity: ClassVar[str] = "exploration_draws"
+    dutch_name: ClassVar[str] = "verkenningsloting"  # what staff call it
+
+    event_id: RecordId
+    candidate_id: RecordId
+    drawn: bool
+
+
 class TableMeeting(Record):
     """A candidate's conversation at an employer's table in one round."""
 
@@ -385,6 +401,7 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     Event,
     EventTable,
     Invitation,
+    ExplorationDraw,
     TableMeeting,
     Outcome,
     CheckIn,
@@ -397,6 +414,8 @@ REFERENCES: dict[tuple[type[Record], str], type[Record]] = {
     (EventTable, "employer_id"): Employer,
     (Invitation, "event_id"): Event,
     (Invitation, "candidate_id"): Candidate,
+    (ExplorationDraw, "event_id"): Event,
+    (ExplorationDraw, "candidate_id"): Candidate,
     (TableMeeting, "event_id"): Event,
     (TableMeeting, "table_id"): EventTable,
     (TableMeeting, "employer_id"): Employer,

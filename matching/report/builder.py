@@ -61,6 +61,7 @@ class Report:
     fairness_trend: list[GroupTrend] = field(default_factory=list)
     oversight: Oversight | None = None
     net_by_objective: list[dict[str, Any]] = field(default_factory=list)
+    lottery: NetEffect | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -74,6 +75,7 @@ class Report:
             "funnel": [step.to_dict() for step in self.funnel],
             "net_effect": self.net_effect.to_dict(),
             "net_by_objective": [dict(row) for row in self.net_by_objective],
+            "lottery": None if self.lottery is None else self.lottery.to_dict(),
             "social_value": self.social_value.to_dict(),
             "fairness": {
                 group: [row.to_dict() for row in rows] for group, rows in self.fairness.items()
@@ -239,6 +241,7 @@ def build_report(
         funnel=funnel(frame),
         net_effect=net,
         net_by_objective=net_by_objective(data, frame, period),
+        lottery=lottery_effect(data, period),
         social_value=value,
         fairness=fairness_tables(frame),
         fairness_trend=trend,
@@ -306,6 +309,44 @@ def net_by_objective(data: ReportData, frame: pd.DataFrame, period: Period) -> l
                 "note": net.note, "note_nl": net.note_nl,
             })
     return rows
+
+
+def lottery_effect(data: ReportData, period: Period) -> NetEffect | None:
+    """The invitation's effect from the exploration seats' lotteries of the period's events.
+
+    In each lottery the seats were drawn at random from the same candidates, so those drawn
+    against those not drawn estimate what an invitation does for candidates the ranking did
+    not choose, without a model: the share with a WEP or job starting from the event day to
+    the period's end, compared within each event (the comparison weighted to the drawn per
+    event, people clustered as in the whole section). None without lotteries in the period.
+    """
+    draws = data.draws
+    if draws.empty or data.events.empty:
+        return None
+    dates = data.events.set_index("id")["date"]
+    draws = draws.assign(day=draws["event_id"].map(dates))
+    draws = draws[draws["day"].map(lambda d: isinstance(d, dt.date) and period.contains(d))]
+    if not draws["drawn"].astype(bool).any():
+        return None
+    goods: dict[str, list[tuple[dt.date, str]]] = {}
+    outcomes = data.outcomes
+    if not outcomes.empty:
+        for row in outcomes[outcomes["kind"].isin(["job", "wep"])].itertuples():
+            start = row.start_date if isinstance(row.start_date, dt.date) else row.recorded_on
+            goods.setdefault(row.candidate_id, []).append((start, row.kind))
+
+    def category(candidate: str, day: dt.date) -> str:
+        kinds = {kind for start, kind in goods.get(candidate, []) if day <= start <= period.end}
+        return "job" if "job" in kinds else "wep" if "wep" in kinds else "neither"
+
+    frame = pd.DataFrame({
+        "group": np.where(draws["drawn"].astype(bool), "treated", "comparison"),
+        "start": draws["event_id"].to_numpy(),  # compared within each event's lottery
+        "unit": draws["candidate_id"].to_numpy(),
+        "category": [category(c, d) for c, d in zip(draws["candidate_id"], draws["day"], strict=True)],
+        **{column: "" for column in CELL_COLUMNS},
+    })
+    return estimate_net_effect(frame)
 
 
 def _programme_placements(data: ReportData, invited: pd.DataFrame) -> pd.DataFrame:

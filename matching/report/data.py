@@ -35,6 +35,7 @@ from matching.records.schemas import (
     CheckIn,
     Employer,
     Event,
+    ExplorationDraw,
     Invitation,
     Outcome,
     Record,
@@ -65,6 +66,7 @@ class ReportData:
     meetings: pd.DataFrame
     outcomes: pd.DataFrame
     checkins: pd.DataFrame
+    draws: pd.DataFrame  # the exploration seats' lotteries (ExplorationDraw)
 
 
 def _frame(
@@ -134,6 +136,7 @@ def load_report_data(store: Store, municipality: str | None = None) -> ReportDat
         )
         outcomes = _frame(conn, Outcome, municipality)
         checkins = _frame(conn, CheckIn, municipality)
+        draws = _frame(conn, ExplorationDraw, municipality, ("event_id", "candidate_id", "drawn"))
     return ReportData(
         candidates=candidates,
         employers=employers,
@@ -142,6 +145,7 @@ def load_report_data(store: Store, municipality: str | None = None) -> ReportDat
         meetings=meetings,
         outcomes=_with_sustained(outcomes, checkins),
         checkins=checkins,
+        draws=draws,
     )
 
 

@@ -12,7 +12,14 @@ from api_helpers import HOME
 from matching.privacy.audit_log import audit_table
 from matching.privacy.erasure import erased_ids, is_erased, tombstone_table
 from matching.records.enums import CheckInStatus, ContractType, OutcomeKind
-from matching.records.schemas import Candidate, CheckIn, Invitation, Outcome, TableMeeting
+from matching.records.schemas import (
+    Candidate,
+    CheckIn,
+    ExplorationDraw,
+    Invitation,
+    Outcome,
+    TableMeeting,
+)
 from matching.records.storage import history_table
 from matching.serving import shared_cache
 from matching.shortlists.overrides import overrides_table
@@ -56,6 +63,8 @@ def _history_of_c1(store):
                 date=dt.date(2026, 4, 13),
                 status=CheckInStatus.WORKING,
             ),
+            ExplorationDraw(id="L-C1", municipality=HOME, event_id="EV1", candidate_id="C1",
+                            drawn=False),
             # someone else's records stay
             Invitation(id="INV-C2", municipality=HOME, event_id="EV1", candidate_id="C2"),
         ],
@@ -94,6 +103,7 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, runt
         "outcomes": 1,
         "meetings": 1,
         "invitations": 1,
+        "exploration_draws": 1,
         "candidates": 1,
     }
     assert report["overrides_removed"] == 1 and report["audit_entries_scrubbed"] >= 2

@@ -15,6 +15,7 @@ from matching.records.schemas import (
     Employer,
     Event,
     EventTable,
+    ExplorationDraw,
     Invitation,
     Municipality,
     Outcome,
@@ -140,6 +141,7 @@ class SimulatedWorld:
             Event: list(self.events),
             EventTable: list(self.event_tables),
             Invitation: list(self.invitations),
+            ExplorationDraw: [],  # the simulated relationship managers invite by hand
             TableMeeting: list(self.meetings),
             Outcome: list(self.outcomes),
             CheckIn: list(self.checkins),

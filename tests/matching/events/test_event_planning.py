@@ -375,6 +375,23 @@ def test_exploration_seats_are_planned_and_recorded(plan):
     save_plan(store, plan)
     marked = {i.candidate_id for i in store.list(Invitation, where={"event_id": "EV1"}) if i.exploration}
     assert marked == set(plan.explored)
+    # the lottery they were drawn from is kept, drawn or not: every eligible candidate the
+    # ranking did not choose, none of those it chose
+    from matching.records.schemas import ExplorationDraw
+
+    draws = {d.candidate_id: d.drawn for d in store.list(ExplorationDraw, where={"event_id": "EV1"})}
+    assert {c for c, drawn in draws.items() if drawn} == set(plan.explored)
+    assert set(draws) == set(plan.lottery) and len(draws) > len(plan.explored)
+    chosen = set(plan.invited) - set(plan.explored)
+    assert not chosen & set(draws) and not set(draws) & set(plan.excluded)
+    assert len(chosen) + len(draws) == plan.pool_size - len(plan.excluded)
+    assert plan.to_dict()["lottery_size"] == len(draws)
+    # saving again changes nothing; a plan without exploration seats leaves no lottery
+    before = store.snapshot()
+    save_plan(store, plan)
+    assert store.snapshot() == before
+    save_plan(store, dataclasses.replace(plan, explored=[], lottery=[]))
+    assert store.list(ExplorationDraw, where={"event_id": "EV1"}) == []
 
 
 def test_a_what_if_plan_is_not_saved(world):

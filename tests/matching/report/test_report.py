@@ -401,3 +401,40 @@ def test_the_net_effect_per_way_of_inviting_splits_the_candidates_by_their_first
         assert "Per manier van uitnodigen" in html and "het verschil dat het maakt" in html
     finally:
         store.upsert(invitations)
+
+
+def test_the_lottery_of_exploration_seats_compares_drawn_with_not_drawn_within_each_event():
+    from matching.records.schemas import ExplorationDraw
+
+    store = Store("sqlite://")
+    day1, day2 = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+    ev1 = [f"A{i}" for i in range(20)]  # 4 drawn, 16 not
+    ev2 = ["B0", "B1", "B2"]  # 1 drawn, 2 not
+    draws = [ExplorationDraw(id=f"L{c}", municipality=M, event_id="EV1", candidate_id=c,
+                             drawn=i < 4) for i, c in enumerate(ev1)]
+    draws += [ExplorationDraw(id=f"L{c}", municipality=M, event_id="EV2", candidate_id=c,
+                              drawn=i < 1) for i, c in enumerate(ev2)]
+
+    def job(candidate: str, start: dt.date, kind: OutcomeKind = OutcomeKind.JOB) -> Outcome:
+        return Outcome(id=f"O{candidate}", municipality=M, candidate_id=candidate, kind=kind,
+                       contract_type=ContractType.PERMANENT if kind is OutcomeKind.JOB else None,
+                       start_date=start, recorded_on=start)
+
+    later = dt.date(2026, 6, 1)
+    store.upsert([
+        *(make_candidate(c) for c in ev1 + ev2),
+        make_event("EV1", date=day1), make_event("EV2", date=day2), *draws,
+        job("A0", later), job("A1", later),  # 2 of the 4 drawn in EV1
+        job("A4", later, OutcomeKind.WEP), job("A5", later),  # 2 of the 16 not drawn in EV1
+        job("A6", dt.date(2026, 1, 10)),  # before the event: does not count
+        job("B0", later), job("B1", later),  # EV2: the drawn one and 1 of the 2 not drawn
+    ])
+    lottery = build_report(store, "2026", M).lottery
+    assert lottery.matched_treated == 5 and lottery.good_share_treated == pytest.approx(3 / 5)
+    # within each event: EV1's 16 weigh 4/16 each, EV2's 2 weigh 1/2 each
+    assert lottery.good_share_comparison == pytest.approx((0.25 * 2 + 0.5 * 1) / (0.25 * 16 + 0.5 * 2))
+    assert lottery.effect == pytest.approx(0.6 - 0.2)
+    assert lottery.ci_low < lottery.effect < lottery.ci_high
+    html = render_html(build_report(store, "2026", M))
+    assert "Uit de loting van de verkenningsplaatsen" in html and "40,0 procentpunt" in html
+    assert build_report(store, "2025", M).lottery is None  # no lottery in that period
