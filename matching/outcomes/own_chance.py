@@ -11,8 +11,9 @@ the history of time nobody invited them:
   until the first of: their first invitation to an event (from then on the
   programme acts, so that time says nothing about finding work alone), a WEP
   or job of any kind, leaving the caseload (status ``left`` or ``placed``), or
-  the last whole month before the date the model is fitted as of. Candidates never invited, the comparison group
-  among them, contribute their whole caseload time.
+  the last whole month before the date the model is fitted as of. Candidates
+  never invited, the comparison group among them, contribute their whole
+  caseload time.
 * **Event.** A WEP or job without an event or employer of werkkans, started
   in that month (work found on one's own).
 * **Model.** A logistic regression of the monthly event on the candidate's
@@ -282,7 +283,8 @@ class OwnChanceModel:
             [max(now - _month(c.registered_on), 0) if c.registered_on is not None else 0 for c in candidates]
         )
         rows = _candidate_rows(candidates)
-        hazard = np.column_stack([self._hazard(rows, since + h) for h in range(months)]) if len(
-            candidates) else np.zeros((0, months))
+        if not len(candidates):
+            return np.zeros((0, months))
+        hazard = np.column_stack([self._hazard(rows, since + h) for h in range(months)])
         result: np.ndarray = np.cumprod(1.0 - hazard, axis=1)
         return result
