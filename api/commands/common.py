@@ -91,14 +91,17 @@ def read_prices(path: Path | None) -> tuple[PriceList | None, SroiSettings | Non
     """An edited price list (``--prices``) and the settings it may carry; a bad file stops."""
     if path is None:
         return None, None
+    from matching.sroi.prices import PriceError
     from matching.sroi.settings import read_price_file
 
     try:
         return read_price_file(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"kan {path} niet lezen: {exc.strerror}")
-    except ValueError as exc:
-        fail(f"{path}: {exc}")
+    except FileNotFoundError:
+        fail(f"{path} bestaat niet")
+    except OSError:
+        fail(f"kan {path} niet lezen")
+    except PriceError as exc:
+        fail(f"{path}: {exc.dutch}")
 
 
 def print_json(payload: object) -> None:

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-__all__ = ["Price", "PriceList"]
+__all__ = ["Price", "PriceError", "PriceList"]
+
+
+class PriceError(ValueError):
+    """A price list or setting that cannot be used; ``dutch`` says why for staff."""
+
+    def __init__(self, message: str, dutch: str) -> None:
+        super().__init__(message)
+        self.dutch = dutch
 
 
 @dataclass(frozen=True)
@@ -182,25 +190,29 @@ class PriceList:
             Naming the price that is unknown, missing, not a number or negative.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(
-                f"price list must be a mapping of name to value, got {type(data).__name__}"
+            raise PriceError(
+                f"price list must be a mapping of name to value, got {type(data).__name__}",
+                "de prijslijst moet per prijs een naam en een waarde geven",
             )
         defaults = cls()
         known = cls.names()
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(f"unknown price '{unknown[0]}'; known prices: {', '.join(known)}")
+            raise PriceError(f"unknown price '{unknown[0]}'; known prices: {', '.join(known)}",
+                             f"onbekende prijs '{unknown[0]}'; bekend zijn: {', '.join(known)}")
         if complete:
             missing = [name for name in known if name not in data]
             if missing:
-                raise ValueError(f"price list is missing price '{missing[0]}'")
+                raise PriceError(f"price list is missing price '{missing[0]}'",
+                                 f"de prijs '{missing[0]}' ontbreekt in de prijslijst")
         prices: dict[str, Price] = {}
         for name, entry in data.items():
             default = getattr(defaults, name)
             source, unit = "supplied price list", default.unit
             if isinstance(entry, Mapping):
                 if "value" not in entry:
-                    raise ValueError(f"price '{name}' has no 'value'")
+                    raise PriceError(f"price '{name}' has no 'value'",
+                                     f"de prijs '{name}' heeft geen waarde ('value')")
                 source = str(entry.get("source") or source)
                 unit = str(entry.get("unit") or unit)
                 entry = entry["value"]
@@ -213,7 +225,8 @@ class PriceList:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"price list is not valid JSON: {exc}") from None
+            raise PriceError(f"price list is not valid JSON: {exc}",
+                             f"de prijslijst is geen geldige JSON (regel {exc.lineno})") from None
         return cls.from_mapping(data, complete=complete)
 
     @classmethod
@@ -232,15 +245,18 @@ class PriceList:
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
         header = [h.strip().lower() for h in reader.fieldnames or []]
         if "name" not in header or "value" not in header:
-            raise ValueError(f"price CSV needs the columns 'name' and 'value', got {header}")
+            raise PriceError(f"price CSV needs the columns 'name' and 'value', got {header}",
+                             "de prijzen-CSV heeft de kolommen 'name' en 'value' nodig")
         data: dict[str, Any] = {}
         for line_no, row in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             name = row.get("name", "")
             if not name:
-                raise ValueError(f"price CSV line {line_no}: empty name")
+                raise PriceError(f"price CSV line {line_no}: empty name",
+                                 f"prijzen-CSV regel {line_no}: geen naam")
             if name in data:
-                raise ValueError(f"price CSV line {line_no}: price '{name}' appears twice")
+                raise PriceError(f"price CSV line {line_no}: price '{name}' appears twice",
+                                 f"prijzen-CSV regel {line_no}: de prijs '{name}' staat er twee keer")
             value = row.get("value", "")
             if delimiter != ",":
                 value = _dutch_number(value)
@@ -253,7 +269,8 @@ class PriceList:
         changed = {}
         for name, value in values.items():
             if name not in known:
-                raise ValueError(f"unknown price '{name}'; known prices: {', '.join(known)}")
+                raise PriceError(f"unknown price '{name}'; known prices: {', '.join(known)}",
+                                 f"onbekende prijs '{name}'; bekend zijn: {', '.join(known)}")
             old = getattr(self, name)
             changed[name] = Price(
                 _parse_price_value(name, value), old.unit, f"{old.source} [overridden: {value}]"
@@ -278,15 +295,18 @@ def _parse_price_value(name: str, value: Any) -> float:
     if isinstance(value, str):
         text = value.strip()
         if not text:
-            raise ValueError(f"price '{name}' is missing a value")
+            raise PriceError(f"price '{name}' is missing a value", f"de prijs '{name}' heeft geen waarde")
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"price '{name}' must be a number, got {text!r}") from None
+            raise PriceError(f"price '{name}' must be a number, got {text!r}",
+                             f"de prijs '{name}' moet een getal zijn, niet {text!r}") from None
     if value is None:
-        raise ValueError(f"price '{name}' is missing a value")
+        raise PriceError(f"price '{name}' is missing a value", f"de prijs '{name}' heeft geen waarde")
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"price '{name}' must be a finite number, got {value!r}")
+        raise PriceError(f"price '{name}' must be a finite number, got {value!r}",
+                         f"de prijs '{name}' moet een getal zijn, niet {value!r}")
     if value < 0:
-        raise ValueError(f"price '{name}' must be >= 0, got {value!r}")
+        raise PriceError(f"price '{name}' must be >= 0, got {value!r}",
+                         f"de prijs '{name}' mag niet negatief zijn ({value!r})")
     return float(value)

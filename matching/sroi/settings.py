@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching.sroi.inputs import CostLine, PriorBenefit
-from matching.sroi.prices import PriceList
+from matching.sroi.prices import PriceError, PriceList
 
 __all__ = ["FULL_TIME_HOURS", "SroiSettings", "job_size", "prior_benefit", "read_price_file"]
 
@@ -61,22 +61,45 @@ class SroiSettings:
 
     def __post_init__(self) -> None:
         for name in ("rm_hours_per_invited", "rm_hourly_rate", "cost_per_event",
-                     "outflow_fee_per_job"):
+                     "outflow_fee_per_job", "discount_rate", "wep_months"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"setting {name} must be a number >= 0, got {value!r}")
+                raise PriceError(f"setting {name} must be a number >= 0, got {value!r}",
+                                 f"de instelling {name} moet een getal van 0 of meer zijn, "
+                                 f"niet {value!r}")
+        for name in ("attribution", "drop_off"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise PriceError(f"setting {name} must be a number in [0, 1], got {value!r}",
+                                 f"de instelling {name} moet een getal van 0 tot en met 1 zijn, "
+                                 f"niet {value!r}")
+        years = self.duration_years
+        if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
+            raise PriceError(f"setting duration_years must be a whole number 1-50, got {years!r}",
+                             "de instelling duration_years moet een heel getal van 1 tot en met "
+                             f"50 zijn, niet {years!r}")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SroiSettings:
+        if not isinstance(data, Mapping):
+            raise PriceError("settings must be a mapping of name to value",
+                             "de instellingen moeten per instelling een naam en een waarde geven")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown setting '{unknown[0]}'; known: {', '.join(sorted(known))}")
+            raise PriceError(f"unknown setting '{unknown[0]}'; known: {', '.join(sorted(known))}",
+                             f"onbekende instelling '{unknown[0]}'; bekend zijn: "
+                             f"{', '.join(sorted(known))}")
         values = dict(data)
         if "extra_costs" in values:
-            values["extra_costs"] = tuple(
-                c if isinstance(c, CostLine) else CostLine(**c) for c in values["extra_costs"]
-            )
+            try:
+                values["extra_costs"] = tuple(
+                    c if isinstance(c, CostLine) else CostLine(**c) for c in values["extra_costs"]
+                )
+            except (TypeError, ValueError) as exc:
+                raise PriceError(f"extra_costs: {exc}",
+                                 "extra_costs: elke kostenregel heeft name, quantity en "
+                                 "unit_cost (getallen van 0 of meer)") from None
         return cls(**values)
 
 
@@ -85,20 +108,23 @@ def read_price_file(text: str) -> tuple[PriceList, SroiSettings | None]:
 
     Raises
     ------
-    ValueError
+    PriceError
         Naming the price or setting that is missing, unknown, not a number or
-        negative.
+        out of range (``dutch`` says it for staff).
     """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"price list is not valid JSON: {exc}") from None
+        raise PriceError(f"price list is not valid JSON: {exc}",
+                         f"de prijslijst is geen geldige JSON (regel {exc.lineno})") from None
     if not isinstance(data, dict):
-        raise ValueError("price list must be a JSON object of price name to value")
+        raise PriceError("price list must be a JSON object of price name to value",
+                         "de prijslijst moet een JSON-object zijn: per prijs een naam en een waarde")
     if "prices" in data:
         unknown = sorted(set(data) - {"prices", "settings"})
         if unknown:
-            raise ValueError(f"unknown section '{unknown[0]}'; use 'prices' and 'settings'")
+            raise PriceError(f"unknown section '{unknown[0]}'; use 'prices' and 'settings'",
+                             f"onbekend onderdeel '{unknown[0]}'; gebruik 'prices' en 'settings'")
         prices = PriceList.from_mapping(data["prices"])
         settings_data = data.get("settings")
         settings = SroiSettings.from_mapping(settings_data) if settings_data else None

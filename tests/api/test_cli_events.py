@@ -220,10 +220,15 @@ def test_plan_event_by_value_reads_the_price_file_and_refuses_a_thin_history_in_
     bad.write_text(json.dumps({**prices, "bijstand_per_year": -1}), encoding="utf-8")
     result = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
                     "--prices", str(bad))
-    assert result.exit_code == 1 and "bijstand_per_year" in result.output
+    shown = " ".join(result.output.split())
+    assert result.exit_code == 1 and "de prijs 'bijstand_per_year' mag niet negatief zijn" in shown
     missing = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
                      "--prices", str(tmp_path / "nowhere.json"))
-    assert missing.exit_code == 1 and "niet lezen" in " ".join(missing.output.split())
+    assert missing.exit_code == 1 and "nowhere.json bestaat niet" in " ".join(missing.output.split())
+    bad.write_text(json.dumps({"prices": prices, "settings": {"attribution": 1.5}}), encoding="utf-8")
+    out_of_range = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
+                          "--prices", str(bad))
+    assert "attribution moet een getal van 0 tot en met 1 zijn" in " ".join(out_of_range.output.split())
     good = tmp_path / "own.json"
     good.write_text(json.dumps({"prices": prices, "settings": {"duration_years": 2}}), encoding="utf-8")
     thin = invoke(app, "plan-event", "--db", db, "--event", "EV1", "--objective", "value",
