@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from matching.records.storage import Store, StoreError
 
 if TYPE_CHECKING:
+    from matching.sroi.prices import PriceList
+    from matching.sroi.settings import SroiSettings
     from services.runtime import RuntimeConfig
 
 DEFAULT_DB_URL = "sqlite:///werkkans.db"
@@ -45,6 +47,9 @@ class Settings:
     ``WERKKANS_CORS_ORIGINS``     comma-separated origins allowed cross-site (default none)
     ``WERKKANS_COOKIE_SECURE``    ``1``: Secure session cookie and HSTS (behind HTTPS)
     ``WERKKANS_USER_PASSWORD``    password for ``werkkans users add`` instead of a prompt
+    ``WERKKANS_PRICES``           the municipality's SROI price list (JSON, see ``werkkans
+                                  stats prices``) for the report and the value objective
+                                  (default: the built-in list)
     ``WERKKANS_FAIR_EXPOSURE``    ``LOW,HIGH`` (e.g. ``0.8,1.25``): keep protected groups'
                                   share of every shortlist's top, and of a period's
                                   invitations, within these bounds of their share of
@@ -65,6 +70,9 @@ class Settings:
     user_password: str | None = None
     fair_exposure: tuple[float, float] | None = None
     workspace: Path | None = None
+    #: the municipality's SROI price list and settings (WERKKANS_PRICES); None: the defaults
+    prices: PriceList | None = None
+    sroi_settings: SroiSettings | None = None
 
     @classmethod
     def from_env(
@@ -102,6 +110,9 @@ class Settings:
             user_password=env.get("WERKKANS_USER_PASSWORD") or None,
             fair_exposure=_bounds(env.get("WERKKANS_FAIR_EXPOSURE", "")),
         )
+        if env.get("WERKKANS_PRICES"):
+            prices, sroi = _price_file(Path(env["WERKKANS_PRICES"]))
+            settings = dataclasses.replace(settings, prices=prices, sroi_settings=sroi)
         given: dict[str, Any] = {"db_url": db_url, "tracking_uri": tracking_uri}
         return dataclasses.replace(settings, **{k: v for k, v in given.items() if v is not None})
 
@@ -166,6 +177,7 @@ class Settings:
         return RuntimeConfig(
             home=self.home, model=self.model, tracking_uri=self.effective_tracking_uri,
             fair_exposure=None if self.fair_exposure is None else ExposurePolicy(*self.fair_exposure),
+            prices=self.prices, sroi_settings=self.sroi_settings,
         )
 
 
@@ -185,6 +197,17 @@ def _save_key(path: Path, key: bytes) -> bytes:
     finally:
         staging.unlink()
     return key
+
+
+def _price_file(path: Path) -> tuple[PriceList, SroiSettings | None]:
+    """The price file ``WERKKANS_PRICES`` names; a bad one is an error, not the defaults."""
+    from matching.sroi.prices import PriceError
+    from matching.sroi.settings import load_price_file
+
+    try:
+        return load_price_file(path)
+    except PriceError as exc:
+        raise ValueError(f"WERKKANS_PRICES: {exc.dutch}") from None
 
 
 def _bounds(text: str) -> tuple[float, float] | None:

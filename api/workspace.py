@@ -37,10 +37,11 @@ KEYS = {
     "tracking_uri": "MLFLOW_TRACKING_URI",
     "model": "WERKKANS_MODEL",
     "fair_exposure": "WERKKANS_FAIR_EXPOSURE",
+    "prices": "WERKKANS_PRICES",
     "token_minutes": "WERKKANS_TOKEN_MINUTES",
     "secret_key_file": "WERKKANS_SECRET_KEY",  # the key is read from the file
 }
-_PATHS = ("home", "secret_key_file")
+_PATHS = ("home", "secret_key_file", "prices")
 _URLS = ("database", "tracking_uri")
 
 
@@ -142,7 +143,8 @@ def create_workspace(folder: Path, *, database: str | None = None) -> Path:
             'home = "home"  # vector index, embedding cache, pseudonym key\n'
             'tracking_uri = "sqlite:///mlruns.db"  # MLflow: trained rankers\n'
             'secret_key_file = "secret_key"  # signs login tokens\n'
-            '# fair_exposure = "0.8,1.25"\n',
+            '# fair_exposure = "0.8,1.25"\n'
+            '# prices = "prijzen.json"  # your SROI price list (werkkans stats prices)\n',
             encoding="utf-8",
         )
     return config

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from matching.privacy import erasure
 from matching.privacy.audit_writer import AuditWriter
@@ -20,6 +21,8 @@ from matching.shortlists.fair_exposure import ExposurePolicy
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import PairScorer, ShortlistConfig
 from matching.shortlists.text_space import TextSpace
+from matching.sroi.prices import PriceList
+from matching.sroi.settings import SroiSettings
 
 __all__ = [
     "Runtime",
@@ -50,12 +53,22 @@ class RuntimeConfig:
     fair_exposure : ExposurePolicy or None
         The municipality's bounds on protected groups' share of a shortlist's
         top; None (the default) leaves lists as the model ranks them.
+    prices, sroi_settings : optional
+        The municipality's SROI price list and settings, for the report and the
+        planner's value objective; None: the built-in defaults.
     """
 
     home: Path
     model: str | None
     tracking_uri: str
     fair_exposure: ExposurePolicy | None = None
+    prices: PriceList | None = None
+    sroi_settings: SroiSettings | None = None
+
+    @property
+    def valuation(self) -> dict[str, Any]:
+        """``prices`` and ``sroi_settings`` as keyword arguments (the report, a plan request)."""
+        return {"prices": self.prices, "sroi_settings": self.sroi_settings}
 
 
 @dataclass

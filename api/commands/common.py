@@ -87,21 +87,20 @@ def failing_on(*errors: type[Exception], as_json: bool = False) -> Iterator[None
         raise typer.Exit(code) from None
 
 
-def read_prices(path: Path | None) -> tuple[PriceList | None, SroiSettings | None]:
-    """An edited price list (``--prices``) and the settings it may carry; a bad file stops."""
+def read_prices(
+    path: Path | None, settings: Settings | None = None
+) -> tuple[PriceList | None, SroiSettings | None]:
+    """The price list of ``--prices``, else the workspace's (``WERKKANS_PRICES``), else none
+    (the default list); a bad file stops."""
     if path is None:
-        return None, None
+        return (None, None) if settings is None else (settings.prices, settings.sroi_settings)
     from matching.sroi.prices import PriceError
-    from matching.sroi.settings import read_price_file
+    from matching.sroi.settings import load_price_file
 
     try:
-        return read_price_file(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"{path} bestaat niet")
-    except OSError:
-        fail(f"kan {path} niet lezen")
+        return load_price_file(path)
     except PriceError as exc:
-        fail(f"{path}: {exc.dutch}")
+        fail(exc.dutch)
 
 
 def print_json(payload: object) -> None:

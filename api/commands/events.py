@@ -189,8 +189,8 @@ def plan_event_command(
     ] = InviteObjective.CHANCE,
     prices: Annotated[
         Path | None,
-        typer.Option("--prices", help="Aangepaste prijslijst (JSON) voor 'value'; zie "
-                     "'stats prices'."),
+        typer.Option("--prices", help="Aangepaste prijslijst (JSON) voor 'value' (standaard: "
+                     "die van de werkruimte, anders de standaardlijst); zie 'stats prices'."),
     ] = None,
     save: Annotated[
         bool,
@@ -205,7 +205,8 @@ def plan_event_command(
     from services.event_plans import PlanRequest, plan_event
     from services.runtime import prepare_store
 
-    price_list, sroi_settings = read_prices(prices)
+    settings = load_settings(db, tracking_uri)
+    price_list, sroi_settings = read_prices(prices, settings)
     request = PlanRequest(
         candidate_ids=tuple(ids(candidates)) if candidates else None,
         must_invite=tuple(ids(must_invite)),
@@ -225,7 +226,7 @@ def plan_event_command(
         prices=price_list,
         sroi_settings=sroi_settings,
     )
-    store = open_store(load_settings(db, tracking_uri))
+    store = open_store(settings)
     prepare_store(store)
     engine = open_engine(db, store, tracking_uri)
     with failing_on(), console.status("tafelplan maken"):

@@ -40,7 +40,8 @@ def report(
     municipality: MunicipalityOption = None,
     prices: Annotated[
         Path | None,
-        typer.Option("--prices", help="Aangepaste prijslijst (JSON); zie 'stats prices'."),
+        typer.Option("--prices", help="Aangepaste prijslijst (JSON; standaard die van de "
+                     "werkruimte); zie 'stats prices'."),
     ] = None,
     goals: Annotated[
         str | None, typer.Option("--goals", help='Doelen als JSON, bijv. \'{"jobs": 30}\'.')
@@ -68,14 +69,15 @@ def report(
              "of maandreeks (2025-06:2026-05)")
     if out_file is None and not as_json:
         fail("geef --out rapport.html en/of --json")
-    price_list, sroi_settings = read_prices(prices)
+    settings = load_settings(db)
+    price_list, sroi_settings = read_prices(prices, settings)
     goal_values = Goals()
     if goals:
         try:
             goal_values = Goals.from_mapping(json.loads(goals))
         except (ValueError, TypeError) as exc:
             fail(f"--goals: {exc}")
-    store = open_store(load_settings(db))
+    store = open_store(settings)
     with failing_on(), console.status("rapport maken"):
         result = reports.outcome_report(
             store,

@@ -8,6 +8,7 @@ list and table plan shown is written to the audit log.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
@@ -260,9 +261,8 @@ def post_plan(
     service. Candidates without consent for events are never planned. With `save`, the
     invitations and planned meetings are stored (refused, 409, once attendance is recorded).
     Logged as shown."""
-    return event_plans.plan_event(
-        store, runtime.engine, user.actor, event_id, body.request()
-    ).out()
+    request = dataclasses.replace(body.request(), **runtime.config.valuation)
+    return event_plans.plan_event(store, runtime.engine, user.actor, event_id, request).out()
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Permission, User
-from api.deps import StoreDep, require
+from api.deps import RuntimeDep, StoreDep, require
 from api.openapi import AUTH_ERRORS, PERIOD_PATTERN
 from services import reports
 
@@ -50,11 +50,13 @@ class ReportOut(BaseModel):
 
 
 @router.get("/outcomes", summary="Outcome report (data)", response_model=ReportOut)
-def outcome_report(store: StoreDep, user: Reader, period: PeriodQuery) -> Any:
+def outcome_report(store: StoreDep, runtime: RuntimeDep, user: Reader, period: PeriodQuery) -> Any:
     """Werktop KPIs against goals, the funnel from invitation to sustained work, the net
     effect against the comparison group (chi-square and confidence interval), social value
-    and fairness per group — for your municipality."""
-    return reports.outcome_report(store, period, municipality=user.municipality).to_dict()
+    (by the workspace's price list, `WERKKANS_PRICES`) and fairness per group — for your
+    municipality."""
+    return reports.outcome_report(store, period, municipality=user.municipality,
+                                  **runtime.config.valuation).to_dict()
 
 
 @router.get(
@@ -63,6 +65,9 @@ def outcome_report(store: StoreDep, user: Reader, period: PeriodQuery) -> Any:
     response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}, "description": "A4-printable page"}},
 )
-def outcome_report_html(store: StoreDep, user: Reader, period: PeriodQuery) -> HTMLResponse:
-    report = reports.outcome_report(store, period, municipality=user.municipality)
+def outcome_report_html(
+    store: StoreDep, runtime: RuntimeDep, user: Reader, period: PeriodQuery
+) -> HTMLResponse:
+    report = reports.outcome_report(store, period, municipality=user.municipality,
+                                    **runtime.config.valuation)
     return HTMLResponse(reports.as_html(report))

@@ -192,6 +192,7 @@ def plan_form(
         must_invite=_ids(form.get("must_invite", "")),
         invite_by=_OBJECTIVES.get(form.get("invite_by", ""), "chance"),
         save=form.get("save") == "on",
+        **runtime.config.valuation,
     )
     try:
         shown = event_plans.plan_event(store, runtime.engine, user.actor, event_id, plan_request)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Permission, User
-from api.deps import StoreDep, Today
+from api.deps import RuntimeDep, StoreDep, Today
 from api.openapi import ID_PATTERN
 from api.web.session import CheckedForm, page_require, render
 from matching.records.enums import ContractType, OutcomeKind
@@ -195,12 +195,14 @@ def report_form(request: Request, user: ReportReader, today: Today) -> Response:
 def report_page(
     request: Request,
     store: StoreDep,
+    runtime: RuntimeDep,
     user: ReportReader,
     periode: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The report page itself (self-contained, printable on A4)."""
     try:
-        report = reports.outcome_report(store, periode, municipality=user.municipality)
+        report = reports.outcome_report(store, periode, municipality=user.municipality,
+                                        **runtime.config.valuation)
     except InvalidInput as exc:
         return render(request, "report.html", status_code=422, period=periode, error=exc.message)
     return HTMLResponse(reports.as_html(report))

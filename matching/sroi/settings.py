@@ -12,12 +12,20 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from matching.sroi.inputs import CostLine, PriorBenefit
 from matching.sroi.prices import PriceError, PriceList
 
-__all__ = ["FULL_TIME_HOURS", "SroiSettings", "job_size", "prior_benefit", "read_price_file"]
+__all__ = [
+    "FULL_TIME_HOURS",
+    "SroiSettings",
+    "job_size",
+    "load_price_file",
+    "prior_benefit",
+    "read_price_file",
+]
 
 #: Weekly hours of a full-time job.
 FULL_TIME_HOURS = 36.0
@@ -148,3 +156,17 @@ def job_size(hours: float | None) -> float:
     if hours is None or math.isnan(hours):
         return 1.0
     return min(1.0, max(0.25, round(float(hours) / FULL_TIME_HOURS * 4) / 4))
+
+
+def load_price_file(path: Path) -> tuple[PriceList, SroiSettings | None]:
+    """:func:`read_price_file` of a file; a missing or unreadable file is a :class:`PriceError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PriceError(f"{path} does not exist", f"{path} bestaat niet") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PriceError(f"cannot read {path}: {exc}", f"kan {path} niet lezen") from None
+    try:
+        return read_price_file(text)
+    except PriceError as exc:
+        raise PriceError(f"{path}: {exc}", f"{path}: {exc.dutch}") from None

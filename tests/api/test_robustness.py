@@ -107,6 +107,17 @@ def test_unknown_ids_and_methods(client, rm):
     assert client.put("/health").status_code == 405
 
 
+def test_the_report_values_by_the_workspace_price_list(client, auth, runtime):
+    import dataclasses
+
+    from matching.sroi.prices import PriceList
+
+    runtime.config = dataclasses.replace(
+        runtime.config, prices=PriceList().with_values(wellbeing_per_person_year=1234))
+    r = client.get("/reports/outcomes", headers=auth("data_scientist"), params={"period": "2026"})
+    assert r.json()["social_value"]["prices"]["wellbeing_per_person_year"]["value"] == 1234
+
+
 def test_report_and_stats(client, auth):
     ds = auth("data_scientist")
     r = client.post("/stats/chi2", headers=ds, json={"table": "18 17 79 / 5 35 99"})
@@ -118,6 +129,7 @@ def test_report_and_stats(client, auth):
     r = client.get("/reports/outcomes", headers=ds, params={"period": "2026"})
     assert r.status_code == 200, r.text
     assert r.json()["municipality"] == "GM0855" and "kpis" in r.json()
+    assert r.json()["social_value"]["prices"]["wellbeing_per_person_year"]["value"] == 5000
     html = client.get("/reports/outcomes.html", headers=ds, params={"period": "2026-Q1"})
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]

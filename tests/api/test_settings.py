@@ -20,3 +20,38 @@ def test_a_malformed_policy_is_an_error_not_silently_off(monkeypatch, value):
     monkeypatch.setenv("WERKKANS_FAIR_EXPOSURE", value)
     with pytest.raises(ValueError, match="WERKKANS_FAIR_EXPOSURE"):
         Settings.from_env()
+
+
+def test_the_workspace_price_list_reaches_the_report_and_the_planner(monkeypatch, tmp_path):
+    import json
+
+    from matching.sroi.prices import PriceList
+
+    prices = {name: p["value"] for name, p in PriceList().to_dict().items()}
+    path = tmp_path / "prijzen.json"
+    path.write_text(json.dumps({"prices": {**prices, "wellbeing_per_person_year": 1234},
+                                "settings": {"duration_years": 2}}), encoding="utf-8")
+    monkeypatch.setenv("WERKKANS_PRICES", str(path))
+    config = Settings.from_env().runtime()
+    assert config.prices.wellbeing_per_person_year.value == 1234
+    assert config.sroi_settings.duration_years == 2
+    assert config.valuation == {"prices": config.prices, "sroi_settings": config.sroi_settings}
+    monkeypatch.delenv("WERKKANS_PRICES")
+    assert Settings.from_env().runtime().valuation == {"prices": None, "sroi_settings": None}
+
+
+@pytest.mark.parametrize(
+    ("content", "dutch"),
+    [
+        (None, "bestaat niet"),
+        ('{"wellbeing_per_person_year": -1}', "ontbreekt in de prijslijst"),
+        ("{niet: json", "geen geldige JSON"),
+    ],
+)
+def test_a_bad_workspace_price_list_is_an_error_in_dutch(monkeypatch, tmp_path, content, dutch):
+    path = tmp_path / "prijzen.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("WERKKANS_PRICES", str(path))
+    with pytest.raises(ValueError, match=f"WERKKANS_PRICES: .*{dutch}"):
+        Settings.from_env()
