@@ -33,6 +33,7 @@ from matching.outcomes.own_chance import OWN_CHANCE_FEATURES, OwnChanceModel, ri
 from matching.records.enums import BenefitDurationBand, dutch_date, dutch_label
 from matching.records.schemas import Candidate, Event, Invitation, Outcome
 from matching.records.storage import Store
+from matching.report.numbers import number, percent
 from matching.serving.model_registry import mlflow_errors, tracking_client
 from matching.shortlists.fair_exposure import GROUPS, protected_groups
 from training.metrics import brier_score, expected_calibration_error
@@ -132,21 +133,8 @@ def check_own_chance(
     )
 
 
-def _n(count: int) -> str:
-    """A count as Dutch staff write it: 12.345."""
-    return f"{count:,}".replace(",", ".")
-
-
-def _decimal(value: float, decimals: int = 4) -> str:
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
-def _pct(share: float, decimals: int = 2) -> str:
-    return _decimal(100 * share, decimals) + "%"
-
-
 def _six(hazard: float) -> str:
-    return _pct(1 - (1 - hazard) ** 6, 1)
+    return percent(1 - (1 - hazard) ** 6, 1)
 
 
 def card_markdown(check: OwnChanceCheck) -> str:
@@ -166,25 +154,25 @@ def card_markdown(check: OwnChanceCheck) -> str:
         "Leeftijd, geslacht, statushouderschap, banenafspraak en nationaliteit zijn geen "
         "kenmerk; ze worden alleen gebruikt om te controleren."),
         "",
-        (f"**Gegevens.** {where}; geleerd van {_n(check.train_months)} maanden in het bestand "
+        (f"**Gegevens.** {where}; geleerd van {number(check.train_months)} maanden in het bestand "
         f"tot {dutch_date(check.fitted_as_of)} met {check.train_events} keer zelf werk gevonden."),
         "",
         (f"**Getoetst op latere maanden** ({dutch_date(check.fitted_as_of)} tot "
-        f"{dutch_date(check.tested_up_to)}, {_n(check.test_months)} maanden, "
+        f"{dutch_date(check.tested_up_to)}, {number(check.test_months)} maanden, "
         f"{check.test_events} keer zelf werk):"),
         "",
         "| | voorspeld per maand | werkelijk per maand | over 6 maanden (voorspeld) | maanden |",
         "|---|---:|---:|---:|---:|",
-        (f"| iedereen | {_pct(check.predicted_hazard)} | {_pct(check.observed_hazard)} | "
-        f"{_six(check.predicted_hazard)} | {_n(check.test_months)} |"),
+        (f"| iedereen | {percent(check.predicted_hazard)} | {percent(check.observed_hazard)} | "
+        f"{_six(check.predicted_hazard)} | {number(check.test_months)} |"),
     ]
     for row in (*check.by_band, *check.by_group):
-        lines.append(f"| {row['label']} | {_pct(row['predicted'])} | {_pct(row['observed'])} | "
-                     f"{_six(row['predicted'])} | {_n(row['months'])} |")
+        lines.append(f"| {row['label']} | {percent(row['predicted'])} | {percent(row['observed'])} | "
+                     f"{_six(row['predicted'])} | {number(row['months'])} |")
     lines += [
         "",
-        (f"Kalibratiefout (ECE over tienden van de voorspelling): {_decimal(check.ece)}; "
-        f"Brier-score {_decimal(check.brier)}."),
+        (f"Kalibratiefout (ECE over tienden van de voorspelling): {number(check.ece, 4)}; "
+        f"Brier-score {number(check.brier, 4)}."),
         "",
         ("**Grenzen.** Wie uitgenodigd werd, telt vanaf die maand niet meer mee: het model kent "
         "alleen de tijd zonder programma. Zelf gevonden werk dat niet is vastgelegd, telt als "

@@ -39,9 +39,8 @@ from api.commands.options import (
     ids,
     parse_today,
 )
-from matching.events.event_plan import OBJECTIVE_NL
 from matching.records.enums import dutch_date
-from matching.report.render import euro
+from matching.report.numbers import euro
 
 if TYPE_CHECKING:
     from matching.events.event_plan import EventPlan
@@ -255,6 +254,8 @@ def plan_event_command(
 
 def _print_plan(plan: EventPlan) -> None:
     """The table plan for staff: a block per table, a line per round, people by name."""
+    from matching.events.event_plan import OBJECTIVE_NL
+
     def who(cid: str) -> str:
         name = plan.candidate_names.get(cid)
         return f"{name} ({cid})" if name else cid

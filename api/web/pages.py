@@ -27,7 +27,7 @@ from api.web.session import CheckedForm, PageUser, page_require, render
 from matching.events.event_plan import OBJECTIVE_NL
 from matching.records.enums import dutch_date, dutch_label
 from matching.records.schemas import Candidate, Employer, Event, WorkNeed
-from matching.report.render import euro
+from matching.report.numbers import euro
 from matching.shortlists.vetoes import VETO_LABELS, Veto
 from services import records
 from services.errors import InvalidInput

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from matching.report.builder import Report
 from matching.report.figures import figure_set
 from matching.report.net_effect import CATEGORY_LABELS_NL, OUTCOME_CATEGORIES
+from matching.report.numbers import euro, number, percent
 
 __all__ = ["render_html", "write_html"]
 
@@ -17,33 +18,11 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _number(value: Any, decimals: int = 0) -> str:
-    """Dutch number format: 12.345,6."""
-    if value is None:
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _percent(value: Any, decimals: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{_number(100 * float(value), decimals)} %"
-
-
-def euro(value: Any) -> str:
-    """Dutch euro amount: € 12.345, -€ 450."""
-    if value is None:
-        return "–"
-    sign = "-" if float(value) < 0 else ""
-    return f"{sign}€ {_number(abs(float(value)))}"
-
-
 def _p_value(value: Any) -> str:
     """``= 0,012`` or ``< 0,001``, to follow a "p"."""
     if value is None:
         return "= –"
-    return "< 0,001" if float(value) < 0.001 else f"= {_number(value, 3)}"
+    return "< 0,001" if float(value) < 0.001 else f"= {number(value, 3)}"
 
 
 def _environment() -> Environment:
@@ -56,7 +35,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_number, pct=_percent, eur=euro, pval=_p_value)
+    env.filters.update(num=number, pct=percent, eur=euro, pval=_p_value)
     return env
 
 
