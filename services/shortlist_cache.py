@@ -37,6 +37,8 @@ class Computed:
     candidate_names: dict[str, str] = field(default_factory=dict)
     #: Candidates of other municipalities (a regional list): id -> their municipality.
     candidate_municipalities: dict[str, str] = field(default_factory=dict)
+    #: Work needs of other municipalities (a candidate's list over the region): id -> theirs.
+    need_municipalities: dict[str, str] = field(default_factory=dict)
     #: The answer as shown, per (audience, contributions, overrides), without the fields
     #: each showing gets (audit reference, time), and the results the audit log records.
     shown: dict[tuple[Any, ...], tuple[ShortlistOut, list[dict[str, Any]]]] = field(
@@ -171,6 +173,7 @@ def _encode(computed: Computed) -> dict[str, Any]:
         "need_titles": computed.need_titles,
         "candidate_names": computed.candidate_names,
         "candidate_municipalities": computed.candidate_municipalities,
+        "need_municipalities": computed.need_municipalities,
     }
 
 
@@ -189,4 +192,5 @@ def _decode(value: dict[str, Any]) -> Computed:
         value["need_titles"],
         value["candidate_names"],
         value.get("candidate_municipalities", {}),
+        value.get("need_municipalities", {}),
     )

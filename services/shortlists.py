@@ -72,6 +72,11 @@ class MatchOut(BaseModel):
     employer_id: str
     employer_name: str | None = None
     work_need_title: str | None = None
+    work_need_municipality: str | None = Field(
+        None,
+        description="The work need's municipality when it is another of the labour-market "
+        "region's (a candidate's list with scope=region); its own municipality arranges contact.",
+    )
     probability: float | None = Field(
         description="Calibrated chance of a work-experience place or a job if they meet; "
         "null when no trained model is in service."
@@ -147,22 +152,17 @@ def _computed(
     store: Store, shortlist: Shortlist, municipality: str, members: list[str]
 ) -> Computed:
     """The shortlist with the names shown next to it; ``members``: the municipalities whose
-    candidates it may hold (``municipality`` first)."""
+    candidates or work it may hold (``municipality`` first)."""
     employer_ids = sorted({m.employer_id for m in shortlist.matches})
     need_ids = sorted({m.work_need_id for m in shortlist.matches})
-    names = (
-        {
-            e.id: e.name
-            for e in store.list(Employer, municipality=municipality, where={"id": employer_ids})
-        }
-        if employer_ids
-        else {}
-    )
-    titles = (
-        {n.id: n.title for n in store.list(WorkNeed, municipality=municipality, where={"id": need_ids})}
-        if need_ids
-        else {}
-    )
+    names = {
+        e.id: e.name for e in store.list(Employer, where={"id": employer_ids})
+        if e.municipality in members
+    } if employer_ids else {}
+    needs = [
+        n for n in store.list(WorkNeed, where={"id": need_ids}) if n.municipality in members
+    ] if need_ids else []
+    titles = {n.id: n.title for n in needs}
     candidate_ids = sorted({m.candidate_id for m in shortlist.matches})
     # a regional list names the region's candidates too (the engine only shares consenting ones)
     found = [
@@ -172,7 +172,8 @@ def _computed(
     ] if candidate_ids else []
     people = {c.id: c.name for c in found if c.name}
     homes = {c.id: c.municipality for c in found if c.municipality != municipality}
-    return Computed(shortlist, names, titles, people, homes)
+    elsewhere = {n.id: n.municipality for n in needs if n.municipality != municipality}
+    return Computed(shortlist, names, titles, people, homes, elsewhere)
 
 
 def _logged(m: Match) -> dict[str, Any]:
@@ -280,15 +281,7 @@ class ShortlistService:
     ) -> tuple[Computed, list[override_store.Override], str]:
         """The engine's list with the overrides in force, from the cache when it is there."""
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
-        members = [municipality]
-        if scope == "region":
-            members = self.runtime.engine.region_of(municipality)
-            if len(members) == 1:
-                raise Conflict(
-                    f"municipality {municipality} is in no labour-market region with others "
-                    "(municipalities.csv)",
-                    dutch="Deze gemeente hoort bij geen arbeidsmarktregio met andere gemeenten.",
-                )
+        members = self._members(municipality, scope)
         overrides = override_store.active_overrides(
             self.store, work_need_id, municipality=municipality
         )
@@ -322,6 +315,22 @@ class ShortlistService:
         )
         return computed, overrides, municipality
 
+    def _members(self, municipality: str, scope: Scope) -> list[str]:
+        """The municipalities a list of ``scope`` draws on, ``municipality`` first.
+
+        Raises :class:`Conflict` for the region of a municipality in no region.
+        """
+        if scope == "municipality":
+            return [municipality]
+        members = self.runtime.engine.region_of(municipality)
+        if len(members) == 1:
+            raise Conflict(
+                f"municipality {municipality} is in no labour-market region with others "
+                "(municipalities.csv)",
+                dutch="Deze gemeente hoort bij geen arbeidsmarktregio met andere gemeenten.",
+            )
+        return members
+
     async def for_candidate(
         self,
         actor: Actor,
@@ -330,13 +339,18 @@ class ShortlistService:
         k: int,
         one_per_employer: bool = True,
         contributions: bool = False,
+        scope: Scope = "municipality",
     ) -> ShortlistOut:
         """The work needs a candidate is most worth meeting, with exclusions applied; logged.
 
-        Raises :class:`NotFound` for an unknown candidate and :class:`InvalidInput`
-        for a bad ``k``.
+        ``scope="region"`` adds the open work needs of the labour-market region's other
+        municipalities.
+
+        Raises :class:`NotFound` for an unknown candidate, :class:`InvalidInput` for a
+        bad ``k`` and :class:`Conflict` for a regional list of a municipality in no region.
         """
         municipality = records.scope(self.store, actor, Candidate, candidate_id)
+        members = self._members(municipality, scope)
         overrides = override_store.overrides_for_candidate(
             self.store, candidate_id, municipality=municipality
         )
@@ -347,6 +361,7 @@ class ShortlistService:
             candidate_id,
             k,
             one_per_employer,
+            scope,
             tuple(o.id for o in overrides),
         )
 
@@ -357,10 +372,11 @@ class ShortlistService:
                 municipality=municipality,
                 one_per_employer=one_per_employer,
                 excluded=excluded,
+                region=scope == "region",
             )
 
         computed = await self._cached(
-            key, municipality, compute, f"candidate {candidate_id}", [municipality]
+            key, municipality, compute, f"candidate {candidate_id}", members
         )
         return await self._out(
             computed,
@@ -368,7 +384,7 @@ class ShortlistService:
             overrides=overrides,
             actor=actor,
             municipality=municipality,
-            inputs={"k": k, "one_per_employer": one_per_employer},
+            inputs={"k": k, "one_per_employer": one_per_employer, "scope": scope},
             contributions=contributions,
         )
 
@@ -497,6 +513,7 @@ class ShortlistService:
                 employer_id=m.employer_id,
                 employer_name=computed.employer_names.get(m.employer_id),
                 work_need_title=computed.need_titles.get(m.work_need_id),
+                work_need_municipality=computed.need_municipalities.get(m.work_need_id),
                 probability=m.probability,
                 anyway=None if employer_view else m.anyway,
                 net=None if employer_view else m.net,

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from matching.records.storage import Store
     from matching.shortlists.retrieval import RetrievalIndex, SyncReport
     from services.runtime import Runtime
-    from services.shortlists import ShortlistOut
+    from services.shortlists import Scope, ShortlistOut
 
 index_app = typer.Typer(
     help="De zoekindex (FAISS) van kandidaten en werkvragen.", no_args_is_help=True
@@ -55,8 +55,8 @@ def shortlist(
         bool,
         typer.Option(
             "--regio",
-            help="Ook kandidaten die andere gemeenten van de arbeidsmarktregio delen "
-            "(met hun toestemming; alleen bij --work-need).",
+            help="Ook uit de andere gemeenten van de arbeidsmarktregio: bij --work-need de "
+            "kandidaten die zij delen (met hun toestemming), bij --candidate hun open werkvragen.",
         ),
     ] = False,
     db: DbOption = None,
@@ -74,8 +74,6 @@ def shortlist(
 
     if (work_need is None) == (candidate is None):
         fail("geef precies een van --work-need of --candidate")
-    if region and work_need is None:
-        fail("--regio hoort bij --work-need: een kandidaat zoekt werk in de eigen gemeente")
     settings = load_settings(db, tracking_uri)
     store = open_store(settings)
     prepare_store(store)
@@ -85,22 +83,24 @@ def shortlist(
     actor = cli_actor(municipality=municipality)
     try:
         with failing_on(as_json=as_json), console.status("kortelijst maken"):
+            scope: Scope = "region" if region else "municipality"
             result = asyncio.run(
-                service.for_work_need(
-                    actor, work_need, k=k, scope="region" if region else "municipality"
-                )
+                service.for_work_need(actor, work_need, k=k, scope=scope)
                 if work_need is not None
-                else service.for_candidate(actor, str(candidate), k=k)
+                else service.for_candidate(actor, str(candidate), k=k, scope=scope)
             )
     finally:
         writer.close()  # what was shown is in the audit log before the command ends
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
-    _print_shortlist(result)
+    from matching.records.schemas import Municipality
+
+    _print_shortlist(result, {m.id: m.name for m in store.list(Municipality)})
 
 
-def _print_shortlist(result: ShortlistOut) -> None:
+def _print_shortlist(result: ShortlistOut, places: dict[str, str]) -> None:
+    """The list as a table; ``places``: municipality code -> name."""
     for_need = result.direction == "work_need"
     title = f"kortelijst voor {'werkvraag' if for_need else 'kandidaat'} {result.query_id}"
     table = Table(
@@ -112,8 +112,11 @@ def _print_shortlist(result: ShortlistOut) -> None:
             (f"{m.candidate_name} ({m.candidate_id})" if m.candidate_name else m.candidate_id)
             if for_need else (m.employer_name or m.employer_id)
         )
-        if m.shared_by_region:
-            who += f" — uit {m.candidate_municipality}, contact via die gemeente"
+        # another municipality of the region: the candidate's (uit) or the work's (in)
+        home = m.candidate_municipality if m.shared_by_region else m.work_need_municipality
+        if home is not None:
+            where = "uit" if m.shared_by_region else "in"
+            who += f" — {where} {places.get(home, home)}, contact via die gemeente"
         table.add_row(
             str(m.rank), who + (" (vast)" if m.pinned else ""), m.work_need_id, chance, m.reason
         )

@@ -86,7 +86,7 @@ async def for_work_need(
     "/candidates/{candidate_id}",
     summary="Employers (work needs) for a candidate",
     response_model=ShortlistOut,
-    responses=responses(404),
+    responses=responses(404, 409),
 )
 async def for_candidate(
     candidate_id: Annotated[str, Path(pattern=ID_PATTERN)],
@@ -97,9 +97,18 @@ async def for_candidate(
         bool, Query(description="Only each employer's best work need.")
     ] = True,
     contributions: Contributions = False,
+    scope: Annotated[
+        Literal["municipality", "region"],
+        Query(
+            description="'municipality': the municipality's own open work needs (default). "
+            "'region': also those of the labour-market region's other municipalities, travel "
+            "checked as for the own. 409 when the municipality is in no region with others."
+        ),
+    ] = "municipality",
 ) -> Response:
     """The work needs this candidate is most worth meeting, best first; logged."""
     out = await shortlists.for_candidate(
-        user.actor, candidate_id, k=k, one_per_employer=one_per_employer, contributions=contributions
+        user.actor, candidate_id, k=k, one_per_employer=one_per_employer,
+        contributions=contributions, scope=scope,
     )
     return _json(out)

@@ -127,13 +127,17 @@ async def candidate_page(
     store: StoreDep,
     shortlists: ShortlistsDep,
     user: CandidateReader,
+    bereik: Annotated[Literal["gemeente", "regio"], Query()] = "gemeente",
 ) -> Response:
     candidate = records.get(store, Candidate, candidate_id, user.actor)
     hidden = () if user.sees_health else HEALTH_FIELDS
+    places = store.list(Municipality)
+    in_region = len(region_members(places, candidate.municipality)) > 1
+    scope: Scope = "region" if bereik == "regio" and in_region else "municipality"
     suggestions = None
     if user.can(Permission.SHORTLISTS_VIEW):
         suggestions = await shortlists.for_candidate(
-            user.actor, candidate_id, k=10, one_per_employer=True
+            user.actor, candidate_id, k=10, one_per_employer=True, scope=scope
         )
     return render(
         request,
@@ -141,6 +145,9 @@ async def candidate_page(
         candidate=candidate,
         fields=_fields(candidate, CANDIDATE_LABELS, hidden),
         suggestions=suggestions,
+        scope=scope,
+        in_region=in_region,
+        municipality_names={m.id: m.name for m in places},
     )
 
 

@@ -43,6 +43,7 @@ from matching.shortlists.pool import (
     Pool,
     load_pool,
     regional_pool,
+    regional_work,
     with_new_history,
 )
 from matching.shortlists.quotes import Quote, common_words, quote_for, work_words
@@ -108,8 +109,9 @@ class ShortlistEngine:
         self.config = config
         self.today = today
         self._pools: dict[str, Pool] = {}
-        #: per municipality: the members' pools its region's pool was made of, and that pool
-        self._regional_pools: dict[str, tuple[list[Pool], Pool]] = {}
+        #: per municipality and side (False: candidates, True: work needs): the members' pools
+        #: its region's pool was made of, and that pool
+        self._regional_pools: dict[tuple[str, bool], tuple[list[Pool], Pool]] = {}
         self._indexed: int | None = None  # version of the candidates and work needs indexed
         #: per municipality and protected group: exposure given and deserved over lists so far
         self._exposure: dict[str, dict[str, list[float]]] = {}
@@ -187,17 +189,18 @@ class ShortlistEngine:
         (only itself when it is in no region)."""
         return region_members(self.store.list(Municipality), municipality)
 
-    def _regional(self, municipality: str) -> Pool:
-        """The municipality's pool with the region's shared candidates (:func:`regional_pool`)."""
+    def _regional(self, municipality: str, *, work: bool = False) -> Pool:
+        """The municipality's pool with the region's shared candidates (:func:`regional_pool`),
+        or with ``work`` the region's open work needs (:func:`regional_work`)."""
         members = [self._pool(m) for m in self.region_of(municipality)]
-        found = self._regional_pools.get(municipality)
+        found = self._regional_pools.get((municipality, work))
         if found is not None and len(found[0]) == len(members) and all(
             a is b for a, b in zip(found[0], members, strict=True)
         ):
             return found[1]
-        pool = regional_pool(members[0], members[1:])
+        pool = (regional_work if work else regional_pool)(members[0], members[1:])
         with self._lock:
-            self._regional_pools[municipality] = (members, pool)
+            self._regional_pools[(municipality, work)] = (members, pool)
         return pool
 
     # ---- requests --------------------------------------------------------------------------
@@ -343,24 +346,32 @@ class ShortlistEngine:
         municipality: str | None = None,
         one_per_employer: bool = True,
         excluded: Mapping[str, str] | None = None,
+        region: bool = False,
     ) -> Shortlist:
         """The work needs (and so employers) a candidate is most worth meeting.
 
-        With ``one_per_employer`` only each employer's best work need is listed.
+        With ``one_per_employer`` only each employer's best work need is listed; with
+        ``region`` also the open work needs of the labour-market region's other
+        municipalities (travel checked as for the candidate's own).
         """
         k = self._check_k(k)
         candidate = self.store.get(Candidate, candidate_id, municipality=municipality)
         if candidate is None:
             raise UnknownRecordError("candidate", candidate_id)
-        pool = self._pool(candidate.municipality)
+        home = self._pool(candidate.municipality)
+        pool = self._regional(candidate.municipality, work=True) if region else home
         excluded = dict(excluded or {})
         base: dict[str, Any] = {
             "direction": "candidate", "query_id": candidate_id, "municipality": candidate.municipality,
             "pool_size": len(pool.needs), "excluded": excluded,
         }
+        notes = [f"regio: {len(pool.needs) - len(home.needs)} open werkvragen uit andere gemeenten"] if (
+            region
+        ) else []
         if not pool.needs:
+            where = "deze arbeidsmarktregio" if region else "deze gemeente"
             return Shortlist(matches=[], vetoed={}, scored_by=self.scored_by,
-                             note="geen open werkvragen in deze gemeente", **base)
+                             note=f"geen open werkvragen in {where}", **base)
         row = pool.row_of[candidate.id]
         repeated = pool.arrays.take(np.full(len(pool.needs), row))
         site = Site.of_work_needs(pool.needs, pool.employers)
@@ -372,8 +383,9 @@ class ShortlistEngine:
         vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
         if not ok.any():
             reasons = sorted({VETO_LABELS[v] for v, m in masks.items() if m.any()})
+            notes.append("alle werkvragen vallen af: " + ", ".join(reasons))
             return Shortlist(matches=[], vetoed=vetoed, scored_by=self.scored_by,
-                             note="alle werkvragen vallen af: " + ", ".join(reasons), **base)
+                             note="; ".join(notes), **base)
         query = pool.vectors.dense[row]
         need_rows = self._to_score("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
         features = self._features(
@@ -402,8 +414,10 @@ class ShortlistEngine:
                             None if pool.anyway is None else float(pool.anyway[pool.row_of[candidate.id]]),
                             self._quoting(need, pool.need_vectors.dense[need_rows[i]]))
             )
-        note = SIMILARITY_NOTE if self.scorer is None else None
-        return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by, note=note, **base)
+        if self.scorer is None:
+            notes.append(SIMILARITY_NOTE)
+        return Shortlist(matches=matches, vetoed=vetoed, scored_by=self.scored_by,
+                         note="; ".join(notes) or None, **base)
 
     # ---- steps -----------------------------------------------------------------------------
 

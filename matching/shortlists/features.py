@@ -137,6 +137,12 @@ class WorkNeedArrays:
     def take(self, rows: np.ndarray) -> WorkNeedArrays:
         return WorkNeedArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 
+    @classmethod
+    def concat(cls, parts: Sequence[WorkNeedArrays]) -> WorkNeedArrays:
+        """One table of several, in order."""
+        return cls(**{name: np.concatenate([getattr(p, name) for p in parts])
+                      for name in cls.__dataclass_fields__})
+
 
 def _popcount(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.uint32)

@@ -52,6 +52,7 @@ __all__ = [
     "load_pool",
     "open_on",
     "regional_pool",
+    "regional_work",
     "with_new_history",
 ]
 
@@ -268,10 +269,7 @@ def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
         home,
         candidates=candidates,
         arrays=CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts]),
-        vectors=TextVectors(
-            np.concatenate([p.vectors.ids[rows] for p, rows in parts]),
-            np.concatenate([p.vectors.dense[rows] for p, rows in parts]),
-        ),
+        vectors=TextVectors.concat([p.vectors.take(rows) for p, rows in parts]),
         row_of={c.id: i for i, c in enumerate(candidates)},
         engagement={
             name: np.concatenate([p.engagement[name][rows] for p, rows in parts])
@@ -284,6 +282,36 @@ def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
         # a chance anyway shown for some and not others would sort them unevenly: all or none
         anyway=None if any(a is None for a in anyway) else np.concatenate(
             [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]
+        ),
+    )
+
+
+def regional_work(home: Pool, others: Sequence[Pool]) -> Pool:
+    """``home``'s pool with the open work needs of the region's other municipalities added
+    after its own, for a candidate's list over the region.
+
+    Each added work need keeps its employer and the employer's track record as its own
+    municipality's pool holds them, so it is scored exactly as there; the candidates
+    stay ``home``'s.
+    """
+    parts = [home, *(p for p in others if p.needs)]
+    if len(parts) == 1:
+        return home
+    needs = [n for p in parts for n in p.needs]
+    fields = [p.work_fields for p in parts]
+    return replace(
+        home,
+        needs=needs,
+        need_arrays=WorkNeedArrays.concat([p.need_arrays for p in parts]),
+        need_vectors=TextVectors.concat([p.need_vectors for p in parts]),
+        need_row_of={n.id: i for i, n in enumerate(needs)},
+        employers={e: employer for p in parts for e, employer in p.employers.items()},
+        employer_rate={e: rate for p in parts for e, rate in p.employer_rate.items()},
+        employer_meetings={e: met for p in parts for e, met in p.employer_meetings.items()},
+        work_fields=None if any(f is None for f in fields) else WorkFields(
+            np.concatenate([f.vector for f in fields if f is not None]),
+            np.concatenate([f.item for f in fields if f is not None]),
+            np.concatenate([f.known for f in fields if f is not None]),
         ),
     )
 

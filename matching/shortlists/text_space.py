@@ -80,6 +80,11 @@ class TextVectors:
     def take(self, rows: np.ndarray) -> TextVectors:
         return TextVectors(self.ids[rows], self.dense[rows])
 
+    @classmethod
+    def concat(cls, parts: Sequence[TextVectors]) -> TextVectors:
+        """The rows of several, in order."""
+        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([p.dense for p in parts]))
+
 
 class TextSpace:
     """Embeds candidates and work needs with one encoder through one cache.

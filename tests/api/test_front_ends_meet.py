@@ -110,6 +110,22 @@ def test_a_shortlist_from_the_cli_and_from_http_meet_in_one_use_case(
     assert logged.subject_id == "W1" and logged.results[0]["candidate_id"] == "C4"
 
 
+def test_the_command_line_lists_the_regions_work_for_a_candidate_by_municipality_name(cli, store):
+    from api_helpers import OTHER
+
+    from matching.records.schemas import Municipality
+
+    store.upsert([Municipality(id=HOME, municipality=HOME, name="Tilburg", region="R"),
+                  Municipality(id=OTHER, municipality=OTHER, name="Amsterdam", region="R")],
+                 actor="test")
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(
+        cli, ["shortlist", "--candidate", "C1", "--regio", "-k", "50"]
+    )
+    assert result.exit_code == 0, result.output
+    # the table goes to the console (stderr)
+    assert "Amsterdamse Zorg — in Amsterdam, contact via die gemeente" in result.stderr
+
+
 def test_an_event_plan_from_the_cli_and_from_http_meet_in_one_use_case(
     client, auth, cli, store, monkeypatch
 ):

@@ -1,6 +1,7 @@
 """Regional pools: a work need's list may draw on candidates the labour-market region's other
 municipalities share, only with the candidate's consent, without health or contact details,
-recorded in the sharing municipality's audit log, and gone when the candidate is erased."""
+recorded in the sharing municipality's audit log, and gone when the candidate is erased; a
+candidate's list may draw on the region's open work."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import pytest
 import sqlalchemy as sa
 from api_helpers import HOME, OTHER, PASSWORD, token_for
-from factories import make_candidate
+from factories import make_candidate, make_employer, make_work_need
 
 from api.auth import create_user
 from matching.privacy.audit_log import audit_table
@@ -132,3 +133,34 @@ def test_the_work_need_page_offers_the_region_and_marks_shared_candidates(client
     assert page.status_code == 200
     assert "Bea de Vries" in page.text and "uit Amsterdam: contact via die gemeente" in page.text
     assert 'href="/kandidaten/B2"' not in page.text
+
+
+def test_a_candidates_list_over_the_region_adds_the_regions_open_work(client, rm, region, store):
+    store.upsert([make_employer("GE1", municipality=FAR, name="Groninger Zorg"),
+                  make_work_need("GW1", "GE1", municipality=FAR)], actor="fixture")
+    own = client.get("/shortlists/candidates/C1", headers=rm, params={"k": 50}).json()
+    assert "BW1" not in [m["work_need_id"] for m in own["matches"]]
+    r = client.get("/shortlists/candidates/C1", headers=rm,
+                   params={"k": 50, "scope": "region", "one_per_employer": False})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    found = {m["work_need_id"]: m for m in body["matches"]}
+    assert "GW1" not in found  # another region's work
+    assert found["BW1"]["work_need_municipality"] == OTHER
+    assert found["BW1"]["employer_name"] == "Amsterdamse Zorg"
+    assert all(m["work_need_municipality"] is None for w, m in found.items() if w != "BW1")
+    assert body["pool_size"] == own["pool_size"] + 1
+
+    from test_pages import _login
+
+    _login(client, "relationship")
+    page = client.get("/kandidaten/C1?bereik=regio")
+    assert page.status_code == 200
+    assert "Amsterdamse Zorg" in page.text and "(in Amsterdam; contact via die gemeente)" in page.text
+    assert 'href="/werkvragen/BW1"' not in page.text and 'href="/werkgevers/BE1"' not in page.text
+    assert "ook uit de arbeidsmarktregio" in client.get("/kandidaten/C1").text
+
+
+def test_a_candidates_list_over_no_region_is_refused(client, rm, store):
+    r = client.get("/shortlists/candidates/C1", headers=rm, params={"scope": "region"})
+    assert r.status_code == 409 and "no labour-market region" in r.text

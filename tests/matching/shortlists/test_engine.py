@@ -286,3 +286,32 @@ def test_an_outcome_reads_only_the_history_again_and_takes_effect_at_once(tiny_w
     # the candidate side was kept: no profile was read or embedded again
     assert again.arrays is pool.arrays and again.vectors is pool.vectors and again.text is pool.text
     assert "C1" in again.placed_ids
+
+
+def test_a_candidates_list_over_the_region_adds_its_open_work_scored_as_at_home(tiny_world):
+    from matching.records.schemas import Municipality
+
+    near, far = "GM0784", "GM0363"
+    engine = _engine([
+        *tiny_world,
+        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
+        Municipality(id=near, municipality=near, name="Gilze en Rijen", region="R"),
+        Municipality(id=far, municipality=far, name="Amsterdam", region="R"),
+        make_employer("NE1", municipality=near, name="Zorghuis Rijen"),  # next door
+        make_work_need("NW1", "NE1", municipality=near),
+        make_employer("FE1", municipality=far, name="Zorg Amsterdam", lat=52.37, lon=4.89),
+        make_work_need("FW1", "FE1", municipality=far),
+    ])
+    home = engine.for_candidate("C1", k=10, one_per_employer=False)
+    regional = engine.for_candidate("C1", k=10, one_per_employer=False, region=True)
+    assert {m.work_need_id for m in home.matches} <= {"W1", "W2", "W3"}
+    assert "NW1" in [m.work_need_id for m in regional.matches]
+    assert "FW1" not in [m.work_need_id for m in regional.matches]  # too far to travel
+    assert regional.pool_size == home.pool_size + 2
+    assert regional.vetoed.get("too_far", 0) >= home.vetoed.get("too_far", 0) + 1
+    assert "regio: 2 open werkvragen uit andere gemeenten" in regional.note
+    # the candidate's own work needs are scored exactly as in their own list
+    own = {m.work_need_id: m.score for m in home.matches}
+    assert {w: s for w, s in ((m.work_need_id, m.score) for m in regional.matches) if w in own} == {
+        w: s for w, s in own.items() if w in {m.work_need_id for m in regional.matches}
+    }
