@@ -484,6 +484,47 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    def versions(
+        self, municipalities: Iterable[str], *, record_types: Iterable[type[Record]]
+    ) -> dict[str, int]:
+        """:meth:`version` of each of the municipalities (of those record types) in one query."""
+        wanted = list(municipalities)
+        table = history_table
+        query = (
+            sa.select(table.c.municipality, sa.func.max(table.c.seq))
+            .where(table.c.municipality.in_(wanted))
+            .where(table.c.entity.in_([t.entity for t in record_types]))
+            .group_by(table.c.municipality)
+        )
+        with self.engine.connect() as conn:
+            found = {m: int(v or 0) for m, v in conn.execute(query).all()}
+        return {m: found.get(m, 0) for m in wanted}
+
+    def changes_since(
+        self,
+        version: int,
+        *,
+        municipalities: Iterable[str],
+        record_types: Iterable[type[Record]],
+    ) -> dict[str, dt.datetime]:
+        """What was written after ``version`` (:meth:`version`) in those municipalities'
+        records of those types: per record type (its ``entity``) when it was first written."""
+        table = history_table
+        query = (
+            sa.select(table.c.entity, sa.func.min(table.c.changed_at))
+            .where(table.c.seq > version)
+            .where(table.c.municipality.in_(list(municipalities)))
+            .where(table.c.entity.in_([t.entity for t in record_types]))
+            .group_by(table.c.entity)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        # SQLite hands back naive times for the UTC it was given
+        return {
+            entity: at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+            for entity, at in rows
+        }
+
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""
         table = TABLES[record_type]

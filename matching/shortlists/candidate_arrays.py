@@ -52,6 +52,7 @@ class CandidateArrays:
     consent_matching: np.ndarray
     consent_share_employers: np.ndarray
     consent_events: np.ndarray
+    consent_region: np.ndarray
     status: np.ndarray  # object (CandidateStatus value)
     status_since: np.ndarray  # datetime64[D]; NaT means the status always held
     available_from: np.ndarray  # datetime64[D]; NaT means available now
@@ -85,6 +86,7 @@ class CandidateArrays:
             consent_matching=col(lambda c: c.consent_matching, bool),
             consent_share_employers=col(lambda c: c.consent_share_employers, bool),
             consent_events=col(lambda c: c.consent_events, bool),
+            consent_region=col(lambda c: c.consent_region, bool),
             status=np.array([CandidateStatus(c.status).value for c in candidates], dtype=object),
             status_since=_dates([c.status_since for c in candidates]),
             available_from=_dates([c.available_from for c in candidates]),

@@ -156,16 +156,18 @@ class ShortlistEngine:
             self._pool(municipality)
         return names
 
-    def _pool(self, municipality: str) -> Pool:
-        """The municipality's pool, as of its records now.
+    def _pool(self, municipality: str, version: int | None = None) -> Pool:
+        """The municipality's pool, as of its records now (``version``: theirs, when the
+        caller asked for it already, with the index in step).
 
         Read again only when its own records changed (a write in another municipality,
         or of a record type no pool reads, leaves it alone): in full when its candidates, employers or work needs changed,
         the model in service changed or the day moved on; only its history part when
         events, invitations, meetings or outcomes did.
         """
-        self.refresh()
-        version = self.store.version(municipalities=[municipality], record_types=POOL_TYPES)
+        if version is None:
+            self.refresh()
+            version = self.store.version(municipalities=[municipality], record_types=POOL_TYPES)
         day = self.today()
         pool = self._pools.get(municipality)
         if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):
@@ -192,7 +194,9 @@ class ShortlistEngine:
     def _regional(self, municipality: str, *, work: bool = False) -> Pool:
         """The municipality's pool with the region's shared candidates (:func:`regional_pool`),
         or with ``work`` the region's open work needs (:func:`regional_work`)."""
-        members = [self._pool(m) for m in self.region_of(municipality)]
+        self.refresh()
+        versions = self.store.versions(self.region_of(municipality), record_types=POOL_TYPES)
+        members = [self._pool(m, version) for m, version in versions.items()]
         found = self._regional_pools.get((municipality, work))
         if found is not None and len(found[0]) == len(members) and all(
             a is b for a, b in zip(found[0], members, strict=True)

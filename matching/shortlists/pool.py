@@ -46,6 +46,7 @@ from matching.shortlists.text_space import TextSpace, TextVectors
 
 __all__ = [
     "ANYWAY_MONTHS",
+    "HISTORY_TYPES",
     "POOL_TYPES",
     "PROFILE_TYPES",
     "Pool",
@@ -115,15 +116,16 @@ def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date
     return out
 
 
-#: Every record type a pool (and so a shortlist) is read from, with the municipalities (their
-#: region); a write of another type (an event's tables, an aftercare check-in) changes no list.
-POOL_TYPES: tuple[type[Record], ...] = (
-    Municipality, Candidate, Employer, WorkNeed, Event, Invitation, TableMeeting, Outcome,
-)
-
 #: What the candidate side of a pool is made of; a write of any other record type (events,
 #: invitations, meetings, outcomes) only makes its history part be read again.
 PROFILE_TYPES: tuple[type[Record], ...] = (Candidate, Employer, WorkNeed)
+
+#: A pool's history part: what happened to its people (who was invited, met, placed).
+HISTORY_TYPES: tuple[type[Record], ...] = (Event, Invitation, TableMeeting, Outcome)
+
+#: Every record type a pool (and so a shortlist) is read from, with the municipalities (their
+#: region); a write of another type (an event's tables, an aftercare check-in) changes no list.
+POOL_TYPES: tuple[type[Record], ...] = (Municipality, *PROFILE_TYPES, *HISTORY_TYPES)
 
 
 def load_pool(
@@ -254,10 +256,7 @@ def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
     """
     parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
     for pool in others:
-        rows = np.array(
-            [i for i, c in enumerate(pool.candidates) if c.consent_region and c.consent_matching],
-            dtype=int,
-        )
+        rows = np.flatnonzero(pool.arrays.consent_region & pool.arrays.consent_matching)
         if rows.size:
             parts.append((pool, rows))
     if len(parts) == 1:

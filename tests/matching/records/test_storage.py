@@ -113,6 +113,26 @@ def test_version_moves_on_with_every_write(store):
     assert store.history(Candidate, "C1")[-1]["before"] is None
 
 
+def test_versions_and_changes_per_municipality_and_record_type(store):
+    import datetime as dt
+
+    store.upsert(tiny_world())
+    before = store.versions(["GM0855", "GM0363"], record_types=[Candidate, WorkNeed])
+    assert before == {
+        m: store.version(municipalities=[m], record_types=[Candidate, WorkNeed])
+        for m in ("GM0855", "GM0363")
+    } and before["GM0363"] == 0 < before["GM0855"]
+    assert store.changes_since(before["GM0855"], municipalities=["GM0855"],
+                               record_types=[Candidate, Employer]) == {}
+    started = dt.datetime.now(dt.UTC)
+    store.upsert([make_candidate("C9"), make_candidate("B9", municipality="GM0363")])
+    changes = store.changes_since(before["GM0855"], municipalities=["GM0855"],
+                                  record_types=[Candidate, Employer])
+    assert list(changes) == [Candidate.entity]
+    assert started - dt.timedelta(seconds=1) <= changes[Candidate.entity] <= dt.datetime.now(dt.UTC)
+    assert store.versions(["GM0363"], record_types=[Candidate])["GM0363"] > 0
+
+
 def test_opening_a_missing_sqlite_file_without_create_makes_nothing(tmp_path):
     from matching.records.storage import MissingDatabase
 
