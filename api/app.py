@@ -321,6 +321,7 @@ def create_app(
         access_log.install()  # after uvicorn configured its loggers: no candidate ids in them
         await run_in_threadpool(_warm, ready)
         yield
+        _app.state.shortlists.refresh.close()  # lists waiting to be renewed are not needed now
         audit_writer.close()
         if own_store:
             open_store.dispose()
@@ -343,7 +344,8 @@ def create_app(
     app.state.retrain_jobs = RetrainJobs()
     app.state.shortlist_cache = ShortlistCache(store=store)
     app.state.shortlists = ShortlistService(
-        runtime, cache=app.state.shortlist_cache, writer=audit_writer
+        runtime, cache=app.state.shortlist_cache, writer=audit_writer,
+        max_stale=config.stale_seconds,
     )
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

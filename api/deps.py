@@ -47,6 +47,9 @@ class ApiConfig:
     #: How long a looked-up account is trusted before it is read again; disabling an
     #: account or changing its role takes effect within this time.
     user_cache_seconds: float = 5.0
+    #: How long after new history a shortlist may still be shown as it was while it is
+    #: computed again (:class:`~services.shortlists.ShortlistService`'s ``max_stale``).
+    stale_seconds: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiConfig:
@@ -67,6 +70,7 @@ class ApiConfig:
             max_body_bytes=settings.max_body_bytes,
             cors_origins=settings.cors_origins,
             cookie_secure=settings.cookie_secure,
+            stale_seconds=settings.stale_seconds,
         )
 
 

@@ -54,6 +54,10 @@ class Settings:
                                   share of every shortlist's top, and of a period's
                                   invitations, within these bounds of their share of
                                   the pool (a policy choice; default off)
+    ``WERKKANS_STALE_SECONDS``    how long after new history (outcomes, meetings,
+                                  invitations) a shortlist may still be shown as it
+                                  was while the service computes it again (default
+                                  120; 0: always computed before it is shown)
     ============================  ===========================================
     """
 
@@ -69,6 +73,7 @@ class Settings:
     cookie_secure: bool = False
     user_password: str | None = None
     fair_exposure: tuple[float, float] | None = None
+    stale_seconds: float = 120.0
     workspace: Path | None = None
     #: the municipality's SROI price list and settings (WERKKANS_PRICES); None: the defaults
     prices: PriceList | None = None
@@ -109,6 +114,7 @@ class Settings:
             cookie_secure=env.get("WERKKANS_COOKIE_SECURE", "") in ("1", "true", "yes"),
             user_password=env.get("WERKKANS_USER_PASSWORD") or None,
             fair_exposure=_bounds(env.get("WERKKANS_FAIR_EXPOSURE", "")),
+            stale_seconds=_seconds(env.get("WERKKANS_STALE_SECONDS"), defaults.stale_seconds),
         )
         if env.get("WERKKANS_PRICES"):
             prices, sroi = _price_file(Path(env["WERKKANS_PRICES"]))
@@ -221,3 +227,16 @@ def _bounds(text: str) -> tuple[float, float] | None:
     if not 0 <= low <= 1 <= high:
         raise ValueError(f"WERKKANS_FAIR_EXPOSURE needs 0 <= LOW <= 1 <= HIGH, got {text!r}")
     return low, high
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """``WERKKANS_STALE_SECONDS``: a number of seconds >= 0 (unset: ``default``)."""
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"WERKKANS_STALE_SECONDS must be a number of seconds, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"WERKKANS_STALE_SECONDS must be 0 or more, got {text!r}")
+    return value

@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,27 @@ def locust(host: str, plan_file: Path, users: int, seconds: int, prefix: Path, *
         for row in csv.DictReader(handle):
             stats[row["Name"]] = row
     return stats
+
+
+def stale_lists(db: str, since: dt.datetime) -> tuple[int, list[float]]:
+    """Lists shown since ``since`` (the audit log), and the age in seconds of the history
+    each one shown as it was before (while its successor was computed) predated."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db)
+    try:
+        with engine.connect() as conn:
+            inputs = conn.execute(
+                sa.text("SELECT inputs FROM audit_log WHERE action = 'shortlist_shown' AND at >= :since"),
+                {"since": since},
+            ).scalars().all()
+    finally:
+        engine.dispose()
+    ages = [
+        float(i["stale_seconds"]) for i in (json.loads(x) if isinstance(x, str) else x for x in inputs)
+        if i and "stale_seconds" in i
+    ]
+    return len(inputs), ages
 
 
 def main() -> int:
@@ -177,7 +199,9 @@ def main() -> int:
             print(f"serving after {timings['start']:.0f} s", flush=True)
             # reads first, on the precomputed lists; then with outcomes being recorded
             reads = locust(host, work / "plan.json", args.users, args.seconds, work / "reads", writes=False)
+            mixed_from = dt.datetime.now(dt.UTC)
             mixed = locust(host, work / "plan.json", args.users, args.seconds, work / "mixed", writes=True)
+            shown, stale = stale_lists(db, mixed_from)
     finally:
         if server is not None:
             server.terminate()
@@ -221,6 +245,13 @@ def main() -> int:
                 p99 = float(stats[name]["99%"])
                 lines.append(f"- {name}, {label}: p99 {p99:.0f} ms (target <= {target:.0f} ms: "
                              f"{'met' if p99 <= target else 'not met'})")
+    if shown:
+        lines.append(
+            f"- Mixed run: {len(stale):,} of {shown:,} lists shown ({len(stale) / shown:.0%}) were the "
+            "list as it was before the latest outcomes while its successor was computed "
+            f"(WERKKANS_STALE_SECONDS, default 120); that history was at most "
+            f"{max(stale, default=0):.0f} s old (median {statistics.median(stale) if stale else 0:.0f} s)"
+        )
     errors = sum(int(s["Failure Count"]) for st in (mixed, reads) for n, s in st.items() if n != "Aggregated")
     lines.append(f"- Errors over both runs: {errors} (target 0: {'met' if errors == 0 else 'not met'})")
     lines.append(

@@ -2,17 +2,23 @@
 
 Kept in memory per process and shared through the store
 (:mod:`matching.serving.shared_cache`), so worker processes and machines
-find an answer one of them computed instead of computing it again.
+find an answer one of them computed instead of computing it again. A
+service may show the newest list it holds while :class:`BackgroundRefresh`
+computes its successor (:meth:`services.shortlists.ShortlistService._answer`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,7 +30,7 @@ from matching.shortlists.shortlist import Match, Shortlist
 if TYPE_CHECKING:
     from services.shortlists import ShortlistOut
 
-__all__ = ["Computed", "ShortlistCache"]
+__all__ = ["BackgroundRefresh", "CacheKey", "Computed", "ShortlistCache"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +52,35 @@ class Computed:
     )
 
 
+class CacheKey(NamedTuple):
+    """Everything a computed shortlist depends on."""
+
+    #: What was asked: direction, municipality, id, k, ..., the overrides in force.
+    request: tuple[Any, ...]
+    #: The version of its scope's records (its municipality's, or its region's).
+    version: int
+    #: The model in service.
+    model: str
+    #: The date the vetoes judge on.
+    day: dt.date
+
+
 class ShortlistCache:
     """Answers of the engine, reused while nothing they depend on changed.
 
-    The key holds everything a shortlist depends on: the request, the overrides in
-    force, the version of its scope's records (its municipality's, or its region's:
-    any write there moves it on), the model in service and the date the vetoes judge
-    on. Entries are kept in memory, least-recently-used first out; with a ``store``
-    they are also shared through it (:mod:`matching.serving.shared_cache`), so other
-    worker processes and machines find an answer one of them computed instead of
-    computing it again. Erasure clears the memory (:mod:`services.erasure`) and, in
-    its own transaction, the shared entries of the candidate's region
+    The key (:class:`CacheKey`) holds everything a shortlist depends on: the
+    request, the overrides in force, the version of its scope's records (its
+    municipality's, or its region's: any write there moves it on), the model in
+    service and the date the vetoes judge on. Entries are kept in memory,
+    least-recently-used first out; with a ``store`` they are also shared through it
+    (:mod:`matching.serving.shared_cache`), so other worker processes and machines
+    find an answer one of them computed instead of computing it again. Erasure
+    clears the memory (:mod:`services.erasure`) and, in its own transaction, the
+    shared entries of the candidate's region
     (:func:`matching.privacy.erasure.erase_candidate`).
+
+    The newest answer to every request is also kept apart (:meth:`latest`), for a
+    service that may show it while its successor is computed (:class:`BackgroundRefresh`).
     """
 
     #: Purge dead shared entries after this many writes.
@@ -69,7 +92,8 @@ class ShortlistCache:
     def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
         self.store = store
-        self._entries: OrderedDict[tuple[Any, ...], tuple[str, Computed]] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, tuple[str, Computed]] = OrderedDict()
+        self._latest: OrderedDict[tuple[Any, ...], tuple[CacheKey, Computed]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -80,11 +104,11 @@ class ShortlistCache:
         if store is not None:
             shared_cache.ensure_tables(store)
 
-    def get(self, key: tuple[Any, ...], store_version: int, scope: str) -> Computed | None:
+    def get(self, key: CacheKey, scope: str) -> Computed | None:
         """The answer in memory (cheap: called on the event loop).
 
         ``scope`` is what the answer depends on: a municipality, or ``region:<code>``
-        for a list over its region; ``store_version`` that scope's version
+        for a list over its region; ``key.version`` that scope's version
         (:meth:`~matching.records.storage.Store.version`). Answers from before it can
         never be asked for again (the version is part of every key): the first request
         to see a newer version drops that scope's answers, so data changed or erased
@@ -92,11 +116,11 @@ class ShortlistCache:
         """
         with self._lock:
             seen = self._versions.get(scope)
-            if seen is None or store_version > seen:
+            if seen is None or key.version > seen:
                 if seen is not None:
                     for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
                         del self._entries[stale]
-                self._versions[scope] = store_version
+                self._versions[scope] = key.version
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
@@ -105,35 +129,38 @@ class ShortlistCache:
             self.misses += 1
             return None
 
-    def put(self, key: tuple[Any, ...], value: Computed, scope: str) -> None:
+    def latest(self, request: tuple[Any, ...]) -> tuple[CacheKey, Computed] | None:
+        """The newest answer this process holds to ``request``, whatever its version."""
+        with self._lock:
+            return self._latest.get(request)
+
+    def forget(self, request: tuple[Any, ...]) -> None:
+        """Drop the newest answer held to ``request`` (it may no longer be shown late)."""
+        with self._lock:
+            self._latest.pop(request, None)
+
+    def put(self, key: CacheKey, value: Computed, scope: str) -> None:
         with self._lock:
             self._entries[key] = (scope, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+            before = self._latest.get(key.request)
+            if before is None or before[0].version <= key.version:
+                self._latest[key.request] = (key, value)
+            self._latest.move_to_end(key.request)
+            while len(self._latest) > self.max_entries:
+                self._latest.popitem(last=False)
 
-    def load_or_compute(
-        self,
-        key: tuple[Any, ...],
-        compute: Callable[[], Computed],
-        *,
-        scope: str,
-        store_version: int,
-    ) -> Computed:
-        """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O).
+    def shared(self, key: CacheKey, scope: str) -> Computed | None:
+        """The answer another worker stored, kept in memory too (blocking I/O).
 
-        The shared table only saves work: when it cannot be read or written the
-        answer is computed or kept in memory only, and the request goes on.
+        The shared table only saves work: when it cannot be read the answer is None.
         """
-        value: Computed | None
         if self.store is None:
-            value = compute()
-            self.computed += 1
-            self.put(key, value, scope)
-            return value
-        digest = shared_cache.key_digest((self.SHARED_FORMAT, *key))
+            return None
         try:
-            stored = shared_cache.get(self.store, digest)
+            stored = shared_cache.get(self.store, self._digest(key))
             value = None if stored is None else _decode(stored)
         except (SQLAlchemyError, KeyError, TypeError) as exc:
             logger.warning("shared shortlist cache entry unusable, computing: %s", exc)
@@ -141,29 +168,99 @@ class ShortlistCache:
         if value is not None:
             self.shared_hits += 1
             self.put(key, value, scope)
-            return value
+        return value
+
+    def compute(self, key: CacheKey, compute: Callable[[], Computed], scope: str) -> Computed:
+        """``compute()``, kept in memory and shared (blocking I/O); an answer that cannot be
+        shared is kept in memory only."""
         value = compute()
         self.computed += 1
         self.put(key, value, scope)
+        if self.store is None:
+            return value
         try:
             shared_cache.put(
-                self.store, digest, _encode(value),
-                municipality=scope, store_version=store_version,
+                self.store, self._digest(key), _encode(value),
+                municipality=scope, store_version=key.version,
             )
             self._writes += 1
             if self._writes % self.PURGE_EVERY == 0:
-                shared_cache.purge(self.store, before_version=store_version, municipality=scope)
+                shared_cache.purge(self.store, before_version=key.version, municipality=scope)
         except SQLAlchemyError as exc:
             logger.warning("could not share a computed shortlist: %s", exc)
         return value
+
+    def load_or_compute(
+        self, key: CacheKey, compute: Callable[[], Computed], *, scope: str
+    ) -> Computed:
+        """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O)."""
+        found = self.shared(key, scope)
+        return found if found is not None else self.compute(key, compute, scope)
+
+    def _digest(self, key: CacheKey) -> str:
+        return shared_cache.key_digest((self.SHARED_FORMAT, *key))
 
     def clear(self) -> None:
         """Forget the answers in memory (the shared ones are the store's to delete)."""
         with self._lock:
             self._entries.clear()
+            self._latest.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class BackgroundRefresh:
+    """Computes, one at a time in a thread of its own, the lists a service showed while
+    they were stale; each request once however often it was shown meanwhile.
+
+    At most ``max_pending`` wait; a list left out is offered again at its next showing.
+    """
+
+    def __init__(self, max_pending: int = 256) -> None:
+        self.max_pending = max_pending
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shortlist-refresh")
+        self._pending: dict[tuple[Any, ...], Future[None]] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, request: tuple[Any, ...], job: Callable[[], object]) -> bool:
+        """Run ``job`` for ``request`` unless it waits already; False when not queued."""
+        with self._lock:
+            if request in self._pending or len(self._pending) >= self.max_pending:
+                return False
+            try:
+                self._pending[request] = self._pool.submit(self._run, request, job)
+            except RuntimeError:  # closed: the service is stopping
+                return False
+            return True
+
+    def _run(self, request: tuple[Any, ...], job: Callable[[], object]) -> None:
+        try:
+            job()
+        except Exception:  # the next showing computes it (and reports what is wrong)
+            logger.exception("refreshing a shortlist failed: %s", request[:3])
+        finally:
+            with self._lock:
+                self._pending.pop(request, None)
+
+    def close(self) -> None:
+        """Drop what waits; the list being computed finishes in its thread."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._pending.clear()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until nothing is pending; False when ``timeout`` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = list(self._pending.values())
+            if not pending:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            futures_wait(pending, timeout=left)
 
 
 def _encode(computed: Computed) -> dict[str, Any]:

@@ -17,7 +17,6 @@ thread. The command line runs them with :func:`asyncio.run`.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -29,7 +28,7 @@ from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists import overrides as override_store
-from matching.shortlists.pool import POOL_TYPES
+from matching.shortlists.pool import HISTORY_TYPES, POOL_TYPES
 from matching.shortlists.shortlist import (
     Match,
     Shortlist,
@@ -42,12 +41,15 @@ from services.actor import Actor
 from services.errors import AuditUnavailable, Conflict, InvalidInput, NotFound
 from services.overrides import OverrideOut, override_out
 from services.runtime import Runtime
-from services.shortlist_cache import Computed, ShortlistCache
+from services.shortlist_cache import BackgroundRefresh, CacheKey, Computed, ShortlistCache
 
 __all__ = ["Audience", "ExcludedOut", "MatchOut", "Scope", "ShortlistOut", "ShortlistService"]
 
 #: Seconds a shortlist waits for its audit entry to be committed before it is refused.
 AUDIT_TIMEOUT = 2.0
+#: Record types whose change alone lets a list be shown stale while it is computed again
+#: (any other change, of a profile, consent or a region, makes it unusable at once).
+HISTORY_ENTITIES = frozenset(t.entity for t in HISTORY_TYPES)
 
 Audience = Literal["staff", "employer"]
 #: Whose candidates a work need's list draws on: the municipality's own, or also those the
@@ -146,6 +148,13 @@ class ShortlistOut(BaseModel):
         "(GET /audit?ref=...)."
     )
     shown_at: dt.datetime
+    stale: bool = Field(
+        False,
+        description="The list as it was before the latest history (outcomes, meetings, "
+        "invitations) was recorded, shown while its successor is computed; never older than "
+        "WERKKANS_STALE_SECONDS after that history, and never after a change of a profile, "
+        "consent or override.",
+    )
 
 
 def _computed(
@@ -208,12 +217,15 @@ class ShortlistService:
         cache: ShortlistCache,
         writer: AuditWriter,
         audit_timeout: float = AUDIT_TIMEOUT,
+        max_stale: float = 0.0,
     ) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.cache = cache
         self.writer = writer
         self.audit_timeout = audit_timeout
+        self.max_stale = max_stale
+        self.refresh = BackgroundRefresh()
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
@@ -241,11 +253,12 @@ class ShortlistService:
         """
         if audience == "employer":
             sort = "chance"  # the chance anyway is about the candidate: staff only
-        computed, overrides, municipality = await self._work_need_list(
+        (computed, stale), overrides, municipality = await self._work_need_list(
             actor, work_need_id, k=k, audience=audience, sort=sort, scope=scope
         )
         return await self._out(
             computed,
+            stale=stale,
             audience=audience,
             overrides=overrides,
             actor=actor,
@@ -265,7 +278,8 @@ class ShortlistService:
         """
         before = self.cache.computed
         await self._work_need_list(
-            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope
+            actor, work_need_id, k=k, audience="staff", sort="chance", scope=scope,
+            fresh=True,
         )
         return self.cache.computed > before
 
@@ -278,8 +292,10 @@ class ShortlistService:
         audience: Audience,
         sort: SortBy,
         scope: Scope,
-    ) -> tuple[Computed, list[override_store.Override], str]:
-        """The engine's list with the overrides in force, from the cache when it is there."""
+        fresh: bool = False,
+    ) -> tuple[tuple[Computed, float | None], list[override_store.Override], str]:
+        """The engine's list with the overrides in force, from the cache when it is there;
+        ``fresh``: never the list before the latest history (:meth:`_answer`)."""
         municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
         members = self._members(municipality, scope)
         overrides = override_store.active_overrides(
@@ -310,10 +326,10 @@ class ShortlistService:
                 region=scope == "region",
             )
 
-        computed = await self._cached(
-            key, municipality, compute, f"work need {work_need_id}", members
+        answer = await self._cached(
+            key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh
         )
-        return computed, overrides, municipality
+        return answer, overrides, municipality
 
     def _members(self, municipality: str, scope: Scope) -> list[str]:
         """The municipalities a list of ``scope`` draws on, ``municipality`` first.
@@ -375,11 +391,12 @@ class ShortlistService:
                 region=scope == "region",
             )
 
-        computed = await self._cached(
+        computed, stale = await self._cached(
             key, municipality, compute, f"candidate {candidate_id}", members
         )
         return await self._out(
             computed,
+            stale=stale,
             audience="staff",
             overrides=overrides,
             actor=actor,
@@ -390,18 +407,20 @@ class ShortlistService:
 
     async def _cached(
         self,
-        key: tuple[Any, ...],
+        request: tuple[Any, ...],
         municipality: str,
         compute: Callable[[], Shortlist],
         subject: str,
         members: list[str],
-    ) -> Computed:
+        *,
+        fresh: bool = False,
+    ) -> tuple[Computed, float | None]:
         """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(key, municipality, compute, members)
+            return await self._answer(request, municipality, compute, members, fresh=fresh)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -409,37 +428,80 @@ class ShortlistService:
 
     async def _answer(
         self,
-        key: tuple[Any, ...],
+        request: tuple[Any, ...],
         municipality: str,
         compute: Callable[[], Shortlist],
         members: list[str],
-    ) -> Computed:
+        *,
+        fresh: bool,
+    ) -> tuple[Computed, float | None]:
+        """The list, and None; or the list before the latest history was recorded, and how
+        many seconds ago the first of that history came in.
+
+        With ``max_stale`` seconds and unless ``fresh`` is asked, a list whose records
+        changed only in their history (events, invitations, meetings, outcomes; no
+        profile, consent or erasure, no override, the same model and day) is shown as
+        it was while a thread of its own computes its successor, as long as the first of
+        those changes is at most ``max_stale`` seconds old. Otherwise it is computed now.
+        """
         def work() -> Computed:
             with self._computing:
                 return _computed(self.store, compute(), municipality, members)
 
-        engine = self.runtime.engine
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
-        version = self.store.version(municipalities=members, record_types=POOL_TYPES)
-        full_key = (*key, version, engine.scored_by, engine.today())
-        found = self.cache.get(full_key, version, scope)
+
+        def key_now() -> CacheKey:
+            engine = self.runtime.engine
+            version = self.store.version(municipalities=members, record_types=POOL_TYPES)
+            return CacheKey(request, version, engine.scored_by, engine.today())
+
+        def load(key: CacheKey) -> tuple[Computed, float | None]:
+            found = self.cache.shared(key, scope)
+            if found is not None:
+                return found, None
+            if not fresh and self.max_stale > 0:
+                stale = self._stale(key, members)
+                if stale is not None:
+                    self.refresh.submit(request, refresh)
+                    return stale
+            return self.cache.compute(key, work, scope), None
+
+        def refresh() -> None:
+            key = key_now()
+            if self.cache.get(key, scope) is None:
+                self.cache.load_or_compute(key, work, scope=scope)
+
+        key = key_now()
+        found = self.cache.get(key, scope)
+        if found is not None:
+            return found, None
+        return await anyio.to_thread.run_sync(load, key)
+
+    def _stale(self, key: CacheKey, members: list[str]) -> tuple[Computed, float] | None:
+        """The newest list held for ``key.request`` if only history changed since, and for
+        how many seconds (at most ``max_stale``)."""
+        found = self.cache.latest(key.request)
         if found is None:
-            found = await anyio.to_thread.run_sync(
-                functools.partial(
-                    self.cache.load_or_compute,
-                    full_key,
-                    work,
-                    scope=scope,
-                    store_version=version,
-                )
-            )
-        return found
+            return None
+        held, computed = found
+        if (held.model, held.day) != (key.model, key.day) or held.version >= key.version:
+            return None
+        changes = self.store.changes_since(
+            held.version, municipalities=members, record_types=POOL_TYPES
+        )
+        if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
+            self.cache.forget(key.request)
+            return None
+        first = min(changes.values(), default=None)
+        age = 0.0 if first is None else (dt.datetime.now(dt.UTC) - first).total_seconds()
+        return None if age > self.max_stale else (computed, max(age, 0.0))
 
     async def _out(
         self,
         computed: Computed,
         *,
+        stale: float | None,
         audience: Audience,
         overrides: list[override_store.Override],
         actor: Actor,
@@ -482,13 +544,15 @@ class ShortlistService:
                 # each municipality sees in its own log who elsewhere was shown its candidates
                 await log(home, "regional_shortlist_shown",
                           {"viewer_municipality": municipality}, entries)
-            audit_ref = await log(
-                municipality, "shortlist_shown", {"overrides": [o.id for o in overrides]}, logged
-            )
+            extra: dict[str, Any] = {"overrides": [o.id for o in overrides]}
+            if stale is not None:
+                extra["stale_seconds"] = round(stale, 1)
+            audit_ref = await log(municipality, "shortlist_shown", extra, logged)
         except AuditNotDurable as exc:
             raise AuditUnavailable(f"audit log: {exc}; the shortlist is not shown") from None
         return rendered.model_copy(
-            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.UTC)}
+            update={"audit_ref": audit_ref, "shown_at": dt.datetime.now(dt.UTC),
+                    "stale": stale is not None}
         )
 
     @staticmethod

@@ -55,3 +55,16 @@ def test_a_bad_workspace_price_list_is_an_error_in_dutch(monkeypatch, tmp_path, 
     monkeypatch.setenv("WERKKANS_PRICES", str(path))
     with pytest.raises(ValueError, match=f"WERKKANS_PRICES: .*{dutch}"):
         Settings.from_env()
+
+
+def test_how_long_a_list_may_be_shown_stale_is_read_and_checked(monkeypatch):
+    from api.deps import ApiConfig
+
+    monkeypatch.delenv("WERKKANS_STALE_SECONDS", raising=False)
+    assert Settings.from_env().stale_seconds == 120
+    monkeypatch.setenv("WERKKANS_STALE_SECONDS", "0")
+    assert ApiConfig.from_settings(Settings.from_env()).stale_seconds == 0
+    for value in ("twee minuten", "-5", "inf"):
+        monkeypatch.setenv("WERKKANS_STALE_SECONDS", value)
+        with pytest.raises(ValueError, match="WERKKANS_STALE_SECONDS"):
+            Settings.from_env()

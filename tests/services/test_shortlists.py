@@ -102,3 +102,71 @@ def test_an_aftercare_check_in_changes_no_list(shortlists, store, rm):
                           date=day + dt.timedelta(days=30), status=CheckInStatus.WORKING)])
     asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
     assert shortlists.cache.computed == 1 and shortlists.cache.hits == 1
+
+
+def _placement(service, candidate_id: str, outcome_id: str = "O9") -> None:
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    day = service.runtime.engine.today()
+    service.store.upsert([Outcome(id=outcome_id, municipality="GM0855", candidate_id=candidate_id,
+                                  employer_id="E1", kind=OutcomeKind.WEP, hours=24, start_date=day,
+                                  recorded_on=day)])
+
+
+@pytest.fixture
+def lenient(runtime, store):
+    """A service that may show a list up to a minute after new history while it recomputes."""
+    writer = new_audit_writer(store)
+    yield ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer, max_stale=60)
+    writer.close()
+
+
+def test_after_new_history_the_list_is_shown_as_it_was_while_its_successor_is_computed(
+    lenient, store, rm
+):
+    first = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    placed = first.matches[0].candidate_id
+    _placement(lenient, placed)  # a WEP: the already-placed veto now leaves them out
+    shown = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert shown.stale and shown.matches[0].candidate_id == placed  # as it was
+    assert lenient.refresh.wait(30)
+    fresh = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert not fresh.stale and placed not in [m.candidate_id for m in fresh.matches]
+    assert lenient.cache.computed == 2  # the first list and its successor, nothing in between
+    lenient.writer.flush()
+    entries, _ = list_entries(store, municipality="GM0855", action="shortlist_shown")
+    stale = [e.inputs.get("stale_seconds") for e in reversed(entries)]
+    assert stale[0] is None and 0 <= stale[1] < 60 and stale[2] is None
+
+
+def test_a_profile_change_an_override_or_old_history_is_never_shown_stale(lenient, store, rm):
+    import datetime as dt
+
+    from factories import make_candidate
+
+    from matching.records.storage import history_table
+
+    asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    store.upsert([make_candidate("C9")])  # a profile: computed now
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale
+    _placement(lenient, "C2")
+    add_override(store, municipality="GM0855", work_need_id="W1", candidate_id="C3",
+                 kind="exclude", reason="Verhuisd.", actor="rm", role="rm")
+    out = asyncio.run(lenient.for_work_need(rm, "W1", k=5))  # another request: no list held
+    assert not out.stale and "C3" not in [m.candidate_id for m in out.matches]
+    _placement(lenient, "C4", "O10")
+    with store.transaction() as conn:  # the history came in longer ago than the service allows
+        conn.execute(history_table.update().where(history_table.c.record_id == "O10").values(
+            changed_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61)))
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale
+    assert lenient.refresh.wait(30)
+
+
+def test_fresh_lists_are_computed_before_they_are_shown_without_a_stale_allowance(
+    shortlists, store, rm
+):
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=5))
+    _placement(shortlists, "C2")
+    assert not asyncio.run(shortlists.for_work_need(rm, "W1", k=5)).stale
+    assert shortlists.cache.computed == 2
