@@ -16,6 +16,7 @@ thread. The command line runs them with :func:`asyncio.run`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -539,15 +540,19 @@ class ShortlistService:
                 results=results,
             )
 
+        extra: dict[str, Any] = {"overrides": [o.id for o in overrides]}
+        if stale is not None:
+            extra["stale_seconds"] = round(stale, 1)
+        # each municipality sees in its own log who elsewhere was shown its candidates; all
+        # entries are submitted at once, so one commit of the writer takes them together
+        entries = [
+            log(home, "regional_shortlist_shown", {"viewer_municipality": municipality}, rows)
+            for home, rows in sorted(shared.items())
+        ]
         try:  # shown only once its audit entries are committed
-            for home, entries in sorted(shared.items()):
-                # each municipality sees in its own log who elsewhere was shown its candidates
-                await log(home, "regional_shortlist_shown",
-                          {"viewer_municipality": municipality}, entries)
-            extra: dict[str, Any] = {"overrides": [o.id for o in overrides]}
-            if stale is not None:
-                extra["stale_seconds"] = round(stale, 1)
-            audit_ref = await log(municipality, "shortlist_shown", extra, logged)
+            *_, audit_ref = await asyncio.gather(
+                *entries, log(municipality, "shortlist_shown", extra, logged)
+            )
         except AuditNotDurable as exc:
             raise AuditUnavailable(f"audit log: {exc}; the shortlist is not shown") from None
         return rendered.model_copy(
