@@ -419,3 +419,25 @@ def test_the_event_page_plans_by_social_value_and_shows_it_in_euros(client, user
     amounts = re.findall(r"<td>(-?€ [\d.]+)</td>", table)
     assert amounts and len(amounts) == table.count("<tr>") - 1  # one per invited candidate
     assert not _CODE.findall(_visible_text(planned.text))
+
+
+def test_after_an_outcome_the_work_need_page_says_its_list_is_being_brought_up_to_date(
+    client, store
+):
+    import datetime as dt
+
+    from api_helpers import TODAY
+
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    note = "Deze lijst is van vóór de laatst geregistreerde gesprekken en uitkomsten"
+    _login(client, "relationship")
+    first = client.get("/werkvragen/W1")
+    assert first.status_code == 200 and note not in first.text
+    store.upsert([Outcome(id="O77", municipality="GM0855", candidate_id="C3", employer_id="E1",
+                          kind=OutcomeKind.FOLLOW_UP, recorded_on=TODAY - dt.timedelta(days=1))],
+                 actor="test")
+    assert note in client.get("/werkvragen/W1").text
+    assert client.app.state.shortlists.refresh.wait(30)
+    assert note not in client.get("/werkvragen/W1").text
