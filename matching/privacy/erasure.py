@@ -463,12 +463,22 @@ def _without_reason(inputs: object) -> object:
 
 def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dict[str, object]]]:
     """For :class:`matching.privacy.audit_writer.AuditWriter`: replace erased candidates' ids in entries
-    that were queued before the erasure and are written after it."""
+    that were queued before the erasure and are written after it.
+
+    Every batch reads the tombstones (one query, none while nobody was erased); the key
+    is read and checked at the first batch that needs it.
+    """
+    metadata.create_all(store.engine, tables=[tombstone_table], checkfirst=True)
+    keys: list[bytes] = []
 
     def scrub(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-        erased = erased_ids(store)
-        if not len(erased):
+        with store.engine.connect() as conn:
+            pseudonyms = frozenset(conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars())
+        if not pseudonyms:
             return rows
+        if not keys:
+            keys.append(_key(store, create=False))
+        erased = ErasedIds(key=keys[0], pseudonyms=pseudonyms)
         out = []
         for row in rows:
             found = {v for v in _strings(row) if v in erased}
