@@ -198,11 +198,19 @@ class ShortlistEngine:
         versions = self.store.versions(self.region_of(municipality), record_types=POOL_TYPES)
         members = [self._pool(m, version) for m, version in versions.items()]
         found = self._regional_pools.get((municipality, work))
-        if found is not None and len(found[0]) == len(members) and all(
-            a is b for a, b in zip(found[0], members, strict=True)
-        ):
+        same = found is not None and [m.municipality for m in found[0]] == [
+            m.municipality for m in members
+        ]
+        if found is not None and same and all(a is b for a, b in zip(found[0], members, strict=True)):
             return found[1]
-        pool = (regional_work if work else regional_pool)(members[0], members[1:])
+        if work:
+            pool = regional_work(members[0], members[1:])
+        else:  # after new history alone, the candidates stay where they were
+            profiles = [(m.profile_version, m.model, m.day) for m in members]
+            before = found[1] if found is not None and same and profiles == [
+                (m.profile_version, m.model, m.day) for m in found[0]
+            ] else None
+            pool = regional_pool(members[0], members[1:], before)
         with self._lock:
             self._regional_pools[(municipality, work)] = (members, pool)
         return pool

@@ -246,13 +246,17 @@ def _with_history(
     )
 
 
-def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
+def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None) -> Pool:
     """``home``'s pool with the candidates of the region's other municipalities who consented
     to regional sharing (and to matching) added after its own.
 
     The work needs, employers and their track record stay ``home``'s; each added candidate
     keeps what their own municipality knows of them (engagement, chance anyway), so a
     shortlist ranks them exactly as their own municipality's pool would.
+
+    ``before``: the regional pool of the same members when only their history changed
+    since (the same profile versions, model and day); its candidate side is kept instead
+    of being copied together again.
     """
     parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
     for pool in others:
@@ -261,23 +265,31 @@ def regional_pool(home: Pool, others: Sequence[Pool]) -> Pool:
             parts.append((pool, rows))
     if len(parts) == 1:
         return home
-    candidates = [p.candidates[r] for p, rows in parts for r in rows]
-    texts = [p.text for p, _ in parts]
     anyway = [p.anyway for p, _ in parts]
+    if before is not None:
+        candidates, arrays, vectors, text = before.candidates, before.arrays, before.vectors, before.text
+        row_of = before.row_of
+    else:
+        candidates = [p.candidates[r] for p, rows in parts for r in rows]
+        texts = [p.text for p, _ in parts]
+        arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
+        vectors = TextVectors.concat([p.vectors.take(rows) for p, rows in parts])
+        row_of = {c.id: i for i, c in enumerate(candidates)}
+        text = None if any(t is None for t in texts) else _joined(
+            [t.take(rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
+        )
     return replace(
         home,
         candidates=candidates,
-        arrays=CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts]),
-        vectors=TextVectors.concat([p.vectors.take(rows) for p, rows in parts]),
-        row_of={c.id: i for i, c in enumerate(candidates)},
+        arrays=arrays,
+        vectors=vectors,
+        row_of=row_of,
+        text=text,
         engagement={
             name: np.concatenate([p.engagement[name][rows] for p, rows in parts])
             for name in home.engagement
         },
         placed_ids=frozenset().union(*(p.placed_ids for p, _ in parts)),
-        text=None if any(t is None for t in texts) else _joined(
-            [t.take(rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
-        ),
         # a chance anyway shown for some and not others would sort them unevenly: all or none
         anyway=None if any(a is None for a in anyway) else np.concatenate(
             [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]

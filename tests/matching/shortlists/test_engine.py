@@ -315,3 +315,34 @@ def test_a_candidates_list_over_the_region_adds_its_open_work_scored_as_at_home(
     assert {w: s for w, s in ((m.work_need_id, m.score) for m in regional.matches) if w in own} == {
         w: s for w, s in own.items() if w in {m.work_need_id for m in regional.matches}
     }
+
+
+def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one_made_anew(
+    tiny_world,
+):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Municipality, Outcome
+
+    other = "GM0363"
+    engine = _engine([
+        *tiny_world,
+        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
+        Municipality(id=other, municipality=other, name="Amsterdam", region="R"),
+        make_candidate("B1", municipality=other, consent_region=True),
+        make_candidate("B2", municipality=other, consent_region=True),
+        make_employer("BE1", municipality=other),
+    ], scorer=TravelScorer())
+    before = engine._regional("GM0855")
+    assert {"B1", "B2"} <= {m.candidate_id for m in engine.for_work_need("W1", 10, region=True).matches}
+    engine.store.upsert([Outcome(id="O9", municipality=other, candidate_id="B1", employer_id="BE1",
+                                 kind=OutcomeKind.WEP, hours=20, start_date=TODAY,
+                                 recorded_on=TODAY)])
+    after = engine._regional("GM0855")
+    assert after is not before and after.vectors is before.vectors and "B1" in after.placed_ids
+    kept = engine.for_work_need("W1", 10, region=True)
+    anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    made = anew.for_work_need("W1", 10, region=True)
+    assert "B1" not in [m.candidate_id for m in kept.matches]  # placed since
+    assert [(m.candidate_id, m.score) for m in kept.matches] == [
+        (m.candidate_id, m.score) for m in made.matches
+    ]
