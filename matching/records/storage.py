@@ -117,6 +117,8 @@ history_table = sa.Table(
     # the versions of one municipality's records, or of one record type (Store.version)
     sa.Index("ix_history_municipality_seq", "municipality", "seq"),
     sa.Index("ix_history_entity_seq", "entity", "seq"),
+    # the last entry of one municipality's records of one type (Store.version)
+    sa.Index("ix_history_latest", "municipality", "entity", "seq"),
 )
 
 
@@ -249,7 +251,12 @@ class Store:
         # tables added in a later release of the same schema version (history, meta) are created
         metadata.create_all(self.engine, checkfirst=True)
         for index in history_table.indexes:  # and indexes added to a table that was there
-            index.create(self.engine, checkfirst=True)
+            try:
+                index.create(self.engine, checkfirst=True)
+            except sa.exc.DatabaseError:  # made by another process starting at the same moment
+                made = {i["name"] for i in sa.inspect(self.engine).get_indexes(history_table.name)}
+                if index.name not in made:
+                    raise
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
@@ -476,6 +483,8 @@ class Store:
         municipalities' records (or of those types), so what depends on one
         municipality is not thrown away when another one writes.
         """
+        if municipalities is not None and record_types is not None:
+            return max(self._latest(municipalities, record_types).values(), default=0)
         query = sa.select(sa.func.max(history_table.c.seq))
         if municipalities is not None:
             query = query.where(history_table.c.municipality.in_(list(municipalities)))
@@ -484,21 +493,37 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    def _latest(
+        self, municipalities: Iterable[str], record_types: Iterable[type[Record]]
+    ) -> dict[tuple[str, str], int]:
+        """The last history entry of each (municipality, record type), as one index probe each
+        (``ix_history_latest``): a filter over both would walk back through every later entry
+        of other types (the check-ins imported after the candidates, say)."""
+        table = history_table
+        probes = [
+            sa.select(
+                sa.literal(m).label("municipality"), sa.literal(t.entity).label("entity"),
+                sa.select(sa.func.max(table.c.seq))
+                .where(table.c.municipality == m, table.c.entity == t.entity)
+                .scalar_subquery().label("seq"),
+            )
+            for m in dict.fromkeys(municipalities) for t in dict.fromkeys(record_types)
+        ]
+        if not probes:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.union_all(*probes)).all()
+        return {(m, e): int(seq) for m, e, seq in rows if seq is not None}
+
     def versions(
         self, municipalities: Iterable[str], *, record_types: Iterable[type[Record]]
     ) -> dict[str, int]:
         """:meth:`version` of each of the municipalities (of those record types) in one query."""
         wanted = list(municipalities)
-        table = history_table
-        query = (
-            sa.select(table.c.municipality, sa.func.max(table.c.seq))
-            .where(table.c.municipality.in_(wanted))
-            .where(table.c.entity.in_([t.entity for t in record_types]))
-            .group_by(table.c.municipality)
-        )
-        with self.engine.connect() as conn:
-            found = {m: int(v or 0) for m, v in conn.execute(query).all()}
-        return {m: found.get(m, 0) for m in wanted}
+        found: dict[str, int] = dict.fromkeys(wanted, 0)
+        for (m, _), seq in self._latest(wanted, record_types).items():
+            found[m] = max(found[m], seq)
+        return found
 
     def changes_since(
         self,

@@ -116,12 +116,20 @@ def test_version_moves_on_with_every_write(store):
 def test_versions_and_changes_per_municipality_and_record_type(store):
     import datetime as dt
 
+    from matching.records.storage import history_table
+
     store.upsert(tiny_world())
     before = store.versions(["GM0855", "GM0363"], record_types=[Candidate, WorkNeed])
     assert before == {
         m: store.version(municipalities=[m], record_types=[Candidate, WorkNeed])
         for m in ("GM0855", "GM0363")
     } and before["GM0363"] == 0 < before["GM0855"]
+    for types in ([Candidate], [Employer], [Candidate, Employer, WorkNeed]):  # as the plain query
+        with store.engine.connect() as conn:
+            plain = conn.execute(sa.select(sa.func.max(history_table.c.seq)).where(
+                history_table.c.municipality == "GM0855",
+                history_table.c.entity.in_([t.entity for t in types]))).scalar()
+        assert store.version(municipalities=["GM0855"], record_types=types) == plain
     assert store.changes_since(before["GM0855"], municipalities=["GM0855"],
                                record_types=[Candidate, Employer]) == {}
     started = dt.datetime.now(dt.UTC)
