@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 import json
 import logging
 import types
@@ -150,6 +151,20 @@ class WriteSummary:
     @property
     def changed(self) -> int:
         return sum(self.inserted.values()) + sum(self.updated.values())
+
+
+@functools.cache
+def _latest_query(n: int) -> sa.TextClause:
+    """``n`` probes of the last history entry of (``:m<i>``, ``:e<i>``), one row each: the
+    probe's number and its ``seq`` (NULL when there is none). Written once per size as text,
+    so a request pays neither for building nor for compiling it."""
+    table = history_table.name
+    probes = " UNION ALL ".join(
+        f"SELECT {i} AS probe, (SELECT max(seq) FROM {table} "
+        f"WHERE municipality = :m{i} AND entity = :e{i}) AS seq"
+        for i in range(n)
+    )
+    return sa.text(probes)
 
 
 def default_sqlite_url(path: Path | str = "werkkans.db") -> str:
@@ -499,21 +514,15 @@ class Store:
         """The last history entry of each (municipality, record type), as one index probe each
         (``ix_history_latest``): a filter over both would walk back through every later entry
         of other types (the check-ins imported after the candidates, say)."""
-        table = history_table
-        probes = [
-            sa.select(
-                sa.literal(m).label("municipality"), sa.literal(t.entity).label("entity"),
-                sa.select(sa.func.max(table.c.seq))
-                .where(table.c.municipality == m, table.c.entity == t.entity)
-                .scalar_subquery().label("seq"),
-            )
-            for m in dict.fromkeys(municipalities) for t in dict.fromkeys(record_types)
-        ]
-        if not probes:
+        pairs = [(m, t.entity) for m in dict.fromkeys(municipalities) for t in dict.fromkeys(record_types)]
+        if not pairs:
             return {}
+        params = {f"m{i}": m for i, (m, _) in enumerate(pairs)} | {
+            f"e{i}": e for i, (_, e) in enumerate(pairs)
+        }
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.union_all(*probes)).all()
-        return {(m, e): int(seq) for m, e, seq in rows if seq is not None}
+            rows = conn.execute(_latest_query(len(pairs)), params).all()
+        return {pairs[i]: int(seq) for i, seq in rows if seq is not None}
 
     def versions(
         self, municipalities: Iterable[str], *, record_types: Iterable[type[Record]]
