@@ -129,10 +129,10 @@ class ShortlistCache:
             self.misses += 1
             return None
 
-    def latest(self, request: tuple[Any, ...]) -> tuple[CacheKey, Computed] | None:
-        """The newest answer this process holds to ``request``, whatever its version."""
+    def latest(self, key: CacheKey) -> tuple[CacheKey, Computed] | None:
+        """The newest answer this process holds to ``key.request``, whatever its version."""
         with self._lock:
-            return self._latest.get(request)
+            return self._latest.get(key.request)
 
     def forget(self, request: tuple[Any, ...]) -> None:
         """Drop the newest answer held to ``request`` (it may no longer be shown late)."""
@@ -181,7 +181,7 @@ class ShortlistCache:
         try:
             shared_cache.put(
                 self.store, self._digest(key), _encode(value),
-                municipality=scope, store_version=key.version,
+                municipality=scope, store_version=key.version, request=self._request_digest(key),
             )
             self._writes += 1
             if self._writes % self.PURGE_EVERY == 0:
@@ -197,8 +197,25 @@ class ShortlistCache:
         found = self.shared(key, scope)
         return found if found is not None else self.compute(key, compute, scope)
 
+    def newest_shared(self, key: CacheKey) -> tuple[CacheKey, Computed] | None:
+        """The newest answer any worker stored to the same request, model and day, made
+        before ``key.version`` (blocking I/O; None when the table cannot be read)."""
+        if self.store is None:
+            return None
+        try:
+            found = shared_cache.newest(
+                self.store, self._request_digest(key), before_version=key.version
+            )
+            return None if found is None else (key._replace(version=found[0]), _decode(found[1]))
+        except (SQLAlchemyError, KeyError, TypeError) as exc:
+            logger.warning("shared shortlist cache unusable: %s", exc)
+            return None
+
     def _digest(self, key: CacheKey) -> str:
         return shared_cache.key_digest((self.SHARED_FORMAT, *key))
+
+    def _request_digest(self, key: CacheKey) -> str:
+        return shared_cache.key_digest((self.SHARED_FORMAT, key.request, key.model, key.day))
 
     def clear(self) -> None:
         """Forget the answers in memory (the shared ones are the store's to delete)."""

@@ -480,23 +480,27 @@ class ShortlistService:
         return await anyio.to_thread.run_sync(load, key)
 
     def _stale(self, key: CacheKey, members: list[str]) -> tuple[Computed, float] | None:
-        """The newest list held for ``key.request`` if only history changed since, and for
-        how many seconds (at most ``max_stale``)."""
-        found = self.cache.latest(key.request)
-        if found is None:
-            return None
-        held, computed = found
-        if (held.model, held.day) != (key.model, key.day) or held.version >= key.version:
-            return None
-        changes = self.store.changes_since(
-            held.version, municipalities=members, record_types=POOL_TYPES
-        )
-        if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
-            self.cache.forget(key.request)
-            return None
-        first = min(changes.values(), default=None)
-        age = 0.0 if first is None else (dt.datetime.now(dt.UTC) - first).total_seconds()
-        return None if age > self.max_stale else (computed, max(age, 0.0))
+        """The newest list held for ``key.request`` (this worker's own, else the newest any
+        worker stored: the nightly batch's, say) if only history changed since, and for how
+        many seconds (at most ``max_stale``)."""
+        for fetch in (self.cache.latest, self.cache.newest_shared):
+            found = fetch(key)
+            if found is None:
+                continue
+            held, computed = found
+            if (held.model, held.day) != (key.model, key.day) or held.version >= key.version:
+                continue
+            changes = self.store.changes_since(
+                held.version, municipalities=members, record_types=POOL_TYPES
+            )
+            if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
+                self.cache.forget(key.request)
+                return None
+            first = min(changes.values(), default=None)
+            age = 0.0 if first is None else (dt.datetime.now(dt.UTC) - first).total_seconds()
+            if age <= self.max_stale:
+                return computed, max(age, 0.0)
+        return None
 
     async def _out(
         self,

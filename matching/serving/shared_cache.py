@@ -10,7 +10,9 @@ Entries are JSON under a key that already holds everything the answer depends
 on (the request, the overrides in force, the version of its municipality's or
 region's records, the model and the date), so an entry is never stale, only
 unused: :func:`purge` drops a municipality's entries made before its current
-version, and anyone's older than ``max_age``. The ``municipality`` column is the
+version, and anyone's older than ``max_age``. The ``request`` column (a digest of
+the key without the version) finds the newest entry of a request whatever its
+version (:func:`newest`), for a list that may be shown late. The ``municipality`` column is the
 answer's scope (``GM0855``, or ``region:GM0855`` for a list over its region).
 Entries name candidates, so :func:`matching.privacy.erasure.erase_candidate`
 deletes the entries of the erased candidate's region in its own transaction.
@@ -32,7 +34,7 @@ from matching.records.storage import Store, metadata
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "purge", "put"]
+__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "newest", "purge", "put"]
 
 cache_table = sa.Table(
     "shared_cache",
@@ -40,14 +42,30 @@ cache_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 hex of the full key
     sa.Column("municipality", sa.String(40), nullable=False, index=True),
     sa.Column("store_version", sa.Integer, nullable=False, index=True),
+    # the key without its version: the same request, model and day
+    sa.Column("request", sa.String(64), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("ix_shared_cache_request", "request", "store_version"),
 )
 
 
 def ensure_tables(store: Store) -> None:
-    """Create the table in a store opened before this module was imported."""
-    metadata.create_all(store.engine, tables=[cache_table], checkfirst=True)
+    """Create the table in a store opened before this module was imported (an earlier
+    release's table, without the ``request`` column, is only a cache: made again)."""
+    inspector = sa.inspect(store.engine)
+    if inspector.has_table(cache_table.name) and "request" not in {
+        c["name"] for c in inspector.get_columns(cache_table.name)
+    }:
+        try:
+            cache_table.drop(store.engine)
+        except sa.exc.DatabaseError:  # dropped by another process starting at the same moment
+            pass
+    try:
+        metadata.create_all(store.engine, tables=[cache_table], checkfirst=True)
+    except sa.exc.DatabaseError:  # made by another process starting at the same moment
+        if not sa.inspect(store.engine).has_table(cache_table.name):
+            raise
 
 
 def key_digest(key: tuple[Any, ...]) -> str:
@@ -71,12 +89,35 @@ def get(store: Store, key: str) -> Any | None:
         return None
 
 
-def put(store: Store, key: str, value: Any, *, municipality: str, store_version: int) -> bool:
-    """Store a JSON-able value; False when another worker stored the same key first."""
+def newest(store: Store, request: str, *, before_version: int) -> tuple[int, Any] | None:
+    """The newest entry of ``request`` made before ``before_version``: its version and value."""
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(cache_table.c.store_version, cache_table.c.payload)
+            .where(cache_table.c.request == request)
+            .where(cache_table.c.store_version < before_version)
+            .order_by(cache_table.c.store_version.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    try:
+        return int(row[0]), json.loads(row[1])
+    except ValueError:  # pragma: no cover - only this module writes the table
+        return None
+
+
+def put(
+    store: Store, key: str, value: Any, *, municipality: str, store_version: int,
+    request: str | None = None,
+) -> bool:
+    """Store a JSON-able value (``request``: :func:`key_digest` of its key without the version);
+    False when another worker stored the same key first."""
     row = {
         "key": key,
         "municipality": municipality,
         "store_version": store_version,
+        "request": request,
         "created_at": dt.datetime.now(dt.UTC),
         "payload": json.dumps(value, separators=(",", ":")),
     }

@@ -170,3 +170,20 @@ def test_fresh_lists_are_computed_before_they_are_shown_without_a_stale_allowanc
     _placement(shortlists, "C2")
     assert not asyncio.run(shortlists.for_work_need(rm, "W1", k=5)).stale
     assert shortlists.cache.computed == 2
+
+
+def test_a_worker_that_never_held_a_list_shows_the_one_another_worker_stored(
+    runtime, store, rm, lenient
+):
+    writer = new_audit_writer(store)
+    other = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer,
+                             max_stale=60)
+    first = asyncio.run(other.for_work_need(rm, "W1", k=5))  # the other worker computes it
+    _placement(lenient, first.matches[0].candidate_id)
+    shown = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert shown.stale and [m.candidate_id for m in shown.matches] == [
+        m.candidate_id for m in first.matches
+    ]
+    assert lenient.cache.computed == 0 and lenient.refresh.wait(30)
+    assert lenient.cache.computed == 1
+    writer.close()

@@ -67,3 +67,29 @@ def test_clear_per_municipality_inside_a_transaction(store):
         assert conn.execute(sa.select(sa.func.count()).select_from(shared_cache.cache_table)).scalar() == 0
     with pytest.raises(ValueError):
         shared_cache.clear()
+
+
+def test_the_newest_entry_of_a_request_is_found_whatever_its_version(store):
+    for version in (3, 5, 9):
+        shared_cache.put(store, f"k{version}", {"v": version}, municipality="GM1",
+                         store_version=version, request="r1")
+    shared_cache.put(store, "other", {"v": 8}, municipality="GM1", store_version=8, request="r2")
+    assert shared_cache.newest(store, "r1", before_version=12) == (9, {"v": 9})
+    assert shared_cache.newest(store, "r1", before_version=9) == (5, {"v": 5})
+    assert shared_cache.newest(store, "r1", before_version=3) is None
+    assert shared_cache.newest(store, "r3", before_version=99) is None
+
+
+def test_an_earlier_releases_table_is_made_again(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE shared_cache"))
+        conn.execute(sa.text("CREATE TABLE shared_cache (key VARCHAR(64) PRIMARY KEY, "
+                             "municipality VARCHAR(40), store_version INTEGER, "
+                             "created_at TIMESTAMP, payload TEXT)"))
+        conn.execute(sa.text("INSERT INTO shared_cache VALUES ('k', 'GM1', 1, '2026-01-01', '{}')"))
+    shared_cache.ensure_tables(store)
+    assert shared_cache.get(store, "k") is None  # only a cache: its entries are gone
+    assert shared_cache.put(store, "k", {"v": 1}, municipality="GM1", store_version=1, request="r")
+    assert shared_cache.newest(store, "r", before_version=2) == (1, {"v": 1})
+    store.dispose()
