@@ -137,10 +137,19 @@ def purge(
     max_age: dt.timedelta = dt.timedelta(days=2),
 ) -> int:
     """Delete the municipality's entries made before ``before_version`` (its own version,
-    :meth:`~matching.records.storage.Store.version`), and anyone's longer than ``max_age`` ago."""
+    :meth:`~matching.records.storage.Store.version`) that a newer entry of the same request
+    replaces (the newest of each request may still be shown late: :func:`newest`), and
+    anyone's longer than ``max_age`` ago."""
     cutoff = dt.datetime.now(dt.UTC) - max_age
-    stale = (cache_table.c.municipality == municipality) & (
-        cache_table.c.store_version < before_version
+    later = cache_table.alias("later")
+    replaced = sa.exists().where(
+        later.c.request == cache_table.c.request,
+        later.c.store_version > cache_table.c.store_version,
+    )
+    stale = (
+        (cache_table.c.municipality == municipality)
+        & (cache_table.c.store_version < before_version)
+        & (cache_table.c.request.is_(None) | replaced)
     )
     with store.transaction() as conn:
         return conn.execute(

@@ -93,3 +93,13 @@ def test_an_earlier_releases_table_is_made_again(tmp_path):
     assert shared_cache.put(store, "k", {"v": 1}, municipality="GM1", store_version=1, request="r")
     assert shared_cache.newest(store, "r", before_version=2) == (1, {"v": 1})
     store.dispose()
+
+
+def test_purge_keeps_the_newest_entry_of_each_request(store):
+    for version in (1, 2):
+        shared_cache.put(store, f"a{version}", version, municipality="GM1",
+                         store_version=version, request="ra")
+    shared_cache.put(store, "b1", 1, municipality="GM1", store_version=1, request="rb")
+    assert shared_cache.purge(store, before_version=5, municipality="GM1") == 1  # a1 only
+    assert [shared_cache.get(store, k) for k in ("a1", "a2", "b1")] == [None, 2, 1]
+    assert shared_cache.newest(store, "rb", before_version=5) == (1, 1)
