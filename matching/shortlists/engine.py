@@ -370,16 +370,17 @@ class ShortlistEngine:
         candidate = self.store.get(Candidate, candidate_id, municipality=municipality)
         if candidate is None:
             raise UnknownRecordError("candidate", candidate_id)
-        home = self._pool(candidate.municipality)
-        pool = self._regional(candidate.municipality, work=True) if region else home
+        home = candidate.municipality
+        pool = self._regional(home, work=True) if region else self._pool(home)
         excluded = dict(excluded or {})
         base: dict[str, Any] = {
-            "direction": "candidate", "query_id": candidate_id, "municipality": candidate.municipality,
+            "direction": "candidate", "query_id": candidate_id, "municipality": home,
             "pool_size": len(pool.needs), "excluded": excluded,
         }
-        notes = [f"regio: {len(pool.needs) - len(home.needs)} open werkvragen uit andere gemeenten"] if (
-            region
-        ) else []
+        notes = []
+        if region:
+            elsewhere = sum(n.municipality != home for n in pool.needs)
+            notes.append(f"regio: {elsewhere} open werkvragen uit andere gemeenten")
         if not pool.needs:
             where = "deze arbeidsmarktregio" if region else "deze gemeente"
             return Shortlist(matches=[], vetoed={}, scored_by=self.scored_by,
