@@ -134,10 +134,10 @@ class ShortlistCache:
         with self._lock:
             return self._latest.get(key.request)
 
-    def forget(self, request: tuple[Any, ...]) -> None:
-        """Drop the newest answer held to ``request`` (it may no longer be shown late)."""
+    def forget(self, key: CacheKey) -> None:
+        """Drop the newest answer held to ``key.request`` (it may no longer be shown late)."""
         with self._lock:
-            self._latest.pop(request, None)
+            self._latest.pop(key.request, None)
 
     def put(self, key: CacheKey, value: Computed, scope: str) -> None:
         with self._lock:
@@ -255,7 +255,8 @@ class BackgroundRefresh:
         try:
             job()
         except Exception:  # the next showing computes it (and reports what is wrong)
-            logger.exception("refreshing a shortlist failed: %s", request[:3])
+            # direction and municipality only: a candidate's id stays out of the logs
+            logger.exception("refreshing a shortlist failed: %s", request[:2])
         finally:
             with self._lock:
                 self._pending.pop(request, None)

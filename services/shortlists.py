@@ -494,7 +494,7 @@ class ShortlistService:
                 held.version, municipalities=members, record_types=POOL_TYPES
             )
             if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
-                self.cache.forget(key.request)
+                self.cache.forget(key)
                 return None
             first = min(changes.values(), default=None)
             age = 0.0 if first is None else (dt.datetime.now(dt.UTC) - first).total_seconds()
