@@ -86,6 +86,13 @@ def _reason(match: Any) -> Markup:
     return Markup("").join(parts)
 
 
+#: Under a list shown as it was before the latest history, while its successor is computed.
+STALE_NL = (
+    "Deze lijst is van vóór de laatst geregistreerde gesprekken en uitkomsten; "
+    "een bijgewerkte lijst wordt nu berekend."
+)
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["nl"] = _label
@@ -94,6 +101,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["reason"] = _reason
     templates.env.filters["eur"] = euro
     templates.env.globals["objective_nl"] = OBJECTIVE_NL
+    templates.env.globals["stale_nl"] = STALE_NL
     return templates
 
 
