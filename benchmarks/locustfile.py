@@ -25,6 +25,9 @@ PLAN = json.loads(Path(os.environ["WERKKANS_LOAD_PLAN"]).read_text(encoding="utf
 PASSWORD = PLAN["password"]
 MUNICIPALITIES = PLAN["municipalities"]
 WEIGHTS = [m["size"] for m in MUNICIPALITIES]
+#: Users are placed in municipalities by one seeded draw, so runs compare like with like
+#: (each run used to draw anew, and the largest municipality's share of requests halved).
+PLACES = random.Random(int(os.environ.get("WERKKANS_LOAD_SEED", "7")))
 CLIENT = HttpUser if os.environ.get("WERKKANS_LOAD_CLIENT") == "requests" else FastHttpUser
 
 
@@ -32,7 +35,7 @@ class _Staff(CLIENT):  # type: ignore[valid-type,misc]
     abstract = True
 
     def on_start(self) -> None:
-        self.place = random.choices(MUNICIPALITIES, weights=WEIGHTS)[0]
+        self.place = PLACES.choices(MUNICIPALITIES, weights=WEIGHTS)[0]
         r = self.client.post(
             "/token", data=urlencode({"username": self.place["user"], "password": PASSWORD}),
             headers={"Content-Type": "application/x-www-form-urlencoded"}, name="login",
