@@ -106,6 +106,12 @@ def locust(host: str, plan_file: Path, users: int, seconds: int, prefix: Path, *
     with open(f"{prefix}_stats.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             stats[row["Name"]] = row
+    # what failed, kept with the figures (the run's folder is removed afterwards)
+    with open(f"{prefix}_failures.csv", encoding="utf-8", newline="") as handle:
+        stats["failures"] = [
+            f"{row['Occurrences']} × {row['Name']}: {row['Error'][:200]}"
+            for row in csv.DictReader(handle)
+        ]
     return stats
 
 
@@ -243,6 +249,8 @@ def main() -> int:
             ("mixed (with outcome writes)", mixed))
     for label, stats in runs:
         for name, row in stats.items():
+            if name == "failures":
+                continue
             lines.append(
                 f"| {label} | {name} | {row['Request Count']} | {row['Failure Count']} | "
                 f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} | "
@@ -263,8 +271,11 @@ def main() -> int:
             f"(WERKKANS_STALE_SECONDS, default 120); that history was at most "
             f"{max(stale, default=0):.0f} s old (median {statistics.median(stale) if stale else 0:.0f} s)"
         )
-    errors = sum(int(s["Failure Count"]) for _, st in runs for n, s in st.items() if n != "Aggregated")
-    lines.append(f"- Errors over both runs: {errors} (target 0: {'met' if errors == 0 else 'not met'})")
+    errors = sum(int(s["Failure Count"]) for _, st in runs for n, s in st.items()
+                 if n not in ("Aggregated", "failures"))
+    lines.append(f"- Errors over the runs: {errors} (target 0: {'met' if errors == 0 else 'not met'})")
+    for label, stats in runs:
+        lines += [f"  - {label}: {failure}" for failure in stats["failures"]]
     lines.append(
         "- Preparation: " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in timings.items())
     )
