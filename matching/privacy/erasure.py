@@ -216,9 +216,13 @@ class ErasedIds:
 def erased_ids(store: Store) -> ErasedIds:
     """Every erased candidate, for dataset building and imports to exclude."""
     metadata.create_all(store.engine, tables=[tombstone_table], checkfirst=True)
+    return ErasedIds(key=_key(store, create=False), pseudonyms=_tombstones(store))
+
+
+def _tombstones(store: Store) -> frozenset[str]:
+    """The pseudonyms of every erased candidate (the table exists)."""
     with store.engine.connect() as conn:
-        found = conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars().all()
-    return ErasedIds(key=_key(store, create=False), pseudonyms=frozenset(found))
+        return frozenset(conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars())
 
 
 def is_erased(store: Store, candidate_id: str) -> bool:
@@ -472,8 +476,7 @@ def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dic
     keys: list[bytes] = []
 
     def scrub(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-        with store.engine.connect() as conn:
-            pseudonyms = frozenset(conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars())
+        pseudonyms = _tombstones(store)
         if not pseudonyms:
             return rows
         if not keys:
