@@ -43,6 +43,7 @@ from functools import lru_cache
 import numpy as np
 
 from matching.records.schemas import Candidate, WorkNeed
+from matching.shortlists.occupation_linking import default_linker
 from matching.shortlists.occupations import load_occupations
 from models.item_embedding import ItemEmbedding
 
@@ -254,18 +255,27 @@ class FieldModel:
         return CandidateFields(desired, text, words)
 
     def work_fields(self, needs: Sequence[WorkNeed], need_vectors: np.ndarray) -> WorkFields:
+        """Each work need's place: its ESCO occupation's group, else the occupation its text
+        links to (:mod:`~matching.shortlists.occupation_linking`), else the probe's reading."""
         known = np.array([isco_of(n.esco_uri) for n in needs], dtype=np.int64)
         has = known >= 0
         rank = self.items_.shape[1]
         predicted = (
             self.work_probe_.predict(need_vectors) if len(needs) else np.zeros((0, rank))
         )
+        groups = self.items_[: len(isco_codes())]
+        item = np.where(has, known, np.argmax(predicted @ groups.T, axis=1) if len(needs) else known)
+        unnamed = np.flatnonzero(~has)
+        if unnamed.size:
+            linked = default_linker().link([needs[int(j)].text for j in unnamed])
+            for j, occupation in zip(unnamed, linked, strict=True):
+                if occupation is not None:
+                    item[j] = _isco_index()[occupation.isco_group]
+                    predicted[j] = self.items_[item[j]]
         vector = (np.where(has[:, None], self.items_[np.maximum(known, 0)], predicted) - self.work_mean_).astype(
             np.float32
         )
-        groups = self.items_[: len(isco_codes())]
-        nearest = np.argmax(predicted @ groups.T, axis=1) if len(needs) else known
-        return WorkFields(vector, np.where(has, known, nearest), has)
+        return WorkFields(vector, item, has)
 
 
 def field_features(

@@ -118,3 +118,17 @@ def test_a_work_need_without_esco_is_placed_by_its_text(fitted):
 def test_too_little_to_learn_from_is_said():
     with pytest.raises(ValueError, match="without candidates"):
         FieldModel().fit([], [], {}, np.zeros((0, 8)))
+
+
+def test_a_work_need_naming_an_occupation_is_placed_at_its_group_and_else_by_the_probe(fitted):
+    model, _, _, _, need_vectors = fitted
+    named = make_work_need("W-f", esco_uri=None, title="Werkervaringsplaats facturist",
+                           description="Je gaat facturen invoeren en controleren.")
+    silent = make_work_need("W-s", esco_uri=None, title="Zqxw", description="")
+    works = model.work_fields([named, silent], need_vectors[:2])
+    group = isco_codes().index("4311")
+    assert works.item[0] == group and not works.known.any()
+    np.testing.assert_allclose(works.vector[0], model.items_[group] - model.work_mean_, rtol=1e-5)
+    # nothing to link: the probe reads the text's embedding, as before
+    probe = model.work_probe_.predict(need_vectors[1:2])[0] - model.work_mean_
+    np.testing.assert_allclose(works.vector[1], probe, rtol=1e-5)
