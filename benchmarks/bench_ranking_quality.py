@@ -347,7 +347,7 @@ def run_world(args: argparse.Namespace, months: int) -> dict:
     models = {
         "logistic baseline": result.baselines["logistic"],
         "LambdaMART": result.baselines["lambdamart"],
-        MODEL: result.bundle,
+        MODEL: result.bundle.tested,  # the served one has learned from the test months
     }
     pairs = test.pairs
     met_p_good = _lookup(truth, pairs["candidate_id"], pairs["work_need_id"], "p_good")

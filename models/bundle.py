@@ -217,6 +217,14 @@ class RankerBundle:
             return self.version_label
         return f"sha256:{self.content_hash[:12]}"
 
+    @property
+    def tested(self) -> RankerBundle:
+        """The bundle as it was tested: its ranker before it was fitted again on the months
+        held out for testing (``extras["tested"]``), else itself. Scores on those months
+        come from it; the bundle itself has learned from them."""
+        tested = self.extras.get("tested")
+        return tested if isinstance(tested, RankerBundle) else self
+
     # ---- scoring -------------------------------------------------------------------------
 
     def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:

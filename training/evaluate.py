@@ -227,7 +227,8 @@ def evaluate_store(
     test = split.test
     metrics = groups = None
     if bundle is not None:
-        prediction = bundle.predict(test.features, explain=False)
+        # the held-out months as the bundle was tested on them, not as its refit learned them
+        prediction = bundle.tested.predict(test.features, explain=False)
         metrics = _finite(
             evaluator(
                 test.labels,

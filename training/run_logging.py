@@ -257,7 +257,7 @@ def _score_champion(
             test = PairDataset(
                 test.pairs, result.test_features_for(readers), test.subgroups, readers
             )
-        metrics = evaluate_bundle(champion, test, evaluator=default_evaluator(result.config.k))
+        metrics = evaluate_bundle(champion.tested, test, evaluator=default_evaluator(result.config.k))
     except BundleError as exc:
         logger.warning("champion version %s cannot be scored: %s", version, exc)
         return version, None, f"the champion (version {version}) cannot be scored: {exc}"

@@ -61,9 +61,8 @@ def _worse(result: TrainResult) -> TrainResult:
     test = result.test
     ranker = LogisticRanker(threshold=1).fit(test.features, (~test.good).astype(int))
     calibrator = ProbabilityCalibrator(method="platt").fit(ranker.predict(test.features), test.good)
-    bundle = RankerBundle(
-        ranker, calibrator, FEATURE_NAMES, dict(result.bundle.metadata), extras=result.bundle.extras
-    )
+    readers = {k: v for k, v in result.bundle.extras.items() if k != "tested"}  # tested as it is
+    bundle = RankerBundle(ranker, calibrator, FEATURE_NAMES, dict(result.bundle.metadata), extras=readers)
     metrics = {**result.metrics, "ranker": evaluate_bundle(bundle, test)}
     return dataclasses.replace(result, bundle=bundle, metrics=metrics)
 
@@ -144,7 +143,7 @@ def test_a_worse_challenger_is_registered_but_not_promoted(history) -> None:
 def test_the_champion_is_rescored_on_the_new_held_out_months(history, result: TrainResult) -> None:
     _, _, second, worse = history
     assert second.decision.champion_score == pytest.approx(
-        evaluate_bundle(result.bundle, worse.test)["ndcg@10"]
+        evaluate_bundle(result.bundle.tested, worse.test)["ndcg@10"]
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from matching.shortlists.text_models import TextModels
 from matching.shortlists.text_space import TextSpace
 from models.bundle import RankerBundle
 from training.dataset import PairDataset, build_dataset
+from training.evaluate import evaluate_store
 from training.metrics import ndcg_at_k
 from training.simulator import SimulationConfig, simulate, write_world
 from training.train import TrainConfig, TrainingError, TrainResult, train_on_dataset, train_ranker
@@ -104,9 +106,30 @@ def test_slices_follow_each_other_in_time(result: TrainResult) -> None:
     assert fit[1] < test[0] <= test[1]
     assert result.test.dates.min() == np.datetime64(test[0], "D")
     meta = result.bundle.metadata
-    assert meta["training_period"] == [fit[0].isoformat(), fit[1].isoformat()]
+    # the ranker served learned from every month; its figures are those of the one tested
+    assert meta["training_period"] == [fit[0].isoformat(), test[1].isoformat()]
+    assert meta["periods"]["fit"] == [fit[0].isoformat(), fit[1].isoformat()]
+    assert meta["rows"]["served"] == meta["rows"]["fit"] + meta["rows"]["test"]
     assert meta["metrics"]["ndcg@10"] == result.score
     assert meta["text_space"]
+
+
+def test_the_ranker_served_is_fitted_again_on_the_held_out_months_too(
+    result: TrainResult, dataset: PairDataset, store: Store, space: TextSpace
+) -> None:
+    tested = train_on_dataset(dataset, replace(result.config, refit=False))
+    assert tested.metrics["ranker"] == pytest.approx(result.metrics["ranker"])  # the same figures and gate
+    served, held = result.bundle, tested.bundle
+    assert served.tested is not served and held.tested is held
+    # the held-out months are scored as tested, not as the refit learned them
+    report = evaluate_store(store, text_space=space, bundle=served, dataset=dataset)
+    assert report.metrics is not None
+    assert report.metrics["ndcg@10"] == pytest.approx(result.score)
+    assert held.metadata["training_period"] == [d.isoformat() for d in result.periods["fit"]]
+    assert served.metadata["calibration"]["good_outcomes"] > held.metadata["calibration"]["good_outcomes"]
+    last = dataset.take(np.flatnonzero(dataset.dates >= np.datetime64(result.periods["test"][0], "D")))
+    # the refitted ranker has seen the held-out months: it scores them differently
+    assert not np.allclose(served.ranker.predict(last.features), held.ranker.predict(last.features))
 
 
 def test_the_bundle_carries_its_text_readers_and_honest_chances(
