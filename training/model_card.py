@@ -102,6 +102,8 @@ def model_card(
             "months": summary.get("months"),
             "good_outcome_rate": _finite(summary.get("good_rate")),
             "rows": meta.get("rows"),
+            # the model served, fitted again on every month after its test (None: not refitted)
+            "served_period": meta.get("periods", {}).get("served"),
         },
         "intended_use": INTENDED_USE,
         "not_for": NOT_FOR,
@@ -189,6 +191,12 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         (f"- geleerd van bijeenkomsten van {dutch_date(data['fit_period'][0])} tot en met "
          f"{dutch_date(data['fit_period'][1])}; getoetst op {dutch_date(data['test_period'][0])} tot en met "
          f"{dutch_date(data['test_period'][1])}"),
+        *(
+            [(f"- het model in gebruik is daarna opnieuw geleerd van alle bijeenkomsten van "
+             f"{dutch_date(data['served_period'][0])} tot en met {dutch_date(data['served_period'][1])}, "
+             "de getoetste maanden inbegrepen; de cijfers hieronder zijn die van de getoetste versie")]
+            if data.get("served_period") else []
+        ),
         (f"- {data['meetings']} gesprekken op {data['events']} bijeenkomsten in {data['months']} maanden; "
         f"{_pct(data['good_outcome_rate'])} leidde tot een werkervaringsplaats of baan"),
         (f"- {len(card['features'])} kenmerken van kandidaat, werk en werkgever (de lijst staat in "

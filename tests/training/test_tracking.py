@@ -247,11 +247,14 @@ def test_every_registered_version_carries_its_model_card_and_register_entry(hist
     card = json.loads(read_card(uri, "1", "model_card.json"))
     assert card["version"] == "1" and card["protected_attributes_used"] == []
     assert card["training_data"]["fit_period"] == [str(d) for d in result.periods["fit"]]
+    served = [str(result.periods["fit"][0]), str(result.periods["test"][1])]
+    assert card["training_data"]["served_period"] == served
     assert card["metrics"]["ranker"]["ndcg@10"] == pytest.approx(result.score)
     assert any(g.startswith("age_band=") for g in card["metrics_per_group"])
     text = read_card(uri)  # the champion's, in Dutch
     assert text.startswith("# Modelkaart") and "Waarvoor niet" in text and "Per groep" in text
     assert "| leeftijd 55-67 |" in text and "alle gemeenten in de database" in text
+    assert "opnieuw geleerd van alle bijeenkomsten" in text and "de getoetste maanden inbegrepen" in text
     import re
 
     assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text)  # words for people, no code names
