@@ -464,8 +464,9 @@ def report(
         ),
         (
             "- model: `werkkans train` defaults (the two-signal ranker: bagged logistic regression and "
-            f"monotone trees of {head['train_config'].num_leaves} leaves, Platt calibration on out-of-fold "
-            f"scores with a cap; {head['train_config'].holdout_months} months held out); text space: "
+            f"monotone trees of {head['train_config'].num_leaves} leaves, isotonic steps on out-of-fold "
+            f"scores with a cap; {head['train_config'].holdout_months} months held out, scored with the "
+            "ranker as tested, before it learns them too); text space: "
             "multilingual-e5-small. The shortlist figures users get are in *Shortlist quality on the "
             "product path*; this is a diagnostic."
         ),
