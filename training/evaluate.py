@@ -163,6 +163,9 @@ class EvaluationReport:
     baselines: dict[str, dict[str, float]]
     groups: dict[str, float] = field(default_factory=dict)
     primary_metric: str = "ndcg@10"
+    #: the model in use learned from these months too after its test; the figures are the
+    #: tested version's (:attr:`models.bundle.RankerBundle.tested`)
+    scored_as_tested: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         def clean(values: dict[str, float] | None) -> dict[str, float | None] | None:
@@ -186,6 +189,7 @@ class EvaluationReport:
             "model": clean(self.metrics),
             "baselines": {k: clean(v) for k, v in self.baselines.items()},
             "groups": clean(self.groups),
+            "scored_as_tested": self.scored_as_tested,
         }
 
 
@@ -252,4 +256,5 @@ def evaluate_store(
         baselines=evaluate_similarity(split.train, test, evaluator=evaluator),
         groups=groups or {},
         primary_metric=evaluator.primary_metric,
+        scored_as_tested=bundle is not None and bundle.tested is not bundle,
     )

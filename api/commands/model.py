@@ -196,6 +196,11 @@ def evaluate(
     )
     if not has_champion:
         console.print("[yellow]er is nog geen champion: alleen de vergelijkingsmodellen[/]")
+    if report.scored_as_tested:
+        console.print(
+            "de champion heeft na zijn toets ook van deze maanden geleerd; de cijfers zijn die "
+            "van de versie zoals die getoetst is"
+        )
 
 
 def list_models(tracking_uri: TrackingOption = None, as_json: JsonOption = False) -> None:

@@ -90,6 +90,9 @@ def test_train_evaluate_list_show_promote(app: typer.Typer, db: str, tracking: s
     assert report["model"]["ndcg@10"] == pytest.approx(first["test"]["ranker"]["ndcg@10"])
     assert set(report["baselines"]) == {"similarity"}
     assert report["pairs"] > 0 and report["holdout"]["start"] < report["holdout"]["end"]
+    assert report["scored_as_tested"] is True  # the champion in use learned these months too
+    told = invoke(app, "evaluate", "--db", db, "--tracking-uri", tracking)
+    assert told.exit_code == 0 and "ook van deze maanden geleerd" in " ".join(told.output.split())
 
     second = _json(
         invoke(app, "train", "--db", db, "--tracking-uri", tracking, "--no-promote", "--json")
