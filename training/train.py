@@ -26,10 +26,14 @@ the model would have done on meetings it could not have seen::
   features are :data:`matching.shortlists.features.FEATURE_NAMES`, and training
   refuses to run if a protected attribute is among them.
 
-The model in the bundle is the one fitted on the fit months and evaluated on
-the test months (it is not refitted on everything): the figures logged with
-it are the figures of that very model. It carries the text readers
-(:class:`~matching.shortlists.text_models.TextModels`) its features were
+With ``TrainConfig.refit`` (the default) the model in the bundle is then
+fitted again, with the same settings and its own calibration, on the fit and
+the test months together: the latest months are the most like tomorrow's. The
+figures logged with it, the model card and the champion gate are those of
+the model fitted on the fit months alone and evaluated on the test months,
+which the bundle keeps (:attr:`models.bundle.RankerBundle.tested`) to score
+held-out months with. Both carry the text readers
+(:class:`~matching.shortlists.text_models.TextModels`) their features were
 computed with.
 """
 
@@ -393,6 +397,20 @@ def _lambdamart(config: TrainConfig, features: tuple[str, ...]) -> LambdaMARTRan
     )
 
 
+def _fit_ranker(
+    config: TrainConfig, features: tuple[str, ...], part: PairDataset
+) -> tuple[TwoSignalRanker, ProbabilityCalibrator]:
+    """The two-signal ranker fitted on ``part`` (events as its folds) and the isotonic steps
+    fitted on its out-of-fold scores."""
+    ranker = _ranker(config, features).fit(
+        part.features, part.labels, group_ids=part.pairs["event_id"].to_numpy(dtype=object)
+    )
+    calibrator = ProbabilityCalibrator(method="steps", cap_rows=config.cap_rows).fit(
+        ranker.oof_score_, part.good
+    )
+    return ranker, calibrator
+
+
 def _calibration_metadata(calibrator: ProbabilityCalibrator, config: TrainConfig) -> dict[str, Any]:
     return {
         "method": "isotonic steps of >= 20 good outcomes on out-of-fold scores, capped",
@@ -417,12 +435,7 @@ def _refit(
     same gain over four seeds of the bags.
     """
     try:
-        ranker = _ranker(config, features).fit(
-            dataset.features, dataset.labels, group_ids=dataset.pairs["event_id"].to_numpy(dtype=object)
-        )
-        calibrator = ProbabilityCalibrator(method="steps", cap_rows=config.cap_rows).fit(
-            ranker.oof_score_, dataset.good
-        )
+        ranker, calibrator = _fit_ranker(config, features, dataset)
     except ValueError as exc:
         raise TrainingError(f"kan op de hele geschiedenis niet opnieuw leren: {exc}") from exc
     whole = (periods["fit"][0], periods["test"][1])
@@ -463,10 +476,9 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         )
     logger.info("fit %d pairs, test %d", len(fit), len(test))
 
-    ranker = _ranker(config, features)
     lambdamart = _lambdamart(config, features)
     try:
-        ranker.fit(fit.features, fit.labels, group_ids=fit.pairs["event_id"].to_numpy(dtype=object))
+        ranker, ranker_calibrator = _fit_ranker(config, features, fit)
         lambdamart.fit(fit.features, fit.labels, group_ids=fit.groups)
         # pointwise: fitted straight on the event the probability is about (WEP or job)
         logistic = LogisticRanker(threshold=1, C=config.logistic_c).fit(
@@ -475,9 +487,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
         # all of it, calibrate on their in-sample scores (they are only compared)
         calibrators = {
-            "ranker": ProbabilityCalibrator(method="steps", cap_rows=config.cap_rows).fit(
-                ranker.oof_score_, fit.good
-            ),
+            "ranker": ranker_calibrator,
             "lambdamart": ProbabilityCalibrator(method="platt").fit(
                 lambdamart.predict(fit.features), fit.good
             ),
