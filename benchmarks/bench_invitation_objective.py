@@ -138,6 +138,20 @@ def plan_value(world, plan: EventPlan, worth: dict[str, float] | None = None) ->
     return chance, net, value
 
 
+def shown_against_truth(world, plan: EventPlan) -> np.ndarray:
+    """Sums over the plan of (shown chance if invited, true chance if invited, shown chance of a
+    conversation, true ``p_good`` of it, attainable ``p_good_expected`` of it)."""
+    truth = world.truth
+    out = np.zeros(5)
+    for cid in plan.invited:
+        needs = [m.work_need_id for m in plan.meetings if m.candidate_id == cid]
+        row, cols = truth.candidate_index(cid), [truth.work_index(n) for n in needs]
+        out += (plan.chances[cid].if_invited, true_net(world, cid, needs)[0],
+                sum(m.employer_chance for m in plan.meetings if m.candidate_id == cid),
+                truth.p_good[row, cols].sum(), truth.p_good_expected[row, cols].sum())
+    return out
+
+
 def true_best_hosts(world, plan: EventPlan, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(true chance if invited, true net effect) of each candidate over their true best hosts
     of the plan's event (``rounds_per_candidate`` of them)."""
@@ -271,6 +285,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
                                    ("t_learner", by_uplift))}
         rows.append({
             **values, "alike": alike, "ceiling": ceiling(world, plans["chance"], candidates, worth),
+            "shown": {name: shown_against_truth(world, plan) for name, plan in plans.items()},
             "invited": len(plans["net"].invited),
             "overlap": len(set(plans["net"].invited) & set(plans["chance"].invited)),
             "overlap_value": len(set(plans["value"].invited) & set(plans["chance"].invited)),
@@ -304,6 +319,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path) -> dict[str,
         "value_net": sum(r["value"][1] for r in rows),
         "alike": {name: sum(r["alike"][name] for r in rows) for name in ("chance", "net", "t_learner")},
         "overlap_value": sum(r["overlap_value"] for r in rows) / sum(r["invited"] for r in rows),
+        "shown": {name: sum(r["shown"][name] for r in rows) for name in OBJECTIVES},
         "own_ece": decile_ece(predicted, true_anyway),
         "own_mean": (float(predicted.mean()), float(true_anyway.mean())),
         "own_events": model.n_events_,
@@ -366,6 +382,26 @@ def report(runs: list[dict], total: float) -> str:
             f"{r['value_net']:.2f} | >= {TARGET_GAIN}x, or >= {TARGET_OF_CEILING} of the "
             f"ceiling's gain: {'met' if met else 'MISSED'} |"
         )
+    lines += [
+        "",
+        "## The chance shown on the invitation list against the truth",
+        "",
+        ("What the plan shows per invited candidate (*kans als uitgenodigd*, from the calibrated "
+        "chances of their planned conversations) and per conversation, against the truth of the "
+        "same people and conversations: `p_good`, and the attainable `p_good_expected`. The "
+        "band the shortlists are held to at their top 10 is 0.8-1.25."),
+        "",
+        ("| seed | list | shown / true chance if invited | ratio | per conversation: shown / "
+        "true / attainable | ratio (shown / true) |"),
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        for name in OBJECTIVES:
+            shown, true, conv, conv_true, conv_exp = r["shown"][name]
+            lines.append(
+                f"| {r['seed']} | {name} | {shown:.1f} / {true:.1f} | {shown / true:.2f} | "
+                f"{conv:.1f} / {conv_true:.1f} / {conv_exp:.1f} | {conv / conv_true:.2f} |"
+            )
     lines += [
         "",
         "## The structural form against an uplift learner",
