@@ -80,7 +80,9 @@ class ShortlistCache:
     (:func:`matching.privacy.erasure.erase_candidate`).
 
     The newest answer to every request is also kept apart (:meth:`latest`), for a
-    service that may show it while its successor is computed (:class:`BackgroundRefresh`).
+    service that may show it while its successor is computed (:class:`BackgroundRefresh`);
+    once a service has judged that it may (:meth:`hold_late`), later showings of the same
+    key find it in memory (:meth:`late`) instead of asking the store again.
     """
 
     #: Purge dead shared entries after this many writes.
@@ -94,6 +96,8 @@ class ShortlistCache:
         self.store = store
         self._entries: OrderedDict[CacheKey, tuple[str, Computed]] = OrderedDict()
         self._latest: OrderedDict[tuple[Any, ...], tuple[CacheKey, Computed]] = OrderedDict()
+        # key -> (scope, answer shown for it late, when the first change since that answer came in)
+        self._late: OrderedDict[CacheKey, tuple[str, Computed, dt.datetime]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -120,6 +124,8 @@ class ShortlistCache:
                 if seen is not None:
                     for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
                         del self._entries[stale]
+                    for stale in [k for k, (s, *_) in self._late.items() if s == scope]:
+                        del self._late[stale]
                 self._versions[scope] = key.version
             found = self._entries.get(key)
             if found is not None:
@@ -133,6 +139,21 @@ class ShortlistCache:
         """The newest answer this process holds to ``key.request``, whatever its version."""
         with self._lock:
             return self._latest.get(key.request)
+
+    def hold_late(self, key: CacheKey, value: Computed, since: dt.datetime, scope: str) -> None:
+        """Remember that ``value`` may stand for ``key`` while its successor is computed, the
+        first change since it having come in at ``since``."""
+        with self._lock:
+            self._late[key] = (scope, value, since)
+            self._late.move_to_end(key)
+            while len(self._late) > self.max_entries:
+                self._late.popitem(last=False)
+
+    def late(self, key: CacheKey) -> tuple[Computed, dt.datetime] | None:
+        """What :meth:`hold_late` remembered for ``key`` (cheap: called on the event loop)."""
+        with self._lock:
+            found = self._late.get(key)
+            return None if found is None else (found[1], found[2])
 
     def forget(self, key: CacheKey) -> None:
         """Drop the newest answer held to ``key.request`` (it may no longer be shown late)."""
@@ -222,6 +243,7 @@ class ShortlistCache:
         with self._lock:
             self._entries.clear()
             self._latest.clear()
+            self._late.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -462,7 +462,7 @@ class ShortlistService:
             if found is not None:
                 return found, None
             if not fresh and self.max_stale > 0:
-                stale = self._stale(key, members)
+                stale = self._stale(key, members, scope)
                 if stale is not None:
                     self.refresh.submit(request, refresh)
                     return stale
@@ -477,12 +477,20 @@ class ShortlistService:
         found = self.cache.get(key, scope)
         if found is not None:
             return found, None
+        # shown late before: again, without asking the store (until its successor lands)
+        late = None if fresh or self.max_stale <= 0 else self.cache.late(key)
+        age = None if late is None else self._age(late[1])
+        if late is not None and age is not None:
+            self.refresh.submit(request, refresh)
+            return late[0], age
         return await anyio.to_thread.run_sync(load, key)
 
-    def _stale(self, key: CacheKey, members: list[str]) -> tuple[Computed, float] | None:
+    def _stale(
+        self, key: CacheKey, members: list[str], scope: str
+    ) -> tuple[Computed, float] | None:
         """The newest list held for ``key.request`` (this worker's own, else the newest any
         worker stored: the nightly batch's, say) if only history changed since, and for how
-        many seconds (at most ``max_stale``)."""
+        many seconds (at most ``max_stale``); kept for ``key`` (:meth:`ShortlistCache.hold_late`)."""
         for fetch in (self.cache.latest, self.cache.newest_shared):
             found = fetch(key)
             if found is None:
@@ -496,11 +504,17 @@ class ShortlistService:
             if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
                 self.cache.forget(key)
                 return None
-            first = min(changes.values(), default=None)
-            age = 0.0 if first is None else (dt.datetime.now(dt.UTC) - first).total_seconds()
-            if age <= self.max_stale:
-                return computed, max(age, 0.0)
+            first = min(changes.values(), default=dt.datetime.now(dt.UTC))
+            age = self._age(first)
+            if age is not None:
+                self.cache.hold_late(key, computed, first, scope)
+                return computed, age
         return None
+
+    def _age(self, since: dt.datetime) -> float | None:
+        """Seconds since ``since`` (never below 0), or None when more than ``max_stale``."""
+        age = (dt.datetime.now(dt.UTC) - since).total_seconds()
+        return max(age, 0.0) if age <= self.max_stale else None
 
     async def _out(
         self,

@@ -140,6 +140,48 @@ def test_after_new_history_the_list_is_shown_as_it_was_while_its_successor_is_co
     assert stale[0] is None and 0 <= stale[1] < 60 and stale[2] is None
 
 
+def test_a_list_shown_late_is_shown_again_without_asking_the_store(lenient, store, rm, monkeypatch):
+    import time
+
+    asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    _placement(lenient, "C2")
+    asked, offered = [], []
+    changes_since = store.changes_since
+    monkeypatch.setattr(store, "changes_since", lambda *a, **kw: asked.append(1) or changes_since(*a, **kw))
+    # the successor is never computed here, so every showing below is of the list as it was
+    monkeypatch.setattr(lenient.refresh, "submit", lambda request, job: offered.append(request) or True)
+    assert all(asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale for _ in range(3))
+    assert len(asked) == 1 and len(offered) == 3  # judged once; each showing offers the successor
+    lenient.writer.flush()
+    entries, _ = list_entries(store, municipality="GM0855", action="shortlist_shown")
+    ages = [e.inputs.get("stale_seconds") for e in reversed(entries)][1:]
+    assert None not in ages and ages == sorted(ages)  # counted from the first change each time
+    lenient.max_stale = 0.01  # once the allowance has passed, the list is computed now
+    time.sleep(0.02)
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale
+    assert lenient.cache.computed == 2
+
+
+def test_the_lists_held_to_show_late_go_with_their_scope_and_with_erasure():
+    import datetime as dt
+
+    from matching.shortlists.shortlist import Shortlist
+    from services.shortlist_cache import CacheKey, Computed
+
+    cache = ShortlistCache()
+    value = Computed(Shortlist("work_need", "W1", "GM0855", [], 0, {}, {}, "m"), {}, {})
+    since = dt.datetime.now(dt.UTC)
+    key = CacheKey(("work_need", "GM0855", "W1"), 5, "m", dt.date(2026, 3, 20))
+    cache.get(key, "GM0855")
+    cache.hold_late(key, value, since, "GM0855")
+    assert cache.late(key) == (value, since)
+    cache.get(key._replace(version=6), "GM0855")  # the municipality moved on: never asked again
+    assert cache.late(key) is None
+    cache.hold_late(key._replace(version=6), value, since, "GM0855")
+    cache.clear()  # what erasure does to the memory
+    assert cache.late(key._replace(version=6)) is None
+
+
 def test_a_profile_change_an_override_or_old_history_is_never_shown_stale(lenient, store, rm):
     import datetime as dt
 
