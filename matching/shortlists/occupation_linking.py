@@ -35,7 +35,14 @@ __all__ = ["OccupationLinker", "default_linker"]
 
 
 class OccupationLinker:
-    """Texts -> the most similar ESCO occupation (or None when no n-gram is shared)."""
+    """Texts -> the most similar ESCO occupation (or None when no n-gram is shared).
+
+    A text's link is kept (up to ``MAX_KEPT`` texts): the pools read their work needs
+    again after every recorded outcome, and linking the same texts again took most of that.
+    """
+
+    #: Texts whose link is kept; beyond it the kept links are dropped and built up again.
+    MAX_KEPT = 100_000
 
     def __init__(self, occupations: Sequence[Occupation]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -49,6 +56,7 @@ class OccupationLinker:
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
         )
         self._documents = self._vectorizer.fit_transform(documents).T.tocsr()
+        self._kept: dict[str, Occupation | None] = {}
         logger.info(
             "occupation linker: %d occupations in %.1f s",
             len(self.occupations), time.perf_counter() - started,
@@ -56,14 +64,18 @@ class OccupationLinker:
 
     def link(self, texts: Sequence[str]) -> list[Occupation | None]:
         """The nearest occupation to each text; None for a text sharing nothing with any."""
-        if not texts:
-            return []
-        similarity = (self._vectorizer.transform(texts) @ self._documents).toarray()
-        best = similarity.argmax(axis=1)
-        return [
-            self.occupations[int(j)] if similarity[i, j] > 0 else None
-            for i, j in enumerate(best)
-        ]
+        kept = self._kept  # only ever replaced, never changed in place: safe for other threads
+        new = [t for t in dict.fromkeys(texts) if t not in kept]
+        if new:
+            similarity = (self._vectorizer.transform(new) @ self._documents).toarray()
+            best = similarity.argmax(axis=1)
+            found = {
+                t: self.occupations[int(j)] if similarity[i, j] > 0 else None
+                for i, (t, j) in enumerate(zip(new, best, strict=True))
+            }
+            kept = {**kept, **found} if len(kept) + len(found) <= self.MAX_KEPT else found
+            self._kept = kept
+        return [kept[t] for t in texts]
 
 
 @lru_cache(maxsize=1)
