@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matching.records.storage import Store
 from matching.serving import shared_cache
 from matching.shortlists.quotes import Quote
-from matching.shortlists.shortlist import Match, Shortlist
+from matching.shortlists.shortlist import Match, Ranking, Shortlist
 
 if TYPE_CHECKING:
     from services.shortlists import ShortlistOut
@@ -89,7 +89,7 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 3
+    SHARED_FORMAT = 4
 
     def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
@@ -211,13 +211,6 @@ class ShortlistCache:
             logger.warning("could not share a computed shortlist: %s", exc)
         return value
 
-    def load_or_compute(
-        self, key: CacheKey, compute: Callable[[], Computed], *, scope: str
-    ) -> Computed:
-        """The shared answer if one is stored, else ``compute()`` and share it (blocking I/O)."""
-        found = self.shared(key, scope)
-        return found if found is not None else self.compute(key, compute, scope)
-
     def newest_shared(self, key: CacheKey) -> tuple[CacheKey, Computed] | None:
         """The newest answer any worker stored to the same request, model and day, made
         before ``key.version`` (blocking I/O; None when the table cannot be read)."""
@@ -323,6 +316,14 @@ def _decode(value: dict[str, Any]) -> Computed:
         )})
         for m in shortlist["matches"]
     ]
+    ranking = shortlist.get("ranking")
+    if ranking is not None:
+        shortlist["ranking"] = Ranking(
+            order=tuple((str(c), float(v)) for c, v in ranking["order"]),
+            complete=bool(ranking["complete"]),
+            retrieved=ranking["retrieved"],
+            employer_record=(float(ranking["employer_record"][0]), float(ranking["employer_record"][1])),
+        )
     return Computed(
         Shortlist(**shortlist),
         value["employer_names"],

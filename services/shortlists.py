@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -27,9 +28,9 @@ from pydantic import BaseModel, Field
 
 from matching.privacy.audit_writer import AuditNotDurable, AuditWriter
 from matching.records.schemas import Candidate, Employer, WorkNeed
-from matching.records.storage import Store
+from matching.records.storage import Change, Store
 from matching.shortlists import overrides as override_store
-from matching.shortlists.pool import HISTORY_TYPES, POOL_TYPES
+from matching.shortlists.pool import HISTORY_TYPES, MAX_PIECEMEAL, POOL_TYPES
 from matching.shortlists.shortlist import (
     Match,
     Shortlist,
@@ -186,6 +187,19 @@ def _computed(
     return Computed(shortlist, names, titles, people, homes, elsewhere)
 
 
+#: Brings a list held from before new history up to date with those changes; None: cannot.
+Update = Callable[[Shortlist, list[Change]], Shortlist | None]
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A list made before the latest history, the changes since and when the first came in."""
+
+    computed: Computed
+    changes: list[Change]
+    since: dt.datetime
+
+
 def _logged(m: Match) -> dict[str, Any]:
     return {
         "rank": m.rank,
@@ -227,6 +241,7 @@ class ShortlistService:
         self.audit_timeout = audit_timeout
         self.max_stale = max_stale
         self.refresh = BackgroundRefresh()
+        self.updated = 0  # lists brought up to date after new history instead of made anew
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
@@ -315,20 +330,24 @@ class ShortlistService:
             tuple(o.id for o in overrides),
         )
 
+        asked: dict[str, Any] = {
+            "municipality": municipality,
+            "audience": audience,
+            "pinned": pinned,
+            "excluded": excluded,
+            "sort": sort,
+            "region": scope == "region",
+        }
+
         def compute() -> Shortlist:
-            return self.runtime.engine.for_work_need(
-                work_need_id,
-                k,
-                municipality=municipality,
-                audience=audience,
-                pinned=pinned,
-                excluded=excluded,
-                sort=sort,
-                region=scope == "region",
-            )
+            return self.runtime.engine.for_work_need(work_need_id, k, **asked)
+
+        def update(held: Shortlist, changes: list[Change]) -> Shortlist | None:
+            return self.runtime.engine.update_work_need(held, changes, k, **asked)
 
         answer = await self._cached(
-            key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh
+            key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh,
+            update=update,
         )
         return answer, overrides, municipality
 
@@ -415,13 +434,14 @@ class ShortlistService:
         members: list[str],
         *,
         fresh: bool = False,
+        update: Update | None = None,
     ) -> tuple[Computed, float | None]:
         """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(request, municipality, compute, members, fresh=fresh)
+            return await self._answer(request, municipality, compute, members, fresh=fresh, update=update)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -435,22 +455,29 @@ class ShortlistService:
         members: list[str],
         *,
         fresh: bool,
+        update: Update | None,
     ) -> tuple[Computed, float | None]:
         """The list, and None; or the list before the latest history was recorded, and how
         many seconds ago the first of that history came in.
 
-        With ``max_stale`` seconds and unless ``fresh`` is asked, a list whose records
-        changed only in their history (events, invitations, meetings, outcomes; no
-        profile, consent or erasure, no override, the same model and day) is shown as
-        it was while a thread of its own computes its successor, as long as the first of
-        those changes is at most ``max_stale`` seconds old. Otherwise it is computed now.
+        A list whose records changed only in their history (events, invitations, meetings,
+        outcomes; no profile, consent or erasure, no override, the same model and day)
+        since it was last made is brought up to date by ``update`` where it can be
+        (:meth:`~matching.shortlists.engine.ShortlistEngine.update_work_need`), and
+        otherwise computed anew. With ``max_stale`` seconds and unless ``fresh`` is asked,
+        it is shown as it was while a thread of its own makes its successor, as long as the
+        first of those changes is at most ``max_stale`` seconds old.
         """
-        def work() -> Computed:
-            with self._computing:
-                return _computed(self.store, compute(), municipality, members)
-
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
+
+        def work(key: CacheKey, held: _Held | None) -> Computed:
+            with self._computing:
+                shortlist = None
+                if held is not None and update is not None:
+                    shortlist = update(held.computed.shortlist, held.changes)
+                    self.updated += shortlist is not None
+                return _computed(self.store, shortlist or compute(), municipality, members)
 
         def key_now() -> CacheKey:
             engine = self.runtime.engine
@@ -461,17 +488,20 @@ class ShortlistService:
             found = self.cache.shared(key, scope)
             if found is not None:
                 return found, None
-            if not fresh and self.max_stale > 0:
-                stale = self._stale(key, members, scope)
-                if stale is not None:
+            may_be_late = not fresh and self.max_stale > 0
+            held = self._held(key, members) if update is not None or may_be_late else None
+            if held is not None and may_be_late:
+                age = self._age(held.since)
+                if age is not None:
+                    self.cache.hold_late(key, held.computed, held.since, scope)
                     self.refresh.submit(request, refresh)
-                    return stale
-            return self.cache.compute(key, work, scope), None
+                    return held.computed, age
+            return self.cache.compute(key, lambda: work(key, held), scope), None
 
         def refresh() -> None:
             key = key_now()
-            if self.cache.get(key, scope) is None:
-                self.cache.load_or_compute(key, work, scope=scope)
+            if self.cache.get(key, scope) is None and self.cache.shared(key, scope) is None:
+                self.cache.compute(key, lambda: work(key, self._held(key, members)), scope)
 
         key = key_now()
         found = self.cache.get(key, scope)
@@ -485,12 +515,10 @@ class ShortlistService:
             return late[0], age
         return await anyio.to_thread.run_sync(load, key)
 
-    def _stale(
-        self, key: CacheKey, members: list[str], scope: str
-    ) -> tuple[Computed, float] | None:
+    def _held(self, key: CacheKey, members: list[str]) -> _Held | None:
         """The newest list held for ``key.request`` (this worker's own, else the newest any
-        worker stored: the nightly batch's, say) if only history changed since, and for how
-        many seconds (at most ``max_stale``); kept for ``key`` (:meth:`ShortlistCache.hold_late`)."""
+        worker stored: the nightly batch's, say) by the same model on the same day, if only
+        history changed since it was made (and not too much of it), with those changes."""
         for fetch in (self.cache.latest, self.cache.newest_shared):
             found = fetch(key)
             if found is None:
@@ -498,17 +526,14 @@ class ShortlistService:
             held, computed = found
             if (held.model, held.day) != (key.model, key.day) or held.version >= key.version:
                 continue
-            changes = self.store.changes_since(
-                held.version, municipalities=members, record_types=POOL_TYPES
+            changes = self.store.changed_since(
+                held.version, municipalities=members, record_types=POOL_TYPES, limit=MAX_PIECEMEAL
             )
-            if not changes.keys() <= HISTORY_ENTITIES:  # a profile, consent or erasure: never late
-                self.cache.forget(key)
+            if changes is None or any(c.entity not in HISTORY_ENTITIES for c in changes):
+                self.cache.forget(key)  # a profile, consent or erasure: never late, made anew
                 return None
-            first = min(changes.values(), default=dt.datetime.now(dt.UTC))
-            age = self._age(first)
-            if age is not None:
-                self.cache.hold_late(key, computed, first, scope)
-                return computed, age
+            since = min((c.changed_at for c in changes), default=dt.datetime.now(dt.UTC))
+            return _Held(computed, changes, since)
         return None
 
     def _age(self, since: dt.datetime) -> float | None:

@@ -141,6 +141,19 @@ def _jsonable(row: dict[str, object]) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One write of a record (:meth:`Store.changed_since`): when, and its values before and
+    after it (``before`` None for a new record, ``after`` None for a deleted one; both None for
+    a deletion that kept no history)."""
+
+    entity: str
+    record_id: str
+    changed_at: dt.datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class WriteSummary:
     """What one batch write did, per record type."""
 
@@ -534,30 +547,34 @@ class Store:
             found[m] = max(found[m], seq)
         return found
 
-    def changes_since(
+    def changed_since(
         self,
         version: int,
         *,
         municipalities: Iterable[str],
         record_types: Iterable[type[Record]],
-    ) -> dict[str, dt.datetime]:
-        """What was written after ``version`` (:meth:`version`) in those municipalities'
-        records of those types: per record type (its ``entity``) when it was first written."""
+        limit: int,
+    ) -> builtins.list[Change] | None:
+        """Every write after ``version`` (:meth:`version`) of those municipalities' records of
+        those types, oldest first; None when there are more than ``limit``."""
         table = history_table
         query = (
-            sa.select(table.c.entity, sa.func.min(table.c.changed_at))
+            sa.select(table.c.entity, table.c.record_id, table.c.changed_at, table.c.before, table.c.after)
             .where(table.c.seq > version)
             .where(table.c.municipality.in_(list(municipalities)))
             .where(table.c.entity.in_([t.entity for t in record_types]))
-            .group_by(table.c.entity)
+            .order_by(table.c.seq)
+            .limit(limit + 1)
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
+        if len(rows) > limit:
+            return None
         # SQLite hands back naive times for the UTC it was given
-        return {
-            entity: at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-            for entity, at in rows
-        }
+        return [
+            Change(entity, record_id, at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC), before, after)
+            for entity, record_id, at, before, after in rows
+        ]
 
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""

@@ -21,13 +21,14 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matching.records.schemas import Candidate, Employer, Municipality, WorkNeed, region_members
-from matching.records.storage import Store
+from matching.records.storage import Change, Store
 from matching.shortlists.explanations import FIELD_NEAR, explain, work_facts
 from matching.shortlists.fair_exposure import exposure_weights, protected_groups, rerank
 from matching.shortlists.features import (
@@ -38,12 +39,16 @@ from matching.shortlists.features import (
 )
 from matching.shortlists.occupation_fields import WorkFields
 from matching.shortlists.pool import (
+    HISTORY_TYPES,
+    MAX_PIECEMEAL,
     POOL_TYPES,
     PROFILE_TYPES,
     Pool,
     load_pool,
     regional_pool,
     regional_work,
+    touched_by,
+    with_changed_history,
     with_new_history,
 )
 from matching.shortlists.quotes import Quote, common_words, quote_for, work_words
@@ -54,12 +59,14 @@ from matching.shortlists.shortlist import (
     Match,
     PairMatrix,
     PairScorer,
+    Ranking,
     Shortlist,
     ShortlistConfig,
     ShortlistError,
     SortBy,
     UnknownRecordError,
     chance_band,
+    retrieved_digest,
 )
 from matching.shortlists.text_models import TextModels
 from matching.shortlists.text_space import TextVectors
@@ -76,6 +83,11 @@ logger = logging.getLogger(__name__)
 
 #: The record types the vector index holds texts of.
 INDEXED = (Candidate, WorkNeed)
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Equal, NaN for NaN."""
+    return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True))
 
 
 class ShortlistEngine:
@@ -163,7 +175,9 @@ class ShortlistEngine:
         Read again only when its own records changed (a write in another municipality,
         or of a record type no pool reads, leaves it alone): in full when its candidates, employers or work needs changed,
         the model in service changed or the day moved on; only its history part when
-        events, invitations, meetings or outcomes did.
+        events, invitations, meetings or outcomes did, and of that only what concerns the
+        candidates and employers the writes name when they are few and reach no further
+        (:func:`~matching.shortlists.pool.with_changed_history`).
         """
         if version is None:
             self.refresh()
@@ -176,7 +190,12 @@ class ShortlistEngine:
         if pool is not None and (pool.profile_version, pool.model, pool.day) == (
             profiles, self.scored_by, day
         ):
-            pool = with_new_history(pool, self.store, self.index.space, self.text_models, version)
+            changes = self.store.changed_since(
+                pool.version, municipalities=[municipality], record_types=HISTORY_TYPES,
+                limit=MAX_PIECEMEAL,
+            )
+            patched = None if changes is None else with_changed_history(pool, self.store, changes, version)
+            pool = patched or with_new_history(pool, self.store, self.index.space, self.text_models, version)
         else:
             pool = load_pool(
                 self.store, self.index.space, municipality, version, day, self.text_models,
@@ -271,18 +290,7 @@ class ShortlistEngine:
         if employer is None:  # pragma: no cover - imports check references
             raise UnknownRecordError("employer", need.employer_id)
         excluded = dict(excluded or {})
-        masks = veto_masks(
-            pool.arrays,
-            Site.of_work_need(need, employer),
-            on=pool.day,
-            consent="employers" if audience == "employer" else "matching",
-            placed_ids=pool.placed_ids,
-        )
-        ok = allowed(masks)
-        for cid in excluded:
-            if cid in pool.row_of:
-                ok[pool.row_of[cid]] = False
-        vetoed = {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
+        masks, ok, vetoed = self._allowed(pool, need, employer, audience, excluded)
         base: dict[str, Any] = {
             "direction": "work_need", "query_id": work_need_id, "municipality": need.municipality,
             "pool_size": len(pool.candidates), "vetoed": vetoed, "excluded": excluded,
@@ -300,6 +308,7 @@ class ShortlistEngine:
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
         need_vec, need_fields = self._need_side(pool, need)
         rows = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
+        retrieved = None if len(rows) == ok.sum() else retrieved_digest([pool.candidates[r].id for r in rows])
         pin_rows = [pool.row_of[c] for c in pinned if c in pool.row_of and ok[pool.row_of[c]]]
         rows = np.array(list(dict.fromkeys([*pin_rows, *rows.tolist()])), dtype=int)
         skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
@@ -311,19 +320,26 @@ class ShortlistEngine:
         )
         score, probability = self._score(features)
         anyway = None if pool.anyway is None else pool.anyway[rows]
-        rank_by = score
-        if sort == "net":
-            if probability is None or anyway is None:
-                notes.append("verschil dat het maakt niet bekend: gesorteerd op kans")
-            else:
-                rank_by = (1.0 - anyway) * probability
+        if sort == "net" and (probability is None or anyway is None):
+            notes.append("verschil dat het maakt niet bekend: gesorteerd op kans")
+        rank_by = self._rank_by(score, probability, anyway, sort)
         pinned_set = set(pinned)
-        order = sorted(
+        ranked = sorted(
             range(len(rows)),
             key=lambda i: (pool.candidates[rows[i]].id not in pinned_set, -rank_by[i], pool.candidates[rows[i]].id),
-        )[:k]
+        )
+        order = ranked[:k]
         exposure = None
-        if self.config.fair_exposure is not None:
+        ranking = None
+        if self.config.fair_exposure is None:
+            depth = k + Ranking.DEPTH
+            ranking = Ranking(
+                order=tuple((pool.candidates[rows[i]].id, float(rank_by[i])) for i in ranked[:depth]),
+                complete=len(ranked) <= depth,
+                retrieved=retrieved,
+                employer_record=self._employer_record(pool, employer.id),
+            )
+        else:
             order, exposure = self._fair(
                 pool, rows, rank_by, probability, order, pinned_set, need.id, need.municipality
             )
@@ -348,7 +364,125 @@ class ShortlistEngine:
             notes.append(SIMILARITY_NOTE)
         facts = work_facts(need, employer, features.iloc[0].to_dict() if len(features) else {})
         return Shortlist(matches=matches, scored_by=self.scored_by, note="; ".join(notes) or None,
-                         exposure=exposure, about_work="; ".join(facts.values()) or None, **base)
+                         exposure=exposure, about_work="; ".join(facts.values()) or None,
+                         ranking=ranking, **base)
+
+    def update_work_need(
+        self,
+        held: Shortlist,
+        changes: Sequence[Change],
+        k: int,
+        *,
+        municipality: str | None = None,
+        audience: Audience = "staff",
+        pinned: Sequence[str] = (),
+        excluded: Mapping[str, str] | None = None,
+        sort: SortBy = "chance",
+        region: bool = False,
+    ) -> Shortlist | None:
+        """``held`` brought up to date after ``changes`` by scoring again only the candidates
+        the changes name: the list :meth:`for_work_need` would make now, line for line, for a
+        fraction of its cost in a large municipality.
+
+        ``held`` is this same request's list (the same work need, ``k``, audience, overrides,
+        sort and scope), made by the model in service on the same day before ``changes``:
+        every write since to the history of its candidates' municipalities (events,
+        invitations, conversations, outcomes; no profile, work need or employer changed).
+
+        None when that cannot be known without scoring every candidate again: the changes
+        concern the employer's track record, an event or a pinned candidate, the list was
+        re-ranked for fair exposure, similarity retrieves other candidates than it did, or
+        too many of the lines it held in reserve dropped out. Call :meth:`for_work_need` then.
+        """
+        ranking = held.ranking
+        touched = touched_by(changes)
+        if (
+            ranking is None
+            or touched is None
+            or held.scored_by != self.scored_by
+            or self.config.fair_exposure is not None
+            or touched[0] & set(pinned)
+        ):
+            return None
+        need = self.store.get(WorkNeed, held.query_id, municipality=municipality)
+        if need is None:
+            return None
+        pool = self._regional(need.municipality) if region else self._pool(need.municipality)
+        employer = pool.employers.get(need.employer_id)
+        if employer is None or not _same(self._employer_record(pool, employer.id), ranking.employer_record):
+            return None
+        excluded = dict(excluded or {})
+        masks, ok, vetoed = self._allowed(pool, need, employer, audience, excluded)
+        if not ok.any():
+            return None
+        need_vec, need_fields = self._need_side(pool, need)
+        scored = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
+        if len(scored) < ok.sum():  # retrieved by similarity: the same candidates as before?
+            if retrieved_digest([pool.candidates[r].id for r in scored]) != ranking.retrieved:
+                return None
+            ok = np.zeros_like(ok)
+            ok[scored] = True
+        elif ranking.retrieved is not None:
+            return None
+        value = {c: v for c, v in ranking.order if c not in touched[0]}
+        rescored = np.array(
+            [pool.row_of[c] for c in sorted(touched[0]) if c in pool.row_of and ok[pool.row_of[c]]], dtype=int
+        )
+        need_arrays = WorkNeedArrays.from_needs([need], {employer.id: employer})
+        if rescored.size:
+            features = self._features(
+                pool, rescored, np.zeros(len(rescored), dtype=int), [need], need_arrays, need_vec, need_fields
+            )
+            score, probability = self._score(features)
+            anyway = None if pool.anyway is None else pool.anyway[rescored]
+            rank_by = self._rank_by(score, probability, anyway, sort)
+            value.update((pool.candidates[r].id, float(v)) for r, v in zip(rescored, rank_by, strict=True))
+        pinned_set = set(pinned)
+
+        def key(c: str) -> tuple[bool, float, str]:
+            return c not in pinned_set, -value[c], c
+
+        merged = sorted(value, key=key)
+        if not ranking.complete:  # everyone never ranked lies after the last one ranked
+            last, last_value = ranking.order[-1]
+            bound = (last not in pinned_set, -last_value, last)
+            merged = [c for c in merged if key(c) <= bound]
+            if len(merged) < k:
+                return None
+        depth = k + Ranking.DEPTH
+        shown = merged[:k]
+        kept = {m.candidate_id: m for m in held.matches if m.candidate_id not in touched[0]}
+        new_rows = np.array([pool.row_of[c] for c in shown if c not in kept], dtype=int)
+        made: dict[str, Match] = {}
+        if new_rows.size:
+            features = self._features(
+                pool, new_rows, np.zeros(len(new_rows), dtype=int), [need], need_arrays, need_vec, need_fields
+            )
+            score, probability = self._score(features)
+            quotes = self._quoting(need, need_vec.dense[0])
+            for i, (row, contrib) in enumerate(
+                zip(new_rows, self._explain(features, list(range(len(new_rows)))), strict=True)
+            ):
+                candidate = pool.candidates[row]
+                _, passed = vetoes_of(masks, row)
+                made[candidate.id] = self._match(
+                    0, candidate, need, employer, features.iloc[i], score[i], probability, contrib, i,
+                    passed, candidate.id in pinned_set,
+                    None if pool.anyway is None else float(pool.anyway[row]), quotes, with_work_facts=False,
+                )
+        matches = [replace(kept.get(c) or made[c], rank=rank) for rank, c in enumerate(shown, start=1)]
+        return replace(
+            held,
+            matches=matches,
+            pool_size=len(pool.candidates),
+            vetoed=vetoed,
+            excluded=excluded,
+            ranking=replace(
+                ranking,
+                order=tuple((c, value[c]) for c in merged[:depth]),
+                complete=ranking.complete and len(merged) <= depth,
+            ),
+        )
 
     def for_candidate(
         self,
@@ -433,6 +567,43 @@ class ShortlistEngine:
                          note="; ".join(notes) or None, **base)
 
     # ---- steps -----------------------------------------------------------------------------
+
+    def _allowed(
+        self, pool: Pool, need: WorkNeed, employer: Employer, audience: Audience, excluded: Mapping[str, str]
+    ) -> tuple[dict[Veto, np.ndarray], np.ndarray, dict[str, int]]:
+        """The vetoes of the pool's candidates for ``need``, who passes them and is not
+        excluded, and how many each veto left out."""
+        masks = veto_masks(
+            pool.arrays,
+            Site.of_work_need(need, employer),
+            on=pool.day,
+            consent="employers" if audience == "employer" else "matching",
+            placed_ids=pool.placed_rows(),
+        )
+        ok = allowed(masks)
+        for cid in excluded:
+            if cid in pool.row_of:
+                ok[pool.row_of[cid]] = False
+        return masks, ok, {v.value: int(m.sum()) for v, m in masks.items() if m.any()}
+
+    @staticmethod
+    def _rank_by(
+        score: np.ndarray, probability: np.ndarray | None, anyway: np.ndarray | None, sort: SortBy
+    ) -> np.ndarray:
+        """What a list is ordered by: the score, or with ``sort="net"`` the difference meeting
+        makes where both chances are known."""
+        if sort == "net" and probability is not None and anyway is not None:
+            net: np.ndarray = (1.0 - anyway) * probability
+            return net
+        return score
+
+    @staticmethod
+    def _employer_record(pool: Pool, employer_id: str) -> tuple[float, float]:
+        """The employer's track record as the features read it (:meth:`_features`)."""
+        return (
+            float(pool.employer_rate.get(employer_id, np.nan)),
+            float(pool.employer_meetings.get(employer_id, 0.0)),
+        )
 
     def _need_side(self, pool: Pool, need: WorkNeed) -> tuple[TextVectors, WorkFields | None]:
         """The work need's vector and place among the fields (also when it is not pooled)."""

@@ -30,7 +30,7 @@ from matching.records.schemas import (
     TableMeeting,
     WorkNeed,
 )
-from matching.records.storage import Store
+from matching.records.storage import Change, Store
 from matching.shortlists.as_of import (
     ENGAGEMENT_FEATURES,
     EngagementHistory,
@@ -47,6 +47,7 @@ from matching.shortlists.text_space import TextSpace, TextVectors
 __all__ = [
     "ANYWAY_MONTHS",
     "HISTORY_TYPES",
+    "MAX_PIECEMEAL",
     "POOL_TYPES",
     "PROFILE_TYPES",
     "Pool",
@@ -54,6 +55,8 @@ __all__ = [
     "open_on",
     "regional_pool",
     "regional_work",
+    "touched_by",
+    "with_changed_history",
     "with_new_history",
 ]
 
@@ -90,6 +93,15 @@ class Pool:
     #: version of the municipality's candidates, employers and work needs it was read at
     profile_version: int = 0
     municipality: str = ""
+    _placed_rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def placed_rows(self) -> np.ndarray:
+        """Whether each candidate row is in ``placed_ids``; worked out once per pool."""
+        if self._placed_rows is None:
+            placed = np.zeros(len(self.candidates), dtype=bool)
+            placed[[self.row_of[c] for c in self.placed_ids if c in self.row_of]] = True
+            self._placed_rows = placed
+        return self._placed_rows
 
 
 def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date) -> list[WorkNeed]:
@@ -192,6 +204,83 @@ def with_new_history(
     invitation changes. The chance anyway stays as fitted when the pool was loaded (daily)."""
     history = _History.read(store, pool.municipality)
     return _with_history(pool, store, space, text_models, history, pool.municipality, version)
+
+
+#: Beyond this many writes since a pool was read, its history part is read again in full.
+MAX_PIECEMEAL = 500
+
+
+def touched_by(changes: Sequence[Change]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The candidates and employers whose history ``changes`` (of invitations, conversations
+    and outcomes) may have changed; None when a change reaches further: an event (its date
+    dates every invitation to it), an outcome naming a work need (it may fill it) or a deletion
+    that kept no trace of whose record it was."""
+    candidates: set[str] = set()
+    employers: set[str] = set()
+    for change in changes:
+        if change.entity == Event.entity or (change.before is None and change.after is None):
+            return None
+        for values in (change.before, change.after):
+            if values is None:
+                continue
+            if change.entity == Outcome.entity and values.get("work_need_id"):
+                return None
+            if values.get("candidate_id"):
+                candidates.add(str(values["candidate_id"]))
+            if values.get("employer_id"):
+                employers.add(str(values["employer_id"]))
+    return frozenset(candidates), frozenset(employers)
+
+
+def with_changed_history(pool: Pool, store: Store, changes: Sequence[Change], version: int) -> Pool | None:
+    """The pool after ``changes`` to its history, reading again only the history of the
+    candidates and employers they touch: engagement, placements and track record come out as
+    :func:`with_new_history` would make them, at a fraction of its cost in a large municipality.
+
+    None when the changes reach further (:func:`touched_by`): read the history in full then.
+    """
+    touched = touched_by(changes)
+    if touched is None:
+        return None
+    people = sorted(touched[0])
+    employers = sorted(e for e in touched[1] if e in pool.employers)
+    municipality, day = pool.municipality, pool.day
+    invitations = store.list(Invitation, municipality=municipality, where={"candidate_id": people}) if people else []
+    meetings = store.list(TableMeeting, municipality=municipality, where={"candidate_id": people}) if people else []
+    outcomes = store.list(Outcome, municipality=municipality, where={"candidate_id": people}) if people else []
+    at_employers = store.list(TableMeeting, municipality=municipality, where={"employer_id": employers}) if employers else []
+    results = [
+        o for o in (store.list(Outcome, municipality=municipality, where={"employer_id": employers}) if employers else [])
+        if o.recorded_on <= day
+    ]
+    events = sorted({i.event_id for i in invitations} | {m.event_id for m in (*meetings, *at_employers)})
+    dates = {e.id: e.date for e in store.list(Event, municipality=municipality, where={"id": events})} if events else {}
+    engagement = pool.engagement
+    pooled = [c for c in people if c in pool.row_of]
+    if pooled:
+        rows = np.array([pool.row_of[c] for c in pooled])
+        found = EngagementHistory.from_records(invitations, meetings, dates).features(
+            np.array(pooled, dtype=object), np.full(len(pooled), np.datetime64(day, "D"))
+        )
+        engagement = {name: values.copy() for name, values in engagement.items()}
+        for name in ENGAGEMENT_FEATURES:
+            engagement[name][rows] = found[name]
+    rate, met = dict(pool.employer_rate), dict(pool.employer_meetings)
+    if employers:
+        ids = np.array(employers, dtype=object)
+        new_rate, new_met = TrackRecordHistory.from_records(at_employers, results, dates).features(
+            ids, days([day] * len(ids))
+        )
+        rate.update(zip(employers, new_rate, strict=True))
+        met.update(zip(employers, new_met, strict=True))
+    return replace(
+        pool,
+        version=version,
+        engagement=engagement,
+        employer_rate=rate,
+        employer_meetings=met,
+        placed_ids=(pool.placed_ids - set(people)) | placed_on(outcomes, day),
+    )
 
 
 @dataclass

@@ -8,6 +8,8 @@ a :class:`PairMatrix`, and uses any :class:`PairScorer` (a trained
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol
 
@@ -27,12 +29,14 @@ __all__ = [
     "PairMatrix",
     "PairScorer",
     "Prediction",
+    "Ranking",
     "Shortlist",
     "ShortlistConfig",
     "ShortlistError",
     "SortBy",
     "UnknownRecordError",
     "chance_band",
+    "retrieved_digest",
 ]
 
 MAX_K = 500
@@ -110,6 +114,32 @@ class Match:
     quote: Quote | None = None  # the candidate's own sentence about the work, as written
 
 
+def retrieved_digest(ids: Sequence[str]) -> str:
+    """A digest of a set of candidate ids (:attr:`Ranking.retrieved`)."""
+    return hashlib.blake2b("\x1f".join(sorted(ids)).encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Where a work need's list stood among every candidate scored for it: enough to bring
+    it up to date after new history without scoring them all again
+    (:meth:`~matching.shortlists.engine.ShortlistEngine.update_work_need`)."""
+
+    #: The first candidates in the list's order (pinned first, then by what the list is
+    #: sorted by, then by id), some more than the list shows: (candidate id, that value).
+    order: tuple[tuple[str, float], ...]
+    #: ``order`` holds every candidate scored.
+    complete: bool
+    #: With more candidates than are scored, those retrieved by similarity and scored: a digest
+    #: of their ids (:func:`retrieved_digest`); None when every candidate the vetoes allowed was.
+    retrieved: str | None
+    #: The employer's track record the scores were made with: (good-outcome rate, meetings).
+    employer_record: tuple[float, float]
+
+    #: Candidates ``order`` holds beyond the list's own length.
+    DEPTH = 40
+
+
 @dataclass(frozen=True)
 class Shortlist:
     """A ranked answer with what it was based on."""
@@ -127,6 +157,8 @@ class Shortlist:
     exposure: dict[str, float] | None = None
     #: for one work need: what holds for every candidate (contract, coaching, the employer's record)
     about_work: str | None = None
+    #: for one work need ranked by the model alone (no fair-exposure policy): where it stood
+    ranking: Ranking | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

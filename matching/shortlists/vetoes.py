@@ -86,7 +86,7 @@ def veto_masks(
     *,
     on: dt.date,
     consent: Literal["matching", "events", "employers"] = "matching",
-    placed_ids: frozenset[str] = frozenset(),
+    placed_ids: frozenset[str] | np.ndarray = frozenset(),
 ) -> dict[Veto, np.ndarray]:
     """For each veto, a boolean array: True where the pair is vetoed.
 
@@ -104,7 +104,8 @@ def veto_masks(
     placed_ids
         Candidates in a placement on ``on`` by the outcomes recorded by then
         (:func:`matching.shortlists.as_of.placed_on`), also when their status
-        was not updated.
+        was not updated: their ids, or whether each row's candidate is one
+        (:meth:`matching.shortlists.pool.Pool.placed_rows`).
     """
     if consent == "matching":
         no_consent = ~pool.consent_matching
@@ -115,7 +116,9 @@ def veto_masks(
     else:
         raise ValueError(f"consent must be 'matching', 'events' or 'employers', got {consent!r}")
     placed = pool.status_on(on) == CandidateStatus.PLACED.value
-    if placed_ids:
+    if isinstance(placed_ids, np.ndarray):
+        placed = placed | placed_ids
+    elif placed_ids:
         # a set lookup per id: np.isin sorts object arrays, seconds for a large pool
         placed = placed | np.fromiter(
             (i in placed_ids for i in pool.ids.tolist()), dtype=bool, count=len(pool.ids)

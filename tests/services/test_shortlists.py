@@ -114,6 +114,41 @@ def _placement(service, candidate_id: str, outcome_id: str = "O9") -> None:
                                   recorded_on=day)])
 
 
+def test_after_new_history_a_list_is_brought_up_to_date_and_not_made_anew(
+    shortlists, runtime, store, rm, monkeypatch
+):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    first = asyncio.run(shortlists.for_work_need(rm, "W1", k=2))
+    placed = first.matches[0].candidate_id
+    day = runtime.engine.today()
+    store.upsert([Outcome(id="O9", municipality="GM0855", candidate_id=placed, kind=OutcomeKind.WEP,
+                          hours=24, start_date=day, recorded_on=day)])  # found work elsewhere
+
+    def every_candidate(*args, **kwargs):
+        raise AssertionError("every candidate scored again")
+
+    monkeypatch.setattr(runtime.engine, "for_work_need", every_candidate)
+    after = asyncio.run(shortlists.for_work_need(rm, "W1", k=2))
+    monkeypatch.undo()
+    assert shortlists.updated == 1 and not after.stale
+    writer = new_audit_writer(store)
+    made = asyncio.run(ShortlistService(runtime, cache=ShortlistCache(), writer=writer).for_work_need(
+        rm, "W1", k=2))
+    writer.close()
+    assert placed not in [m.candidate_id for m in after.matches]
+    assert [(m.candidate_id, m.score, m.reason) for m in after.matches] == [
+        (m.candidate_id, m.score, m.reason) for m in made.matches
+    ]
+    assert after.vetoed == made.vetoed and after.vetoed["already_placed"] == 1
+    from factories import make_candidate
+
+    store.upsert([make_candidate("C9")])  # a profile: never brought up to date, made anew
+    again = asyncio.run(shortlists.for_work_need(rm, "W1", k=2))
+    assert shortlists.updated == 1 and shortlists.cache.computed == 3 and not again.stale
+
+
 @pytest.fixture
 def lenient(runtime, store):
     """A service that may show a list up to a minute after new history while it recomputes."""
@@ -146,8 +181,8 @@ def test_a_list_shown_late_is_shown_again_without_asking_the_store(lenient, stor
     asyncio.run(lenient.for_work_need(rm, "W1", k=5))
     _placement(lenient, "C2")
     asked, offered = [], []
-    changes_since = store.changes_since
-    monkeypatch.setattr(store, "changes_since", lambda *a, **kw: asked.append(1) or changes_since(*a, **kw))
+    changed_since = store.changed_since
+    monkeypatch.setattr(store, "changed_since", lambda *a, **kw: asked.append(1) or changed_since(*a, **kw))
     # the successor is never computed here, so every showing below is of the list as it was
     monkeypatch.setattr(lenient.refresh, "submit", lambda request, job: offered.append(request) or True)
     assert all(asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale for _ in range(3))

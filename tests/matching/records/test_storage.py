@@ -130,14 +130,19 @@ def test_versions_and_changes_per_municipality_and_record_type(store):
                 history_table.c.municipality == "GM0855",
                 history_table.c.entity.in_([t.entity for t in types]))).scalar()
         assert store.version(municipalities=["GM0855"], record_types=types) == plain
-    assert store.changes_since(before["GM0855"], municipalities=["GM0855"],
-                               record_types=[Candidate, Employer]) == {}
+    assert store.changed_since(before["GM0855"], municipalities=["GM0855"],
+                               record_types=[Candidate, Employer], limit=5) == []
     started = dt.datetime.now(dt.UTC)
     store.upsert([make_candidate("C9"), make_candidate("B9", municipality="GM0363")])
-    changes = store.changes_since(before["GM0855"], municipalities=["GM0855"],
-                                  record_types=[Candidate, Employer])
-    assert list(changes) == [Candidate.entity]
-    assert started - dt.timedelta(seconds=1) <= changes[Candidate.entity] <= dt.datetime.now(dt.UTC)
+    store.upsert([make_candidate("C9", wishes="Liever buiten.")])
+    changes = store.changed_since(before["GM0855"], municipalities=["GM0855"],
+                                  record_types=[Candidate, Employer], limit=5)
+    assert changes is not None and [(c.entity, c.record_id) for c in changes] == [(Candidate.entity, "C9")] * 2
+    assert changes[0].before is None and changes[1].before == changes[0].after
+    assert changes[1].after is not None and changes[1].after["wishes"] == "Liever buiten."
+    assert started - dt.timedelta(seconds=1) <= changes[0].changed_at <= dt.datetime.now(dt.UTC)
+    assert store.changed_since(before["GM0855"], municipalities=["GM0855"], record_types=[Candidate],
+                               limit=1) is None  # more than asked for
     assert store.versions(["GM0363"], record_types=[Candidate])["GM0363"] > 0
 
 

@@ -11,6 +11,7 @@ from travel_scorer import TravelScorer
 from matching.records.enums import Demand, Mobility
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
+from matching.shortlists.pool import POOL_TYPES
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
@@ -333,7 +334,10 @@ def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one
         make_employer("BE1", municipality=other),
     ], scorer=TravelScorer())
     before = engine._regional("GM0855")
-    assert {"B1", "B2"} <= {m.candidate_id for m in engine.for_work_need("W1", 10, region=True).matches}
+    held = engine.for_work_need("W1", 10, region=True)
+    assert {"B1", "B2"} <= {m.candidate_id for m in held.matches}
+    region = ["GM0855", other]
+    version = engine.store.version(municipalities=region, record_types=POOL_TYPES)
     engine.store.upsert([Outcome(id="O9", municipality=other, candidate_id="B1", employer_id="BE1",
                                  kind=OutcomeKind.WEP, hours=20, start_date=TODAY,
                                  recorded_on=TODAY)])
@@ -345,4 +349,11 @@ def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one
     assert "B1" not in [m.candidate_id for m in kept.matches]  # placed since
     assert [(m.candidate_id, m.score) for m in kept.matches] == [
         (m.candidate_id, m.score) for m in made.matches
+    ]
+    # the list held from before, brought up to date with the other municipality's outcome
+    changes = engine.store.changed_since(version, municipalities=region, record_types=POOL_TYPES, limit=10)
+    updated = engine.update_work_need(held, changes or [], 10, region=True)
+    assert updated is not None and updated.vetoed == made.vetoed
+    assert [(m.candidate_id, m.score, m.reason) for m in updated.matches] == [
+        (m.candidate_id, m.score, m.reason) for m in made.matches
     ]
