@@ -110,6 +110,15 @@ __all__ = ["plan_event"]
 logger = logging.getLogger(__name__)
 
 _MAX_REPAIRS = 5
+#: Said with every plan that shows chances: on an invitation list they run high (in simulated
+#: municipalities 1.3-1.55x the truth, `benchmarks/results/invitation_objective.md`), because
+#: the model learned from conversations relationship managers chose (docs/ranker.md).
+CHANCES_CAVEAT = (
+    "De kansen zijn schattingen van het model. Op een uitnodigingslijst vallen ze doorgaans "
+    "hoger uit dan wat werkelijk gebeurt, omdat het model leerde van gesprekken die "
+    "relatiemanagers zelf kozen (zie de modelkaart). Gebruik ze om kandidaten te vergelijken, "
+    "niet als belofte."
+)
 
 _VETO_CODES = {
     Veto.NO_CONSENT: "no_consent",
@@ -507,6 +516,10 @@ def _assemble(
     if scores.scored_by == "similarity":
         notes.append("nog geen getraind model in gebruik: de kant van de werkgever is "
                      "tekstovereenkomst")
+    # text similarity or a thinly calibrated score is no chance to show a person
+    chances = _chances(meetings, invited, vetted.ids, prospects) if scores.chances_shown else {}
+    if chances:
+        notes.append(CHANCES_CAVEAT)
     return EventPlan(
         event=setup.event,
         tables=setup.tables,
@@ -539,8 +552,7 @@ def _assemble(
         candidate_names={c: by_id[c].name for c in invited if by_id[c].name},
         invite_by=controls.invite_by,
         horizon_months=controls.horizon_months,
-        # text similarity or a thinly calibrated score is no chance to show a person
-        chances=_chances(meetings, invited, vetted.ids, prospects) if scores.chances_shown else {},
+        chances=chances,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -399,6 +400,7 @@ def test_the_event_page_plans_by_social_value_and_shows_it_in_euros(client, user
     from travel_scorer import TravelScorer
 
     from matching.events import event_planning
+    from matching.events.event_planning import CHANCES_CAVEAT
     from matching.events.net_value import OwnProspects
 
     runtime.engine.set_scorer(TravelScorer())
@@ -418,6 +420,8 @@ def test_the_event_page_plans_by_social_value_and_shows_it_in_euros(client, user
     assert "Uitgenodigd op maatschappelijke waarde" in table and "Maatschappelijke waarde" in table
     amounts = re.findall(r"<td>(-?€ [\d.]+)</td>", table)
     assert amounts and len(amounts) == table.count("<tr>") - 1  # one per invited candidate
+    # what the chances are and are not: they run high on an invitation list (docs/events.md)
+    assert html.escape(CHANCES_CAVEAT, quote=False) in planned.text
     assert not _CODE.findall(_visible_text(planned.text))
 
 
