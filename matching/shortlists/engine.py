@@ -1,12 +1,11 @@
 """Shortlists in both directions: work need → candidates and candidate → work needs.
 
-The pipeline: hard vetoes as of the day asked → every candidate who passes
-them is scored (a municipality's pool is thousands, not millions; above
-:attr:`ShortlistConfig.exhaustive_limit` the vector index retrieves the most
-similar first) → pair features → the ranker's score and its calibrated,
-conservative chance of a good outcome (or, without a trained model, the text
-similarity, and the shortlist says so) → relationship-manager overrides (pin,
-exclude with reason) → a Dutch reason per match.
+The pipeline: hard vetoes as of the day asked → every candidate who passes them is
+scored (a municipality's pool is thousands, not millions; above
+:attr:`ShortlistConfig.exhaustive_limit` the most similar are picked first) → pair
+features → the ranker's score and its calibrated, conservative chance of a good outcome
+(or, without a trained model, the text similarity, and the shortlist says so) →
+relationship-manager overrides (pin, exclude with reason) → a Dutch reason per match.
 
 The engine keeps each municipality's pool as column arrays and vectors in
 memory and rebuilds it when that municipality's records change (a write in
@@ -52,7 +51,7 @@ from matching.shortlists.pool import (
     with_new_history,
 )
 from matching.shortlists.quotes import Quote, common_words, quote_for, work_words
-from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.retrieval import RetrievalIndex, most_similar
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
     Audience,
@@ -625,19 +624,20 @@ class ShortlistEngine:
         row_of: dict[str, int],
         vectors: TextVectors,
     ) -> np.ndarray:
-        """Rows to score: every allowed one, or above ``exhaustive_limit`` the most similar ones
-        (FAISS first, the exact scan when too few survive the vetoes)."""
+        """Rows to score: every allowed one, or above ``exhaustive_limit`` the ``retrieve_k``
+        most similar: by an exact scan of the pool's own vectors, or in a pool larger than
+        ``scan_limit`` through the vector index first (the scan when too few it found survive
+        the vetoes)."""
         allowed_rows = np.flatnonzero(ok)
         if allowed_rows.size <= self.config.exhaustive_limit:
             return allowed_rows
         wanted = self.config.retrieve_k
-        if self.config.overfetch > 0:
+        if len(ok) > self.config.scan_limit and self.config.overfetch > 0:
             _, ids = self.index.search(kind, query, wanted * self.config.overfetch)
             rows = [row_of[i] for i in ids if i in row_of and ok[row_of[i]]][:wanted]
             if len(rows) >= wanted:
                 return np.array(rows, dtype=int)
-        sims = vectors.dense[allowed_rows] @ query
-        return allowed_rows[np.argsort(-sims, kind="stable")[:wanted]]
+        return most_similar(vectors.dense, query, ok, wanted)
 
     def _features(
         self,

@@ -184,7 +184,11 @@ class ShortlistConfig:
 
     exhaustive_limit: int = 20_000  # score every allowed candidate up to this many
     retrieve_k: int = 2_000  # above it: pairs retrieved by similarity and scored
-    overfetch: int = 4  # retrieve this many times more, since vetoes remove some; 0: exact scan only
+    #: up to this many candidates in a pool, retrieval scans the pool's own vectors: exact, and
+    #: faster there than the index over every municipality (median 3.3 against 19.6 ms in a
+    #: pool of 40,000, 12 against 18 ms over a region of 71,562)
+    scan_limit: int = 250_000
+    overfetch: int = 4  # from the index: this many times more, since vetoes remove some; 0: scan only
     max_k: int = MAX_K
     #: bounds on protected groups' share of a list's top (a municipality's policy); None: off
     fair_exposure: ExposurePolicy | None = None

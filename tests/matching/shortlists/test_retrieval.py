@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from factories import make_candidate, make_work_need, tiny_world
 from spaces import test_space
 
 from matching.records.schemas import Candidate
 from matching.records.storage import Store
-from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.retrieval import RetrievalIndex, most_similar
 
 
 def _store(records) -> Store:
@@ -56,3 +58,15 @@ def test_search_finds_the_closest_text(tmp_path):
     _, ids = index.search("work_needs", query, 3)
     assert ids[0] == "W2"
     assert index.remove_candidate("C1") and "C1" not in index.indexes["candidates"]
+
+
+@pytest.mark.parametrize("k", [1, 7, 40, 60, 200])
+def test_most_similar_is_a_stable_sort_of_the_allowed_rows(k):
+    rng = np.random.default_rng(k)
+    vectors = rng.integers(-2, 3, size=(120, 4)).astype(np.float32)  # many exact ties
+    vectors[60:] = vectors[:60]  # and identical texts
+    query = rng.integers(-2, 3, size=4).astype(np.float32)
+    allowed = rng.random(120) < 0.6
+    rows = np.flatnonzero(allowed)
+    expected = rows[np.argsort(-(vectors[rows] @ query), kind="stable")][:k]
+    np.testing.assert_array_equal(most_similar(vectors, query, allowed, k), expected)
