@@ -551,21 +551,23 @@ class Store:
         self,
         version: int,
         *,
-        municipalities: Iterable[str],
+        municipalities: Iterable[str] | None,
         record_types: Iterable[type[Record]],
         limit: int,
     ) -> builtins.list[Change] | None:
-        """Every write after ``version`` (:meth:`version`) of those municipalities' records of
-        those types, oldest first; None when there are more than ``limit``."""
+        """Every write after ``version`` (:meth:`version`) of those municipalities' records
+        (None: every municipality's) of those types, oldest first; None when there are more
+        than ``limit``."""
         table = history_table
         query = (
             sa.select(table.c.entity, table.c.record_id, table.c.changed_at, table.c.before, table.c.after)
             .where(table.c.seq > version)
-            .where(table.c.municipality.in_(list(municipalities)))
             .where(table.c.entity.in_([t.entity for t in record_types]))
             .order_by(table.c.seq)
             .limit(limit + 1)
         )
+        if municipalities is not None:
+            query = query.where(table.c.municipality.in_(list(municipalities)))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         if len(rows) > limit:

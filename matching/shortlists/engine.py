@@ -148,13 +148,19 @@ class ShortlistEngine:
     # ---- pool ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Sync the index with the store when candidates or work needs changed since."""
+        """Sync the index with the store when candidates or work needs changed since: only
+        those the store's history names as written, when they are few and named (an erasure
+        leaves only a pseudonym: everything is compared then)."""
         version = self.store.version(record_types=INDEXED)
         if version == self._indexed:
             return
         with self._lock:
             if version != self._indexed:
-                self.index.sync(self.store)
+                changes = None if self._indexed is None else self.store.changed_since(
+                    self._indexed, municipalities=None, record_types=INDEXED, limit=MAX_PIECEMEAL
+                )
+                named = changes is not None and all(c.before or c.after for c in changes)
+                self.index.sync(self.store, ids={c.record_id for c in changes or ()} if named else None)
                 self._indexed = version
 
     def warm(self, municipalities: Iterable[str] | None = None) -> list[str]:

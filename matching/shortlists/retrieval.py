@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,24 +145,38 @@ class RetrievalIndex:
     # ---- keeping in step with the store ----------------------------------------------------
 
     def _wanted(
-        self, store: Store, candidates: list[Candidate] | None = None
-    ) -> dict[str, dict[str, str]]:
-        """Per kind: id -> text of every record that belongs in the index."""
-        candidates = indexable_candidates(store) if candidates is None else candidates
-        return {
+        self, store: Store, ids: Collection[str] | None = None
+    ) -> tuple[dict[str, dict[str, str]], dict[str, Candidate]]:
+        """Per kind: id -> text of every record that belongs in the index (``ids``: of those
+        records only), and the candidates among them."""
+        if ids is None:
+            candidates, needs = indexable_candidates(store), indexable_work_needs(store)
+        else:
+            wanted: dict[str, object] = {"id": sorted(ids)}
+            candidates = [c for c in store.list(Candidate, where=wanted) if c.consent_matching]
+            needs = [n for n in store.list(WorkNeed, where=wanted) if n.open]
+        texts = {
             "candidates": {c.id: candidate_text(c) for c in candidates},
-            "work_needs": {n.id: work_need_text(n) for n in indexable_work_needs(store)},
+            "work_needs": {n.id: work_need_text(n) for n in needs},
         }
+        return texts, {c.id: c for c in candidates}
 
-    def sync(self, store: Store, *, progress: ProgressCallback | None = None) -> SyncReport:
-        """Bring the indexes in line with the store, embedding only changed texts."""
+    def sync(
+        self, store: Store, *, progress: ProgressCallback | None = None, ids: Collection[str] | None = None
+    ) -> SyncReport:
+        """Bring the indexes in line with the store, embedding only changed texts.
+
+        ``ids``: only these candidates and work needs may have changed (what the store's
+        history says was written since the last sync), so only they are read and compared;
+        the unchanged records of a large store are not read at all.
+        """
         report = SyncReport()
-        candidates = indexable_candidates(store)
-        by_id = {c.id: c for c in candidates}
-        for kind, texts in self._wanted(store, candidates).items():
+        wanted, by_id = self._wanted(store, ids)
+        for kind, texts in wanted.items():
             known = self.hashes[kind]
             hashes = {i: text_hash(t) for i, t in texts.items()}
-            gone = [i for i in known if i not in hashes]
+            compared = known if ids is None else [i for i in ids if i in known]
+            gone = [i for i in compared if i not in hashes]
             new = [i for i in hashes if i not in known]
             changed = [i for i in hashes if i in known and known[i] != hashes[i]]
             index = self.indexes[kind]
@@ -173,8 +187,7 @@ class RetrievalIndex:
                 callback = None if progress is None else (lambda d, t, k=kind: progress(k, d, t))
                 if kind == "candidates":
                     # sentence by sentence: the ranker's text models read the same vectors
-                    todo_candidates = [by_id[i] for i in todo]
-                    vectors = self.space.candidate_vectors(todo_candidates, progress=callback).dense
+                    vectors = self.space.candidate_vectors([by_id[i] for i in todo], progress=callback).dense
                 else:
                     vectors = self.space.embed([texts[i] for i in todo], progress=callback)
                 if index is None:
@@ -184,7 +197,12 @@ class RetrievalIndex:
                         index.add(new, vectors[: len(new)])
                     if changed:
                         index.update(changed, vectors[len(new) :])
-            self.hashes[kind] = hashes
+            if ids is None:
+                self.hashes[kind] = hashes
+            else:
+                for i in gone:
+                    del known[i]
+                known.update(hashes)
             report.added[kind] = len(new)
             report.updated[kind] = len(changed)
             report.removed[kind] = len(gone)
@@ -202,7 +220,7 @@ class RetrievalIndex:
     def check(self, store: Store) -> dict[str, ConsistencyReport]:
         """Compare the indexes with the store without changing anything."""
         out: dict[str, ConsistencyReport] = {}
-        for kind, texts in self._wanted(store).items():
+        for kind, texts in self._wanted(store)[0].items():
             index = self.indexes[kind]
             in_index = set(index.ids) if index is not None else set()
             report = ConsistencyReport(

@@ -363,3 +363,22 @@ def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one
     assert [(m.candidate_id, m.score, m.reason) for m in updated.matches] == [
         (m.candidate_id, m.score, m.reason) for m in made.matches
     ]
+
+
+def test_the_index_reads_again_only_the_records_written(tiny_world):
+    engine = _engine(tiny_world)
+    engine.for_work_need("W1", k=10)
+    real, asked = engine.index.sync, []
+
+    def sync(store, **kw):
+        asked.append(kw.get("ids"))
+        return real(store, **kw)
+
+    engine.index.sync = sync
+    engine.store.upsert([make_candidate("C1", wishes="Liefst iets met dieren, in een dierenasiel.")])
+    engine.for_work_need("W1", k=10)
+    assert asked == [{"C1"}]
+    engine.store.delete(Candidate, ["C2"], keep_history=False)  # as an erasure: no name left
+    engine.for_work_need("W1", k=10)
+    assert asked[-1] is None and "C2" not in engine.index.indexes["candidates"]
+    assert all(r.consistent for r in engine.index.check(engine.store).values())

@@ -70,3 +70,22 @@ def test_most_similar_is_a_stable_sort_of_the_allowed_rows(k):
     rows = np.flatnonzero(allowed)
     expected = rows[np.argsort(-(vectors[rows] @ query), kind="stable")][:k]
     np.testing.assert_array_equal(most_similar(vectors, query, allowed, k), expected)
+
+
+def test_a_sync_of_the_records_written_equals_a_full_one(tmp_path):
+    store = _store(tiny_world())
+    index = RetrievalIndex(test_space(), None)
+    index.sync(store)
+    store.upsert([
+        make_candidate("C9"),
+        make_candidate("C1", wishes="Iets heel anders: chauffeur."),
+        make_candidate("C4", consent_matching=False),
+        make_work_need("W3", "E1", title="Gastvrouw restaurant", hours_max=20, open=False),
+    ])
+    store.delete(Candidate, ["C2"])
+    report = index.sync(store, ids={"C9", "C1", "C4", "C2", "W3", "W1"})
+    assert report.added == {"candidates": 1, "work_needs": 0}
+    assert report.updated == {"candidates": 1, "work_needs": 0}
+    assert report.removed == {"candidates": 2, "work_needs": 1}
+    assert all(r.consistent for r in index.check(store).values())
+    assert set(index.hashes["candidates"]) == {"C1", "C9"}
