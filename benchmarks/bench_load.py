@@ -22,8 +22,8 @@ Everything runs on 127.0.0.1 and is removed afterwards:
    day's pace: relationship managers pause ``PAUSE`` seconds between requests. Statistics
    start once every user has started;
 5. in-process on the same data, with the service stopped: lists brought up to date after
-   an outcome against the same lists made anew over every candidate
-   (:func:`brought_up_to_date`).
+   an outcome and after a profile edit against the same lists made anew over every
+   candidate, and the pool patched against read in full (:func:`brought_up_to_date`).
 
 Writes ``benchmarks/results/load.md``.
 """
@@ -167,73 +167,89 @@ def stale_lists(db: str, since: dt.datetime) -> tuple[int, list[float]]:
 
 
 def brought_up_to_date(db: str, home: Path, tracking_uri: str, municipality: str, *, needs: int = 30,
-                       writes: int = 10) -> list[str]:
+                       writes: int = 10, full_reads: int = 3) -> list[str]:
     """In-process, on the same data once the runs are over: after each of ``writes`` outcomes
-    (a follow-up conversation, as the load test records), lists of ``needs`` work needs
+    (a follow-up conversation, as the load test records), and then after each of ``writes``
+    profile edits (a sentence added to a candidate's wishes), lists of ``needs`` work needs
     brought up to date against the same lists made anew over every candidate, the
-    municipality's own and the region's; and its pool's history patched against read in full."""
+    municipality's own and the region's; and its pool patched against read in full (after
+    the first ``full_reads`` edits: reading 40,000 profiles takes seconds)."""
     import numpy as np
 
     from matching.records.enums import OutcomeKind
     from matching.records.schemas import Outcome
     from matching.records.storage import Store
-    from matching.shortlists.pool import POOL_TYPES, with_new_history
+    from matching.shortlists.pool import POOL_TYPES, PROFILE_TYPES, load_pool, with_new_history
     from services.runtime import RuntimeConfig, open_runtime
 
     store = Store(db)
     engine = open_runtime(RuntimeConfig(home=home, model=None, tracking_uri=tracking_uri), store=store).engine
     rng = random.Random(5)
     lines = []
+
+    def ms(xs: list[float]) -> str:
+        return f"median {1000 * np.median(xs):.0f} ms, p90 {1000 * np.quantile(xs, 0.9):.0f} ms"
+
     try:
-        for region in (False, True):
-            pool = engine._pool(municipality)
-            members = engine.region_of(municipality) if region else [municipality]
-            asked = [n.id for n in pool.needs[:needs]]
-            held = {n: engine.for_work_need(n, k=10, region=region) for n in asked}
-            since = store.version(municipalities=members, record_types=POOL_TYPES)
-            updated, anew, patched, in_full, declined = [], [], [], [], 0
-            for step in range(writes):
-                before = engine._pools[municipality]
-                store.upsert([Outcome(
-                    id=f"bench-update-{region:d}-{step}", municipality=municipality,
-                    candidate_id=rng.choice(pool.candidates).id, employer_id=rng.choice(sorted(pool.employers)),
-                    kind=OutcomeKind.FOLLOW_UP, recorded_on=pool.day,
-                )])
-                started = time.perf_counter()
-                engine._pool(municipality)
-                patched.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                with_new_history(before, store, engine.index.space, engine.text_models, before.version)
-                in_full.append(time.perf_counter() - started)
-                for need in asked[step::writes]:
+        for kind in ("an outcome", "a profile edit"):
+            for region in (False, True):
+                pool = engine._pool(municipality)
+                members = engine.region_of(municipality) if region else [municipality]
+                asked = [n.id for n in pool.needs[:needs]]
+                held = {n: engine.for_work_need(n, k=10, region=region) for n in asked}
+                since = store.version(municipalities=members, record_types=POOL_TYPES)
+                updated, anew, patched, in_full, declined = [], [], [], [], 0
+                for step in range(writes):
+                    before = engine._pools[municipality]
+                    who = rng.choice(pool.candidates)
+                    if kind == "an outcome":
+                        store.upsert([Outcome(
+                            id=f"bench-update-{region:d}-{step}", municipality=municipality, candidate_id=who.id,
+                            employer_id=rng.choice(sorted(pool.employers)), kind=OutcomeKind.FOLLOW_UP,
+                            recorded_on=pool.day,
+                        )])
+                    else:
+                        store.upsert([who.model_copy(update={"wishes": f"{who.wishes} Liefst dichtbij ({step})."})])
                     started = time.perf_counter()
-                    changes = store.changed_since(since, municipalities=members, record_types=POOL_TYPES,
-                                                  limit=500)
-                    update = engine.update_work_need(held[need], changes or [], 10, region=region)
-                    updated.append(time.perf_counter() - started)
-                    started = time.perf_counter()
-                    made = engine.for_work_need(need, k=10, region=region)
-                    anew.append(time.perf_counter() - started)
-                    if update is None:
-                        declined += 1
-                    elif [m.candidate_id for m in update.matches] != [m.candidate_id for m in made.matches]:
-                        raise AssertionError(f"list of {need} brought up to date differs from the one made anew")
+                    engine._pool(municipality)  # with the index brought in step
+                    patched.append(time.perf_counter() - started)
+                    if not region and (kind == "an outcome" or step < full_reads):
+                        version = store.version(municipalities=[municipality], record_types=POOL_TYPES)
+                        started = time.perf_counter()
+                        if kind == "an outcome":
+                            with_new_history(before, store, engine.index.space, engine.text_models, version)
+                        else:
+                            load_pool(store, engine.index.space, municipality, version, pool.day, engine.text_models,
+                                      engine.scored_by, store.version(municipalities=[municipality],
+                                                                      record_types=PROFILE_TYPES))
+                        in_full.append(time.perf_counter() - started)
+                    for need in asked[step::writes]:
+                        started = time.perf_counter()
+                        changes = store.changed_since(since, municipalities=members, record_types=POOL_TYPES,
+                                                      limit=500)
+                        update = engine.update_work_need(held[need], changes or [], 10, region=region)
+                        updated.append(time.perf_counter() - started)
+                        started = time.perf_counter()
+                        made = engine.for_work_need(need, k=10, region=region)
+                        anew.append(time.perf_counter() - started)
+                        if update is None:
+                            declined += 1
+                        elif [m.candidate_id for m in update.matches] != [m.candidate_id for m in made.matches]:
+                            raise AssertionError(f"list of {need} brought up to date differs from the one made anew")
 
-            def ms(xs: list[float]) -> str:
-                return f"median {1000 * np.median(xs):.0f} ms, p90 {1000 * np.quantile(xs, 0.9):.0f} ms"
-
-            scope = "regional lists" if region else "the largest municipality's lists"
-            lines.append(
-                f"- After new history, {scope} ({len(updated)} lists over {writes} outcomes, in-process): "
-                f"brought up to date {ms(updated)}; made anew over every candidate {ms(anew)} "
-                f"({np.median(anew) / np.median(updated):.0f}x the median); {declined} had to be made anew; "
-                "every one brought up to date listed the same candidates in the same order"
-            )
-            if not region:
+                scope = "regional lists" if region else "the largest municipality's lists"
                 lines.append(
-                    f"- The pool's history after an outcome: patched {ms(patched)}; read in full {ms(in_full)} "
-                    f"({np.median(in_full) / np.median(patched):.0f}x the median)"
+                    f"- After {kind}, {scope} ({len(updated)} lists over {writes} writes, in-process): "
+                    f"brought up to date {ms(updated)}; made anew over every candidate {ms(anew)} "
+                    f"({np.median(anew) / np.median(updated):.0f}x the median); {declined} had to be made anew; "
+                    "every one brought up to date listed the same candidates in the same order"
                 )
+                if not region:
+                    what = "history" if kind == "an outcome" else "candidates"
+                    lines.append(
+                        f"- The pool after {kind}: its {what} patched {ms(patched)}; read in full "
+                        f"{ms(in_full)} ({np.median(in_full) / np.median(patched):.0f}x the median)"
+                    )
     finally:
         store.dispose()
     return lines

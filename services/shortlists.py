@@ -52,6 +52,8 @@ AUDIT_TIMEOUT = 2.0
 #: Record types whose change alone lets a list be shown stale while it is computed again
 #: (any other change, of a profile, consent or a region, makes it unusable at once).
 HISTORY_ENTITIES = frozenset(t.entity for t in HISTORY_TYPES)
+#: ... and whose change lets a list held be brought up to date (never shown as it was).
+UPDATABLE_ENTITIES = HISTORY_ENTITIES | {Candidate.entity}
 
 Audience = Literal["staff", "employer"]
 #: Whose candidates a work need's list draws on: the municipality's own, or also those the
@@ -193,11 +195,12 @@ Update = Callable[[Shortlist, list[Change]], Shortlist | None]
 
 @dataclass(frozen=True)
 class _Held:
-    """A list made before the latest history, the changes since and when the first came in."""
+    """A list made before the latest writes, the writes since and when the first came in
+    (None when a candidate's profile or consent changed: never shown as it was)."""
 
     computed: Computed
     changes: list[Change]
-    since: dt.datetime
+    since: dt.datetime | None
 
 
 def _logged(m: Match) -> dict[str, Any]:
@@ -461,12 +464,13 @@ class ShortlistService:
         many seconds ago the first of that history came in.
 
         A list whose records changed only in their history (events, invitations, meetings,
-        outcomes; no profile, consent or erasure, no override, the same model and day)
-        since it was last made is brought up to date by ``update`` where it can be
+        outcomes) and candidates (no employer, work need or override, the same model and
+        day) since it was last made is brought up to date by ``update`` where it can be
         (:meth:`~matching.shortlists.engine.ShortlistEngine.update_work_need`), and
-        otherwise computed anew. With ``max_stale`` seconds and unless ``fresh`` is asked,
-        it is shown as it was while a thread of its own makes its successor, as long as the
-        first of those changes is at most ``max_stale`` seconds old.
+        otherwise computed anew. After history alone, with ``max_stale`` seconds and unless
+        ``fresh`` is asked, it is shown as it was while a thread of its own makes its
+        successor, as long as the first of those changes is at most ``max_stale`` seconds
+        old; never after a profile, consent or erasure.
         """
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
@@ -490,7 +494,7 @@ class ShortlistService:
                 return found, None
             may_be_late = not fresh and self.max_stale > 0
             held = self._held(key, members) if update is not None or may_be_late else None
-            if held is not None and may_be_late:
+            if held is not None and held.since is not None and may_be_late:
                 age = self._age(held.since)
                 if age is not None:
                     self.cache.hold_late(key, held.computed, held.since, scope)
@@ -518,7 +522,7 @@ class ShortlistService:
     def _held(self, key: CacheKey, members: list[str]) -> _Held | None:
         """The newest list held for ``key.request`` (this worker's own, else the newest any
         worker stored: the nightly batch's, say) by the same model on the same day, if only
-        history changed since it was made (and not too much of it), with those changes."""
+        history and candidates changed since it was made (and not too much), with the changes."""
         for fetch in (self.cache.latest, self.cache.newest_shared):
             found = fetch(key)
             if found is None:
@@ -529,10 +533,14 @@ class ShortlistService:
             changes = self.store.changed_since(
                 held.version, municipalities=members, record_types=POOL_TYPES, limit=MAX_PIECEMEAL
             )
-            if changes is None or any(c.entity not in HISTORY_ENTITIES for c in changes):
-                self.cache.forget(key)  # a profile, consent or erasure: never late, made anew
+            if changes is None or any(
+                c.entity not in UPDATABLE_ENTITIES or not (c.before or c.after) for c in changes
+            ):
+                self.cache.forget(key)  # an employer, work need, region or erasure: made anew
                 return None
-            since = min((c.changed_at for c in changes), default=dt.datetime.now(dt.UTC))
+            since = None if any(c.entity not in HISTORY_ENTITIES for c in changes) else min(
+                (c.changed_at for c in changes), default=dt.datetime.now(dt.UTC)
+            )
             return _Held(computed, changes, since)
         return None
 

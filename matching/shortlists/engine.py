@@ -8,10 +8,11 @@ features → the ranker's score and its calibrated, conservative chance of a goo
 relationship-manager overrides (pin, exclude with reason) → a Dutch reason per match.
 
 The engine keeps each municipality's pool as column arrays and vectors in
-memory and rebuilds it when that municipality's records change (a write in
-another municipality leaves it alone), the model in service changes or the
-day moves on; the vector index is synced only when candidates or work needs
-changed. A request touches the database twice for those checks.
+memory, patches it with what the writes to that municipality's records since
+concern (a write in another municipality leaves it alone) and rebuilds it when
+the model in service changes or the day moves on; the vector index is synced,
+with the records written, only when candidates or work needs changed. A
+request touches the database twice for those checks.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from matching.shortlists.features import (
 )
 from matching.shortlists.occupation_fields import WorkFields
 from matching.shortlists.pool import (
-    HISTORY_TYPES,
     MAX_PIECEMEAL,
     POOL_TYPES,
     PROFILE_TYPES,
@@ -47,7 +47,7 @@ from matching.shortlists.pool import (
     regional_pool,
     regional_work,
     touched_by,
-    with_changed_history,
+    with_changes,
     with_new_history,
 )
 from matching.shortlists.quotes import Quote, common_words, quote_for, work_words
@@ -177,12 +177,11 @@ class ShortlistEngine:
         """The municipality's pool, as of its records now (``version``: theirs, when the
         caller asked for it already, with the index in step).
 
-        Read again only when its own records changed (a write in another municipality,
-        or of a record type no pool reads, leaves it alone): in full when its candidates, employers or work needs changed,
-        the model in service changed or the day moved on; only its history part when
-        events, invitations, meetings or outcomes did, and of that only what concerns the
-        candidates and employers the writes name when they are few and reach no further
-        (:func:`~matching.shortlists.pool.with_changed_history`).
+        Read again only when its own records changed (a write in another municipality, or of
+        a record type no pool reads, leaves it alone), and then only what the writes concern
+        when they are few and reach no further
+        (:func:`~matching.shortlists.pool.with_changes`); in full when the model in service
+        changed or the day moved on.
         """
         if version is None:
             self.refresh()
@@ -192,20 +191,19 @@ class ShortlistEngine:
         if pool is not None and (pool.version, pool.model, pool.day) == (version, self.scored_by, day):
             return pool
         profiles = self.store.version(municipalities=[municipality], record_types=PROFILE_TYPES)
-        if pool is not None and (pool.profile_version, pool.model, pool.day) == (
-            profiles, self.scored_by, day
-        ):
+        space, text_models = self.index.space, self.text_models
+        patched = None
+        if pool is not None and (pool.model, pool.day) == (self.scored_by, day):
             changes = self.store.changed_since(
-                pool.version, municipalities=[municipality], record_types=HISTORY_TYPES,
-                limit=MAX_PIECEMEAL,
+                pool.version, municipalities=[municipality], record_types=POOL_TYPES, limit=MAX_PIECEMEAL
             )
-            patched = None if changes is None else with_changed_history(pool, self.store, changes, version)
-            pool = patched or with_new_history(pool, self.store, self.index.space, self.text_models, version)
-        else:
-            pool = load_pool(
-                self.store, self.index.space, municipality, version, day, self.text_models,
-                self.scored_by, profiles,
-            )
+            if changes is not None:
+                patched = with_changes(pool, self.store, space, text_models, changes, version, profiles)
+            if patched is None and pool.profile_version == profiles:
+                patched = with_new_history(pool, self.store, space, text_models, version)
+        pool = patched or load_pool(
+            self.store, space, municipality, version, day, text_models, self.scored_by, profiles
+        )
         with self._lock:
             self._pools[municipality] = pool
         return pool
@@ -391,13 +389,14 @@ class ShortlistEngine:
 
         ``held`` is this same request's list (the same work need, ``k``, audience, overrides,
         sort and scope), made by the model in service on the same day before ``changes``:
-        every write since to the history of its candidates' municipalities (events,
-        invitations, conversations, outcomes; no profile, work need or employer changed).
+        every write since to its candidates' municipalities' records (candidates' profiles
+        and consent, events, invitations, conversations, outcomes).
 
         None when that cannot be known without scoring every candidate again: the changes
-        concern the employer's track record, an event or a pinned candidate, the list was
-        re-ranked for fair exposure, similarity retrieves other candidates than it did, or
-        too many of the lines it held in reserve dropped out. Call :meth:`for_work_need` then.
+        concern an employer, a work need, the employer's track record, an event or a pinned
+        candidate, the list was re-ranked for fair exposure, similarity retrieves other
+        candidates than it did, or too many of the lines it held in reserve dropped out.
+        Call :meth:`for_work_need` then.
         """
         ranking = held.ranking
         touched = touched_by(changes)

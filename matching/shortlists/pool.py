@@ -56,7 +56,7 @@ __all__ = [
     "regional_pool",
     "regional_work",
     "touched_by",
-    "with_changed_history",
+    "with_changes",
     "with_new_history",
 ]
 
@@ -93,6 +93,8 @@ class Pool:
     #: version of the municipality's candidates, employers and work needs it was read at
     profile_version: int = 0
     municipality: str = ""
+    #: the model behind ``anyway``, fitted when the pool was loaded (daily)
+    own_chance: OwnChanceModel | None = field(default=None, repr=False, compare=False)
     _placed_rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def placed_rows(self) -> np.ndarray:
@@ -151,34 +153,29 @@ def load_pool(
     profile_version: int = 0,
 ) -> Pool:
     """One municipality's pool as of ``day`` at store ``version`` (of its records;
-    ``profile_version``: of its candidates, employers and work needs), read by ``text_models``."""
-    candidates = store.list(Candidate, municipality=municipality)
+    ``profile_version``: of its candidates, employers and work needs), read by ``text_models``.
+
+    Its candidates are in the order of their ids (Python's, whatever the database's collation),
+    so that one patched by :func:`with_changes` lists them as one read in full.
+    """
+    candidates = sorted(store.list(Candidate, municipality=municipality), key=lambda c: c.id)
     employers = {e.id: e for e in store.list(Employer, municipality=municipality)}
-    # no vectors for candidates who did not consent to matching: they are vetoed anyway
-    rows = [i for i, c in enumerate(candidates) if c.consent_matching]
-    consenting = [candidates[i] for i in rows]
-    dense = np.zeros((len(candidates), space.dim), np.float32)
-    if rows:
-        dense[rows] = space.candidate_vectors(consenting).dense
-    ids = np.array([c.id for c in candidates], dtype=object)
-    text = None
-    if text_models is not None:
-        text = _spread(text_models.candidate_side(consenting, space), rows, len(candidates))
     history = _History.read(store, municipality)
     try:
-        anyway: np.ndarray | None = OwnChanceModel().fit_records(
+        own_chance: OwnChanceModel | None = OwnChanceModel().fit_records(
             candidates, history.outcomes, history.invitations, history.event_dates, as_of=day
-        ).chance(candidates, on=day, months=ANYWAY_MONTHS)
+        )
     except OwnChanceError as exc:
         logger.info("no chance-anyway figures for %s: %s", municipality, exc)
-        anyway = None
+        own_chance = None
+    side = _CandidateSide.read(candidates, space, text_models, own_chance, day)
     pool = Pool(
         version=version,
         model=model,
         day=day,
         candidates=candidates,
-        arrays=CandidateArrays.from_candidates(candidates),
-        vectors=TextVectors(ids, dense),
+        arrays=side.arrays,
+        vectors=side.vectors,
         row_of={c.id: i for i, c in enumerate(candidates)},
         needs=[],
         need_arrays=WorkNeedArrays.from_needs([], employers),
@@ -188,12 +185,48 @@ def load_pool(
         employer_rate={},
         employer_meetings={},
         engagement={},
-        text=text,
-        anyway=anyway,
+        text=side.text,
+        anyway=side.anyway,
         profile_version=profile_version,
         municipality=municipality,
+        own_chance=own_chance,
     )
     return _with_history(pool, store, space, text_models, history, municipality, version)
+
+
+@dataclass
+class _CandidateSide:
+    """What a pool knows of some candidates from their profiles alone, row for row."""
+
+    arrays: CandidateArrays
+    vectors: TextVectors
+    text: CandidateSide | None
+    anyway: np.ndarray | None
+
+    @classmethod
+    def read(
+        cls,
+        candidates: Sequence[Candidate],
+        space: TextSpace,
+        text_models: TextModels | None,
+        own_chance: OwnChanceModel | None,
+        day: dt.date,
+    ) -> _CandidateSide:
+        # no vectors for candidates who did not consent to matching: they are vetoed anyway
+        rows = [i for i, c in enumerate(candidates) if c.consent_matching]
+        consenting = [candidates[i] for i in rows]
+        dense = np.zeros((len(candidates), space.dim), np.float32)
+        if rows:
+            dense[rows] = space.candidate_vectors(consenting).dense
+        text = None
+        if text_models is not None:
+            text = _spread(text_models.candidate_side(consenting, space), rows, len(candidates))
+        return cls(
+            CandidateArrays.from_candidates(candidates),
+            TextVectors(np.array([c.id for c in candidates], dtype=object), dense),
+            text,
+            None if own_chance is None else own_chance.chance(candidates, on=day, months=ANYWAY_MONTHS),
+        )
 
 
 def with_new_history(
@@ -206,20 +239,27 @@ def with_new_history(
     return _with_history(pool, store, space, text_models, history, pool.municipality, version)
 
 
-#: Beyond this many writes since a pool was read, its history part is read again in full.
+#: Beyond this many writes since a pool was read, it is read again in full.
 MAX_PIECEMEAL = 500
+
+#: Writes whose reach :func:`touched_by` can name: the candidates and employers concerned.
+_PERSONAL = frozenset(t.entity for t in (Candidate, Invitation, TableMeeting, Outcome))
 
 
 def touched_by(changes: Sequence[Change]) -> tuple[frozenset[str], frozenset[str]] | None:
-    """The candidates and employers whose history ``changes`` (of invitations, conversations
-    and outcomes) may have changed; None when a change reaches further: an event (its date
-    dates every invitation to it), an outcome naming a work need (it may fill it) or a deletion
-    that kept no trace of whose record it was."""
+    """The candidates and employers whose profile or history ``changes`` (of candidates,
+    invitations, conversations and outcomes) may have changed; None when a change reaches
+    further: an employer, work need or municipality, an event (its date dates every
+    invitation to it), an outcome naming a work need (it may fill it) or a deletion that kept
+    no trace of whose record it was."""
     candidates: set[str] = set()
     employers: set[str] = set()
     for change in changes:
-        if change.entity == Event.entity or (change.before is None and change.after is None):
+        if change.entity not in _PERSONAL or (change.before is None and change.after is None):
             return None
+        if change.entity == Candidate.entity:
+            candidates.add(change.record_id)
+            continue
         for values in (change.before, change.after):
             if values is None:
                 continue
@@ -232,18 +272,85 @@ def touched_by(changes: Sequence[Change]) -> tuple[frozenset[str], frozenset[str
     return frozenset(candidates), frozenset(employers)
 
 
-def with_changed_history(pool: Pool, store: Store, changes: Sequence[Change], version: int) -> Pool | None:
-    """The pool after ``changes`` to its history, reading again only the history of the
-    candidates and employers they touch: engagement, placements and track record come out as
-    :func:`with_new_history` would make them, at a fraction of its cost in a large municipality.
+def with_changes(
+    pool: Pool,
+    store: Store,
+    space: TextSpace,
+    text_models: TextModels | None,
+    changes: Sequence[Change],
+    version: int,
+    profile_version: int,
+) -> Pool | None:
+    """The pool after ``changes`` (every write to its records since it was read, oldest
+    first), reading again only what they concern; it comes out as :func:`load_pool` would
+    make it now, at a fraction of its cost in a large municipality:
 
-    None when the changes reach further (:func:`touched_by`): read the history in full then.
+    - a candidate written (new, edited, consent changed, moved away, deleted): their row of
+      every array, vector and text reading, their engagement and placements; their chance
+      anyway from the model fitted when the pool was loaded (it is fitted again daily);
+    - an employer or work need written: the employers, and the history part in full
+      (:func:`with_new_history`; the open work is a few hundred records);
+    - history alone (invitations, conversations, outcomes): the history of the candidates
+      and employers they name (:func:`touched_by`); of everyone when they reach further.
+
+    None when they reach further: the municipality itself (its region) changed, or a
+    candidate, employer or work need was deleted without a trace of whose record it was
+    (an erasure). Load the pool anew then.
     """
-    touched = touched_by(changes)
-    if touched is None:
+    profiles = {t.entity for t in PROFILE_TYPES}
+    if any(
+        c.entity == Municipality.entity or (c.entity in profiles and not (c.before or c.after))
+        for c in changes
+    ):
         return None
-    people = sorted(touched[0])
-    employers = sorted(e for e in touched[1] if e in pool.employers)
+    people = {c.record_id for c in changes if c.entity == Candidate.entity}
+    patched = replace(
+        _with_candidates(pool, store, space, text_models, people) if people else pool,
+        profile_version=profile_version,
+    )
+    if any(c.entity == Employer.entity for c in changes):
+        patched = replace(patched, employers={e.id: e for e in store.list(Employer, municipality=pool.municipality)})
+    touched = touched_by([c for c in changes if c.entity not in profiles])
+    if touched is None or any(c.entity in (Employer.entity, WorkNeed.entity) for c in changes):
+        return with_new_history(patched, store, space, text_models, version)
+    return _with_history_of(patched, store, touched[0] | people, touched[1], version)
+
+
+def _with_candidates(
+    pool: Pool, store: Store, space: TextSpace, text_models: TextModels | None, people: set[str]
+) -> Pool:
+    """The pool with ``people``'s profiles read again (their history is left to the caller:
+    a new candidate's engagement is zero here)."""
+    fresh = store.list(Candidate, municipality=pool.municipality, where={"id": sorted(people)})
+    keep = np.array([i for i, c in enumerate(pool.candidates) if c.id not in people], dtype=int)
+    side = _CandidateSide.read(fresh, space, text_models, pool.own_chance, pool.day)
+    candidates = [pool.candidates[i] for i in keep] + fresh
+    order = np.array(sorted(range(len(candidates)), key=lambda j: candidates[j].id), dtype=int)
+    texts = [pool.text, side.text]
+    anyway = [pool.anyway, side.anyway]
+    return replace(
+        pool,
+        candidates=[candidates[j] for j in order],
+        arrays=CandidateArrays.concat([pool.arrays.take(keep), side.arrays]).take(order),
+        vectors=TextVectors.concat([pool.vectors.take(keep), side.vectors]).take(order),
+        row_of={candidates[j].id: i for i, j in enumerate(order)},
+        text=None if texts[0] is None or texts[1] is None else _joined([texts[0].take(keep), texts[1]]).take(order),
+        anyway=None if anyway[0] is None or anyway[1] is None else np.concatenate(
+            [anyway[0][keep], anyway[1]]
+        )[order],
+        engagement={
+            name: np.concatenate([values[keep], np.zeros(len(fresh), values.dtype)])[order]
+            for name, values in pool.engagement.items()
+        },
+    )
+
+
+def _with_history_of(
+    pool: Pool, store: Store, touched_people: frozenset[str] | set[str], touched_employers: frozenset[str], version: int
+) -> Pool:
+    """The pool with the history of these candidates and employers read again."""
+    people = sorted(touched_people)
+    employers = sorted(e for e in touched_employers if e in pool.employers)
     municipality, day = pool.municipality, pool.day
     invitations = store.list(Invitation, municipality=municipality, where={"candidate_id": people}) if people else []
     meetings = store.list(TableMeeting, municipality=municipality, where={"candidate_id": people}) if people else []

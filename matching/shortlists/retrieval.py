@@ -168,7 +168,11 @@ class RetrievalIndex:
 
         ``ids``: only these candidates and work needs may have changed (what the store's
         history says was written since the last sync), so only they are read and compared;
-        the unchanged records of a large store are not read at all.
+        the unchanged records of a large store are not read at all. Such a sync writes the
+        index to disk only when it removed someone (writing every vector and hash after each
+        edit cost more than the rest of a list): a copy on disk that lacks a few new or
+        edited texts is brought up to date by the next full sync from the embedding cache, one
+        that still holds a removed candidate is not acceptable.
         """
         report = SyncReport()
         wanted, by_id = self._wanted(store, ids)
@@ -207,7 +211,7 @@ class RetrievalIndex:
             report.updated[kind] = len(changed)
             report.removed[kind] = len(gone)
             report.unchanged[kind] = len(hashes) - len(new) - len(changed)
-        if report.changed:
+        if sum(report.removed.values()) if ids is not None else report.changed:
             self.save()
         return report
 

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from matching.privacy.audit_log import list_entries
+from matching.records.schemas import WorkNeed
 from matching.shortlists.overrides import add_override
 from services.errors import AuditUnavailable, InvalidInput, NotFound
 from services.runtime import new_audit_writer
@@ -144,9 +145,14 @@ def test_after_new_history_a_list_is_brought_up_to_date_and_not_made_anew(
     assert after.vetoed == made.vetoed and after.vetoed["already_placed"] == 1
     from factories import make_candidate
 
-    store.upsert([make_candidate("C9")])  # a profile: never brought up to date, made anew
+    store.upsert([make_candidate("C9")])  # a new candidate: brought up to date too
     again = asyncio.run(shortlists.for_work_need(rm, "W1", k=2))
-    assert shortlists.updated == 1 and shortlists.cache.computed == 3 and not again.stale
+    assert shortlists.updated == 2 and shortlists.cache.computed == 3 and not again.stale
+    need = store.get(WorkNeed, "W1")
+    assert need is not None
+    store.upsert([need.model_copy(update={"hours_max": (need.hours_max or 40) - 4})])  # reaches every line
+    asyncio.run(shortlists.for_work_need(rm, "W1", k=2))
+    assert shortlists.updated == 2 and shortlists.cache.computed == 4
 
 
 @pytest.fixture

@@ -250,7 +250,7 @@ def test_a_write_elsewhere_keeps_a_municipalitys_pool_and_an_outcome_keeps_the_i
     ])
     syncs = []
     sync = engine.index.sync
-    engine.index.sync = lambda store: syncs.append(1) or sync(store)
+    engine.index.sync = lambda store, **kw: syncs.append(1) or sync(store, **kw)
     engine.for_work_need("W1", k=5)
     regional = engine.for_work_need("W1", k=5, region=True)
     assert "B1" in [m.candidate_id for m in regional.matches]

@@ -20,10 +20,11 @@ from spaces import fast_text_space
 import matching.shortlists.engine as engine_module
 from matching.records.enums import ContractType, InvitationStatus, OutcomeKind
 from matching.records.importer import import_folder
-from matching.records.schemas import Event, Invitation, Outcome, TableMeeting
+from matching.records.schemas import Candidate, Event, Invitation, Outcome, TableMeeting
 from matching.records.storage import Store
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.engine import ShortlistEngine
-from matching.shortlists.pool import HISTORY_TYPES, POOL_TYPES
+from matching.shortlists.pool import ANYWAY_MONTHS, HISTORY_TYPES, POOL_TYPES, with_changes
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import Ranking, Shortlist, ShortlistConfig
 from training.simulator import SimulationConfig, simulate, write_world
@@ -117,6 +118,76 @@ def test_a_pool_patched_with_the_new_history_equals_one_read_in_full(world, stor
     assert [n.id for n in patched.needs] == [n.id for n in made.needs]
 
 
+def test_a_pool_patched_after_profile_edits_equals_one_read_in_full(world, store, monkeypatch) -> None:
+    engine = _engine(world, store)
+    before = engine._pool(HERE)
+    needs = before.needs[::5][:8]
+    for need in needs:
+        engine.for_work_need(need.id, k=10)
+    edited, withdrawn, deleted, met = before.candidates[3:7]
+    new = edited.model_copy(update={"id": "C-new-1", "wishes": "Ik wil graag als chauffeur werken."})
+    employer = needs[0].employer_id
+    store.upsert([
+        edited.model_copy(update={"wishes": "Liefst buiten, in het groen: hovenier.", "hours_max": 20}),
+        withdrawn.model_copy(update={"consent_matching": False}),
+        new,
+        before.employers[employer].model_copy(update={"openness": 5, "coaching_capacity": 3}),
+    ])
+    store.delete(Candidate, [deleted.id])
+    store.upsert(_history_for(store, [met.id, new.id]))
+
+    def read_in_full(*args, **kwargs):
+        raise AssertionError("the pool was read in full")
+
+    monkeypatch.setattr(engine_module, "load_pool", read_in_full)
+    patched = engine._pool(HERE)
+    lists = [engine.for_work_need(n.id, k=10) for n in needs]
+    monkeypatch.undo()
+    fresh = _engine(world, store)
+    made = fresh._pool(HERE)
+    assert [c.id for c in patched.candidates] == [c.id for c in made.candidates]
+    assert "C-new-1" in patched.row_of and deleted.id not in patched.row_of
+    assert (patched.version, patched.profile_version) == (made.version, made.profile_version)
+    for name in CandidateArrays.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(patched.arrays, name), getattr(made.arrays, name), err_msg=name)
+    np.testing.assert_array_equal(patched.vectors.dense, made.vectors.dense)
+    assert patched.text is not None and made.text is not None
+    for read, read_in_full in ((patched.text.motivation, made.text.motivation),
+                               (patched.text.fields.text, made.text.fields.text),
+                               (patched.text.fields.words, made.text.fields.words)):
+        np.testing.assert_allclose(read, read_in_full, rtol=0, atol=1e-6)  # float32 over another batch
+    width = made.text.fields.desired.shape[1]  # a patched pool may keep a wider padding of -1
+    np.testing.assert_array_equal(patched.text.fields.desired[:, :width], made.text.fields.desired)
+    assert (patched.text.fields.desired[:, width:] == -1).all()
+    for name, values in made.engagement.items():
+        np.testing.assert_array_equal(patched.engagement[name], values, err_msg=name)
+    assert patched.engagement["hist_invited"][patched.row_of["C-new-1"]] == 1  # its history counted
+    assert patched.placed_ids == made.placed_ids and met.id in patched.placed_ids
+    assert patched.employers == made.employers and patched.employers[employer].openness == 5
+    assert [n.id for n in patched.needs] == [n.id for n in made.needs]
+    np.testing.assert_array_equal(patched.need_arrays.openness, made.need_arrays.openness)
+    # the chance anyway: the model fitted when the pool was loaded, on the profiles as they are
+    assert before.own_chance is not None and patched.anyway is not None
+    np.testing.assert_allclose(
+        patched.anyway, before.own_chance.chance(made.candidates, on=DAY, months=ANYWAY_MONTHS), rtol=0, atol=1e-12
+    )
+    for need, shown in zip(needs, lists, strict=True):
+        again = fresh.for_work_need(need.id, k=10)
+        assert [line[:4] for line in _lines(shown)] == [line[:4] for line in _lines(again)]
+
+
+def test_an_erasure_reads_the_pool_again(world, store) -> None:
+    engine = _engine(world, store)
+    before = engine._pool(HERE)
+    gone = before.candidates[0].id
+    store.delete(Candidate, [gone], keep_history=False)  # an erasure leaves no name in the history
+    changes = store.changed_since(before.version, municipalities=[HERE], record_types=POOL_TYPES, limit=500)
+    assert changes is not None and with_changes(
+        before, store, engine.index.space, engine.text_models, changes, before.version + 1, 0
+    ) is None
+    assert gone not in engine._pool(HERE).row_of
+
+
 @pytest.mark.parametrize(("sort", "audience"), [("chance", "staff"), ("net", "staff"), ("chance", "employer")])
 def test_lists_brought_up_to_date_equal_lists_made_anew(world, store, sort, audience) -> None:
     engine = _engine(world, store)
@@ -150,6 +221,39 @@ def test_lists_brought_up_to_date_equal_lists_made_anew(world, store, sort, audi
                            rtol=0, atol=1e-9)
         moved += [m.candidate_id for m in updated.matches] != [m.candidate_id for m in before.matches]
     assert moved >= 3  # the history did change lists
+
+
+@pytest.mark.parametrize("sort", ["chance", "net"])
+def test_lists_brought_up_to_date_after_profile_edits_equal_lists_made_anew(world, store, sort) -> None:
+    engine = _engine(world, store)
+    pool = engine._pool(HERE)
+    needs = pool.needs[::4][:10]
+    version = store.version(municipalities=[HERE], record_types=POOL_TYPES)
+    held = {n.id: engine.for_work_need(n.id, k=10, sort=sort) for n in needs}
+    tops = list(dict.fromkeys(m.candidate_id for h in list(held.values())[:3] for m in h.matches[:2]))
+    edited, withdrawn, deleted = (pool.candidates[pool.row_of[c]] for c in tops[:3])
+    store.upsert([
+        edited.model_copy(update={"wishes": "Liefst iets heel anders: vrachtwagenchauffeur.", "hours_max": 12}),
+        withdrawn.model_copy(update={"consent_matching": False}),
+        edited.model_copy(update={"id": "C-new-1"}),  # a new candidate much like the first
+    ])
+    store.delete(Candidate, [deleted.id])
+    changes = store.changed_since(version, municipalities=[HERE], record_types=POOL_TYPES, limit=500)
+    assert changes is not None and {c.entity for c in changes} == {Candidate.entity}
+    moved = 0
+    for need in needs:
+        updated = engine.update_work_need(held[need.id], changes, 10, sort=sort)
+        made = engine.for_work_need(need.id, k=10, sort=sort)  # everyone scored again
+        assert updated is not None, need.id
+        assert _lines(updated) == _lines(made), need.id
+        assert updated.vetoed == made.vetoed and updated.pool_size == made.pool_size
+        moved += [m.candidate_id for m in updated.matches] != [m.candidate_id for m in held[need.id].matches]
+        assert not {withdrawn.id, deleted.id} & {m.candidate_id for m in updated.matches}
+    assert moved >= 3  # the edits did change lists
+    # an employer's or work need's edit reaches every line: made anew
+    store.upsert([needs[0].model_copy(update={"hours_max": 8})])
+    changes = store.changed_since(version, municipalities=[HERE], record_types=POOL_TYPES, limit=500)
+    assert changes is not None and engine.update_work_need(held[needs[1].id], changes, 10, sort=sort) is None
 
 
 def test_what_the_new_history_cannot_update_is_made_anew(world, store) -> None:

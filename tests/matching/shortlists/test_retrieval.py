@@ -74,8 +74,13 @@ def test_most_similar_is_a_stable_sort_of_the_allowed_rows(k):
 
 def test_a_sync_of_the_records_written_equals_a_full_one(tmp_path):
     store = _store(tiny_world())
-    index = RetrievalIndex(test_space(), None)
+    index = RetrievalIndex(test_space(), tmp_path / "index")
     index.sync(store)
+    store.upsert([make_candidate("C1", wishes="Liefst iets met dieren, in een dierenasiel.")])
+    assert index.sync(store, ids={"C1"}).updated["candidates"] == 1
+    on_disk = RetrievalIndex(index.space, tmp_path / "index")  # an edit alone is not written
+    assert on_disk.check(store)["candidates"].stale == ["C1"]
+    assert on_disk.sync(store).updated["candidates"] == 1  # the next full sync catches up
     store.upsert([
         make_candidate("C9"),
         make_candidate("C1", wishes="Iets heel anders: chauffeur."),
@@ -89,3 +94,5 @@ def test_a_sync_of_the_records_written_equals_a_full_one(tmp_path):
     assert report.removed == {"candidates": 2, "work_needs": 1}
     assert all(r.consistent for r in index.check(store).values())
     assert set(index.hashes["candidates"]) == {"C1", "C9"}
+    on_disk = RetrievalIndex(index.space, tmp_path / "index")  # a removal is written at once
+    assert set(on_disk.indexes["candidates"].ids) == {"C1", "C9"}
