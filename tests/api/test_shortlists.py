@@ -227,3 +227,23 @@ def test_sorting_by_the_difference_meeting_makes_is_for_staff(client, rm, runtim
     ).json()
     assert all(m["anyway"] is None and m["net"] is None for m in employer["matches"])
     assert client.get("/shortlists/work-needs/W1", headers=rm, params={"sort": "value"}).status_code == 422
+
+
+def test_each_worker_builds_its_pools_for_a_new_day_before_anyone_asks(app, runtime, monkeypatch):
+    import datetime as dt
+    import time
+
+    from fastapi.testclient import TestClient
+
+    import api.app as app_module
+
+    monkeypatch.setattr(app_module, "DAY_CHECK_SECONDS", 0.05)
+    day = runtime.engine.today()
+    with TestClient(app):
+        assert runtime.engine._pools["GM0855"].day == day  # built as the worker started
+        runtime.engine.today = lambda: day + dt.timedelta(days=1)
+        waited = time.monotonic()
+        while runtime.engine._pools["GM0855"].day == day and time.monotonic() - waited < 30:
+            time.sleep(0.05)
+        assert runtime.engine._pools["GM0855"].day == day + dt.timedelta(days=1)  # nobody asked
+        assert runtime.engine._pools["GM0363"].day == day + dt.timedelta(days=1)
