@@ -469,8 +469,8 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
         candidates = [p.candidates[r] for p, rows in parts for r in rows]
         texts = [p.text for p, _ in parts]
         arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
-        vectors = TextVectors.concat([p.vectors.take(rows) for p, rows in parts])
-        row_of = {c.id: i for i, c in enumerate(candidates)}
+        vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
+        row_of = dict(zip(vectors.ids.tolist(), range(len(vectors.ids)), strict=True))
         text = None if any(t is None for t in texts) else _joined(
             [t.take(rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
         )

@@ -5,7 +5,7 @@ from factories import make_candidate
 from spaces import fast_text_space
 
 from matching.shortlists.occupations import load_occupations
-from matching.shortlists.text_space import candidate_sentences, desired_labels
+from matching.shortlists.text_space import TextVectors, candidate_sentences, desired_labels
 
 
 def test_a_candidate_is_the_mean_of_what_they_want_and_offer():
@@ -48,3 +48,15 @@ def test_a_candidate_without_text_has_a_zero_vector():
     vectors = space.candidate_vectors([silent, make_candidate("C3")])
     assert not vectors.dense[0].any() and vectors.dense[1].any()
     assert list(vectors.ids) == ["C2", "C3"]
+
+
+def test_gathered_vectors_are_the_parts_rows_concatenated():
+    rng = np.random.default_rng(0)
+    parts = [TextVectors(np.array([f"{p}{i}" for i in range(n)], dtype=object),
+                         rng.standard_normal((n, 4)).astype(np.float32)) for p, n in (("a", 5), ("b", 3), ("c", 6))]
+    rows = [np.array([4, 0, 2]), np.array([], dtype=int), np.arange(6)[::-1]]
+    gathered = TextVectors.gather(list(zip(parts, rows, strict=True)))
+    expected = TextVectors.concat([v.take(r) for v, r in zip(parts, rows, strict=True)])
+    assert gathered.ids.tolist() == expected.ids.tolist() == ["a4", "a0", "a2", "c5", "c4", "c3", "c2", "c1", "c0"]
+    np.testing.assert_array_equal(gathered.dense, expected.dense)
+    assert gathered.dense.dtype == np.float32
