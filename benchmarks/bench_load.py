@@ -17,10 +17,10 @@ Everything runs on 127.0.0.1 and is removed afterwards:
 4. locust, headless, runs ``benchmarks/locustfile.py`` for ``--seconds`` with ``--users``
    users: relationship managers (shortlists of their own municipality and of the region,
    work-need pages) asking as fast as the service answers (the load generator shares the
-   cores with the service); then the same with colleagues recording outcomes (2 of 32
-   users, one outcome every 3 s each); then, for twice as long, that mix at a working
-   day's pace: relationship managers pause ``PAUSE`` seconds between requests. Statistics
-   start once every user has started;
+   cores with the service); then the same with colleagues writing (2 of 32 users, one
+   write every 3 s each: three in four an outcome, one a candidate's profile edited);
+   then, for twice as long, that mix at a working day's pace: relationship managers pause
+   ``PAUSE`` seconds between requests. Statistics start once every user has started;
 5. in-process on the same data, with the service stopped: lists brought up to date after
    an outcome and after a profile edit against the same lists made anew over every
    candidate, and the pool patched against read in full (:func:`brought_up_to_date`).
@@ -328,7 +328,7 @@ def main() -> int:
             timings["start"] = time.perf_counter() - started
             print(f"serving after {timings['start']:.0f} s", flush=True)
             logins = log_in(host, work / "plan.json")
-            # reads first, on the precomputed lists; then with outcomes being recorded
+            # reads first, on the precomputed lists; then with outcomes recorded and profiles edited
             reads = locust(host, work / "plan.json", args.users, args.seconds, work / "reads", writes=False)
             mixed_from = dt.datetime.now(dt.UTC)
             mixed = locust(host, work / "plan.json", args.users, args.seconds, work / "mixed", writes=True)
@@ -369,8 +369,8 @@ def main() -> int:
         "| run | request | count | failures | median ms | p95 ms | p99 ms | max ms | requests/s |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    runs = (("reads only", reads), ("mixed (with outcome writes)", mixed),
-            (f"paced ({PAUSE[0]:.0f}-{PAUSE[1]:.0f} s between requests, with outcome writes)", paced))
+    runs = (("reads only", reads), ("mixed (with outcomes and profile edits)", mixed),
+            (f"paced ({PAUSE[0]:.0f}-{PAUSE[1]:.0f} s between requests, with the same writes)", paced))
     for label, stats in runs:
         for name, row in stats.items():
             if name == "failures":

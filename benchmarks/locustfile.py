@@ -1,6 +1,6 @@
 """Mixed traffic for ``benchmarks/bench_load.py``: relationship managers asking shortlists
 (their own municipality's and the region's) and opening work-need pages, and colleagues
-recording outcomes.
+recording outcomes and editing profiles.
 
 The plan (``WERKKANS_LOAD_PLAN``, written by the benchmark) lists per municipality its
 user (and a token they logged in with before the run, if any), its open work needs and
@@ -73,13 +73,25 @@ class RelationshipManager(_Staff):
         self.client.get(f"/werkvragen/{self._need()}", name="page work need", headers=self.auth)
 
 
+#: What a relationship manager writes in a candidate's wishes after a conversation.
+WISHES = (
+    "Ik wil graag in de zorg werken, liefst in de ochtend.",
+    "Liefst buiten aan het werk, in het groen of op een bouwplaats.",
+    "Iets in een magazijn of in de logistiek, met vaste uren.",
+    "Koken of afwassen in een restaurant lijkt me mooi.",
+    "Ik wil weer met mensen werken, in een winkel of aan een balie.",
+)
+
+
 class OutcomeRecorder(_Staff):
-    """Follow-up conversations recorded through the day: one every few seconds per user."""
+    """Colleagues writing through the day, one write every few seconds per user: follow-up
+    conversations recorded, and now and then a candidate's profile edited (their wishes
+    after a conversation, or how far they can travel)."""
 
     weight = 1
     wait_time = constant(3)
 
-    @task
+    @task(3)
     def record(self) -> None:
         body = {
             "candidate_id": random.choice(self.place["candidates"]),
@@ -89,4 +101,12 @@ class OutcomeRecorder(_Staff):
         with self.client.post("/outcomes", json=body, name="outcome write", catch_response=True,
                               headers=self.auth) as r:
             if r.status_code != 201:
+                r.failure(f"{r.status_code}: {r.text[:200]}")
+
+    @task(1)
+    def edit_profile(self) -> None:
+        body = random.choice([{"wishes": random.choice(WISHES)}, {"max_travel_km": random.choice([5, 10, 15, 25])}])
+        with self.client.patch(f"/candidates/{random.choice(self.place['candidates'])}", json=body,
+                               name="profile edit", catch_response=True, headers=self.auth) as r:
+            if r.status_code != 200:
                 r.failure(f"{r.status_code}: {r.text[:200]}")
