@@ -227,10 +227,10 @@ class ShortlistEngine:
             return found[1]
         if work:
             pool = regional_work(members[0], members[1:])
-        else:  # after new history alone, the candidates stay where they were
-            profiles = [(m.profile_version, m.model, m.day) for m in members]
-            before = found[1] if found is not None and same and profiles == [
-                (m.profile_version, m.model, m.day) for m in found[0]
+        else:  # the candidates it lists may not have changed: kept where they were then
+            now = [(m.model, m.day) for m in members]
+            before = found[1] if found is not None and same and now == [
+                (m.model, m.day) for m in found[0]
             ] else None
             pool = regional_pool(members[0], members[1:], before)
         with self._lock:

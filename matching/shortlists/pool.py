@@ -450,9 +450,10 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
     keeps what their own municipality knows of them (engagement, chance anyway), so a
     shortlist ranks them exactly as their own municipality's pool would.
 
-    ``before``: the regional pool of the same members when only their history changed
-    since (the same profile versions, model and day); its candidate side is kept instead
-    of being copied together again.
+    ``before``: the regional pool of the same members (model and day) before their latest
+    writes. When it lists the very same candidate records (only history changed, or only
+    profiles of candidates it does not list: a colleague's edit of someone who does not
+    share regionally), its candidate side is kept instead of being copied together again.
     """
     parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
     for pool in others:
@@ -462,11 +463,13 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
     if len(parts) == 1:
         return home
     anyway = [p.anyway for p, _ in parts]
-    if before is not None:
+    candidates = [p.candidates[r] for p, rows in parts for r in rows]
+    if before is not None and len(before.candidates) == len(candidates) and all(
+        a is b for a, b in zip(before.candidates, candidates, strict=True)
+    ):
         candidates, arrays, vectors, text = before.candidates, before.arrays, before.vectors, before.text
         row_of = before.row_of
     else:
-        candidates = [p.candidates[r] for p, rows in parts for r in rows]
         texts = [p.text for p, _ in parts]
         arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
         vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])

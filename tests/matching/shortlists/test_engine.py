@@ -324,21 +324,32 @@ def test_a_candidates_list_over_the_region_adds_its_open_work_scored_as_at_home(
     }
 
 
+OTHER = "GM0363"  # in one labour-market region with GM0855 in :func:`_regional_engine`
+
+
+def _regional_engine(tiny_world, shared_b2: bool) -> ShortlistEngine:
+    """GM0855 and GM0363 in one region; GM0363 has B1 (sharing regionally) and B2 (sharing
+    as ``shared_b2`` says), ranked by travel."""
+    from matching.records.schemas import Municipality
+
+    return _engine([
+        *tiny_world,
+        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
+        Municipality(id=OTHER, municipality=OTHER, name="Amsterdam", region="R"),
+        make_candidate("B1", municipality=OTHER, consent_region=True),
+        make_candidate("B2", municipality=OTHER, consent_region=shared_b2),
+        make_employer("BE1", municipality=OTHER),
+    ], scorer=TravelScorer())
+
+
 def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one_made_anew(
     tiny_world,
 ):
     from matching.records.enums import OutcomeKind
-    from matching.records.schemas import Municipality, Outcome
+    from matching.records.schemas import Outcome
 
-    other = "GM0363"
-    engine = _engine([
-        *tiny_world,
-        Municipality(id="GM0855", municipality="GM0855", name="Tilburg", region="R"),
-        Municipality(id=other, municipality=other, name="Amsterdam", region="R"),
-        make_candidate("B1", municipality=other, consent_region=True),
-        make_candidate("B2", municipality=other, consent_region=True),
-        make_employer("BE1", municipality=other),
-    ], scorer=TravelScorer())
+    other = OTHER
+    engine = _regional_engine(tiny_world, True)
     before = engine._regional("GM0855")
     held = engine.for_work_need("W1", 10, region=True)
     assert {"B1", "B2"} <= {m.candidate_id for m in held.matches}
@@ -382,3 +393,19 @@ def test_the_index_reads_again_only_the_records_written(tiny_world):
     engine.for_work_need("W1", k=10)
     assert asked[-1] is None and "C2" not in engine.index.indexes["candidates"]
     assert all(r.consistent for r in engine.index.check(engine.store).values())
+
+
+def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_it_was(tiny_world):
+    other = OTHER
+    engine = _regional_engine(tiny_world, False)
+    before = engine._regional("GM0855")
+    engine.store.upsert([make_candidate("B2", municipality=other, wishes="Liefst in de bouw.")])
+    after = engine._regional("GM0855")
+    assert after is not before and after.vectors is before.vectors  # B2 is not shared: nothing to copy
+    engine.store.upsert([make_candidate("B1", municipality=other, consent_region=True, max_travel_km=25)])
+    edited = engine._regional("GM0855")
+    assert edited.vectors is not after.vectors and edited.arrays.max_travel_km[edited.row_of["B1"]] == 25
+    anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    assert [(m.candidate_id, m.score) for m in engine.for_work_need("W1", 10, region=True).matches] == [
+        (m.candidate_id, m.score) for m in anew.for_work_need("W1", 10, region=True).matches
+    ]
