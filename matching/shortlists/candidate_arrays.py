@@ -105,6 +105,19 @@ class CandidateArrays:
         """The sub-pool of the given row indices (or boolean mask)."""
         return CandidateArrays(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 
+    def with_rows(self, rows: np.ndarray, other: CandidateArrays) -> CandidateArrays:
+        """The same candidates with ``rows`` replaced by ``other``'s rows (their profiles
+        written again; the ids stay)."""
+        columns = {}
+        for name in self.__dataclass_fields__:
+            if name == "ids":
+                columns[name] = self.ids
+                continue
+            column = getattr(self, name).copy()
+            column[rows] = getattr(other, name)
+            columns[name] = column
+        return CandidateArrays(**columns)
+
     @classmethod
     def concat(cls, parts: Sequence[CandidateArrays]) -> CandidateArrays:
         """One pool of several, in order."""

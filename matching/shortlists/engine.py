@@ -537,7 +537,7 @@ class ShortlistEngine:
             notes.append("alle werkvragen vallen af: " + ", ".join(reasons))
             return Shortlist(matches=[], vetoed=vetoed, scored_by=self.scored_by,
                              note="; ".join(notes), **base)
-        query = pool.vectors.dense[row]
+        query = pool.vectors.rows(np.array([row]))[0]
         need_rows = self._to_score("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
         features = self._features(
             pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays,
@@ -642,7 +642,7 @@ class ShortlistEngine:
             rows = [row_of[i] for i in ids if i in row_of and ok[row_of[i]]][:wanted]
             if len(rows) >= wanted:
                 return np.array(rows, dtype=int)
-        return most_similar(vectors.dense, query, ok, wanted)
+        return most_similar(vectors.similarities(query), ok, wanted)
 
     def _features(
         self,

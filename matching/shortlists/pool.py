@@ -322,8 +322,10 @@ def _with_candidates(
     """The pool with ``people``'s profiles read again (their history is left to the caller:
     a new candidate's engagement is zero here)."""
     fresh = store.list(Candidate, municipality=pool.municipality, where={"id": sorted(people)})
-    keep = np.array([i for i, c in enumerate(pool.candidates) if c.id not in people], dtype=int)
     side = _CandidateSide.read(fresh, space, text_models, pool.own_chance, pool.day)
+    if len(fresh) == len(people) and all(c.id in pool.row_of for c in fresh):  # edits alone
+        return _with_rows(pool, np.array([pool.row_of[c.id] for c in fresh], dtype=np.intp), fresh, side)
+    keep = np.array([i for i, c in enumerate(pool.candidates) if c.id not in people], dtype=int)
     candidates = [pool.candidates[i] for i in keep] + fresh
     order = np.array(sorted(range(len(candidates)), key=lambda j: candidates[j].id), dtype=int)
     texts = [pool.text, side.text]
@@ -342,6 +344,27 @@ def _with_candidates(
             name: np.concatenate([values[keep], np.zeros(len(fresh), values.dtype)])[order]
             for name, values in pool.engagement.items()
         },
+    )
+
+
+def _with_rows(pool: Pool, rows: np.ndarray, fresh: Sequence[Candidate], side: _CandidateSide) -> Pool:
+    """The pool with the candidates in ``rows`` replaced by ``fresh`` (the same people, their
+    profiles written again), read as ``side``: only those rows are copied, and only the
+    blocks of vectors they fall in."""
+    candidates = list(pool.candidates)
+    for row, candidate in zip(rows, fresh, strict=True):
+        candidates[row] = candidate
+    anyway = None
+    if pool.anyway is not None and side.anyway is not None:
+        anyway = pool.anyway.copy()
+        anyway[rows] = side.anyway
+    return replace(
+        pool,
+        candidates=candidates,
+        arrays=pool.arrays.with_rows(rows, side.arrays),
+        vectors=pool.vectors.with_rows(rows, side.vectors.dense),
+        text=None if pool.text is None or side.text is None else pool.text.with_rows(rows, side.text),
+        anyway=anyway,
     )
 
 
@@ -451,9 +474,10 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
     shortlist ranks them exactly as their own municipality's pool would.
 
     ``before``: the regional pool of the same members (model and day) before their latest
-    writes. When it lists the very same candidate records (only history changed, or only
-    profiles of candidates it does not list: a colleague's edit of someone who does not
-    share regionally), its candidate side is kept instead of being copied together again.
+    writes. When it lists the same candidates in the same rows (only history changed, profiles
+    of candidates it does not list, or profiles of some it lists), its candidate side is kept,
+    with just the rows of those written copied in from their own municipality's pool, instead
+    of being copied together again.
     """
     parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
     for pool in others:
@@ -464,11 +488,17 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
         return home
     anyway = [p.anyway for p, _ in parts]
     candidates = [p.candidates[r] for p, rows in parts for r in rows]
-    if before is not None and len(before.candidates) == len(candidates) and all(
-        a is b for a, b in zip(before.candidates, candidates, strict=True)
-    ):
-        candidates, arrays, vectors, text = before.candidates, before.arrays, before.vectors, before.text
-        row_of = before.row_of
+    if before is not None and (written := _rows_written(before, candidates)) is not None:
+        arrays, vectors, text, row_of = before.arrays, before.vectors, before.text, before.row_of
+        if written.size:
+            starts = np.cumsum([0] + [len(rows) for _, rows in parts])
+            part = np.searchsorted(starts, written, side="right") - 1
+            sources = [(p, rows[written[part == i] - starts[i]]) for i, (p, rows) in enumerate(parts)]
+            sources = [(p, rows) for p, rows in sources if rows.size]
+            arrays = arrays.with_rows(written, CandidateArrays.concat([p.arrays.take(r) for p, r in sources]))
+            vectors = vectors.with_rows(written, np.concatenate([p.vectors.rows(r) for p, r in sources]))
+            taken = [p.text.take(r) for p, r in sources if p.text is not None]
+            text = None if text is None or len(taken) < len(sources) else text.with_rows(written, _joined(taken))
     else:
         texts = [p.text for p, _ in parts]
         arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
@@ -494,6 +524,19 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
             [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]
         ),
     )
+
+
+def _rows_written(before: Pool, candidates: Sequence[Candidate]) -> np.ndarray | None:
+    """Rows where ``before`` lists another record of the same candidate than ``candidates``
+    (their profile was written since); None unless it lists the same people in the same rows."""
+    if len(before.candidates) != len(candidates):
+        return None
+    written = np.array(
+        [i for i, (a, b) in enumerate(zip(before.candidates, candidates, strict=True)) if a is not b], dtype=np.intp
+    )
+    if any(before.candidates[i].id != candidates[i].id for i in written):
+        return None
+    return written
 
 
 def regional_work(home: Pool, others: Sequence[Pool]) -> Pool:

@@ -73,15 +73,15 @@ def indexable_work_needs(store: Store) -> list[WorkNeed]:
     return [n for n in store.list(WorkNeed) if n.open]
 
 
-def most_similar(vectors: np.ndarray, query: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the ``k`` allowed ``vectors`` with the highest inner product with ``query``, most
+def most_similar(similarities: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the ``k`` allowed rows with the highest ``similarities`` (to a query), most
     similar first, ties to the lower row: what a stable sort of every allowed row gives, for
-    the cost of one pass over the matrix and a partition instead of a copy and a sort.
+    the cost of a partition instead of a copy and a sort. ``similarities`` is overwritten.
 
-    >>> most_similar(np.array([[1.0], [3.0], [2.0], [3.0]]), np.array([1.0]), np.array([True] * 4), 3)
+    >>> most_similar(np.array([1.0, 3.0, 2.0, 3.0]), np.array([True] * 4), 3)
     array([1, 3, 2])
     """
-    sims = vectors @ query
+    sims = similarities
     sims[~allowed] = -np.inf
     n_allowed = int(np.count_nonzero(allowed))
     if n_allowed <= k:

@@ -47,6 +47,19 @@ class CandidateSide:
             CandidateFields(f.desired[rows], f.text[rows], f.words[rows]), self.motivation[rows]
         )
 
+    def with_rows(self, rows: np.ndarray, other: CandidateSide) -> CandidateSide:
+        """The reading with ``rows`` replaced by ``other``'s rows (as many desired occupations
+        wide as the wider of the two)."""
+        mine, theirs = self.fields, other.fields
+        width = max(mine.desired.shape[1], theirs.desired.shape[1])
+        desired = np.full((len(mine.desired), width), -1, dtype=mine.desired.dtype)
+        desired[:, : mine.desired.shape[1]] = mine.desired
+        desired[rows] = -1
+        desired[rows, : theirs.desired.shape[1]] = theirs.desired
+        text, words, motivation = mine.text.copy(), mine.words.copy(), self.motivation.copy()
+        text[rows], words[rows], motivation[rows] = theirs.text, theirs.words, other.motivation
+        return CandidateSide(CandidateFields(desired, text, words), motivation)
+
 
 class TextModels:
     """Occupational fields and motivation reading, fitted together (see the module docstring)."""

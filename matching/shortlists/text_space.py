@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,34 +66,98 @@ def work_need_text(need: WorkNeed) -> str:
     return "\n".join(p for p in parts if p)
 
 
-@dataclass(frozen=True)
 class TextVectors:
-    """Vectors of a list of records; row ``i`` belongs to ``ids[i]``."""
+    """Vectors of a list of records; row ``i`` belongs to ``ids[i]``.
 
-    ids: np.ndarray
-    dense: np.ndarray
+    Kept in blocks of :attr:`BLOCK_ROWS` rows, so that a few rows written again (a profile
+    edited) copy their blocks, not the whole matrix: a large municipality's is some 60 MB, and
+    every region holding its shared candidates has its own copy of theirs.
+    """
+
+    BLOCK_ROWS = 2048
+
+    __slots__ = ("_whole", "blocks", "ids")
+
+    def __init__(self, ids: np.ndarray, dense: np.ndarray) -> None:
+        step = self.BLOCK_ROWS
+        self.ids = ids
+        self.blocks: tuple[np.ndarray, ...] = tuple(dense[i : i + step] for i in range(0, max(len(dense), 1), step))
+        self._whole: np.ndarray | None = dense  # the blocks are views of it
+
+    @classmethod
+    def _of_blocks(cls, ids: np.ndarray, blocks: tuple[np.ndarray, ...]) -> TextVectors:
+        made = cls.__new__(cls)
+        made.ids, made.blocks, made._whole = ids, blocks, None
+        return made
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def dim(self) -> int:
+        return int(self.blocks[0].shape[1])
+
+    @property
+    def dense(self) -> np.ndarray:
+        """Every row as one matrix (a copy once rows were changed in blocks)."""
+        return np.concatenate(self.blocks) if self._whole is None else self._whole
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Inner product of every row with ``query``."""
+        if len(self.blocks) == 1:
+            sims: np.ndarray = self.blocks[0] @ query
+            return sims
+        return np.concatenate([block @ query for block in self.blocks])
+
+    def rows(self, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The vectors of rows ``idx`` as one matrix (into ``out`` when given)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        if out is None:
+            out = np.empty((len(idx), self.dim), dtype=self.blocks[0].dtype)
+        if len(self.blocks) == 1:
+            return np.take(self.blocks[0], idx, axis=0, out=out)
+        block, at = np.divmod(idx, self.BLOCK_ROWS)
+        if np.all(block[1:] >= block[:-1]):  # in block order (a pool's rows): each block at once
+            bounds = np.flatnonzero(np.diff(block)) + 1
+            for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(idx)], strict=True):
+                if hi > lo:
+                    np.take(self.blocks[block[lo]], at[lo:hi], axis=0, out=out[lo:hi])
+        else:
+            for b in np.unique(block):
+                these = np.flatnonzero(block == b)
+                out[these] = self.blocks[b][at[these]]
+        return out
+
     def take(self, rows: np.ndarray) -> TextVectors:
-        return TextVectors(self.ids[rows], self.dense[rows])
+        return TextVectors(self.ids[rows], self.rows(np.arange(len(self))[rows]))
+
+    def with_rows(self, rows: np.ndarray, dense: np.ndarray) -> TextVectors:
+        """The same records with the vectors of ``rows`` replaced by ``dense``'s; only the
+        blocks they fall in are copied."""
+        blocks = list(self.blocks)
+        block, at = np.divmod(np.asarray(rows, dtype=np.intp), self.BLOCK_ROWS)
+        for b in np.unique(block):
+            these = np.flatnonzero(block == b)
+            blocks[b] = blocks[b].copy()
+            blocks[b][at[these]] = dense[these]
+        return TextVectors._of_blocks(self.ids, tuple(blocks))
 
     @classmethod
     def concat(cls, parts: Sequence[TextVectors]) -> TextVectors:
         """The rows of several, in order."""
-        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([p.dense for p in parts]))
+        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([b for p in parts for b in p.blocks]))
 
     @classmethod
     def gather(cls, parts: Sequence[tuple[TextVectors, np.ndarray]]) -> TextVectors:
         """``concat`` of each part's ``take(rows)``, copied once into one new matrix (a
         region's vectors are some 100 MB: every copy more is tens of milliseconds)."""
         n = sum(len(rows) for _, rows in parts)
-        dense = np.empty((n, parts[0][0].dense.shape[1]), dtype=parts[0][0].dense.dtype)
+        first = parts[0][0].blocks[0]
+        dense = np.empty((n, first.shape[1]), dtype=first.dtype)
         ids = np.empty(n, dtype=object)
         at = 0
         for vectors, rows in parts:
-            np.take(vectors.dense, rows, axis=0, out=dense[at : at + len(rows)])
+            vectors.rows(rows, out=dense[at : at + len(rows)])
             ids[at : at + len(rows)] = vectors.ids[rows]
             at += len(rows)
         return cls(ids, dense)
@@ -175,7 +238,7 @@ class TextSpace:
     @staticmethod
     def pair_similarities(a: TextVectors, b: TextVectors, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
         """Cosine similarity of aligned pairs ``(a[rows_a[i]], b[rows_b[i]])``."""
-        similarity: np.ndarray = np.einsum("ij,ij->i", a.dense[rows_a], b.dense[rows_b]).astype(float)
+        similarity: np.ndarray = np.einsum("ij,ij->i", a.rows(rows_a), b.rows(rows_b)).astype(float)
         return similarity
 
     def forget(self, texts: Sequence[str]) -> int:

@@ -11,6 +11,7 @@ from travel_scorer import TravelScorer
 from matching.records.enums import Demand, Mobility
 from matching.records.schemas import Candidate
 from matching.records.storage import Store
+from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.pool import POOL_TYPES
 from matching.shortlists.retrieval import RetrievalIndex
@@ -20,6 +21,7 @@ from matching.shortlists.shortlist import (
     ShortlistError,
     UnknownRecordError,
 )
+from matching.shortlists.text_space import TextVectors
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -395,7 +397,8 @@ def test_the_index_reads_again_only_the_records_written(tiny_world):
     assert all(r.consistent for r in engine.index.check(engine.store).values())
 
 
-def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_it_was(tiny_world):
+def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_it_was(tiny_world, monkeypatch):
+    monkeypatch.setattr(TextVectors, "BLOCK_ROWS", 2)
     other = OTHER
     engine = _regional_engine(tiny_world, False)
     before = engine._regional("GM0855")
@@ -405,7 +408,18 @@ def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_i
     engine.store.upsert([make_candidate("B1", municipality=other, consent_region=True, max_travel_km=25)])
     edited = engine._regional("GM0855")
     assert edited.vectors is not after.vectors and edited.arrays.max_travel_km[edited.row_of["B1"]] == 25
+    # B1's row copied in, the rest kept: only B1's block of vectors is new
+    assert edited.row_of is after.row_of and edited.vectors.ids is after.vectors.ids
+    b1_block = edited.row_of["B1"] // 2
+    assert [a is b for a, b in zip(edited.vectors.blocks, after.vectors.blocks, strict=True)] == [
+        i != b1_block for i in range(len(after.vectors.blocks))
+    ]
     anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    made = anew._regional("GM0855")
+    assert [c.id for c in edited.candidates] == [c.id for c in made.candidates]
+    for name in CandidateArrays.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(edited.arrays, name), getattr(made.arrays, name), err_msg=name)
+    np.testing.assert_array_equal(edited.vectors.dense, made.vectors.dense)
     assert [(m.candidate_id, m.score) for m in engine.for_work_need("W1", 10, region=True).matches] == [
         (m.candidate_id, m.score) for m in anew.for_work_need("W1", 10, region=True).matches
     ]

@@ -24,9 +24,17 @@ from matching.records.schemas import Candidate, Event, Invitation, Outcome, Tabl
 from matching.records.storage import Store
 from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.engine import ShortlistEngine
-from matching.shortlists.pool import ANYWAY_MONTHS, HISTORY_TYPES, POOL_TYPES, with_changes
+from matching.shortlists.pool import (
+    ANYWAY_MONTHS,
+    HISTORY_TYPES,
+    POOL_TYPES,
+    Pool,
+    load_pool,
+    with_changes,
+)
 from matching.shortlists.retrieval import RetrievalIndex
 from matching.shortlists.shortlist import Ranking, Shortlist, ShortlistConfig
+from matching.shortlists.text_space import TextVectors
 from training.simulator import SimulationConfig, simulate, write_world
 from training.train import train_ranker
 
@@ -57,6 +65,10 @@ def store(world, tmp_path: Path) -> Store:
 def _engine(world, store: Store, **kw) -> ShortlistEngine:
     _, space, bundle = world
     return ShortlistEngine(store, RetrievalIndex(space, None), scorer=bundle, today=lambda: DAY, **kw)
+
+
+def _read_in_full(*args, **kwargs):
+    raise AssertionError("the pool was read in full")
 
 
 def _lines(shortlist: Shortlist) -> list[tuple]:
@@ -118,6 +130,26 @@ def test_a_pool_patched_with_the_new_history_equals_one_read_in_full(world, stor
     assert [n.id for n in patched.needs] == [n.id for n in made.needs]
 
 
+def _assert_same_candidate_side(patched: Pool, made: Pool) -> None:
+    """``patched`` lists the same candidates as ``made`` (read in full) and reads them alike."""
+    assert [c.id for c in patched.candidates] == [c.id for c in made.candidates]
+    assert patched.row_of == made.row_of
+    assert (patched.version, patched.profile_version) == (made.version, made.profile_version)
+    for name in CandidateArrays.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(patched.arrays, name), getattr(made.arrays, name), err_msg=name)
+    np.testing.assert_array_equal(patched.vectors.dense, made.vectors.dense)
+    assert patched.text is not None and made.text is not None
+    for read, read_in_full in ((patched.text.motivation, made.text.motivation),
+                               (patched.text.fields.text, made.text.fields.text),
+                               (patched.text.fields.words, made.text.fields.words)):
+        np.testing.assert_allclose(read, read_in_full, rtol=0, atol=1e-6)  # float32 over another batch
+    width = made.text.fields.desired.shape[1]  # a patched pool may keep a wider padding of -1
+    np.testing.assert_array_equal(patched.text.fields.desired[:, :width], made.text.fields.desired)
+    assert (patched.text.fields.desired[:, width:] == -1).all()
+    for name, values in made.engagement.items():
+        np.testing.assert_array_equal(patched.engagement[name], values, err_msg=name)
+
+
 def test_a_pool_patched_after_profile_edits_equals_one_read_in_full(world, store, monkeypatch) -> None:
     engine = _engine(world, store)
     before = engine._pool(HERE)
@@ -136,31 +168,14 @@ def test_a_pool_patched_after_profile_edits_equals_one_read_in_full(world, store
     store.delete(Candidate, [deleted.id])
     store.upsert(_history_for(store, [met.id, new.id]))
 
-    def read_in_full(*args, **kwargs):
-        raise AssertionError("the pool was read in full")
-
-    monkeypatch.setattr(engine_module, "load_pool", read_in_full)
+    monkeypatch.setattr(engine_module, "load_pool", _read_in_full)
     patched = engine._pool(HERE)
     lists = [engine.for_work_need(n.id, k=10) for n in needs]
     monkeypatch.undo()
     fresh = _engine(world, store)
     made = fresh._pool(HERE)
-    assert [c.id for c in patched.candidates] == [c.id for c in made.candidates]
+    _assert_same_candidate_side(patched, made)
     assert "C-new-1" in patched.row_of and deleted.id not in patched.row_of
-    assert (patched.version, patched.profile_version) == (made.version, made.profile_version)
-    for name in CandidateArrays.__dataclass_fields__:
-        np.testing.assert_array_equal(getattr(patched.arrays, name), getattr(made.arrays, name), err_msg=name)
-    np.testing.assert_array_equal(patched.vectors.dense, made.vectors.dense)
-    assert patched.text is not None and made.text is not None
-    for read, read_in_full in ((patched.text.motivation, made.text.motivation),
-                               (patched.text.fields.text, made.text.fields.text),
-                               (patched.text.fields.words, made.text.fields.words)):
-        np.testing.assert_allclose(read, read_in_full, rtol=0, atol=1e-6)  # float32 over another batch
-    width = made.text.fields.desired.shape[1]  # a patched pool may keep a wider padding of -1
-    np.testing.assert_array_equal(patched.text.fields.desired[:, :width], made.text.fields.desired)
-    assert (patched.text.fields.desired[:, width:] == -1).all()
-    for name, values in made.engagement.items():
-        np.testing.assert_array_equal(patched.engagement[name], values, err_msg=name)
     assert patched.engagement["hist_invited"][patched.row_of["C-new-1"]] == 1  # its history counted
     assert patched.placed_ids == made.placed_ids and met.id in patched.placed_ids
     assert patched.employers == made.employers and patched.employers[employer].openness == 5
@@ -174,6 +189,32 @@ def test_a_pool_patched_after_profile_edits_equals_one_read_in_full(world, store
     for need, shown in zip(needs, lists, strict=True):
         again = fresh.for_work_need(need.id, k=10)
         assert [line[:4] for line in _lines(shown)] == [line[:4] for line in _lines(again)]
+
+
+def test_edits_alone_copy_only_the_rows_and_blocks_they_write(world, store, monkeypatch) -> None:
+    monkeypatch.setattr(TextVectors, "BLOCK_ROWS", 64)
+    engine = _engine(world, store)
+    before = engine._pool(HERE)
+    need = before.needs[0]
+    engine.for_work_need(need.id, k=10)
+    edited, withdrawn, wider = before.candidates[3], before.candidates[4], before.candidates[200]
+    occupations = [*wider.desired_occupations, *before.candidates[5].desired_occupations,
+                   *before.candidates[6].desired_occupations]
+    store.upsert([
+        edited.model_copy(update={"wishes": "Liefst buiten, in het groen: hovenier.", "max_travel_km": 3}),
+        withdrawn.model_copy(update={"consent_matching": False}),
+        wider.model_copy(update={"desired_occupations": occupations, "hours_min": 8}),
+    ])
+    monkeypatch.setattr(engine_module, "load_pool", _read_in_full)
+    patched = engine._pool(HERE)
+    shown = engine.for_work_need(need.id, k=10)
+    monkeypatch.setattr(engine_module, "load_pool", load_pool)
+    fresh = _engine(world, store)
+    _assert_same_candidate_side(patched, fresh._pool(HERE))
+    assert patched.row_of is before.row_of and patched.vectors.ids is before.vectors.ids
+    kept = [b is a for a, b in zip(before.vectors.blocks, patched.vectors.blocks, strict=True)]
+    assert kept == [i not in (0, 3) for i in range(len(kept))]  # rows 3 and 4 in block 0, 200 in 3
+    assert [line[:4] for line in _lines(shown)] == [line[:4] for line in _lines(fresh.for_work_need(need.id, k=10))]
 
 
 def test_an_erasure_reads_the_pool_again(world, store) -> None:
