@@ -229,7 +229,7 @@ class ShortlistEngine:
             pool = regional_work(members[0], members[1:])
         else:  # the candidates it lists may not have changed: kept where they were then
             now = [(m.model, m.day) for m in members]
-            before = found[1] if found is not None and same and now == [
+            before = found if found is not None and same and now == [
                 (m.model, m.day) for m in found[0]
             ] else None
             pool = regional_pool(members[0], members[1:], before)
@@ -311,7 +311,7 @@ class ShortlistEngine:
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
         need_vec, need_fields = self._need_side(pool, need)
         rows = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
-        retrieved = None if len(rows) == ok.sum() else retrieved_digest([pool.candidates[r].id for r in rows])
+        retrieved = None if len(rows) == ok.sum() else retrieved_digest(pool.arrays.ids[rows].tolist())
         pin_rows = [pool.row_of[c] for c in pinned if c in pool.row_of and ok[pool.row_of[c]]]
         rows = np.array(list(dict.fromkeys([*pin_rows, *rows.tolist()])), dtype=int)
         skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
@@ -422,7 +422,7 @@ class ShortlistEngine:
         need_vec, need_fields = self._need_side(pool, need)
         scored = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
         if len(scored) < ok.sum():  # retrieved by similarity: the same candidates as before?
-            if retrieved_digest([pool.candidates[r].id for r in scored]) != ranking.retrieved:
+            if retrieved_digest(pool.arrays.ids[scored].tolist()) != ranking.retrieved:
                 return None
             ok = np.zeros_like(ok)
             ok[scored] = True

@@ -465,7 +465,7 @@ def _with_history(
     )
 
 
-def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None) -> Pool:
+def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Pool], Pool] | None = None) -> Pool:
     """``home``'s pool with the candidates of the region's other municipalities who consented
     to regional sharing (and to matching) added after its own.
 
@@ -473,23 +473,24 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
     keeps what their own municipality knows of them (engagement, chance anyway), so a
     shortlist ranks them exactly as their own municipality's pool would.
 
-    ``before``: the regional pool of the same members (model and day) before their latest
-    writes. When it lists the same candidates in the same rows (only history changed, profiles
-    of candidates it does not list, or profiles of some it lists), its candidate side is kept,
-    with just the rows of those written copied in from their own municipality's pool, instead
-    of being copied together again.
+    ``before``: the members' pools (``home`` first, the same municipalities, model and day)
+    and the regional pool made of them before their latest writes. When it lists the same
+    candidates in the same rows (only history changed, profiles of candidates it does not
+    list, or profiles of some it lists), its candidate side is kept, with just the rows of
+    those written copied in from their own municipality's pool, instead of being copied
+    together again.
     """
-    parts: list[tuple[Pool, np.ndarray]] = [(home, np.arange(len(home.candidates)))]
-    for pool in others:
-        rows = np.flatnonzero(pool.arrays.consent_region & pool.arrays.consent_matching)
-        if rows.size:
-            parts.append((pool, rows))
+    members = [home, *others]
+    shared = [np.arange(len(home.candidates))] + [
+        np.flatnonzero(p.arrays.consent_region & p.arrays.consent_matching) for p in others
+    ]
+    parts = [(p, rows) for p, rows in zip(members, shared, strict=True) if rows.size]
     if len(parts) == 1:
         return home
     anyway = [p.anyway for p, _ in parts]
-    candidates = [p.candidates[r] for p, rows in parts for r in rows]
-    if before is not None and (written := _rows_written(before, candidates)) is not None:
-        arrays, vectors, text, row_of = before.arrays, before.vectors, before.text, before.row_of
+    if before is not None and (kept := _kept(before, members, shared)) is not None:
+        candidates, written = kept
+        arrays, vectors, text, row_of = before[1].arrays, before[1].vectors, before[1].text, before[1].row_of
         if written.size:
             starts = np.cumsum([0] + [len(rows) for _, rows in parts])
             part = np.searchsorted(starts, written, side="right") - 1
@@ -500,6 +501,7 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
             taken = [p.text.take(r) for p, r in sources if p.text is not None]
             text = None if text is None or len(taken) < len(sources) else text.with_rows(written, _joined(taken))
     else:
+        candidates = [p.candidates[r] for p, rows in parts for r in rows]
         texts = [p.text for p, _ in parts]
         arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
         vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
@@ -526,17 +528,40 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: Pool | None = None
     )
 
 
-def _rows_written(before: Pool, candidates: Sequence[Candidate]) -> np.ndarray | None:
-    """Rows where ``before`` lists another record of the same candidate than ``candidates``
-    (their profile was written since); None unless it lists the same people in the same rows."""
-    if len(before.candidates) != len(candidates):
+def _kept(
+    before: tuple[Sequence[Pool], Pool], members: Sequence[Pool], shared: Sequence[np.ndarray]
+) -> tuple[list[Candidate], np.ndarray] | None:
+    """The candidates of a regional pool of ``members`` sharing ``shared`` rows, and the rows
+    where ``before`` lists another record of the same candidate (their profile was written
+    since); None unless it lists the same people in the same rows. A member whose profiles
+    were not written (the same list of candidates) is not compared row by row."""
+    was, pool = before
+    if [m.municipality for m in was] != [m.municipality for m in members]:
         return None
-    written = np.array(
-        [i for i, (a, b) in enumerate(zip(before.candidates, candidates, strict=True)) if a is not b], dtype=np.intp
-    )
-    if any(before.candidates[i].id != candidates[i].id for i in written):
+    written: list[int] = []
+    at = 0
+    for old, new, rows in zip(was, members, shared, strict=True):
+        if new.candidates is not old.candidates:
+            previous = pool.candidates[at : at + len(rows)]
+            if len(previous) < len(rows):
+                return None
+            for i, (a, r) in enumerate(zip(previous, rows, strict=True)):
+                b = new.candidates[r]
+                if a is not b:
+                    if a.id != b.id:
+                        return None
+                    written.append(at + i)
+        at += len(rows)
+    if at != len(pool.candidates):
         return None
-    return written
+    candidates = pool.candidates
+    if written:
+        candidates = list(candidates)
+        starts = np.cumsum([0] + [len(rows) for rows in shared])
+        for row in written:
+            k = int(np.searchsorted(starts, row, side="right")) - 1
+            candidates[row] = members[k].candidates[shared[k][row - starts[k]]]
+    return candidates, np.array(written, dtype=np.intp)
 
 
 def regional_work(home: Pool, others: Sequence[Pool]) -> Pool:
