@@ -488,14 +488,20 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
     if len(parts) == 1:
         return home
     anyway = [p.anyway for p, _ in parts]
-    if before is not None and (kept := _kept(before, members, shared)) is not None:
-        candidates, written = kept
+    if before is not None and (written := _rows_written(before, members, shared)) is not None:
+        candidates = before[1].candidates
         arrays, vectors, text, row_of = before[1].arrays, before[1].vectors, before[1].text, before[1].row_of
-        if written.size:
-            starts = np.cumsum([0] + [len(rows) for _, rows in parts])
-            part = np.searchsorted(starts, written, side="right") - 1
-            sources = [(p, rows[written[part == i] - starts[i]]) for i, (p, rows) in enumerate(parts)]
+        if written.size:  # each written row from its own municipality's pool, in row order
+            starts = np.cumsum([0] + [len(rows) for rows in shared])
+            member = np.searchsorted(starts, written, side="right") - 1
+            sources = [
+                (p, rows[written[member == i] - starts[i]]) for i, (p, rows) in enumerate(zip(members, shared, strict=True))
+            ]
             sources = [(p, rows) for p, rows in sources if rows.size]
+            candidates = list(candidates)
+            fresh = (p.candidates[r] for p, rows in sources for r in rows)
+            for row, candidate in zip(written, fresh, strict=True):
+                candidates[row] = candidate
             arrays = arrays.with_rows(written, CandidateArrays.concat([p.arrays.take(r) for p, r in sources]))
             vectors = vectors.with_rows(written, np.concatenate([p.vectors.rows(r) for p, r in sources]))
             taken = [p.text.take(r) for p, r in sources if p.text is not None]
@@ -528,13 +534,13 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
     )
 
 
-def _kept(
+def _rows_written(
     before: tuple[Sequence[Pool], Pool], members: Sequence[Pool], shared: Sequence[np.ndarray]
-) -> tuple[list[Candidate], np.ndarray] | None:
-    """The candidates of a regional pool of ``members`` sharing ``shared`` rows, and the rows
-    where ``before`` lists another record of the same candidate (their profile was written
-    since); None unless it lists the same people in the same rows. A member whose profiles
-    were not written (the same list of candidates) is not compared row by row."""
+) -> np.ndarray | None:
+    """The rows of ``before``'s regional pool whose candidate ``members`` (sharing ``shared``
+    rows) now hold another record of (their profile was written since); None unless it lists
+    the same people in the same rows. A member whose profiles were not written (the same list
+    of candidates) is not compared row by row."""
     was, pool = before
     if [m.municipality for m in was] != [m.municipality for m in members]:
         return None
@@ -552,16 +558,7 @@ def _kept(
                         return None
                     written.append(at + i)
         at += len(rows)
-    if at != len(pool.candidates):
-        return None
-    candidates = pool.candidates
-    if written:
-        candidates = list(candidates)
-        starts = np.cumsum([0] + [len(rows) for rows in shared])
-        for row in written:
-            k = int(np.searchsorted(starts, row, side="right")) - 1
-            candidates[row] = members[k].candidates[shared[k][row - starts[k]]]
-    return candidates, np.array(written, dtype=np.intp)
+    return np.array(written, dtype=np.intp) if at == len(pool.candidates) else None
 
 
 def regional_work(home: Pool, others: Sequence[Pool]) -> Pool:
