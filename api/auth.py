@@ -226,7 +226,7 @@ def _row_to_user(row: sa.RowMapping) -> User | None:
 
 
 def get_user(store: Store, username: str) -> User | None:
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         row = (
             conn.execute(sa.select(users_table).where(users_table.c.username == username))
             .mappings()

@@ -315,23 +315,11 @@ class ShortlistService:
     ) -> tuple[tuple[Computed, float | None], list[override_store.Override], str]:
         """The engine's list with the overrides in force, from the cache when it is there;
         ``fresh``: never the list before the latest history (:meth:`_answer`)."""
-        municipality = records.scope(self.store, actor, WorkNeed, work_need_id)
-        members = self._members(municipality, scope)
-        overrides = override_store.active_overrides(
-            self.store, work_need_id, municipality=municipality
+        municipality, members, overrides, key = await self._asked(
+            actor, WorkNeed, work_need_id, scope, override_store.active_overrides, k, audience, sort
         )
         pinned = [o.candidate_id for o in overrides if o.kind == "pin"]
         excluded = {o.candidate_id: o.reason for o in overrides if o.kind == "exclude"}
-        key = (
-            "work_need",
-            municipality,
-            work_need_id,
-            k,
-            audience,
-            sort,
-            scope,
-            tuple(o.id for o in overrides),
-        )
 
         asked: dict[str, Any] = {
             "municipality": municipality,
@@ -353,6 +341,39 @@ class ShortlistService:
             update=update,
         )
         return answer, overrides, municipality
+
+    async def _asked(
+        self,
+        actor: Actor,
+        record_type: type[WorkNeed | Candidate],
+        record_id: str,
+        scope: Scope,
+        overrides_of: Callable[..., list[override_store.Override]],
+        *asked: object,
+    ) -> tuple[str, list[str], list[override_store.Override], CacheKey]:
+        """Where a request about ``record_id`` works, the municipalities its list draws on,
+        the overrides in force and its cache key (the store's version now).
+
+        These are the store's questions every view asks, cache hit or not; they are put
+        in one worker thread, so a worker's event loop goes on serving while the database
+        answers them."""
+
+        def ask() -> tuple[str, list[str], list[override_store.Override], CacheKey]:
+            municipality = records.scope(self.store, actor, record_type, record_id)
+            members = self._members(municipality, scope)
+            overrides = overrides_of(self.store, record_id, municipality=municipality)
+            kind = "work_need" if record_type is WorkNeed else "candidate"
+            request = (kind, municipality, record_id, *asked, scope, tuple(o.id for o in overrides))
+            return municipality, members, overrides, self._key(request, members)
+
+        return await anyio.to_thread.run_sync(ask)
+
+    def _key(self, request: tuple[Any, ...], members: list[str]) -> CacheKey:
+        """The cache key of ``request`` now: the version of its municipalities' records, the
+        model in service and the day (blocking I/O)."""
+        engine = self.runtime.engine
+        version = self.store.version(municipalities=members, record_types=POOL_TYPES)
+        return CacheKey(request, version, engine.scored_by, engine.today())
 
     def _members(self, municipality: str, scope: Scope) -> list[str]:
         """The municipalities a list of ``scope`` draws on, ``municipality`` first.
@@ -388,21 +409,11 @@ class ShortlistService:
         Raises :class:`NotFound` for an unknown candidate, :class:`InvalidInput` for a
         bad ``k`` and :class:`Conflict` for a regional list of a municipality in no region.
         """
-        municipality = records.scope(self.store, actor, Candidate, candidate_id)
-        members = self._members(municipality, scope)
-        overrides = override_store.overrides_for_candidate(
-            self.store, candidate_id, municipality=municipality
+        municipality, members, overrides, key = await self._asked(
+            actor, Candidate, candidate_id, scope, override_store.overrides_for_candidate, k,
+            one_per_employer,
         )
         excluded = {o.work_need_id: o.reason for o in overrides if o.kind == "exclude"}
-        key = (
-            "candidate",
-            municipality,
-            candidate_id,
-            k,
-            one_per_employer,
-            scope,
-            tuple(o.id for o in overrides),
-        )
 
         def compute() -> Shortlist:
             return self.runtime.engine.for_candidate(
@@ -430,7 +441,7 @@ class ShortlistService:
 
     async def _cached(
         self,
-        request: tuple[Any, ...],
+        key: CacheKey,
         municipality: str,
         compute: Callable[[], Shortlist],
         subject: str,
@@ -439,12 +450,13 @@ class ShortlistService:
         fresh: bool = False,
         update: Update | None = None,
     ) -> tuple[Computed, float | None]:
-        """A cache hit is answered on the event loop; the engine's work goes to a worker thread.
+        """``key`` from :meth:`_asked` (in a worker thread); a cache hit is then answered on
+        the event loop, and the engine's work goes to a worker thread.
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(request, municipality, compute, members, fresh=fresh, update=update)
+            return await self._answer(key, municipality, compute, members, fresh=fresh, update=update)
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -452,7 +464,7 @@ class ShortlistService:
 
     async def _answer(
         self,
-        request: tuple[Any, ...],
+        key: CacheKey,
         municipality: str,
         compute: Callable[[], Shortlist],
         members: list[str],
@@ -460,8 +472,8 @@ class ShortlistService:
         fresh: bool,
         update: Update | None,
     ) -> tuple[Computed, float | None]:
-        """The list, and None; or the list before the latest history was recorded, and how
-        many seconds ago the first of that history came in.
+        """The list of ``key`` (:meth:`_asked`), and None; or the list before the latest
+        history was recorded, and how many seconds ago the first of that history came in.
 
         A list whose records changed only in their history (events, invitations, meetings,
         outcomes) and candidates (no employer, work need or override, the same model and
@@ -474,6 +486,7 @@ class ShortlistService:
         """
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = municipality if len(members) == 1 else f"region:{municipality}"
+        request = key.request
 
         def work(key: CacheKey, held: _Held | None) -> Computed:
             with self._computing:
@@ -482,11 +495,6 @@ class ShortlistService:
                     shortlist = update(held.computed.shortlist, held.changes)
                     self.updated += shortlist is not None
                 return _computed(self.store, shortlist or compute(), municipality, members)
-
-        def key_now() -> CacheKey:
-            engine = self.runtime.engine
-            version = self.store.version(municipalities=members, record_types=POOL_TYPES)
-            return CacheKey(request, version, engine.scored_by, engine.today())
 
         def load(key: CacheKey) -> tuple[Computed, float | None]:
             found = self.cache.shared(key, scope)
@@ -503,11 +511,10 @@ class ShortlistService:
             return self.cache.compute(key, lambda: work(key, held), scope), None
 
         def refresh() -> None:
-            key = key_now()
+            key = self._key(request, members)
             if self.cache.get(key, scope) is None and self.cache.shared(key, scope) is None:
                 self.cache.compute(key, lambda: work(key, self._held(key, members)), scope)
 
-        key = key_now()
         found = self.cache.get(key, scope)
         if found is not None:
             return found, None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -16,6 +17,7 @@ from matching.records.storage import Store
 from matching.shortlists.shortlist import SortBy
 from services import overrides, records, subject_access
 from services.errors import InvalidInput, NotFound
+from services.overrides import OverrideOut
 from services.record_models import HEALTH_FIELDS
 from services.shortlists import Scope, ShortlistService
 
@@ -204,9 +206,13 @@ async def work_need_context(
     sort: SortBy = "chance",
     scope: Scope = "municipality",
 ) -> dict[str, Any]:
-    need = records.get(store, WorkNeed, work_need_id, user.actor)
-    employer = records.get(store, Employer, need.employer_id, user.actor)
-    places = store.list(Municipality)
+    def read() -> tuple[WorkNeed, Employer, list[Municipality], list[OverrideOut]]:
+        need = records.get(store, WorkNeed, work_need_id, user.actor)
+        employer = records.get(store, Employer, need.employer_id, user.actor)
+        return need, employer, store.list(Municipality), overrides.list_overrides(store, user.actor, work_need_id)
+
+    # in a worker thread: the event loop serves other requests while the database answers
+    need, employer, places, listed = await anyio.to_thread.run_sync(read)
     region = region_members(places, need.municipality)
     if len(region) == 1:
         scope = "municipality"  # in no region with others: the own list
@@ -223,7 +229,7 @@ async def work_need_context(
         "need": need,
         "employer": employer,
         "fields": _fields(need, WORK_NEED_LABELS),
-        "overrides": overrides.list_overrides(store, user.actor, work_need_id),
+        "overrides": listed,
         "shortlist": shortlist,
     }
 

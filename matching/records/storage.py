@@ -214,6 +214,7 @@ class Store:
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.engine.dialect.name == "sqlite":
             database = self.engine.url.database
             if not create and database and database != ":memory:" and not Path(database).exists():
@@ -322,6 +323,17 @@ class Store:
         """One transaction; everything in it is written together or not at all."""
         with self.engine.begin() as conn:
             yield conn
+
+    def reading(self) -> Connection:
+        """A connection for one statement that only reads, outside a transaction.
+
+        A read in a transaction costs a server database three round trips (begin, the
+        statement, the rollback when the connection goes back to the pool); on its own it
+        costs one. A shortlist served from the cache asks a few such questions (is the list
+        still current, which overrides hold), so on PostgreSQL this is a large share of its
+        time. Use :meth:`transaction` when several statements must see the same data.
+        """
+        return self._autocommit.connect()
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -458,7 +470,7 @@ class Store:
         query = sa.select(table).where(table.c.id == record_id)
         if municipality is not None:
             query = query.where(table.c.municipality == municipality)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).mappings().first()
         return record_type.model_validate(dict(row)) if row else None
 
@@ -487,7 +499,7 @@ class Store:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).mappings().all()
         return [record_type.model_validate(dict(r)) for r in rows]
 
@@ -496,7 +508,7 @@ class Store:
         query = sa.select(sa.func.count()).select_from(table)
         if municipality is not None:
             query = query.where(table.c.municipality == municipality)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return int(conn.execute(query).scalar_one())
 
     def version(
@@ -518,7 +530,7 @@ class Store:
             query = query.where(history_table.c.municipality.in_(list(municipalities)))
         if record_types is not None:
             query = query.where(history_table.c.entity.in_([t.entity for t in record_types]))
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return int(conn.execute(query).scalar() or 0)
 
     def _latest(
@@ -533,7 +545,7 @@ class Store:
         params = {f"m{i}": m for i, (m, _) in enumerate(pairs)} | {
             f"e{i}": e for i, (_, e) in enumerate(pairs)
         }
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(_latest_query(len(pairs)), params).all()
         return {pairs[i]: int(seq) for i, seq in rows if seq is not None}
 
@@ -568,7 +580,7 @@ class Store:
         )
         if municipalities is not None:
             query = query.where(table.c.municipality.in_(list(municipalities)))
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
         if len(rows) > limit:
             return None
@@ -581,7 +593,7 @@ class Store:
     def municipality_of(self, record_type: type[Record], record_id: str) -> str | None:
         """The municipality a stored record belongs to, or None if it is not stored."""
         table = TABLES[record_type]
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return conn.execute(
                 sa.select(table.c.municipality).where(table.c.id == record_id)
             ).scalar_one_or_none()
@@ -589,7 +601,7 @@ class Store:
     def municipalities(self) -> builtins.list[str]:
         """Every municipality with at least one record."""
         queries = [sa.select(TABLES[t].c.municipality) for t in RECORD_TYPES]
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             found = conn.execute(sa.union(*queries)).scalars().all()
         return sorted(found)
 
@@ -603,7 +615,7 @@ class Store:
             .where(history_table.c.record_id == record_id)
             .order_by(history_table.c.seq)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def snapshot(self) -> dict[str, builtins.list[dict[str, Any]]]:

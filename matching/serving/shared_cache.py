@@ -76,7 +76,7 @@ def key_digest(key: tuple[Any, ...]) -> str:
 
 def get(store: Store, key: str) -> Any | None:
     """The JSON value stored under ``key`` (a :func:`key_digest`), or None."""
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         payload = conn.execute(
             sa.select(cache_table.c.payload).where(cache_table.c.key == key)
         ).scalar_one_or_none()
@@ -91,7 +91,7 @@ def get(store: Store, key: str) -> Any | None:
 
 def newest(store: Store, request: str, *, before_version: int) -> tuple[int, Any] | None:
     """The newest entry of ``request`` made before ``before_version``: its version and value."""
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         row = conn.execute(
             sa.select(cache_table.c.store_version, cache_table.c.payload)
             .where(cache_table.c.request == request)

@@ -207,7 +207,7 @@ def active_overrides(
 ) -> list[Override]:
     """The overrides in force for one work need (with the lifted ones if asked), oldest first."""
     if not include_lifted:  # the common case, asked for every shortlist shown
-        with store.engine.connect() as conn:
+        with store.reading() as conn:
             rows = conn.execute(
                 _ACTIVE_FOR_WORK_NEED, {"work_need_id": work_need_id, "municipality": municipality}
             )
@@ -218,7 +218,7 @@ def active_overrides(
         .where(overrides_table.c.municipality == municipality)
         .order_by(overrides_table.c.id)
     )
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         return [Override(**utc_row(r)) for r in conn.execute(query).mappings()]
 
 
@@ -233,5 +233,5 @@ def overrides_for_candidate(
         .where(overrides_table.c.active.is_(True))
         .order_by(overrides_table.c.id)
     )
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         return [Override(**utc_row(r)) for r in conn.execute(query).mappings()]

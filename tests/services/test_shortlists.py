@@ -89,6 +89,32 @@ def test_a_write_in_another_municipality_leaves_the_answers_in_memory(shortlists
     assert again.matches
 
 
+def test_while_the_store_answers_one_view_the_service_serves_another(shortlists, store, rm, monkeypatch):
+    """A view's questions to the store (is the list current, which overrides hold) wait in
+    a worker thread, not on the event loop: two views of lists in the cache wait for the
+    database at the same time. Each one's version question below returns only once the
+    other's has come in; on the event loop the first would wait for ever."""
+    import threading
+
+    for need in ("W1", "W2"):
+        asyncio.run(shortlists.for_work_need(rm, need, k=5))
+    both = threading.Barrier(2, timeout=10)
+    version = store.version
+
+    def once_the_other_asks_too(**kw):
+        both.wait()
+        return version(**kw)
+
+    monkeypatch.setattr(store, "version", once_the_other_asks_too)
+
+    async def two_views():
+        return await asyncio.gather(*(shortlists.for_work_need(rm, need, k=5) for need in ("W1", "W2")))
+
+    first, second = asyncio.run(two_views())
+    assert (first.query_id, second.query_id) == ("W1", "W2") and first.matches and second.matches
+    assert shortlists.cache.computed == 2 and shortlists.cache.hits == 2
+
+
 def test_an_aftercare_check_in_changes_no_list(shortlists, store, rm):
     import datetime as dt
 

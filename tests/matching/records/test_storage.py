@@ -171,3 +171,37 @@ def test_a_field_added_in_a_later_release_reads_as_its_default_in_old_rows(tmp_p
         assert people and all(c.consent_region is False and c.name == "" for c in people)
     finally:
         reopened.dispose()
+
+
+def test_the_questions_every_shortlist_view_asks_open_no_transaction(store):
+    """Outside a transaction a read is one round trip to a server database (no begin, no
+    rollback when the connection goes back): a cached shortlist's view asks a few."""
+    from matching.serving import shared_cache
+    from matching.shortlists import overrides
+    from matching.shortlists.pool import POOL_TYPES
+
+    store.upsert(tiny_world())
+    shared_cache.ensure_tables(store)
+    overrides.ensure_tables(store)
+    in_transaction: list[bool] = []
+
+    def seen(conn, *_):
+        dbapi = conn.connection.dbapi_connection
+        if store.engine.dialect.name == "postgresql":
+            in_transaction.append(str(dbapi.info.transaction_status.name) != "IDLE")
+        else:
+            in_transaction.append(dbapi.in_transaction)
+
+    sa.event.listen(store.engine, "after_cursor_execute", seen)
+    version = store.version(municipalities=["GM0855"], record_types=POOL_TYPES)
+    store.changed_since(0, municipalities=["GM0855"], record_types=POOL_TYPES, limit=50)
+    store.get(WorkNeed, "W1")
+    store.list(Employer, municipality="GM0855")
+    overrides.active_overrides(store, "W1", municipality="GM0855")
+    shared_cache.get(store, "no such list")
+    shared_cache.newest(store, "no such request", before_version=version)
+    sa.event.remove(store.engine, "after_cursor_execute", seen)
+    assert len(in_transaction) == 7 and not any(in_transaction)
+    with store.transaction() as conn:  # writes and reads that must agree still get one
+        conn.execute(sa.select(sa.literal(1)))
+        assert conn.in_transaction()
