@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matching.records.storage import Store, StoreError
+from matching.records.storage import DEFAULT_POOL_SIZE, Store, StoreError
 
 if TYPE_CHECKING:
     from matching.sroi.prices import PriceList
@@ -32,6 +32,8 @@ class Settings:
     ``WERKKANS_WORKSPACE``        workspace folder (default: the nearest folder at or
                                   above the working directory holding ``werkkans.toml``)
     ``WERKKANS_DB``               database URL (default ``sqlite:///werkkans.db``)
+    ``WERKKANS_DB_POOL``          connections each process keeps open to the database
+                                  (default 16; up to as many again for a moment)
     ``WERKKANS_HOME``             folder for the vector index and embedding cache
                                   (default ``.werkkans`` beside the working dir)
     ``WERKKANS_MODEL``            another sentence-transformers model directory or name
@@ -62,6 +64,7 @@ class Settings:
     """
 
     db_url: str = DEFAULT_DB_URL
+    db_pool: int = DEFAULT_POOL_SIZE
     home: Path = Path(".werkkans")
     model: str | None = None
     tracking_uri: str | None = None
@@ -101,6 +104,8 @@ class Settings:
         settings = cls(
             workspace=None if found is None else found.folder,
             db_url=env.get("WERKKANS_DB", defaults.db_url),
+            db_pool=int(_number("WERKKANS_DB_POOL", env.get("WERKKANS_DB_POOL"), defaults.db_pool,
+                                whole=True, least=1, what="a whole number of connections")),
             home=Path(env.get("WERKKANS_HOME", str(defaults.home))),
             model=env.get("WERKKANS_MODEL") or None,
             tracking_uri=env.get("MLFLOW_TRACKING_URI") or None,
@@ -114,7 +119,8 @@ class Settings:
             cookie_secure=env.get("WERKKANS_COOKIE_SECURE", "") in ("1", "true", "yes"),
             user_password=env.get("WERKKANS_USER_PASSWORD") or None,
             fair_exposure=_bounds(env.get("WERKKANS_FAIR_EXPOSURE", "")),
-            stale_seconds=_seconds(env.get("WERKKANS_STALE_SECONDS"), defaults.stale_seconds),
+            stale_seconds=_number("WERKKANS_STALE_SECONDS", env.get("WERKKANS_STALE_SECONDS"),
+                                  defaults.stale_seconds, whole=False, least=0, what="a number of seconds"),
         )
         if env.get("WERKKANS_PRICES"):
             prices, sroi = _price_file(Path(env["WERKKANS_PRICES"]))
@@ -135,7 +141,7 @@ class Settings:
         StoreError
             When the database cannot be opened or the key is unusable.
         """
-        store = Store(self.db_url, create=create)
+        store = Store(self.db_url, create=create, pool_size=self.db_pool)
         try:
             self.give_pseudonym_key(store)
         except StoreError:
@@ -229,14 +235,15 @@ def _bounds(text: str) -> tuple[float, float] | None:
     return low, high
 
 
-def _seconds(text: str | None, default: float) -> float:
-    """``WERKKANS_STALE_SECONDS``: a number of seconds >= 0 (unset: ``default``)."""
+def _number(name: str, text: str | None, default: float, *, whole: bool, least: float, what: str) -> float:
+    """A number of at least ``least`` (finite; ``whole``: an integer) read from variable
+    ``name`` (unset: ``default``)."""
     if text is None or not text.strip():
         return default
     try:
-        value = float(text)
+        value = int(text) if whole else float(text)
     except ValueError:
-        raise ValueError(f"WERKKANS_STALE_SECONDS must be a number of seconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise ValueError(f"WERKKANS_STALE_SECONDS must be 0 or more, got {text!r}")
+        raise ValueError(f"{name} must be {what}, got {text!r}") from None
+    if not least <= value < float("inf"):
+        raise ValueError(f"{name} must be {least:g} or more, got {text!r}")
     return value

@@ -180,6 +180,12 @@ def _latest_query(n: int) -> sa.TextClause:
     return sa.text(probes)
 
 
+#: Connections a process keeps open to its database (``WERKKANS_DB_POOL``): a worker of the
+#: service serves many requests at once, and each asks the database a few questions in a
+#: worker thread of its own.
+DEFAULT_POOL_SIZE = 16
+
+
 def default_sqlite_url(path: Path | str = "werkkans.db") -> str:
     return f"sqlite:///{Path(path)}"
 
@@ -198,6 +204,9 @@ class Store:
         The key erased people's ids are pseudonymised with
         (:mod:`matching.privacy.erasure`). It is kept outside the database
         on purpose and handed in by whoever opens the store.
+    pool_size
+        Connections kept open (``WERKKANS_DB_POOL``); when all are in use, up to as
+        many again are opened for a moment.
 
     Examples
     --------
@@ -206,12 +215,23 @@ class Store:
     0
     """
 
-    def __init__(self, url: str, *, create: bool = True, pseudonym_key: bytes | None = None) -> None:
+    def __init__(
+        self, url: str, *, create: bool = True, pseudonym_key: bytes | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+    ) -> None:
         self.url = url
         self.pseudonym_key = pseudonym_key
         self._database_id: str | None = None
+        if pool_size < 1:
+            raise StoreError(f"a connection pool holds at least 1 connection, not {pool_size}")
         try:
-            self.engine: Engine = sa.create_engine(url, future=True)
+            # beyond ``pool_size`` connections are opened for a moment and closed after use, and
+            # on PostgreSQL each starts a server process: SQLAlchemy's default of 5 had the
+            # service opening connections for most questions under load
+            parsed = sa.engine.make_url(url)
+            in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+            sizes = {} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}
+            self.engine: Engine = sa.create_engine(url, future=True, **sizes)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -68,3 +68,23 @@ def test_how_long_a_list_may_be_shown_stale_is_read_and_checked(monkeypatch):
         monkeypatch.setenv("WERKKANS_STALE_SECONDS", value)
         with pytest.raises(ValueError, match="WERKKANS_STALE_SECONDS"):
             Settings.from_env()
+
+
+def test_how_many_connections_a_process_keeps_is_read_and_checked(monkeypatch, tmp_path):
+    monkeypatch.setenv("WERKKANS_DB", f"sqlite:///{tmp_path / 'w.db'}")
+    monkeypatch.delenv("WERKKANS_DB_POOL", raising=False)
+    assert Settings.from_env().db_pool == 16
+    monkeypatch.setenv("WERKKANS_DB_POOL", "3")
+    store = Settings.from_env().open_store(create=True)
+    try:  # three are kept; up to three more are opened for a moment when all are in use
+        assert store.engine.pool.size() == 3
+        held = [store.reading() for _ in range(6)]
+        for conn in held:
+            conn.close()
+        assert store.engine.pool.checkedin() == 3
+    finally:
+        store.dispose()
+    for value in ("veel", "0", "-2", "2.5"):
+        monkeypatch.setenv("WERKKANS_DB_POOL", value)
+        with pytest.raises(ValueError, match="WERKKANS_DB_POOL"):
+            Settings.from_env()
