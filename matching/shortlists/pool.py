@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from operator import is_not
+from typing import Any
 
 import numpy as np
 
@@ -351,23 +352,32 @@ def _with_candidates(
 
 def _with_rows(pool: Pool, rows: np.ndarray, fresh: Sequence[Candidate], side: _CandidateSide) -> Pool:
     """The pool with the candidates in ``rows`` replaced by ``fresh`` (the same people, their
-    profiles written again), read as ``side``: only those rows are copied, and only the
-    blocks of vectors they fall in."""
-    candidates = list(pool.candidates)
-    for row, candidate in zip(rows, fresh, strict=True):
-        candidates[row] = candidate
+    profiles written again), read as ``side``."""
     anyway = None
     if pool.anyway is not None and side.anyway is not None:
         anyway = pool.anyway.copy()
         anyway[rows] = side.anyway
     return replace(
-        pool,
-        candidates=candidates,
-        arrays=pool.arrays.with_rows(rows, side.arrays),
-        vectors=pool.vectors.with_rows(rows, side.vectors.dense),
-        text=None if pool.text is None or side.text is None else pool.text.with_rows(rows, side.text),
-        anyway=anyway,
+        pool, anyway=anyway, **_rows_replaced(pool, rows, fresh, side.arrays, side.vectors.dense, side.text)
     )
+
+
+def _rows_replaced(
+    pool: Pool, rows: np.ndarray, fresh: Sequence[Candidate], arrays: CandidateArrays, dense: np.ndarray,
+    text: CandidateSide | None,
+) -> dict[str, Any]:
+    """``pool``'s candidate side (records, columns, vectors, text reading; None when either
+    lacks one) with ``rows`` replaced by these, the same people written again: only those
+    rows are copied, and only the blocks of vectors they fall in."""
+    candidates = list(pool.candidates)
+    for row, candidate in zip(rows, fresh, strict=True):
+        candidates[row] = candidate
+    return {
+        "candidates": candidates,
+        "arrays": pool.arrays.with_rows(rows, arrays),
+        "vectors": pool.vectors.with_rows(rows, dense),
+        "text": None if pool.text is None or text is None else pool.text.with_rows(rows, text),
+    }
 
 
 def _with_history_of(
@@ -491,8 +501,7 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
         return home
     anyway = [p.anyway for p, _ in parts]
     if before is not None and (written := _rows_written(before, members, shared)) is not None:
-        candidates = before[1].candidates
-        arrays, vectors, text, row_of = before[1].arrays, before[1].vectors, before[1].text, before[1].row_of
+        side = before[1]
         if written.size:  # each written row from its own municipality's pool, in row order
             starts = np.cumsum([0] + [len(rows) for rows in shared])
             member = np.searchsorted(starts, written, side="right") - 1
@@ -500,14 +509,14 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
                 (p, rows[written[member == i] - starts[i]]) for i, (p, rows) in enumerate(zip(members, shared, strict=True))
             ]
             sources = [(p, rows) for p, rows in sources if rows.size]
-            candidates = list(candidates)
-            fresh = (p.candidates[r] for p, rows in sources for r in rows)
-            for row, candidate in zip(written, fresh, strict=True):
-                candidates[row] = candidate
-            arrays = arrays.with_rows(written, CandidateArrays.concat([p.arrays.take(r) for p, r in sources]))
-            vectors = vectors.with_rows(written, np.concatenate([p.vectors.rows(r) for p, r in sources]))
             taken = [p.text.take(r) for p, r in sources if p.text is not None]
-            text = None if text is None or len(taken) < len(sources) else text.with_rows(written, _joined(taken))
+            side = replace(side, **_rows_replaced(
+                side, written, [p.candidates[r] for p, rows in sources for r in rows],
+                CandidateArrays.concat([p.arrays.take(r) for p, r in sources]),
+                np.concatenate([p.vectors.rows(r) for p, r in sources]),
+                _joined(taken) if len(taken) == len(sources) else None,
+            ))
+        candidates, arrays, vectors, text, row_of = side.candidates, side.arrays, side.vectors, side.text, side.row_of
     else:
         candidates = [p.candidates[r] for p, rows in parts for r in rows]
         texts = [p.text for p, _ in parts]
