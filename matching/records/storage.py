@@ -380,6 +380,8 @@ class Store:
     def _upsert(
         self, conn: Connection, by_type: dict[type[Record], list[Record]], actor: str
     ) -> WriteSummary:
+        if by_type:
+            _in_turn(conn)
         now = dt.datetime.now(dt.UTC)
         inserted: dict[str, int] = {}
         updated: dict[str, int] = {}
@@ -456,6 +458,8 @@ class Store:
                 )
         table = TABLES[record_type]
         deleted = 0
+        if ids:
+            _in_turn(conn)
         now = dt.datetime.now(dt.UTC)
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
@@ -674,6 +678,23 @@ class Store:
         if busy:
             logger.warning("the write-ahead log could not be emptied now (a reader is active)")
         return not busy
+
+
+def _in_turn(conn: Connection) -> None:
+    """Wait until no other transaction is writing records, and keep others waiting until
+    this one ends.
+
+    What reads the store later takes the writes after the version it last saw
+    (:meth:`Store.changed_since`), so the history's ``seq`` must be given out in the order
+    writes commit. On a server database two writes at once could commit out of order: a
+    list made between them would be kept at the later one's version, and the earlier one
+    would never reach it. Taken before a transaction's first record write, so two writers
+    never hold rows the other waits for. SQLite runs one write at a time already.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            sa.select(meta_table.c.key).where(meta_table.c.key == "schema_version").with_for_update()
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

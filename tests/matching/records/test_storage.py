@@ -205,3 +205,25 @@ def test_the_questions_every_shortlist_view_asks_open_no_transaction(store):
     with store.transaction() as conn:  # writes and reads that must agree still get one
         conn.execute(sa.select(sa.literal(1)))
         assert conn.in_transaction()
+
+
+def test_a_version_read_while_a_write_is_open_never_hides_that_write(store):
+    """Caches and pools take the changes after the version they were made at: a write that
+    commits after another write's higher version was read must still come after it. On a
+    server database two writes at once could otherwise commit out of order."""
+    import threading
+
+    store.upsert(tiny_world())
+    before = store.version()
+    with store.transaction() as open_write:  # a profile edit, not yet committed
+        store.upsert([make_candidate("C1", wishes="Liever binnen.")], conn=open_write)
+        other = threading.Thread(target=store.upsert, args=([make_candidate("B1", municipality="GM0363")],))
+        other.start()  # a write in another municipality meanwhile
+        other.join(timeout=0.5)
+        seen = store.version()  # a list made now is kept at this version
+        seen_writes = {c.record_id for c in store.changed_since(
+            before, municipalities=None, record_types=[Candidate], limit=10) or []}
+    other.join(timeout=10)
+    assert not other.is_alive()
+    later = store.changed_since(seen, municipalities=None, record_types=[Candidate], limit=10)
+    assert later is not None and seen_writes | {c.record_id for c in later} == {"C1", "B1"}
