@@ -260,8 +260,9 @@ def app_from_env() -> FastAPI:
     return create_app(Settings.from_env())
 
 
-def _warm(runtime: Runtime) -> None:
-    """Build the shortlist pools, then take everything loaded so far out of garbage collection.
+def _warm(shortlists: ShortlistService) -> None:
+    """Build the shortlist pools, take into memory the lists computed for them already (the
+    batch's and other workers'), then take everything loaded so far out of garbage collection.
 
     The text model, the index and the pools are a few hundred thousand objects
     that live as long as the process; a full collection walks them all (~0.3 s
@@ -269,16 +270,20 @@ def _warm(runtime: Runtime) -> None:
     are waiting. Freezing them leaves the collector only what requests create.
     """
     started = time.perf_counter()
+    warmed: list[str] = []
+    lists = 0
     try:
-        warmed = runtime.engine.warm()
+        warmed = shortlists.runtime.engine.warm()
+        lists = shortlists.preload(warmed)
     except Exception as exc:  # noqa: BLE001  (the service starts; the first shortlist tries again)
         logger.warning("could not build the shortlist pools at start: %s", exc)
-        warmed = []
     gc.collect()
     gc.freeze()
     logger.info(
-        "shortlist pools of %d municipalit(y/ies) ready in %.1f s; %d objects frozen",
+        "shortlist pools of %d municipalit(y/ies) and %d computed list(s) ready in %.1f s; "
+        "%d objects frozen",
         len(warmed),
+        lists,
         time.perf_counter() - started,
         gc.get_freeze_count(),
     )
@@ -288,19 +293,20 @@ def _warm(runtime: Runtime) -> None:
 DAY_CHECK_SECONDS = 60.0
 
 
-async def _warm_each_day(runtime: Runtime) -> None:
+async def _warm_each_day(shortlists: ShortlistService) -> None:
     """When the day moves on, build every pool for the new day before anyone asks.
 
     A pool holds the records as of one day, so the first request of a day would read its
     municipality in full (about 11 s for 40,000 candidates), in each worker; whoever records
     the first outcome of the morning and opens a list would wait for it.
     """
-    day = runtime.engine.today()
+    engine = shortlists.runtime.engine
+    day = engine.today()
     while True:
         await asyncio.sleep(DAY_CHECK_SECONDS)
-        if runtime.engine.today() != day:
-            day = runtime.engine.today()
-            await run_in_threadpool(_warm, runtime)
+        if engine.today() != day:
+            day = engine.today()
+            await run_in_threadpool(_warm, shortlists)
 
 
 def create_app(
@@ -332,7 +338,6 @@ def create_app(
     prepare_store(store)
     if runtime is None:
         runtime = build_runtime(settings, store)
-    ready: Runtime = runtime
     open_store: Store = store
 
     audit_writer = new_audit_writer(store)
@@ -340,8 +345,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         access_log.install()  # after uvicorn configured its loggers: no candidate ids in them
-        await run_in_threadpool(_warm, ready)
-        each_day = asyncio.create_task(_warm_each_day(ready))
+        await run_in_threadpool(_warm, _app.state.shortlists)
+        each_day = asyncio.create_task(_warm_each_day(_app.state.shortlists))
         yield
         each_day.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -367,7 +372,7 @@ def create_app(
     app.state.login_throttle = LoginThrottle(store, config.secret_key)
     app.state.audit_writer = audit_writer
     app.state.retrain_jobs = RetrainJobs()
-    app.state.shortlist_cache = ShortlistCache(store=store)
+    app.state.shortlist_cache = ShortlistCache(config.cached_lists, store=store)
     app.state.shortlists = ShortlistService(
         runtime, cache=app.state.shortlist_cache, writer=audit_writer,
         max_stale=config.stale_seconds,

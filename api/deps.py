@@ -50,6 +50,8 @@ class ApiConfig:
     #: How long after new history a shortlist may still be shown as it was while it is
     #: computed again (:class:`~services.shortlists.ShortlistService`'s ``max_stale``).
     stale_seconds: float = 0.0
+    #: Shortlists each worker keeps in memory (:class:`~services.shortlist_cache.ShortlistCache`).
+    cached_lists: int = 4096
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiConfig:
@@ -71,6 +73,7 @@ class ApiConfig:
             cors_origins=settings.cors_origins,
             cookie_secure=settings.cookie_secure,
             stale_seconds=settings.stale_seconds,
+            cached_lists=settings.cached_lists,
         )
 
 

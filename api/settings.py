@@ -60,6 +60,9 @@ class Settings:
                                   invitations) a shortlist may still be shown as it
                                   was while the service computes it again (default
                                   120; 0: always computed before it is shown)
+    ``WERKKANS_CACHED_LISTS``     shortlists each worker process keeps in memory (default
+                                  4096, about 50-100 KB each); at start it takes in the
+                                  ones computed for the records as they are
     ============================  ===========================================
     """
 
@@ -77,6 +80,7 @@ class Settings:
     user_password: str | None = None
     fair_exposure: tuple[float, float] | None = None
     stale_seconds: float = 120.0
+    cached_lists: int = 4096
     workspace: Path | None = None
     #: the municipality's SROI price list and settings (WERKKANS_PRICES); None: the defaults
     prices: PriceList | None = None
@@ -121,6 +125,9 @@ class Settings:
             fair_exposure=_bounds(env.get("WERKKANS_FAIR_EXPOSURE", "")),
             stale_seconds=_number("WERKKANS_STALE_SECONDS", env.get("WERKKANS_STALE_SECONDS"),
                                   defaults.stale_seconds, whole=False, least=0, what="a number of seconds"),
+            cached_lists=int(_number("WERKKANS_CACHED_LISTS", env.get("WERKKANS_CACHED_LISTS"),
+                                     defaults.cached_lists, whole=True, least=1,
+                                     what="a whole number of lists")),
         )
         if env.get("WERKKANS_PRICES"):
             prices, sroi = _price_file(Path(env["WERKKANS_PRICES"]))

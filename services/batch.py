@@ -21,7 +21,8 @@ Steps, each over partitions handed to the workers as they free up:
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the
-   store version, model and day it was computed for; a new run of the same skips it.
+   store version, model, day and stored form it was computed for; a new run of the same
+   skips it.
 
 With ``workers=0`` the same task functions run one after another in this process.
 """
@@ -344,7 +345,8 @@ def _precompute(
         model = champion_version(runtime_config.tracking_uri) or "similarity"
     except TrackingError:
         model = "similarity"  # as the workers will rank: by similarity, and say so
-    stamp = f"{store.version()}|{model}|{dt.date.today()}"
+    # the lists' stored form too: a release that stores them differently makes them again
+    stamp = f"{store.version()}|{model}|{dt.date.today()}|{ShortlistCache.SHARED_FORMAT}"
     state_file = runtime_config.home / "batch" / store.database_id / "precomputed.json"
     done = _read_state(state_file, stamp)
     parts: list[tuple[str, tuple[list[str], bool]]] = []

@@ -89,9 +89,9 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 4
+    SHARED_FORMAT = 5
 
-    def __init__(self, max_entries: int = 2048, *, store: Store | None = None) -> None:
+    def __init__(self, max_entries: int = 4096, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
         self.store = store
         self._entries: OrderedDict[CacheKey, tuple[str, Computed]] = OrderedDict()
@@ -191,6 +191,40 @@ class ShortlistCache:
             self.put(key, value, scope)
         return value
 
+    def preload(self, scope: str, version: int, model: str, day: dt.date, *, limit: int) -> int:
+        """Take into memory up to ``limit`` answers any worker stored for ``scope`` at
+        ``version`` by ``model`` on ``day`` (blocking I/O); how many it took.
+
+        A worker that starts then finds in memory what the batch and the other workers
+        computed, instead of reading each list from the store the first time it is asked.
+        """
+        if self.store is None or limit <= 0:
+            return 0
+        try:
+            stored = shared_cache.at_version(
+                self.store, municipality=scope, store_version=version, limit=limit
+            )
+        except SQLAlchemyError as exc:
+            logger.warning("shared shortlist cache unreadable, nothing preloaded: %s", exc)
+            return 0
+        taken = 0
+        for digest, value in stored:
+            asked = value.get("asked")
+            if asked is None:  # an earlier release's, which this one never asks for
+                continue
+            try:
+                key = CacheKey(_tupled(asked["request"]), version, str(asked["model"]),
+                               dt.date.fromisoformat(asked["day"]))
+                if (key.model, key.day) != (model, day) or self._digest(key) != digest:
+                    continue  # another model's or day's, or not the key it was stored under
+                computed = _decode(value)
+            except (KeyError, TypeError, ValueError) as exc:
+                logger.warning("shared shortlist cache entry unusable, not preloaded: %s", exc)
+                continue
+            self.put(key, computed, scope)
+            taken += 1
+        return taken
+
     def compute(self, key: CacheKey, compute: Callable[[], Computed], scope: str) -> Computed:
         """``compute()``, kept in memory and shared (blocking I/O); an answer that cannot be
         shared is kept in memory only."""
@@ -201,7 +235,7 @@ class ShortlistCache:
             return value
         try:
             shared_cache.put(
-                self.store, self._digest(key), _encode(value),
+                self.store, self._digest(key), _encode(value, key),
                 municipality=scope, store_version=key.version, request=self._request_digest(key),
             )
             self._writes += 1
@@ -296,8 +330,10 @@ class BackgroundRefresh:
             futures_wait(pending, timeout=left)
 
 
-def _encode(computed: Computed) -> dict[str, Any]:
+def _encode(computed: Computed, key: CacheKey) -> dict[str, Any]:
     return {
+        # what it answers, for a worker that takes it into memory (:meth:`ShortlistCache.preload`)
+        "asked": {"request": key.request, "model": key.model, "day": key.day.isoformat()},
         "shortlist": asdict(computed.shortlist),
         "employer_names": computed.employer_names,
         "need_titles": computed.need_titles,
@@ -305,6 +341,11 @@ def _encode(computed: Computed) -> dict[str, Any]:
         "candidate_municipalities": computed.candidate_municipalities,
         "need_municipalities": computed.need_municipalities,
     }
+
+
+def _tupled(value: Any) -> Any:
+    """A request as it was before JSON made its tuples lists."""
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
 
 
 def _decode(value: dict[str, Any]) -> Computed:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -203,6 +203,12 @@ class _Held:
     since: dt.datetime | None
 
 
+def _scope(municipality: str, members: list[str]) -> str:
+    """What a list of ``municipality`` drawing on ``members`` depends on, in the caches: the
+    municipality, or ``region:<code>`` for a list over its region."""
+    return municipality if len(members) == 1 else f"region:{municipality}"
+
+
 def _logged(m: Match) -> dict[str, Any]:
     return {
         "rank": m.rank,
@@ -301,6 +307,26 @@ class ShortlistService:
             fresh=True,
         )
         return self.cache.computed > before
+
+    def preload(self, municipalities: Iterable[str]) -> int:
+        """Take into this process's memory the lists any worker or the batch stored for the
+        municipalities' records (and their regions') as they are now (blocking I/O); how many.
+
+        Otherwise each worker reads every list from the store the first time it is asked
+        for it, and a service that just started answers many of its first views that way.
+        """
+        engine = self.runtime.engine
+        model, day = engine.scored_by, engine.today()
+        taken = 0
+        for municipality in municipalities:
+            region = engine.region_of(municipality)
+            for members in ([municipality], region) if len(region) > 1 else ([municipality],):
+                version = self.store.version(municipalities=members, record_types=POOL_TYPES)
+                taken += self.cache.preload(
+                    _scope(municipality, members), version, model, day,
+                    limit=self.cache.max_entries - taken,
+                )
+        return taken
 
     async def _work_need_list(
         self,
@@ -485,7 +511,7 @@ class ShortlistService:
         old; never after a profile, consent or erasure.
         """
         # a list depends on its municipality's records (and its region's, for a regional one)
-        scope = municipality if len(members) == 1 else f"region:{municipality}"
+        scope = _scope(municipality, members)
         request = key.request
 
         def work(key: CacheKey, held: _Held | None) -> Computed:

@@ -34,7 +34,9 @@ from matching.records.storage import Store, metadata
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["cache_table", "clear", "ensure_tables", "get", "key_digest", "newest", "purge", "put"]
+__all__ = [
+    "at_version", "cache_table", "clear", "ensure_tables", "get", "key_digest", "newest", "purge", "put",
+]
 
 cache_table = sa.Table(
     "shared_cache",
@@ -87,6 +89,28 @@ def get(store: Store, key: str) -> Any | None:
     except ValueError:  # pragma: no cover - only this module writes the table
         logger.warning("unreadable shared cache entry %s ignored", key)
         return None
+
+
+def at_version(
+    store: Store, *, municipality: str, store_version: int, limit: int
+) -> list[tuple[str, Any]]:
+    """Up to ``limit`` entries of ``municipality`` (a scope) made at ``store_version``, newest
+    first: their keys and values (a worker taking what others computed before it asks)."""
+    with store.reading() as conn:
+        rows = conn.execute(
+            sa.select(cache_table.c.key, cache_table.c.payload)
+            .where(cache_table.c.municipality == municipality)
+            .where(cache_table.c.store_version == store_version)
+            .order_by(cache_table.c.created_at.desc())
+            .limit(limit)
+        ).all()
+    found = []
+    for key, payload in rows:
+        try:
+            found.append((key, json.loads(payload)))
+        except ValueError:  # pragma: no cover - only this module writes the table
+            logger.warning("unreadable shared cache entry %s ignored", key)
+    return found
 
 
 def newest(store: Store, request: str, *, before_version: int) -> tuple[int, Any] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from api.settings import Settings
@@ -67,6 +69,23 @@ def test_how_long_a_list_may_be_shown_stale_is_read_and_checked(monkeypatch):
     for value in ("twee minuten", "-5", "inf"):
         monkeypatch.setenv("WERKKANS_STALE_SECONDS", value)
         with pytest.raises(ValueError, match="WERKKANS_STALE_SECONDS"):
+            Settings.from_env()
+
+
+def test_how_many_lists_a_worker_keeps_is_read_and_checked(monkeypatch, settings, runtime):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    monkeypatch.delenv("WERKKANS_CACHED_LISTS", raising=False)
+    assert Settings.from_env().cached_lists == 4096
+    monkeypatch.setenv("WERKKANS_CACHED_LISTS", "300")
+    asked = dataclasses.replace(settings, cached_lists=Settings.from_env().cached_lists)
+    with TestClient(create_app(asked, runtime=runtime)) as client:
+        assert client.app.state.shortlist_cache.max_entries == 300
+    for value in ("veel", "0", "2.5"):
+        monkeypatch.setenv("WERKKANS_CACHED_LISTS", value)
+        with pytest.raises(ValueError, match="WERKKANS_CACHED_LISTS"):
             Settings.from_env()
 
 

@@ -146,19 +146,19 @@ def test_candidate_to_work_needs(client, rm):
 
 
 def test_a_second_worker_reuses_the_shared_answer(client, rm, settings, runtime, monkeypatch):
-    first = client.get("/shortlists/work-needs/W1", headers=rm).json()
     from fastapi.testclient import TestClient
 
     from api.app import create_app
 
     other = create_app(settings, runtime=runtime)  # another worker on the same store
-    calls = []
-    engine = runtime.engine
-    original = engine.for_work_need
-    monkeypatch.setattr(
-        engine, "for_work_need", lambda *a, **k: calls.append(a) or original(*a, **k)
-    )
-    with TestClient(other) as second:
+    with TestClient(other) as second:  # started before the answer was computed
+        first = client.get("/shortlists/work-needs/W1", headers=rm).json()
+        calls = []
+        engine = runtime.engine
+        original = engine.for_work_need
+        monkeypatch.setattr(
+            engine, "for_work_need", lambda *a, **k: calls.append(a) or original(*a, **k)
+        )
         again = second.get("/shortlists/work-needs/W1", headers=rm).json()
     assert calls == []  # found in the store, not computed again
     assert other.state.shortlist_cache.shared_hits == 1
@@ -212,6 +212,21 @@ def test_the_service_starts_when_the_pools_cannot_be_built(settings, runtime, rm
     with TestClient(create_app(settings, runtime=runtime)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/shortlists/work-needs/W1", headers=rm).status_code == 200
+
+
+def test_a_service_that_starts_holds_the_lists_computed_before_it(settings, runtime, rm):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings, runtime=runtime)) as first:
+        shown = first.get("/shortlists/work-needs/W1", headers=rm).json()
+    with TestClient(create_app(settings, runtime=runtime)) as started:
+        again = started.get("/shortlists/work-needs/W1", headers=rm).json()
+        cache = started.app.state.shortlist_cache
+        # answered from its memory: not read from the shared table, not computed
+        assert (cache.hits, cache.shared_hits, cache.computed) == (1, 0, 0)
+    assert [m["candidate_id"] for m in again["matches"]] == [m["candidate_id"] for m in shown["matches"]]
 
 
 def test_sorting_by_the_difference_meeting_makes_is_for_staff(client, rm, runtime):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 
 import pytest
 
 from matching.privacy.audit_log import list_entries
-from matching.records.schemas import WorkNeed
+from matching.records.schemas import Municipality, WorkNeed
 from matching.shortlists.overrides import add_override
+from matching.shortlists.pool import POOL_TYPES
 from services.errors import AuditUnavailable, InvalidInput, NotFound
 from services.runtime import new_audit_writer
 from services.shortlist_cache import ShortlistCache
@@ -295,4 +297,43 @@ def test_a_worker_that_never_held_a_list_shows_the_one_another_worker_stored(
     ]
     assert lenient.refresh.wait(30)
     assert lenient.cache.computed == 1  # its successor, in the background: the request computed none
+    writer.close()
+
+
+def test_a_starting_worker_takes_into_memory_what_was_computed_for_the_records_now(
+    runtime, store, rm, shortlists
+):
+    store.upsert([Municipality(id=m, municipality=m, name=m, region="R") for m in ("GM0855", "GM0363")])
+    # the batch, or another worker: two work needs' lists, one regional, and a candidate's
+    asyncio.run(shortlists.precompute(rm, "W1", k=10))
+    asyncio.run(shortlists.precompute(rm, "W2", k=10, scope="region"))
+    asyncio.run(shortlists.for_candidate(rm, "C1", k=5))
+    writer = new_audit_writer(store)
+    starting = ShortlistService(runtime, cache=ShortlistCache(store=store), writer=writer)
+    assert starting.preload(["GM0855"]) == 3
+    shown = [
+        asyncio.run(starting.for_work_need(rm, "W1", k=10)),
+        asyncio.run(starting.for_work_need(rm, "W2", k=10, scope="region")),
+        asyncio.run(starting.for_candidate(rm, "C1", k=5)),
+    ]
+    # from memory: neither read from the shared table nor computed, and the same lists
+    assert (starting.cache.hits, starting.cache.shared_hits, starting.cache.computed) == (3, 0, 0)
+    first = asyncio.run(shortlists.for_work_need(rm, "W1", k=10))
+    assert [m.candidate_id for m in shown[0].matches] == [m.candidate_id for m in first.matches]
+
+    # no more than memory holds; none made by another model, on another day, or before a write
+    assert ShortlistService(
+        runtime, cache=ShortlistCache(2, store=store), writer=writer
+    ).preload(["GM0855"]) == 2
+    version = store.version(municipalities=["GM0855"], record_types=POOL_TYPES)
+    model, today = runtime.engine.scored_by, runtime.engine.today()
+    for other_model, day in ((model, today), ("another model", today),
+                             (model, today - dt.timedelta(days=1))):
+        assert ShortlistCache(store=store).preload(
+            "GM0855", version, other_model, day, limit=10
+        ) == (2 if (other_model, day) == (model, today) else 0)
+    _placement(shortlists, "C1")
+    assert ShortlistService(
+        runtime, cache=ShortlistCache(store=store), writer=writer
+    ).preload(["GM0855"]) == 0
     writer.close()

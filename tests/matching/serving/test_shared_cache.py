@@ -103,3 +103,19 @@ def test_purge_keeps_the_newest_entry_of_each_request(store):
     assert shared_cache.purge(store, before_version=5, municipality="GM1") == 1  # a1 only
     assert [shared_cache.get(store, k) for k in ("a1", "a2", "b1")] == [None, 2, 1]
     assert shared_cache.newest(store, "rb", before_version=5) == (1, 1)
+
+
+def test_a_scopes_entries_at_one_version_are_read_newest_first(store):
+    for key, scope, version in (("a", "GM1", 2), ("b", "GM1", 3), ("c", "GM1", 3),
+                                ("d", "region:GM1", 3), ("e", "GM2", 3)):
+        shared_cache.put(store, key, {"key": key}, municipality=scope, store_version=version)
+    with store.transaction() as conn:  # "b" was made before "c"
+        conn.execute(
+            shared_cache.cache_table.update()
+            .where(shared_cache.cache_table.c.key == "b")
+            .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        )
+    found = shared_cache.at_version(store, municipality="GM1", store_version=3, limit=10)
+    assert found == [("c", {"key": "c"}), ("b", {"key": "b"})]
+    assert shared_cache.at_version(store, municipality="GM1", store_version=3, limit=1) == found[:1]
+    assert shared_cache.at_version(store, municipality="GM1", store_version=4, limit=10) == []
