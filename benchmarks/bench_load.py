@@ -42,8 +42,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
@@ -121,6 +123,47 @@ def locust(host: str, plan_file: Path, users: int, seconds: int, prefix: Path, *
             for row in csv.DictReader(handle)
         ]
     return stats
+
+
+class Autovacuum:
+    """Samples, once a second while in use, whether PostgreSQL's autovacuum is working and on
+    what: it shares the cores with the service, and the runs start soon after the import and
+    the batch wrote hundreds of thousands of rows."""
+
+    def __init__(self, db: str) -> None:
+        import sqlalchemy as sa
+
+        self._engine = sa.create_engine(db, poolclass=sa.pool.NullPool)
+        self._query = sa.text(
+            "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        )
+        self.samples = 0
+        self.busy = 0
+        self.tables: set[str] = set()
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        with self._engine.connect() as conn:
+            while not self._stop.wait(1.0):
+                working = [str(q) for q in conn.execute(self._query).scalars()]
+                self.samples += 1
+                self.busy += bool(working)
+                self.tables.update(q.removeprefix("autovacuum: ").split(" (")[0] for q in working)
+
+    def __enter__(self) -> Self:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._engine.dispose()
+
+    def __str__(self) -> str:
+        share = self.busy / self.samples if self.samples else 0.0
+        where = f" ({', '.join(sorted(self.tables))})" if self.tables else ""
+        return f"autovacuum working in {share:.0%} of {self.samples} one-second samples{where}"
 
 
 def log_in(host: str, plan_file: Path) -> list[float]:
@@ -329,14 +372,20 @@ def main() -> int:
             print(f"serving after {timings['start']:.0f} s", flush=True)
             logins = log_in(host, work / "plan.json")
             # reads first, on the precomputed lists; then with outcomes recorded and profiles edited
-            reads = locust(host, work / "plan.json", args.users, args.seconds, work / "reads", writes=False)
+            vacuum: dict[str, Autovacuum] = {}
+            with Autovacuum(db) as vacuum["reads only"]:
+                reads = locust(host, work / "plan.json", args.users, args.seconds, work / "reads",
+                               writes=False)
             mixed_from = dt.datetime.now(dt.UTC)
-            mixed = locust(host, work / "plan.json", args.users, args.seconds, work / "mixed", writes=True)
+            with Autovacuum(db) as vacuum["mixed"]:
+                mixed = locust(host, work / "plan.json", args.users, args.seconds, work / "mixed",
+                               writes=True)
             shown, stale = stale_lists(db, mixed_from)
             # a working day's pace: staff read a list before they ask the next (twice as long a
             # run, for as many requests behind its p99)
-            paced = locust(host, work / "plan.json", args.users, 2 * args.seconds, work / "paced",
-                           writes=True, pause=PAUSE)
+            with Autovacuum(db) as vacuum["paced"]:
+                paced = locust(host, work / "plan.json", args.users, 2 * args.seconds,
+                               work / "paced", writes=True, pause=PAUSE)
             server.terminate()
             server.wait(timeout=60)
             updates = brought_up_to_date(db, home, env["MLFLOW_TRACKING_URI"], "GM0855")
@@ -394,6 +443,7 @@ def main() -> int:
             f"(WERKKANS_STALE_SECONDS, default 120); that history was at most "
             f"{max(stale, default=0):.0f} s old (median {statistics.median(stale) if stale else 0:.0f} s)"
         )
+    lines.append("- PostgreSQL during the runs: " + "; ".join(f"{label}, {seen}" for label, seen in vacuum.items()))
     lines += updates
     lines.append(
         f"- Logging in (bcrypt, 12 rounds): each municipality's user once before the runs, "
