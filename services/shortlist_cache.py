@@ -89,7 +89,7 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 5
+    SHARED_FORMAT = 6
 
     def __init__(self, max_entries: int = 4096, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
@@ -363,6 +363,7 @@ def _decode(value: dict[str, Any]) -> Computed:
             order=tuple((str(c), float(v)) for c, v in ranking["order"]),
             complete=bool(ranking["complete"]),
             retrieved=ranking["retrieved"],
+            floor=None if ranking["floor"] is None else float(ranking["floor"]),
             employer_record=(float(ranking["employer_record"][0]), float(ranking["employer_record"][1])),
         )
     return Computed(

@@ -82,6 +82,10 @@ logger = logging.getLogger(__name__)
 
 #: The record types the vector index holds texts of.
 INDEXED = (Candidate, WorkNeed)
+#: After writes to candidates, those retrieved by similarity at most this much above the least
+#: similar retrieved before are scored again too (a scan of patched vectors may differ in the
+#: last bits from the one before).
+FLOOR_MARGIN = 1e-6
 
 
 def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -310,8 +314,9 @@ class ShortlistEngine:
         if not need.title.strip() and not need.description.strip():
             notes.append("werkvraag heeft geen tekst: alleen harde criteria en werkgever tellen mee")
         need_vec, need_fields = self._need_side(pool, need)
-        rows = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
+        rows, similarities = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
         retrieved = None if len(rows) == ok.sum() else retrieved_digest(pool.arrays.ids[rows].tolist())
+        floor = None if retrieved is None or similarities is None else float(similarities[rows[-1]])
         pin_rows = [pool.row_of[c] for c in pinned if c in pool.row_of and ok[pool.row_of[c]]]
         rows = np.array(list(dict.fromkeys([*pin_rows, *rows.tolist()])), dtype=int)
         skipped = [c for c in pinned if c not in pool.row_of or not ok[pool.row_of[c]]]
@@ -340,6 +345,7 @@ class ShortlistEngine:
                 order=tuple((pool.candidates[rows[i]].id, float(rank_by[i])) for i in ranked[:depth]),
                 complete=len(ranked) <= depth,
                 retrieved=retrieved,
+                floor=floor,
                 employer_record=self._employer_record(pool, employer.id),
             )
         else:
@@ -394,8 +400,9 @@ class ShortlistEngine:
 
         None when that cannot be known without scoring every candidate again: the changes
         concern an employer, a work need, the employer's track record, an event or a pinned
-        candidate, the list was re-ranked for fair exposure, similarity retrieves other
-        candidates than it did, or too many of the lines it held in reserve dropped out.
+        candidate, the list was re-ranked for fair exposure, the vector index retrieves other
+        candidates than it did (a scan of the pool's vectors tells who came in), or too many of
+        the lines it held in reserve dropped out.
         Call :meth:`for_work_need` then.
         """
         ranking = held.ranking
@@ -420,17 +427,28 @@ class ShortlistEngine:
         if not ok.any():
             return None
         need_vec, need_fields = self._need_side(pool, need)
-        scored = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
+        scored, similarities = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
+        entrants = np.zeros(0, dtype=int)
         if len(scored) < ok.sum():  # retrieved by similarity: the same candidates as before?
-            if retrieved_digest(pool.arrays.ids[scored].tolist()) != ranking.retrieved:
+            if ranking.retrieved is None:
                 return None
+            if retrieved_digest(pool.arrays.ids[scored].tolist()) != ranking.retrieved:
+                # only the written candidates' similarities changed: anyone else retrieved now
+                # and not then lies at or below the least similar retrieved then
+                if similarities is None or ranking.floor is None:
+                    return None
+                entrants = scored[similarities[scored] <= ranking.floor + FLOOR_MARGIN]
             ok = np.zeros_like(ok)
             ok[scored] = True
         elif ranking.retrieved is not None:
             return None
-        value = {c: v for c, v in ranking.order if c not in touched[0]}
-        rescored = np.array(
-            [pool.row_of[c] for c in sorted(touched[0]) if c in pool.row_of and ok[pool.row_of[c]]], dtype=int
+        value = {
+            c: v for c, v in ranking.order
+            if c not in touched[0] and c in pool.row_of and ok[pool.row_of[c]]
+        }
+        rescored = np.union1d(
+            np.array([pool.row_of[c] for c in touched[0] if c in pool.row_of and ok[pool.row_of[c]]], dtype=int),
+            entrants,
         )
         need_arrays = WorkNeedArrays.from_needs([need], {employer.id: employer})
         if rescored.size:
@@ -538,7 +556,7 @@ class ShortlistEngine:
             return Shortlist(matches=[], vetoed=vetoed, scored_by=self.scored_by,
                              note="; ".join(notes), **base)
         query = pool.vectors.rows(np.array([row]))[0]
-        need_rows = self._to_score("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
+        need_rows, _ = self._to_score("work_needs", query, ok, pool.need_row_of, pool.need_vectors)
         features = self._features(
             pool, np.full(len(need_rows), row), need_rows, pool.needs, pool.need_arrays,
             pool.need_vectors, pool.work_fields,
@@ -628,21 +646,23 @@ class ShortlistEngine:
         ok: np.ndarray,
         row_of: dict[str, int],
         vectors: TextVectors,
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Rows to score: every allowed one, or above ``exhaustive_limit`` the ``retrieve_k``
         most similar: by an exact scan of the pool's own vectors, or in a pool larger than
         ``scan_limit`` through the vector index first (the scan when too few it found survive
-        the vetoes)."""
+        the vetoes). With the rows, after an exact scan, every row's similarity to ``query``
+        (None otherwise)."""
         allowed_rows = np.flatnonzero(ok)
         if allowed_rows.size <= self.config.exhaustive_limit:
-            return allowed_rows
+            return allowed_rows, None
         wanted = self.config.retrieve_k
         if len(ok) > self.config.scan_limit and self.config.overfetch > 0:
             _, ids = self.index.search(kind, query, wanted * self.config.overfetch)
             rows = [row_of[i] for i in ids if i in row_of and ok[row_of[i]]][:wanted]
             if len(rows) >= wanted:
-                return np.array(rows, dtype=int)
-        return most_similar(vectors.similarities(query), ok, wanted)
+                return np.array(rows, dtype=int), None
+        similarities = vectors.similarities(query)
+        return most_similar(similarities, ok, wanted), similarities
 
     def _features(
         self,

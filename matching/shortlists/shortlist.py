@@ -133,6 +133,9 @@ class Ranking:
     #: With more candidates than are scored, those retrieved by similarity and scored: a digest
     #: of their ids (:func:`retrieved_digest`); None when every candidate the vetoes allowed was.
     retrieved: str | None
+    #: Retrieved by an exact scan of the pool's vectors: the similarity of the least similar
+    #: of them (None: every allowed candidate was scored, or the vector index retrieved them).
+    floor: float | None
     #: The employer's track record the scores were made with: (good-outcome rate, meetings).
     employer_record: tuple[float, float]
 

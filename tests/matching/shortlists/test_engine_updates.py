@@ -339,7 +339,7 @@ def test_what_the_new_history_cannot_update_is_made_anew(world, store) -> None:
     assert update_after([event.model_copy(update={"place": event.place + " (zaal 2)"})]) is None
 
 
-def test_a_list_of_candidates_retrieved_by_similarity_is_updated_while_they_stay_the_same(world, store):
+def test_a_list_of_candidates_retrieved_by_similarity_is_updated_as_they_come_and_go(world, store):
     engine = _engine(world, store, config=ShortlistConfig(exhaustive_limit=100, retrieve_k=60))
     need = engine._pool(HERE).needs[1]
     version = store.version(municipalities=[HERE], record_types=POOL_TYPES)
@@ -361,4 +361,45 @@ def test_a_list_of_candidates_retrieved_by_similarity_is_updated_while_they_stay
     # one of them placed: similarity now retrieves someone else in their place
     store.upsert([Outcome(id="O-r1", municipality=HERE, candidate_id=people[0], kind=OutcomeKind.WEP,
                           hours=20, start_date=DAY, recorded_on=DAY - dt.timedelta(days=1))])
-    assert engine.update_work_need(held, changes(), 10) is None
+    made = engine.for_work_need(need.id, k=10)
+    assert made.ranking is not None and made.ranking.retrieved != held.ranking.retrieved
+    updated = engine.update_work_need(held, changes(), 10)
+    assert updated is not None and _lines(updated) == _lines(made)
+    assert people[0] not in {m.candidate_id for m in updated.matches}
+
+
+def test_profile_edits_that_move_candidates_in_and_out_of_those_retrieved_update_the_list(world, store):
+    config = ShortlistConfig(exhaustive_limit=100, retrieve_k=60)
+    engine = _engine(world, store, config=config)
+    pool = engine._pool(HERE)
+    version = store.version(municipalities=[HERE], record_types=POOL_TYPES)
+    held = {n.id: engine.for_work_need(n.id, k=10) for n in pool.needs[::3]}
+    needs = [n for n in pool.needs[::3] if held[n.id].ranking.floor is not None][:8]  # type: ignore[union-attr]
+    assert len(needs) == 8
+    first = held[needs[0].id]
+    assert first.ranking is not None
+    retrieved = {c for c, _ in first.ranking.order}
+    inside = first.ranking.order[0][0]
+    outside = next(c.id for c in reversed(pool.candidates) if c.id not in retrieved)
+    words = f"{needs[0].title}. {needs[0].description}"
+    store.upsert([
+        # someone not retrieved now writes what the first work need asks: retrieved and scored
+        pool.candidates[pool.row_of[outside]].model_copy(update={"wishes": words, "interests": words}),
+        # the first on its list now wants something else entirely: out, and someone else in
+        pool.candidates[pool.row_of[inside]].model_copy(
+            update={"wishes": "Liefst iets heel anders: vrachtwagenchauffeur.", "interests": ""}),
+    ])
+    changes = store.changed_since(version, municipalities=[HERE], record_types=POOL_TYPES, limit=500)
+    assert changes is not None
+    other = 0
+    for need in needs:
+        made = engine.for_work_need(need.id, k=10)  # everyone scored again
+        assert made.ranking is not None
+        other += made.ranking.retrieved != held[need.id].ranking.retrieved  # type: ignore[union-attr]
+        updated = engine.update_work_need(held[need.id], changes, 10)
+        assert updated is not None, need.id
+        assert _lines(updated) == _lines(made), need.id
+        assert updated.ranking is not None
+        depth = len(updated.ranking.order)
+        assert [c for c, _ in updated.ranking.order] == [c for c, _ in made.ranking.order[:depth]]
+    assert other >= 3  # the edits did change who similarity retrieves
