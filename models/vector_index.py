@@ -24,6 +24,8 @@ exact index.
 from __future__ import annotations
 
 import abc
+import contextlib
+import fcntl
 import functools
 import json
 import logging
@@ -34,7 +36,7 @@ import re
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -55,6 +57,7 @@ FLAT_MAX_SIZE = 200_000
 
 _FORMAT = "werkkans.vector-index/1"
 _META_FILE = "meta.json"
+_LOCK_FILE = ".lock"
 _GENERATION_FILE = re.compile(r"^[0-9a-f]{12}\.[a-z.]+$")
 _CHECK_ROWS = 65_536
 _TUNE_QUERIES = 256
@@ -119,6 +122,23 @@ def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
 
+
+
+@contextlib.contextmanager
+def directory_lock(directory: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold an advisory lock on ``directory`` (its ``.lock`` file) across processes: shared
+    while reading what it holds, exclusive while writing it.
+
+    Several service workers keep the same index folder in step with the store and save it;
+    without the lock one worker's clean-up deleted the files the other's ``meta.json`` had
+    just named, and a worker starting then found no index to read.
+    """
+    with open(directory / _LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 class VectorIndex(abc.ABC):
     """Interface and shared bookkeeping of every vector index.
@@ -414,6 +434,11 @@ class VectorIndex(abc.ABC):
         """
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
+        with directory_lock(directory):
+            self._save(directory)
+        return directory
+
+    def _save(self, directory: Path) -> None:
         generation = uuid.uuid4().hex[:12]
         written: list[Path] = []
         try:
@@ -456,7 +481,6 @@ class VectorIndex(abc.ABC):
         for file in directory.iterdir():
             if _GENERATION_FILE.match(file.name) and file.name not in keep:
                 file.unlink(missing_ok=True)
-        return directory
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> VectorIndex:
@@ -469,6 +493,11 @@ class VectorIndex(abc.ABC):
         meta_path = directory / _META_FILE
         if not meta_path.is_file():
             raise FileNotFoundError(f"no saved vector index in {directory} (missing {_META_FILE})")
+        with directory_lock(directory, shared=True):  # no writer deletes what meta.json names
+            return cls._load(directory, meta_path)
+
+    @classmethod
+    def _load(cls, directory: Path, meta_path: Path) -> VectorIndex:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != _FORMAT:
             raise ValueError(f"{meta_path} has format {meta.get('format')!r}, expected {_FORMAT!r}")

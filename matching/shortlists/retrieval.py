@@ -25,7 +25,7 @@ import numpy as np
 from matching.records.schemas import Candidate, WorkNeed
 from matching.records.storage import Store
 from matching.shortlists.text_space import TextSpace, candidate_text, work_need_text
-from models.vector_index import VectorIndex, build_index
+from models.vector_index import VectorIndex, build_index, directory_lock
 
 logger = logging.getLogger(__name__)
 
@@ -118,29 +118,35 @@ class RetrievalIndex:
 
     def _load(self) -> None:
         assert self.directory is not None
-        manifest = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
+        with directory_lock(self.directory, shared=True):  # the manifest and indexes of one save
+            self._read(self.directory)
+
+    def _read(self, directory: Path) -> None:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("space") != self.space.name:
             logger.warning("index was built with another text space; it will be rebuilt on sync")
             return
         for kind in self.KINDS:
-            path = self.directory / kind
+            path = directory / kind
             if (path / "meta.json").exists():
                 self.indexes[kind] = VectorIndex.load(path)
                 self.hashes[kind] = dict(manifest["hashes"][kind])
 
     def save(self) -> None:
-        """Write the indexes, then the manifest (atomically, last)."""
+        """Write the indexes, then the manifest (atomically, last); one process at a time, so
+        the manifest's text hashes always describe the indexes saved with it."""
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        for kind, index in self.indexes.items():
-            if index is not None:
-                index.save(self.directory / kind)
-        manifest = {"space": self.space.name, "hashes": self.hashes}
-        fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=self.directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(manifest, handle)
-        os.replace(tmp, self.directory / MANIFEST)
+        with directory_lock(self.directory):
+            for kind, index in self.indexes.items():
+                if index is not None:
+                    index.save(self.directory / kind)
+            manifest = {"space": self.space.name, "hashes": self.hashes}
+            fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=self.directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(manifest, handle)
+            os.replace(tmp, self.directory / MANIFEST)
 
     # ---- keeping in step with the store ----------------------------------------------------
 

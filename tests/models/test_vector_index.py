@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -150,7 +151,7 @@ def test_save_load_round_trip(make_index: Callable[[], VectorIndex], pool, tmp_p
     np.testing.assert_array_equal(loaded.search(queries, k=7)[1], ref[1])
     # A second save replaces the first generation of files.
     loaded.save(tmp_path / "idx")
-    files = [p.name for p in (tmp_path / "idx").iterdir() if p.name != "meta.json"]
+    files = [p.name for p in (tmp_path / "idx").iterdir() if p.name not in {"meta.json", ".lock"}]
     generations = {name.split(".")[0] for name in files}
     assert len(generations) == 1
     assert len(type(index).load(tmp_path / "idx")) == len(ids) - 10
@@ -266,3 +267,38 @@ def test_build_index_picks_backend_by_size(monkeypatch) -> None:
     assert isinstance(build_index(ids, vectors, kind="flat"), FlatIndex)
     with pytest.raises(ValueError, match="kind must be one of"):
         build_index(ids, vectors, kind="annoy")  # type: ignore[arg-type]
+
+
+def _save_repeatedly(directory: str, seed: int, times: int) -> None:
+    rng = np.random.default_rng(seed)
+    index = FlatIndex(8)
+    index.add([f"c{seed}-{i}" for i in range(50)], rng.normal(size=(50, 8)).astype(np.float32))
+    for _ in range(times):
+        index.save(directory)
+
+
+def test_workers_saving_the_same_index_at_once_leave_a_whole_one(tmp_path) -> None:
+    """Two service workers that start after the same writes both bring the index in step
+    and save it: neither may delete the files the other's ``meta.json`` names, nor may a
+    reader find a generation half gone."""
+    import multiprocessing
+
+    directory = tmp_path / "candidates"
+    _save_repeatedly(str(directory), 0, 1)
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_save_repeatedly, args=(str(directory), s, 40)) for s in (1, 2)]
+    for w in writers:
+        w.start()
+    read = 0
+    while any(w.is_alive() for w in writers):
+        loaded = VectorIndex.load(directory)  # never a generation another writer deleted
+        assert len(loaded) == 50
+        read += 1
+    for w in writers:
+        w.join()
+        assert w.exitcode == 0
+    loaded = VectorIndex.load(directory)
+    assert len(loaded) == 50 and loaded.ids[0].split("-")[0] in {"c1", "c2"}
+    assert read > 0
+    named = set(json.loads((directory / "meta.json").read_text())["files"].values())
+    assert {p.name for p in directory.iterdir() if not p.name.startswith(".")} == named | {"meta.json"}
