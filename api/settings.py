@@ -57,8 +57,9 @@ class Settings:
                                   invitations, within these bounds of their share of
                                   the pool (a policy choice; default off)
     ``WERKKANS_STALE_SECONDS``    how long after new history (outcomes, meetings,
-                                  invitations) a shortlist may still be shown as it
-                                  was while the service computes it again (default
+                                  invitations) or edits of candidates not on it a
+                                  shortlist may still be shown as it was while the
+                                  service computes it again (default
                                   120; 0: always computed before it is shown)
     ``WERKKANS_CACHED_LISTS``     shortlists each worker process keeps in memory (default
                                   4096, about 50-100 KB each); at start it takes in the

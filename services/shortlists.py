@@ -50,9 +50,10 @@ __all__ = ["Audience", "ExcludedOut", "MatchOut", "Scope", "ShortlistOut", "Shor
 #: Seconds a shortlist waits for its audit entry to be committed before it is refused.
 AUDIT_TIMEOUT = 2.0
 #: Record types whose change alone lets a list be shown stale while it is computed again
-#: (any other change, of a profile, consent or a region, makes it unusable at once).
+#: (so does a change of candidates it does not show; of anyone it shows, or of a region,
+#: work need or employer, it is unusable at once).
 HISTORY_ENTITIES = frozenset(t.entity for t in HISTORY_TYPES)
-#: ... and whose change lets a list held be brought up to date (never shown as it was).
+#: ... and whose change lets a list held be brought up to date.
 UPDATABLE_ENTITIES = HISTORY_ENTITIES | {Candidate.entity}
 
 Audience = Literal["staff", "employer"]
@@ -155,9 +156,10 @@ class ShortlistOut(BaseModel):
     stale: bool = Field(
         False,
         description="The list as it was before the latest history (outcomes, meetings, "
-        "invitations) was recorded, shown while its successor is computed; never older than "
-        "WERKKANS_STALE_SECONDS after that history, and never after a change of a profile, "
-        "consent or override.",
+        "invitations) or edits of candidates it does not show were recorded, shown while its "
+        "successor is computed; never older than WERKKANS_STALE_SECONDS after those writes, "
+        "and never after a change of the profile or consent of anyone it shows, or of an "
+        "override.",
     )
 
 
@@ -196,11 +198,20 @@ Update = Callable[[Shortlist, list[Change]], Shortlist | None]
 @dataclass(frozen=True)
 class _Held:
     """A list made before the latest writes, the writes since and when the first came in
-    (None when a candidate's profile or consent changed: never shown as it was)."""
+    (None when the profile or consent of someone it shows changed: never shown as it was)."""
 
     computed: Computed
     changes: list[Change]
     since: dt.datetime | None
+
+
+def _shown(shortlist: Shortlist) -> set[str]:
+    """The candidates whose records a list shows: those on it, and the one a candidate's list
+    is for."""
+    shown = {m.candidate_id for m in shortlist.matches}
+    if shortlist.direction == "candidate":
+        shown.add(shortlist.query_id)
+    return shown
 
 
 def _scope(municipality: str, members: list[str]) -> str:
@@ -505,10 +516,11 @@ class ShortlistService:
         outcomes) and candidates (no employer, work need or override, the same model and
         day) since it was last made is brought up to date by ``update`` where it can be
         (:meth:`~matching.shortlists.engine.ShortlistEngine.update_work_need`), and
-        otherwise computed anew. After history alone, with ``max_stale`` seconds and unless
-        ``fresh`` is asked, it is shown as it was while a thread of its own makes its
-        successor, as long as the first of those changes is at most ``max_stale`` seconds
-        old; never after a profile, consent or erasure.
+        otherwise computed anew. After history and edits of candidates it does not show, with
+        ``max_stale`` seconds and unless ``fresh`` is asked, it is shown as it was while a
+        thread of its own makes its successor, as long as the first of those changes is at
+        most ``max_stale`` seconds old; never after a change of the profile or consent of
+        anyone it shows (a candidate's list: of the candidate), nor after an erasure.
         """
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = _scope(municipality, members)
@@ -571,9 +583,10 @@ class ShortlistService:
             ):
                 self.cache.forget(key)  # an employer, work need, region or erasure: made anew
                 return None
-            since = None if any(c.entity not in HISTORY_ENTITIES for c in changes) else min(
-                (c.changed_at for c in changes), default=dt.datetime.now(dt.UTC)
-            )
+            shown = _shown(computed.shortlist)
+            since = None if any(
+                c.entity not in HISTORY_ENTITIES and c.record_id in shown for c in changes
+            ) else min((c.changed_at for c in changes), default=dt.datetime.now(dt.UTC))
             return _Held(computed, changes, since)
         return None
 

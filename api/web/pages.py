@@ -88,8 +88,8 @@ def _reason(match: Any) -> Markup:
 
 #: Under a list shown as it was before the latest history, while its successor is computed.
 STALE_NL = (
-    "Deze lijst is van vóór de laatst geregistreerde gesprekken en uitkomsten; "
-    "een bijgewerkte lijst wordt nu berekend."
+    "Deze lijst is van vóór de laatst geregistreerde gesprekken, uitkomsten of wijzigingen "
+    "van andere kandidaten; een bijgewerkte lijst wordt nu berekend."
 )
 
 

@@ -435,7 +435,7 @@ def test_after_an_outcome_the_work_need_page_says_its_list_is_being_brought_up_t
     from matching.records.enums import OutcomeKind
     from matching.records.schemas import Outcome
 
-    note = "Deze lijst is van vóór de laatst geregistreerde gesprekken en uitkomsten"
+    note = "Deze lijst is van vóór de laatst geregistreerde gesprekken, uitkomsten of wijzigingen"
     _login(client, "relationship")
     first = client.get("/werkvragen/W1")
     assert first.status_code == 200 and note not in first.text

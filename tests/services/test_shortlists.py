@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from matching.privacy.audit_log import list_entries
-from matching.records.schemas import Municipality, WorkNeed
+from matching.records.schemas import Candidate, Municipality, WorkNeed
 from matching.shortlists.overrides import add_override
 from matching.shortlists.pool import POOL_TYPES
 from services.errors import AuditUnavailable, InvalidInput, NotFound
@@ -251,16 +251,28 @@ def test_the_lists_held_to_show_late_go_with_their_scope_and_with_erasure():
     assert cache.late(key._replace(version=6)) is None
 
 
-def test_a_profile_change_an_override_or_old_history_is_never_shown_stale(lenient, store, rm):
+def test_a_change_to_anyone_a_list_shows_an_override_or_old_history_is_never_shown_stale(lenient, store, rm):
     import datetime as dt
 
     from factories import make_candidate
 
     from matching.records.storage import history_table
 
-    asyncio.run(lenient.for_work_need(rm, "W1", k=5))
-    store.upsert([make_candidate("C9")])  # a profile: computed now
-    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale
+    first = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    store.upsert([make_candidate("C9")])  # nobody it shows: shown as it was while made anew
+    late = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert late.stale and late.matches == first.matches
+    assert lenient.refresh.wait(30)
+    on_it = store.get(Candidate, first.matches[-1].candidate_id)
+    assert on_it is not None
+    store.upsert([on_it.model_copy(update={"wishes": "Liefst buiten werken, in het groen."})])
+    edited = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert not edited.stale  # someone it shows: brought up to date now
+    top = store.get(Candidate, edited.matches[0].candidate_id)
+    assert top is not None
+    store.upsert([make_candidate("C10"), top.model_copy(update={"consent_matching": False})])
+    now = asyncio.run(lenient.for_work_need(rm, "W1", k=5))  # consent withdrawn: never as it was
+    assert not now.stale and top.id not in [m.candidate_id for m in now.matches]
     _placement(lenient, "C2")
     add_override(store, municipality="GM0855", work_need_id="W1", candidate_id="C3",
                  kind="exclude", reason="Verhuisd.", actor="rm", role="rm")
@@ -337,3 +349,18 @@ def test_a_starting_worker_takes_into_memory_what_was_computed_for_the_records_n
         runtime, cache=ShortlistCache(store=store), writer=writer
     ).preload(["GM0855"]) == 0
     writer.close()
+
+
+def test_a_candidates_list_is_never_shown_stale_after_their_own_profile_changed(lenient, store, rm):
+    own = store.get(Candidate, "C1")
+    assert own is not None
+    store.upsert([own.model_copy(update={"max_travel_km": 0.01})])  # nothing in reach: an empty list
+    assert not asyncio.run(lenient.for_candidate(rm, "C1", k=3)).matches
+    other = store.get(Candidate, "C2")
+    assert other is not None
+    store.upsert([other.model_copy(update={"wishes": "Iets met dieren."})])  # not theirs
+    assert asyncio.run(lenient.for_candidate(rm, "C1", k=3)).stale
+    assert lenient.refresh.wait(30)
+    store.upsert([own])  # their own, though the list showed no line about them
+    out = asyncio.run(lenient.for_candidate(rm, "C1", k=3))
+    assert not out.stale and out.matches
