@@ -439,8 +439,8 @@ def main() -> int:
     if shown:
         lines.append(
             f"- Mixed run: {len(stale):,} of {shown:,} lists shown ({len(stale) / shown:.0%}) were the "
-            "list as it was before the latest outcomes while its successor was computed "
-            f"(WERKKANS_STALE_SECONDS, default 120); that history was at most "
+            "list as it was before the latest outcomes or edits of candidates not on it while its "
+            f"successor was computed (WERKKANS_STALE_SECONDS, default 120); those writes were at most "
             f"{max(stale, default=0):.0f} s old (median {statistics.median(stale) if stale else 0:.0f} s)"
         )
     lines.append("- PostgreSQL during the runs: " + "; ".join(f"{label}, {seen}" for label, seen in vacuum.items()))
