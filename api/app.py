@@ -289,24 +289,32 @@ def _warm(shortlists: ShortlistService) -> None:
     )
 
 
-#: Seconds between a worker's checks whether the day moved on (:func:`_warm_each_day`).
-DAY_CHECK_SECONDS = 60.0
+#: Seconds between a worker's checks for writes and for a new day (:func:`_keep_current`).
+STEP_SECONDS = 1.0
 
 
-async def _warm_each_day(shortlists: ShortlistService) -> None:
-    """When the day moves on, build every pool for the new day before anyone asks.
+async def _keep_current(shortlists: ShortlistService) -> None:
+    """Keep the pools current before anyone asks: after writes, bring them up to date
+    (:meth:`~matching.shortlists.engine.ShortlistEngine.keep_in_step`); when the day moves on,
+    build every pool for the new day.
 
-    A pool holds the records as of one day, so the first request of a day would read its
-    municipality in full (about 11 s for 40,000 candidates), in each worker; whoever records
-    the first outcome of the morning and opens a list would wait for it.
+    A request would otherwise do it and wait: after a profile edit, the regional pools copy
+    the written rows in; a pool holds the records as of one day, so the first request of a
+    day would read its municipality in full (about 11 s for 40,000 candidates), in each
+    worker, and whoever records the first outcome of the morning and opens a list would wait.
     """
     engine = shortlists.runtime.engine
     day = engine.today()
     while True:
-        await asyncio.sleep(DAY_CHECK_SECONDS)
+        await asyncio.sleep(STEP_SECONDS)
         if engine.today() != day:
             day = engine.today()
             await run_in_threadpool(_warm, shortlists)
+            continue
+        try:
+            await run_in_threadpool(engine.keep_in_step)
+        except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
+            logger.warning("could not bring the shortlist pools up to date: %s", exc)
 
 
 def create_app(
@@ -346,11 +354,11 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         access_log.install()  # after uvicorn configured its loggers: no candidate ids in them
         await run_in_threadpool(_warm, _app.state.shortlists)
-        each_day = asyncio.create_task(_warm_each_day(_app.state.shortlists))
+        current = asyncio.create_task(_keep_current(_app.state.shortlists))
         yield
-        each_day.cancel()
+        current.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await each_day
+            await current
         _app.state.shortlists.refresh.close()  # lists waiting to be renewed are not needed now
         audit_writer.close()
         if own_store:

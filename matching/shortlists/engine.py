@@ -177,6 +177,33 @@ class ShortlistEngine:
             self._pool(municipality)
         return names
 
+    def keep_in_step(self) -> int:
+        """Bring the pools held for today up to date with the writes since they were made,
+        the municipalities' own and then the regional ones drawing on them; how many.
+
+        A request does this itself for the pools it needs, but then it waits for it: after a
+        profile edit in a region of ten municipalities, the first regional list of each home
+        municipality copies the written rows in. The service calls this every second, so a
+        request after a write mostly finds its pools current. Pools of another day or model
+        are left to :meth:`warm` (reading them in full takes seconds).
+        """
+        self.refresh()
+        day = self.today()
+        held = [m for m, p in list(self._pools.items()) if (p.model, p.day) == (self.scored_by, day)]
+        if not held:
+            return 0
+        versions = self.store.versions(held, record_types=POOL_TYPES)
+        moved = {m for m in held if self._pools[m].version != versions[m]}
+        for municipality in sorted(moved):
+            self._pool(municipality, versions[municipality])
+        regional = [
+            key for key, (members, _) in list(self._regional_pools.items())
+            if any(m.municipality in moved for m in members)
+        ]
+        for municipality, work in regional:
+            self._regional(municipality, work=work)
+        return len(moved) + len(regional)
+
     def _pool(self, municipality: str, version: int | None = None) -> Pool:
         """The municipality's pool, as of its records now (``version``: theirs, when the
         caller asked for it already, with the index in step).

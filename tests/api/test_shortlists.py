@@ -252,7 +252,7 @@ def test_each_worker_builds_its_pools_for_a_new_day_before_anyone_asks(app, runt
 
     import api.app as app_module
 
-    monkeypatch.setattr(app_module, "DAY_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(app_module, "STEP_SECONDS", 0.05)
     day = runtime.engine.today()
     with TestClient(app):
         assert runtime.engine._pools["GM0855"].day == day  # built as the worker started
@@ -262,3 +262,25 @@ def test_each_worker_builds_its_pools_for_a_new_day_before_anyone_asks(app, runt
             time.sleep(0.05)
         assert runtime.engine._pools["GM0855"].day == day + dt.timedelta(days=1)  # nobody asked
         assert runtime.engine._pools["GM0363"].day == day + dt.timedelta(days=1)
+
+
+def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks(app, runtime, store, monkeypatch):
+    import time
+
+    from factories import make_candidate
+    from fastapi.testclient import TestClient
+
+    import api.app as app_module
+    from matching.shortlists.pool import POOL_TYPES
+
+    monkeypatch.setattr(app_module, "STEP_SECONDS", 0.05)
+    with TestClient(app):
+        before = runtime.engine._pools["GM0855"]
+        store.upsert([make_candidate("C1", wishes="Liefst iets met dieren, in een dierenasiel.")])
+        now = store.version(municipalities=["GM0855"], record_types=POOL_TYPES)
+        waited = time.monotonic()
+        while runtime.engine._pools["GM0855"].version != now and time.monotonic() - waited < 30:
+            time.sleep(0.05)
+        after = runtime.engine._pools["GM0855"]
+        assert after.version == now and after is not before  # nobody asked
+        assert "dierenasiel" in after.candidates[after.row_of["C1"]].wishes

@@ -8,6 +8,7 @@ from factories import make_candidate, make_employer, make_work_need
 from spaces import test_space
 from travel_scorer import TravelScorer
 
+import matching.shortlists.engine as engine_module
 from matching.records.enums import Demand, Mobility
 from matching.records.schemas import Candidate
 from matching.records.storage import Store
@@ -433,3 +434,35 @@ def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_i
     for name in CandidateArrays.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(home_edit.arrays, name), getattr(made.arrays, name), err_msg=name)
     np.testing.assert_array_equal(home_edit.vectors.dense, made.vectors.dense)
+
+
+def test_keep_in_step_brings_the_pools_held_up_to_date_before_anyone_asks(tiny_world, monkeypatch):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    engine = _regional_engine(tiny_world, True)
+    engine.for_work_need("W1", 10)
+    engine.for_work_need("W1", 10, region=True)
+    assert engine.keep_in_step() == 0  # nothing written since
+    engine.store.upsert([
+        make_candidate("B1", municipality=OTHER, consent_region=True, max_travel_km=25),
+        Outcome(id="O9", municipality=OTHER, candidate_id="B2", employer_id="BE1", kind=OutcomeKind.WEP,
+                hours=20, start_date=TODAY, recorded_on=TODAY),
+    ])
+    assert engine.keep_in_step() == 2  # the other municipality's pool and GM0855's regional pool
+    pools = dict(engine._pools)
+    regional = engine._regional("GM0855")
+
+    def read(*args, **kwargs):
+        raise AssertionError("a request brought a pool up to date")
+
+    for name in ("with_changes", "with_new_history", "load_pool", "regional_pool"):
+        monkeypatch.setattr(engine_module, name, read)
+    assert engine._regional("GM0855") is regional and engine._pool(OTHER) is pools[OTHER]
+    assert regional.arrays.max_travel_km[regional.row_of["B1"]] == 25 and "B2" in regional.placed_ids
+    assert engine.keep_in_step() == 0
+    monkeypatch.undo()
+    anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    assert [(m.candidate_id, m.score) for m in engine.for_work_need("W1", 10, region=True).matches] == [
+        (m.candidate_id, m.score) for m in anew.for_work_need("W1", 10, region=True).matches
+    ]
