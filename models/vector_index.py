@@ -123,7 +123,6 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-
 @contextlib.contextmanager
 def directory_lock(directory: Path, *, shared: bool = False) -> Iterator[None]:
     """Hold an advisory lock on ``directory`` (its ``.lock`` file) across processes: shared
@@ -139,6 +138,7 @@ def directory_lock(directory: Path, *, shared: bool = False) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
 
 class VectorIndex(abc.ABC):
     """Interface and shared bookkeeping of every vector index.
