@@ -375,7 +375,7 @@ class ShortlistService:
 
         answer = await self._cached(
             key, municipality, compute, f"work need {work_need_id}", members, fresh=fresh,
-            update=update,
+            update=update, named=pinned,
         )
         return answer, overrides, municipality
 
@@ -486,14 +486,18 @@ class ShortlistService:
         *,
         fresh: bool = False,
         update: Update | None = None,
+        named: Iterable[str] = (),
     ) -> tuple[Computed, float | None]:
         """``key`` from :meth:`_asked` (in a worker thread); a cache hit is then answered on
-        the event loop, and the engine's work goes to a worker thread.
+        the event loop, and the engine's work goes to a worker thread. ``named``: candidates
+        the list may name without listing them (pinned ones the vetoes leave out).
 
         An unknown ``subject`` is :class:`NotFound`, a bad ``k`` :class:`InvalidInput`.
         """
         try:
-            return await self._answer(key, municipality, compute, members, fresh=fresh, update=update)
+            return await self._answer(
+                key, municipality, compute, members, fresh=fresh, update=update, named=frozenset(named)
+            )
         except UnknownRecordError as exc:
             raise NotFound(exc.kind, exc.record_id, f"{subject} not found") from None
         except ShortlistError as exc:
@@ -508,6 +512,7 @@ class ShortlistService:
         *,
         fresh: bool,
         update: Update | None,
+        named: frozenset[str],
     ) -> tuple[Computed, float | None]:
         """The list of ``key`` (:meth:`_asked`), and None; or the list before the latest
         history was recorded, and how many seconds ago the first of that history came in.
@@ -520,7 +525,8 @@ class ShortlistService:
         ``max_stale`` seconds and unless ``fresh`` is asked, it is shown as it was while a
         thread of its own makes its successor, as long as the first of those changes is at
         most ``max_stale`` seconds old; never after a change of the profile or consent of
-        anyone it shows (a candidate's list: of the candidate), nor after an erasure.
+        anyone it shows or ``named`` (a candidate's list: of the candidate), nor after an
+        erasure.
         """
         # a list depends on its municipality's records (and its region's, for a regional one)
         scope = _scope(municipality, members)
@@ -539,7 +545,7 @@ class ShortlistService:
             if found is not None:
                 return found, None
             may_be_late = not fresh and self.max_stale > 0
-            held = self._held(key, members) if update is not None or may_be_late else None
+            held = self._held(key, members, named) if update is not None or may_be_late else None
             if held is not None and held.since is not None and may_be_late:
                 age = self._age(held.since)
                 if age is not None:
@@ -551,7 +557,7 @@ class ShortlistService:
         def refresh() -> None:
             key = self._key(request, members)
             if self.cache.get(key, scope) is None and self.cache.shared(key, scope) is None:
-                self.cache.compute(key, lambda: work(key, self._held(key, members)), scope)
+                self.cache.compute(key, lambda: work(key, self._held(key, members, named)), scope)
 
         found = self.cache.get(key, scope)
         if found is not None:
@@ -564,10 +570,11 @@ class ShortlistService:
             return late[0], age
         return await anyio.to_thread.run_sync(load, key)
 
-    def _held(self, key: CacheKey, members: list[str]) -> _Held | None:
+    def _held(self, key: CacheKey, members: list[str], named: frozenset[str]) -> _Held | None:
         """The newest list held for ``key.request`` (this worker's own, else the newest any
         worker stored: the nightly batch's, say) by the same model on the same day, if only
-        history and candidates changed since it was made (and not too much), with the changes."""
+        history and candidates changed since it was made (and not too much), with the changes;
+        ``named``: candidates it may name besides those it lists (:meth:`_cached`)."""
         for fetch in (self.cache.latest, self.cache.newest_shared):
             found = fetch(key)
             if found is None:
@@ -583,7 +590,7 @@ class ShortlistService:
             ):
                 self.cache.forget(key)  # an employer, work need, region or erasure: made anew
                 return None
-            shown = _shown(computed.shortlist)
+            shown = _shown(computed.shortlist) | named
             since = None if any(
                 c.entity not in HISTORY_ENTITIES and c.record_id in shown for c in changes
             ) else min((c.changed_at for c in changes), default=dt.datetime.now(dt.UTC))

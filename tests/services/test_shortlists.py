@@ -364,3 +364,17 @@ def test_a_candidates_list_is_never_shown_stale_after_their_own_profile_changed(
     store.upsert([own])  # their own, though the list showed no line about them
     out = asyncio.run(lenient.for_candidate(rm, "C1", k=3))
     assert not out.stale and out.matches
+
+
+def test_a_list_naming_a_pinned_candidate_it_leaves_out_is_never_shown_stale_after_their_edit(
+    lenient, store, rm
+):
+    _placement(lenient, "C2")  # placed: the veto leaves them out, pinned or not
+    add_override(store, municipality="GM0855", work_need_id="W1", candidate_id="C2",
+                 kind="pin", reason="Kent de werkgever.", actor="rm", role="rm")
+    first = asyncio.run(lenient.for_work_need(rm, "W1", k=5))
+    assert "C2" not in [m.candidate_id for m in first.matches] and "C2" in (first.note or "")
+    pinned = store.get(Candidate, "C2")
+    assert pinned is not None
+    store.upsert([pinned.model_copy(update={"wishes": "Liefst in de bouw."})])
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale  # the note names them
