@@ -469,13 +469,13 @@ class ShortlistEngine:
             ok[scored] = True
         elif ranking.retrieved is not None:
             return None
-        value = {
-            c: v for c, v in ranking.order
-            if c not in touched[0] and c in pool.row_of and ok[pool.row_of[c]]
-        }
+
+        def scored_now(c: str) -> bool:
+            return c in pool.row_of and bool(ok[pool.row_of[c]])
+
+        value = {c: v for c, v in ranking.order if c not in touched[0] and scored_now(c)}
         rescored = np.union1d(
-            np.array([pool.row_of[c] for c in touched[0] if c in pool.row_of and ok[pool.row_of[c]]], dtype=int),
-            entrants,
+            np.array([pool.row_of[c] for c in touched[0] if scored_now(c)], dtype=int), entrants
         )
         need_arrays = WorkNeedArrays.from_needs([need], {employer.id: employer})
         if rescored.size:
