@@ -25,18 +25,22 @@ Utility
 For candidate ``c`` and employer ``e``, over the work needs ``w`` of ``e``
 that do not clash with ``c``'s limits:
 
-* employer side ``p = max_w score[c, w]``: the ranker's calibrated chance of
+* employer side ``p[c, w] = score[c, w]``: the ranker's calibrated chance of
   a good outcome; without a ranker in service the text similarity
   clipped to ``[0, 1]`` stands in for it (the plan's ``scored_by`` says so);
-* candidate side ``q = max_w 1 - (1 - s⁺[c, w]) · (1 - level[c, w] / 5)``,
+* candidate side ``q[c, w] = 1 - (1 - s⁺[c, w]) · (1 - level[c, w] / 5)``,
   with ``s⁺`` the text similarity of the candidate's wishes and profile
   to the work clipped to ``[0, 1]`` and ``level`` the ISCO match (0-5) of the
   desired occupations: a "noisy or" of two signals of interest, 1 when the
   work is exactly the occupation they ask for;
-* ``U = max(p, ε)^a · max(q, ε)^(1 - a)``: a weighted geometric mean
+* ``U[c, w] = max(p, ε)^a · max(q, ε)^(1 - a)``: a weighted geometric mean
   (``a = employer_weight``, default 0.5; ``ε = 0.01`` keeps pairs with one
   weak side comparable instead of all zero). A geometric mean rewards pairs
-  where both sides are keen over pairs where only one is.
+  where both sides are keen over pairs where only one is;
+* the conversation is about ``w* = argmax_w U[c, w]``, and ``p``, ``q`` and
+  ``U`` of the pair are those of ``w*``. The chance shown is therefore the
+  chance of the work the conversation is recorded on, not the highest of
+  several work needs' chances, which would overstate it.
 
 Vetoes
 ------

@@ -53,21 +53,23 @@ def utility_matrix(
     u_need = _combine(p_need, q_need, employer_weight)
     nc = p_need.shape[0]
     shape = (nc, n_employers)
-    p, q, u = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     best = np.full(shape, -1, dtype=np.int64)
     blocked = np.ones(shape, dtype=bool)
+    rows = np.arange(nc)
     for e in range(n_employers):
         cols = np.flatnonzero(need_employer == e)
         if cols.size == 0:
             continue
         ok = ~need_blocked[:, cols]
         blocked[:, e] = ~ok.any(axis=1)
-        p[:, e] = np.where(ok, p_need[:, cols], -np.inf).max(axis=1)
-        q[:, e] = np.where(ok, q_need[:, cols], -np.inf).max(axis=1)
         pick = np.where(ok, u_need[:, cols], -np.inf).argmax(axis=1)
         best[:, e] = np.where(blocked[:, e], -1, cols[pick])
-    p[blocked], q[blocked] = 0.0, 0.0
-    u = np.where(blocked, 0.0, _combine(p, q, employer_weight))
+    # Both sides are read at the one work need the conversation is about: the chance
+    # shown is then the chance of that need, not the best of several needs' chances.
+    at = np.maximum(best, 0)
+    p = np.where(blocked, 0.0, p_need[rows[:, None], at])
+    q = np.where(blocked, 0.0, q_need[rows[:, None], at])
+    u = np.where(blocked, 0.0, u_need[rows[:, None], at])
     return {"utility": u, "employer_chance": p, "interest": q, "blocked": blocked,
             "best_need": best}
 

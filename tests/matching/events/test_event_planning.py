@@ -223,17 +223,20 @@ def test_utility_is_a_weighted_geometric_mean_over_permitted_work():
     matrix = PairMatrix(
         candidate_ids=["a", "b"], work_need_ids=["w1", "w2", "w3"], employer_ids=["E1", "E1", "E2"],
         score=np.array([[0.5, 0.2, 0.3], [0.1, 0.9, 0.0]]),
-        probability=np.array([[0.5, 0.2, 0.3], [0.1, 0.9, 0.0]]),
+        probability=np.array([[0.5, 0.21, 0.3], [0.1, 0.9, 0.0]]),
         similarity=np.array([[0.4, 0.1, 0.2], [0.0, 0.3, -0.2]]),
         occupation_level=np.array([[0, 5, 0], [0, 0, 0]]),
         scored_by="v1",
     )
     blocked = np.array([[False, False, False], [False, True, False]])
     out = utility_matrix(matrix, np.array([0, 0, 1]), 2, blocked, employer_weight=0.5)
-    assert out["employer_chance"][0, 0] == pytest.approx(0.5)
-    assert out["interest"][0, 0] == pytest.approx(1.0)  # exactly the occupation they want
+    # a at E1: w1 sqrt(0.5 * 0.4), w2 sqrt(0.21 * 1.0) (exactly the occupation they want);
+    # both sides are read at the better of the two, never 0.5 from one and 1.0 from the other
+    assert out["best_need"][0, 0] == 1
+    assert out["employer_chance"][0, 0] == pytest.approx(0.21)
+    assert out["interest"][0, 0] == pytest.approx(1.0)
+    assert out["utility"][0, 0] == pytest.approx(np.sqrt(0.21 * 1.0))
     assert out["employer_chance"][1, 0] == pytest.approx(0.1)  # w2 blocked by limits
-    assert out["utility"][0, 0] == pytest.approx(np.sqrt(0.5 * 1.0))
     assert out["utility"][1, 1] == pytest.approx(np.sqrt(0.01 * 0.01))  # floored, not zero
     assert out["best_need"][1, 0] == 0
     one_sided = utility_matrix(matrix, np.array([0, 0, 1]), 2, blocked, employer_weight=1.0)
