@@ -66,10 +66,13 @@ def utility_matrix(
         best[:, e] = np.where(blocked[:, e], -1, cols[pick])
     # Both sides are read at the one work need the conversation is about: the chance
     # shown is then the chance of that need, not the best of several needs' chances.
-    at = np.maximum(best, 0)
-    p = np.where(blocked, 0.0, p_need[rows[:, None], at])
-    q = np.where(blocked, 0.0, q_need[rows[:, None], at])
-    u = np.where(blocked, 0.0, u_need[rows[:, None], at])
+    if p_need.shape[1] == 0:  # no open work at all: every pair is blocked
+        p = q = u = np.zeros(shape)
+    else:
+        at = np.maximum(best, 0)
+        p = np.where(blocked, 0.0, p_need[rows[:, None], at])
+        q = np.where(blocked, 0.0, q_need[rows[:, None], at])
+        u = np.where(blocked, 0.0, u_need[rows[:, None], at])
     return {"utility": u, "employer_chance": p, "interest": q, "blocked": blocked,
             "best_need": best}
 

@@ -243,6 +243,15 @@ def test_utility_is_a_weighted_geometric_mean_over_permitted_work():
     assert one_sided["utility"][0, 1] == pytest.approx(0.3)
 
 
+def test_utility_without_any_open_work_blocks_every_pair():
+    empty = np.zeros((2, 0))
+    matrix = PairMatrix(candidate_ids=["a", "b"], work_need_ids=[], employer_ids=[], score=empty,
+                        probability=empty, similarity=empty, occupation_level=empty, scored_by="v1")
+    out = utility_matrix(matrix, np.zeros(0, dtype=int), 3, np.zeros((2, 0), dtype=bool))
+    assert out["blocked"].all() and out["utility"].shape == (2, 3)
+    assert not out["employer_chance"].any() and (out["best_need"] == -1).all()
+
+
 # ---- bad input ---------------------------------------------------------------------------------
 
 
