@@ -627,7 +627,7 @@ class ShortlistEngine:
             Site.of_work_need(need, employer),
             on=pool.day,
             consent="employers" if audience == "employer" else "matching",
-            placed_ids=pool.placed_rows(),
+            day=pool.day_status(),
         )
         ok = allowed(masks)
         for cid in excluded:

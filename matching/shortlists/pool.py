@@ -46,6 +46,7 @@ from matching.shortlists.features import WorkNeedArrays
 from matching.shortlists.occupation_fields import CandidateFields, WorkFields
 from matching.shortlists.text_models import CandidateSide, TextModels
 from matching.shortlists.text_space import TextSpace, TextVectors
+from matching.shortlists.vetoes import DayStatus, day_status
 
 __all__ = [
     "ANYWAY_MONTHS",
@@ -99,6 +100,7 @@ class Pool:
     #: the model behind ``anyway``, fitted when the pool was loaded (daily)
     own_chance: OwnChanceModel | None = field(default=None, repr=False, compare=False)
     _placed_rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _day_status: DayStatus | None = field(default=None, init=False, repr=False, compare=False)
 
     def placed_rows(self) -> np.ndarray:
         """Whether each candidate row is in ``placed_ids``; worked out once per pool."""
@@ -107,6 +109,13 @@ class Pool:
             placed[[self.row_of[c] for c in self.placed_ids if c in self.row_of]] = True
             self._placed_rows = placed
         return self._placed_rows
+
+    def day_status(self) -> DayStatus:
+        """Who is placed or not available on ``day`` (:func:`~matching.shortlists.vetoes.day_status`);
+        worked out once per pool, not once per list."""
+        if self._day_status is None:
+            self._day_status = day_status(self.arrays, self.day, self.placed_rows())
+        return self._day_status
 
 
 def open_on(needs: Sequence[WorkNeed], outcomes: Sequence[Outcome], day: dt.date) -> list[WorkNeed]:

@@ -80,6 +80,32 @@ class Site:
         )
 
 
+@dataclass(frozen=True)
+class DayStatus:
+    """Who is placed, and who is not available though not placed, on one day: the part of
+    the vetoes that does not depend on the work (:func:`day_status`)."""
+
+    placed: np.ndarray
+    not_available: np.ndarray
+
+
+def day_status(
+    pool: CandidateArrays, on: dt.date, placed_ids: frozenset[str] | np.ndarray = frozenset()
+) -> DayStatus:
+    """The candidates' placement and availability on ``on`` (``placed_ids``: see
+    :func:`veto_masks`). The same for every work need of a pool, so a pool keeps it
+    (:meth:`matching.shortlists.pool.Pool.day_status`)."""
+    placed = pool.status_on(on) == CandidateStatus.PLACED.value
+    if isinstance(placed_ids, np.ndarray):
+        placed = placed | placed_ids
+    elif placed_ids:
+        # a set lookup per id: np.isin sorts object arrays, seconds for a large pool
+        placed = placed | np.fromiter(
+            (i in placed_ids for i in pool.ids.tolist()), dtype=bool, count=len(pool.ids)
+        )
+    return DayStatus(placed, ~pool.available_on(on) & ~placed)
+
+
 def veto_masks(
     pool: CandidateArrays,
     site: Site,
@@ -87,6 +113,7 @@ def veto_masks(
     on: dt.date,
     consent: Literal["matching", "events", "employers"] = "matching",
     placed_ids: frozenset[str] | np.ndarray = frozenset(),
+    day: DayStatus | None = None,
 ) -> dict[Veto, np.ndarray]:
     """For each veto, a boolean array: True where the pair is vetoed.
 
@@ -106,6 +133,9 @@ def veto_masks(
         (:func:`matching.shortlists.as_of.placed_on`), also when their status
         was not updated: their ids, or whether each row's candidate is one
         (:meth:`matching.shortlists.pool.Pool.placed_rows`).
+    day
+        :func:`day_status` of ``pool`` on ``on`` with ``placed_ids``, when the caller
+        keeps it; worked out here otherwise.
     """
     if consent == "matching":
         no_consent = ~pool.consent_matching
@@ -115,15 +145,9 @@ def veto_masks(
         no_consent = ~(pool.consent_matching & pool.consent_share_employers)
     else:
         raise ValueError(f"consent must be 'matching', 'events' or 'employers', got {consent!r}")
-    placed = pool.status_on(on) == CandidateStatus.PLACED.value
-    if isinstance(placed_ids, np.ndarray):
-        placed = placed | placed_ids
-    elif placed_ids:
-        # a set lookup per id: np.isin sorts object arrays, seconds for a large pool
-        placed = placed | np.fromiter(
-            (i in placed_ids for i in pool.ids.tolist()), dtype=bool, count=len(pool.ids)
-        )
-    not_available = ~pool.available_on(on) & ~placed
+    if day is None:
+        day = day_status(pool, on, placed_ids)
+    placed, not_available = day.placed, day.not_available
     km = travel_km(pool.lat, pool.lon, site.lat, site.lon)
     # unknown distance is not a veto: the reason says the distance is unknown
     too_far = np.nan_to_num(km, nan=0.0) > reach_km(pool.mobility, pool.max_travel_km)

@@ -8,7 +8,7 @@ from factories import make_candidate, make_employer, make_event, make_work_need
 
 from matching.records.enums import CandidateStatus, Demand, Mobility
 from matching.shortlists.candidate_arrays import CandidateArrays
-from matching.shortlists.vetoes import Site, Veto, allowed, veto_masks, vetoes_of
+from matching.shortlists.vetoes import Site, Veto, allowed, day_status, veto_masks, vetoes_of
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -91,3 +91,24 @@ def test_a_status_counts_from_when_it_took_effect():
     assert list(pool.available_on(dt.date(2026, 1, 15))) == [True, True, False]
     assert list(pool.available_on(dt.date(2026, 3, 1))) == [False, False, True]
     assert list(pool.available_on(dt.date(2026, 4, 1))) == [False, True, True]  # the pause ended
+
+
+def test_a_day_status_kept_by_the_caller_gives_the_same_vetoes_for_every_work():
+    candidates = [
+        make_candidate(id="c1"),
+        make_candidate(id="c2", status=CandidateStatus.PAUSED),
+        make_candidate(id="c3", status=CandidateStatus.PLACED),
+        make_candidate(id="c4", available_from=dt.date(2026, 6, 1)),
+        make_candidate(id="c5"),  # placed by an outcome, status not updated yet
+    ]
+    pool = CandidateArrays.from_candidates(candidates)
+    day = day_status(pool, TODAY, frozenset({"c5"}))
+    assert day.placed.tolist() == [False, False, True, False, True]
+    assert day.not_available.tolist() == [False, True, False, True, False]
+    for need in (make_work_need(), make_work_need(id="w2", hours_min=36, hours_max=40)):
+        site = Site.of_work_need(need, make_employer())
+        kept = veto_masks(pool, site, on=TODAY, day=day)
+        worked_out = veto_masks(pool, site, on=TODAY, placed_ids=frozenset({"c5"}))
+        assert kept.keys() == worked_out.keys()
+        for veto in kept:
+            assert kept[veto].tolist() == worked_out[veto].tolist()
