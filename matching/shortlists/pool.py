@@ -99,22 +99,16 @@ class Pool:
     municipality: str = ""
     #: the model behind ``anyway``, fitted when the pool was loaded (daily)
     own_chance: OwnChanceModel | None = field(default=None, repr=False, compare=False)
-    _placed_rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _day_status: DayStatus | None = field(default=None, init=False, repr=False, compare=False)
 
-    def placed_rows(self) -> np.ndarray:
-        """Whether each candidate row is in ``placed_ids``; worked out once per pool."""
-        if self._placed_rows is None:
+    def day_status(self) -> DayStatus:
+        """Who is placed (also by ``placed_ids``) or not available on ``day``
+        (:func:`~matching.shortlists.vetoes.day_status`); worked out once per pool, not once
+        per list."""
+        if self._day_status is None:
             placed = np.zeros(len(self.candidates), dtype=bool)
             placed[[self.row_of[c] for c in self.placed_ids if c in self.row_of]] = True
-            self._placed_rows = placed
-        return self._placed_rows
-
-    def day_status(self) -> DayStatus:
-        """Who is placed or not available on ``day`` (:func:`~matching.shortlists.vetoes.day_status`);
-        worked out once per pool, not once per list."""
-        if self._day_status is None:
-            self._day_status = day_status(self.arrays, self.day, self.placed_rows())
+            self._day_status = day_status(self.arrays, self.day, placed)
         return self._day_status
 
 

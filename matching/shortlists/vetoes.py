@@ -132,7 +132,7 @@ def veto_masks(
         Candidates in a placement on ``on`` by the outcomes recorded by then
         (:func:`matching.shortlists.as_of.placed_on`), also when their status
         was not updated: their ids, or whether each row's candidate is one
-        (:meth:`matching.shortlists.pool.Pool.placed_rows`).
+        (as :meth:`matching.shortlists.pool.Pool.day_status` passes them).
     day
         :func:`day_status` of ``pool`` on ``on`` with ``placed_ids``, when the caller
         keeps it; worked out here otherwise.
