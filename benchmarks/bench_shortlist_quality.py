@@ -76,6 +76,11 @@ TARGET_ECE = 0.02
 TARGET_TOP_RATIO = (0.8, 1.25)
 
 
+def rung_groups(rung: np.ndarray) -> dict[str, np.ndarray]:
+    """The participation-ladder rungs the top-10 chance is also checked on, as masks."""
+    return {"1-2": rung <= 2, "3": rung == 3, "4": rung == 4, "5-6": rung >= 5}
+
+
 @dataclass
 class Lists:
     """Per work need: the eligible candidates' truth and each ranking's order."""
@@ -87,6 +92,7 @@ class Lists:
     similarity_rank: list[np.ndarray]
     shown: list[np.ndarray]  # the model's probability of its top K (NaN when not shown)
     shown_band: list[list[str | None]]
+    rung: list[np.ndarray]  # the participation-ladder rung of the model's top K
     score: list[np.ndarray]  # the model's ranking score, in the model's order
     true_fit: list[np.ndarray]  # the simulator's occupational fit of the pair, in [0, 1]
     desired_fit: list[np.ndarray]  # the fit an exact reader of the desired occupations sees
@@ -164,7 +170,8 @@ def shortlists(
     plain = ShortlistEngine(store, index, scorer=None, config=config, today=lambda: day)
     truth = world.truth
     pool = model._pool(world.config.municipality)
-    out = Lists([], [], [], [], [], [], [], [], [], [])
+    out = Lists([], [], [], [], [], [], [], [], [], [], [])
+    rung = {c.id: c.rung for c in world.candidates}
     true_fit, desired_fit = occupational_fits(world)
     for need in pool.needs:
         by_model: Shortlist = model.for_work_need(need.id, k=config.max_k)
@@ -185,6 +192,7 @@ def shortlists(
         top = by_model.matches[:K]
         out.shown.append(np.array([np.nan if m.probability is None else m.probability for m in top]))
         out.shown_band.append([m.chance_band for m in top])
+        out.rung.append(np.array([rung[m.candidate_id] for m in top], dtype=float))
         out.score.append(np.array([m.score for m in by_model.matches]))
         out.true_fit.append(true_fit[rows, col])
         out.desired_fit.append(desired_fit[rows, col])
@@ -238,7 +246,12 @@ def grade(lists: Lists, seed: int, result: TrainResult) -> dict[str, object]:
             (float(s[idx == b].mean()), float(t[idx == b].mean()), int((idx == b).sum()))
             for b in range(10) if (idx == b).any()
         ]
+        rungs = np.concatenate(lists.rung)[numbers]
         calibration.update(
+            by_rung={
+                label: (float(s[mine].mean() / t[mine].mean()), int(mine.sum()))
+                for label, mine in rung_groups(rungs).items() if mine.any()
+            },
             mean_shown_top=float(s.mean()),
             ratio_top=float(s.mean() / t.mean()),
             ece_top=float(sum(n * abs(a - b) for a, b, n in deciles) / s.size),
@@ -383,15 +396,18 @@ def report(runs: list[dict], args: argparse.Namespace, total: float, load: tuple
             f"true `p_good` of the same pairs (target {TARGET_TOP_RATIO[0]}-{TARGET_TOP_RATIO[1]}), "
             f"the ECE over deciles of the shown chance (target <= {TARGET_ECE}), and the highest "
             "chance shown against the cap (the best rate the training data show in a group of 30 "
-            "meetings). With fewer than 50 good outcomes behind the calibration the shortlist shows "
-            "a band instead of a number; then the true rate per band is given."
+            "meetings), and the ratio of mean shown to mean true chance per rung of the "
+            "participation ladder (the calibration adjusts the chance by rung and benefit duration: "
+            "`TrainConfig.calibrate_by`). With fewer than 50 good outcomes behind the calibration the "
+            "shortlist shows a band instead of a number; then the true rate per band is given."
         ),
         "",
         (
             "| setting | good outcomes behind the calibration | shown | mean shown / mean true | "
-            "ratio | ECE (top 10) | highest shown / cap | true rate per band (count) |"
+            "ratio | ECE (top 10) | highest shown / cap | shown / true per rung (count) | "
+            "true rate per band (count) |"
         ),
-        "|---|---:|---|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---:|---:|---:|---|---|",
     ]
     for run in runs:
         c = run["calibration"]
@@ -400,14 +416,16 @@ def report(runs: list[dict], args: argparse.Namespace, total: float, load: tuple
         )
         if c["numbers_shown"]:
             ok_ratio = TARGET_TOP_RATIO[0] <= c["ratio_top"] <= TARGET_TOP_RATIO[1]
+            per_rung = ", ".join(f"{g} {r:.2f} ({n})" for g, (r, n) in c["by_rung"].items())
             lines.append(
                 f"| {run['name']} | {c['good_outcomes']} | numbers | {c['mean_shown_top']:.3f} / {c['mean_true_top']:.3f} | "
                 f"{c['ratio_top']:.2f} ({_status(ok_ratio)}) | {c['ece_top']:.3f} ({_status(c['ece_top'] <= TARGET_ECE)}) | "
-                f"{c['max_shown']:.3f} / {c['cap']:.3f} ({_status(c['max_shown'] <= c['cap'] + 1e-9)}) | {bands} |"
+                f"{c['max_shown']:.3f} / {c['cap']:.3f} ({_status(c['max_shown'] <= c['cap'] + 1e-9)}) | "
+                f"{per_rung} | {bands} |"
             )
         else:
             lines.append(
-                f"| {run['name']} | {c['good_outcomes']} | bands | - / {c['mean_true_top']:.3f} | - | - | - | {bands} |"
+                f"| {run['name']} | {c['good_outcomes']} | bands | - / {c['mean_true_top']:.3f} | - | - | - | - | {bands} |"
             )
     lines += [
         "",

@@ -256,14 +256,25 @@ class RankerBundle:
         elif callable(getattr(self.ranker, "predict_spread", None)):
             score, spread = self.ranker.predict_spread(matrix)
             score = np.asarray(score, dtype=np.float64)
-            probability = np.asarray(
-                self.calibrator.predict_proba(score - np.asarray(spread)), dtype=np.float64
-            )
+            probability = self._calibrated(score - np.asarray(spread), matrix)
         else:
             score = np.asarray(self.ranker.predict(matrix), dtype=np.float64)
-            probability = np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
+            probability = self._calibrated(score, matrix)
         contributions, bias = self.explain(matrix) if explain else (None, None)
         return BundlePrediction(score, probability, contributions, bias)
+
+    def _calibrated(self, score: np.ndarray, matrix: pd.DataFrame) -> np.ndarray:
+        """The calibrator's chance of each score; with the feature columns it was fitted on as
+        covariates, when it was (:class:`~models.calibration.ProbabilityCalibrator`)."""
+        names = getattr(self.calibrator, "covariate_names_", None)
+        if names is None:
+            return np.asarray(self.calibrator.predict_proba(score), dtype=np.float64)
+        missing = [n for n in names if n not in matrix.columns]
+        if missing:
+            raise BundleError(f"the calibrator needs feature(s) the bundle does not have: {missing}")
+        return np.asarray(
+            self.calibrator.predict_proba(score, covariates=matrix.loc[:, list(names)]), dtype=np.float64
+        )
 
     def explain(self, X: pd.DataFrame, *, exact: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
         """Per-feature contributions to the score of each row, and the bias.

@@ -74,6 +74,10 @@ class ProbabilityCalibrator(BaseEstimator):
         bins of at least ``cap_rows`` rows, the best bin's rate is the cap.
         A chance is then never higher than one the data have shown in a
         group of that size.
+    covariate_prior_sd : float, default=0.5
+        With ``covariates`` in :meth:`fit`: the prior standard deviation of
+        each covariate's coefficient (log-odds per standard deviation of the
+        covariate) in the adjustment fitted on top of the map.
 
     Attributes
     ----------
@@ -93,6 +97,12 @@ class ProbabilityCalibrator(BaseEstimator):
         Share of good outcomes in the calibration rows.
     cap_ : float
         Highest probability returned (1 - clip without ``cap_rows``).
+    covariate_names_ : tuple of str or None
+        The covariates' names when :meth:`fit` had ``covariates`` (column
+        names of a DataFrame, else ``x0``, ``x1``, ...); None without.
+    covariate_coef_, covariate_mean_, covariate_scale_ : ndarray
+        The adjustment's coefficients (per standardised covariate) and the
+        standardisation; ``covariate_offset_`` its intercept.
 
     Examples
     --------
@@ -106,14 +116,25 @@ class ProbabilityCalibrator(BaseEstimator):
         clip: float = 1e-4,
         cap_rows: int | None = None,
         step_positives: int = 20,
+        covariate_prior_sd: float = 0.5,
     ) -> None:
         self.method = method
         self.clip = clip
         self.cap_rows = cap_rows
         self.step_positives = step_positives
+        self.covariate_prior_sd = covariate_prior_sd
 
-    def fit(self, scores: Any, y_binary: Any) -> ProbabilityCalibrator:
+    def fit(self, scores: Any, y_binary: Any, covariates: Any | None = None) -> ProbabilityCalibrator:
         """Learn the map on held-out ``scores`` and their 0/1 outcomes.
+
+        With ``covariates`` (n rows, one column each), a logistic adjustment is
+        fitted on top of the map: ``logit p = logit map(score) + b + sum_j c_j z_j``
+        with ``z_j`` the standardised covariate (missing values at its mean)
+        and a normal prior of standard deviation ``covariate_prior_sd`` on
+        each ``c_j``. The map orders and levels the scores; the adjustment
+        corrects the chance of groups the score treats alike where the
+        outcomes differ (a score that stays level over some group, say). Then
+        :meth:`predict_proba` needs the same covariates.
 
         Returns
         -------
@@ -154,6 +175,21 @@ class ProbabilityCalibrator(BaseEstimator):
         self.n_positive_ = int(y.sum())
         self.base_rate_ = float(y.mean())
         self.cap_ = 1.0 - self.clip if self.cap_rows is None else _observed_cap(s, y, self.cap_rows)
+        self.covariate_names_: tuple[str, ...] | None = None
+        if covariates is not None:
+            if self.covariate_prior_sd <= 0:
+                raise ValueError(f"covariate_prior_sd must be > 0, got {self.covariate_prior_sd}")
+            names, z = _as_covariates(covariates, s.shape[0])
+            mean = np.nanmean(z, axis=0) if z.size else np.zeros(z.shape[1])
+            mean = np.where(np.isfinite(mean), mean, 0.0)
+            scale = np.nanstd(z, axis=0)
+            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+            self.covariate_names_ = names
+            self.covariate_mean_, self.covariate_scale_ = mean, scale
+            self.covariate_offset_, self.covariate_coef_ = _fit_adjustment(
+                _logit(np.clip(self._mapped(s), self.clip, 1.0 - self.clip)),
+                self._standardised(z), y, self.covariate_prior_sd,
+            )
         logger.info(
             "%s calibrator fitted on %d rows (base rate %.3f)",
             self.method,
@@ -162,11 +198,12 @@ class ProbabilityCalibrator(BaseEstimator):
         )
         return self
 
-    def predict_proba(self, scores: Any) -> np.ndarray:
+    def predict_proba(self, scores: Any, covariates: Any | None = None) -> np.ndarray:
         """P(good outcome) for each score.
 
         Unlike scikit-learn classifiers this returns a 1-D array (the positive
-        class only).
+        class only). ``covariates`` are required when :meth:`fit` had them (the
+        same columns, in the same order), and ignored otherwise.
 
         Returns
         -------
@@ -175,14 +212,88 @@ class ProbabilityCalibrator(BaseEstimator):
         """
         check_is_fitted(self, "n_samples_fit_")
         s = _as_scores(scores)
+        p = self._mapped(s)
+        if getattr(self, "covariate_names_", None) is not None:
+            if covariates is None:
+                raise ValueError(
+                    f"this calibrator was fitted with covariates {list(self.covariate_names_ or ())}: "
+                    "pass them to predict_proba"
+                )
+            names, z = _as_covariates(covariates, s.shape[0])
+            if len(names) != len(self.covariate_names_ or ()):
+                raise ValueError(
+                    f"covariates have {len(names)} column(s), the calibrator was fitted with "
+                    f"{len(self.covariate_names_ or ())}"
+                )
+            logit = _logit(np.clip(p, self.clip, 1.0 - self.clip))
+            p = _sigmoid(logit + self.covariate_offset_ + self._standardised(z) @ self.covariate_coef_)
+        result: np.ndarray = np.clip(p, self.clip, self.cap_)
+        return result
+
+    @property
+    def covariate_effects(self) -> dict[str, float]:
+        """Each covariate's coefficient in log-odds per standard deviation (empty without)."""
+        names = getattr(self, "covariate_names_", None)
+        if names is None:
+            return {}
+        return {n: float(c) for n, c in zip(names, self.covariate_coef_, strict=True)}
+
+    def _standardised(self, z: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.nan_to_num((z - self.covariate_mean_) / self.covariate_scale_, nan=0.0)
+        return out
+
+    def _mapped(self, s: np.ndarray) -> np.ndarray:
+        """The map from score to probability, before the covariates and the bounds."""
         if self.method_ == "isotonic":
             p = self.isotonic_.predict(s)
         elif self.method_ == "steps":
             p = np.interp(s, self.step_scores_, self.step_rates_)
         else:
             p = _sigmoid(self.a_ * s + self.b_)
-        result: np.ndarray = np.clip(p, self.clip, self.cap_)
-        return result
+        mapped: np.ndarray = np.asarray(p, dtype=np.float64)
+        return mapped
+
+
+def _as_covariates(covariates: Any, n: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """(names, float matrix of shape (n, k)); NaN allowed, infinities not."""
+    columns = getattr(covariates, "columns", None)
+    z = np.asarray(covariates, dtype=np.float64)
+    if z.ndim != 2:
+        raise ValueError(f"covariates must be 2-D (rows, covariates), got shape {z.shape}")
+    if z.shape[0] != n:
+        raise ValueError(f"covariates have {z.shape[0]} rows but there are {n} scores")
+    if np.isinf(z).any():
+        raise ValueError("covariates contain infinite values")
+    names = tuple(str(c) for c in columns) if columns is not None else tuple(f"x{j}" for j in range(z.shape[1]))
+    return names, z
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.log(p) - np.log1p(-p)
+    return out
+
+
+def _fit_adjustment(
+    offset: np.ndarray, z: np.ndarray, y: np.ndarray, prior_sd: float
+) -> tuple[float, np.ndarray]:
+    """Intercept and coefficients of ``logit p = offset + b + z @ c`` by log-loss, with a normal
+    prior of standard deviation ``prior_sd`` on ``c`` (not on ``b``)."""
+    from scipy.optimize import minimize
+
+    k = z.shape[1]
+    penalty = 1.0 / (2.0 * prior_sd**2)
+
+    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = offset + w[0] + z @ w[1:]
+        p = _sigmoid(eta)
+        # log(1 + e^eta) - y * eta, stable for large |eta|
+        loss = float(np.sum(np.logaddexp(0.0, eta) - y * eta) + penalty * np.sum(w[1:] ** 2))
+        r = p - y
+        grad = np.concatenate([[r.sum()], z.T @ r + 2.0 * penalty * w[1:]])
+        return loss, grad
+
+    result = minimize(loss_grad, np.zeros(k + 1), jac=True, method="L-BFGS-B")
+    return float(result.x[0]), np.asarray(result.x[1:], dtype=np.float64)
 
 
 def _observed_cap(s: np.ndarray, y: np.ndarray, rows: int) -> float:

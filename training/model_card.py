@@ -123,6 +123,11 @@ def model_card(
     }
 
 
+#: What the calibration adjusts the chance by (TrainConfig.calibrate_by), in staff's words.
+_COVARIATES_NL = {
+    "rung": "trede op de participatieladder",
+    "log_benefit_months": "duur van de uitkering",
+}
 _MODELS_NL = {
     "ranker": "dit model",
     "lambdamart": "LambdaMART (eerder model)",
@@ -225,6 +230,9 @@ def card_markdown(card: Mapping[str, Any]) -> str:
                          if "isotonic steps" in str(cal.get("method")) else str(cal.get("method", "—"))),
         (f"- goede uitkomsten erachter: {int(cal.get('good_outcomes') or 0)}; basiskans "
         f"{_pct(cal.get('base_rate'))}; hoogste getoonde kans {_pct(cal.get('cap'))}"),
+        "- bijgesteld naar: "
+        + (", ".join(_COVARIATES_NL.get(n, "een ander kenmerk van de kandidaat") for n in cal.get("covariates") or {})
+           or "niets (alleen de score)"),
         "- te weinig om een getal te tonen (band in plaats van percentage): "
         + ("ja" if cal.get("thin") else "nee"),
         "",

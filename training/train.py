@@ -150,6 +150,16 @@ class TrainConfig:
     cap_rows
         No chance above the best rate of good outcomes the fit months show
         in a group of this many meetings (sorted by score).
+    calibrate_by
+        Features of the candidate the calibration adjusts the chance by, on
+        top of the score (:class:`~models.calibration.ProbabilityCalibrator`'s
+        covariates), fitted on the same out-of-fold scores. The steps level
+        off at the top of a list, where a shortlist and an event plan read
+        the chance: measured on simulated municipalities, the chance shown in
+        a top 10 stayed level over the rungs of the participation ladder
+        while the true chance rose with them, so a plan inviting by the
+        difference it makes preferred the rungs whose chance was most
+        overstated. Empty: the score alone.
     logistic_c
         Inverse regularisation of the logistic baseline.
     refit
@@ -179,6 +189,7 @@ class TrainConfig:
     reg_lambda: float = 5.0
     monotone: bool = True
     cap_rows: int = 30
+    calibrate_by: tuple[str, ...] = ("rung", "log_benefit_months")
     logistic_c: float = 1.0
     refit: bool = True
     random_state: int = 0
@@ -190,6 +201,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be an integer >= 1, got {value}")
         if self.n_bags < 2:
             raise ValueError(f"n_bags must be >= 2, got {self.n_bags}")
+        unknown = [f for f in self.calibrate_by if f not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"calibrate_by names no ranker feature: {unknown}")
         if self.min_meetings < 0 or self.min_good_outcomes < 1:
             raise ValueError(
                 f"min_meetings must be >= 0 and min_good_outcomes >= 1, got {self.min_meetings} "
@@ -401,19 +415,22 @@ def _fit_ranker(
     config: TrainConfig, features: tuple[str, ...], part: PairDataset
 ) -> tuple[TwoSignalRanker, ProbabilityCalibrator]:
     """The two-signal ranker fitted on ``part`` (events as its folds) and the isotonic steps
-    fitted on its out-of-fold scores."""
+    fitted on its out-of-fold scores, adjusted by ``config.calibrate_by``."""
     ranker = _ranker(config, features).fit(
         part.features, part.labels, group_ids=part.pairs["event_id"].to_numpy(dtype=object)
     )
+    covariates = part.features.loc[:, list(config.calibrate_by)] if config.calibrate_by else None
     calibrator = ProbabilityCalibrator(method="steps", cap_rows=config.cap_rows).fit(
-        ranker.oof_score_, part.good
+        ranker.oof_score_, part.good, covariates=covariates
     )
     return ranker, calibrator
 
 
 def _calibration_metadata(calibrator: ProbabilityCalibrator, config: TrainConfig) -> dict[str, Any]:
     return {
-        "method": "isotonic steps of >= 20 good outcomes on out-of-fold scores, capped",
+        "method": "isotonic steps of >= 20 good outcomes on out-of-fold scores, adjusted by "
+        "the candidate's features in calibrate_by, capped",
+        "covariates": calibrator.covariate_effects,
         "good_outcomes": calibrator.n_positive_,
         "base_rate": calibrator.base_rate_,
         "cap": calibrator.cap_,

@@ -171,3 +171,25 @@ def test_a_bagged_ranker_shows_the_chance_at_the_low_end_of_its_bags(tmp_path) -
     assert loaded.content_hash == bundle.content_hash
     other = RankerBundle(ranker, calibrator, FEATURES, extras={"readers": {"kind": "other"}})
     assert other.content_hash != bundle.content_hash
+
+
+def test_a_calibrator_fitted_with_covariates_gets_them_from_the_features(tmp_path) -> None:
+    X, y, _ = _toy()
+    ranker = LogisticRanker().fit(X, y)
+    Xc, yc, _ = _toy(seed=1)
+    # the chance rises with "c", which the ranker treats as noise: the calibration adjusts by it
+    good = (yc >= 2) | (Xc["c"].to_numpy() > 1.0)
+    calibrator = ProbabilityCalibrator(method="platt").fit(ranker.predict(Xc), good, covariates=Xc[["c"]])
+    assert calibrator.covariate_effects["c"] > 0
+    bundle = RankerBundle(ranker, calibrator, FEATURES, {"training_period": ["2025-01-01", "2025-06-30"]})
+    X2, _, _ = _toy(seed=2)
+    scored = bundle.predict(X2[["c", "a", "b"]], explain=False)
+    expected = calibrator.predict_proba(ranker.predict(X2), covariates=X2[["c"]])
+    np.testing.assert_allclose(scored.probability, expected)
+    bundle.save(tmp_path / "b")
+    np.testing.assert_allclose(RankerBundle.load(tmp_path / "b").predict(X2, explain=False).probability, expected)
+    other = ProbabilityCalibrator(method="platt").fit(
+        ranker.predict(Xc), good, covariates=Xc[["c"]].rename(columns={"c": "d"})
+    )
+    with pytest.raises(BundleError, match="does not have"):
+        RankerBundle(ranker, other, FEATURES, {}).predict(X2, explain=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -85,7 +86,8 @@ def test_clone_and_params(train):
     cal = ProbabilityCalibrator(method="platt", clip=1e-3).fit(*train[::2])
     twin = clone(cal)
     assert twin.get_params() == {
-        "method": "platt", "clip": 1e-3, "cap_rows": None, "step_positives": 20
+        "method": "platt", "clip": 1e-3, "cap_rows": None, "step_positives": 20,
+        "covariate_prior_sd": 0.5,
     }
     assert not hasattr(twin, "a_")
 
@@ -212,3 +214,68 @@ def test_steps_with_fewer_good_outcomes_than_a_step_give_the_base_rate():
     assert cal.predict_proba(np.array([0.0, 99.0])) == pytest.approx([0.1, 0.1])
     with pytest.raises(ValueError, match="step_positives"):
         ProbabilityCalibrator(method="steps", step_positives=0).fit(s, y)
+
+
+def group_world(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scores blind to a group that raises the log-odds by 1.2: P = sigmoid(s - 2 + 1.2 g)."""
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=n)
+    g = (rng.random(n) < 0.5).astype(float)
+    p = 1.0 / (1.0 + np.exp(-(s - 2.0 + 1.2 * g)))
+    return s, g, p, (rng.random(n) < p).astype(int)
+
+
+@pytest.mark.parametrize("method", ["steps", "platt"])
+def test_covariates_correct_a_group_the_score_cannot_see(method):
+    s, g, _, y = group_world(30_000, seed=0)
+    ts, tg, tp, _ = group_world(30_000, seed=1)
+    blind = ProbabilityCalibrator(method=method).fit(s, y)
+    adjusted = ProbabilityCalibrator(method=method).fit(s, y, covariates=pd.DataFrame({"g": g}))
+    p_blind = blind.predict_proba(ts)
+    p_adjusted = adjusted.predict_proba(ts, covariates=pd.DataFrame({"g": tg}))
+    for member in (0.0, 1.0):
+        mine = tg == member
+        # the blind map gives both groups the average: a quarter or more off, each way
+        assert abs(p_blind[mine].mean() / tp[mine].mean() - 1.0) > 0.2
+        assert p_adjusted[mine].mean() / tp[mine].mean() == pytest.approx(1.0, abs=0.06)
+    assert adjusted.covariate_names_ == ("g",)
+    # 1.2 log-odds between the groups is 0.6 per standard deviation of a 50/50 group
+    assert adjusted.covariate_effects["g"] == pytest.approx(0.6, abs=0.08)
+    # within a group the order of the scores is kept
+    same = tg == 1.0
+    order = np.argsort(ts[same])
+    assert np.all(np.diff(p_adjusted[same][order]) >= -1e-12)
+
+
+def test_covariates_are_required_once_fitted_with_and_must_match(train):
+    s, _, y = train
+    z = np.column_stack([np.sign(s), np.ones_like(s)])
+    cal = ProbabilityCalibrator(method="steps").fit(s, y, covariates=z)
+    assert cal.covariate_names_ == ("x0", "x1")
+    with pytest.raises(ValueError, match="fitted with covariates"):
+        cal.predict_proba(s[:5])
+    with pytest.raises(ValueError, match="fitted with 2"):
+        cal.predict_proba(s[:5], covariates=z[:5, :1])
+    with pytest.raises(ValueError, match="rows"):
+        cal.predict_proba(s[:5], covariates=z[:4])
+    with pytest.raises(ValueError, match="infinite"):
+        ProbabilityCalibrator().fit(s, y, covariates=np.where(np.arange(len(s))[:, None] == 3, np.inf, z))
+    with pytest.raises(ValueError, match="covariate_prior_sd"):
+        ProbabilityCalibrator(covariate_prior_sd=0.0).fit(s, y, covariates=z)
+    # a missing value counts as the covariate's mean; a constant one carries nothing
+    missing = z[:5].copy()
+    missing[:, 0] = np.nan
+    at_mean = z[:5].copy()
+    at_mean[:, 0] = np.nanmean(z[:, 0])
+    np.testing.assert_allclose(cal.predict_proba(s[:5], missing), cal.predict_proba(s[:5], at_mean))
+    # fitted without them, covariates change nothing
+    plain = ProbabilityCalibrator(method="steps").fit(s, y)
+    assert plain.covariate_effects == {}
+    np.testing.assert_array_equal(plain.predict_proba(s[:5]), plain.predict_proba(s[:5], covariates=z[:5]))
+
+
+def test_covariates_never_lift_a_chance_above_the_cap():
+    s, g, _, y = group_world(20_000, seed=2)
+    cal = ProbabilityCalibrator(method="steps", cap_rows=500).fit(s, y, covariates=g[:, None])
+    p = cal.predict_proba(np.full(100, s.max() + 5), covariates=np.ones((100, 1)))
+    assert p.max() <= cal.cap_ + 1e-12

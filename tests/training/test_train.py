@@ -143,6 +143,8 @@ def test_the_bundle_carries_its_text_readers_and_honest_chances(
     assert calibration["good_outcomes"] == int(
         result.bundle.calibrator.n_positive_
     ) and calibration["thin"] == (calibration["good_outcomes"] < TrainConfig().thin_evidence)
+    # the chance is adjusted by the candidate's rung and benefit duration, as recorded
+    assert set(calibration["covariates"]) == set(TrainConfig().calibrate_by)
     loaded = RankerBundle.load(result.bundle.save(tmp_path / "b"))
     np.testing.assert_array_equal(loaded.predict(result.test.features).score, prediction.score)
     assert isinstance(loaded.extras["text_models"], TextModels)
@@ -189,3 +191,5 @@ def test_too_few_good_outcomes_to_learn_from_are_counted_and_refused(dataset: Pa
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="holdout_months must be an integer >= 1, got 0"):
         TrainConfig(holdout_months=0)
+    with pytest.raises(ValueError, match=r"calibrate_by names no ranker feature: \['age'\]"):
+        TrainConfig(calibrate_by=("rung", "age"))
