@@ -53,9 +53,9 @@ KNOWN_LIMITS = (
     ("De getoonde kans is gekalibreerd op eerdere gesprekken, die relatiemanagers kozen op wat "
     "niet in de gegevens staat. Bij combinaties die het model zelf kiest valt hij daardoor hoger "
     "uit dan de werkelijkheid, het sterkst op een uitnodigingslijst (in gesimuleerde gemeenten "
-    "1,3 tot 1,6 keer, vooral bij werkgevers met meerdere werkvragen: van hun werkvragen kiest "
+    "1,4 tot 1,6 keer, vooral bij werkgevers met meerdere werkvragen: van hun werkvragen kiest "
     "de planning de best beoordeelde, en die schatting valt vaker te hoog uit; bij de beste "
-    "tien van een shortlist 1,0 tot 1,1 keer)."),
+    "tien van een shortlist 0,97 tot 1,13 keer)."),
     ("Beroepsaffiniteit wordt uit Nederlandse vrije tekst gelezen; korte of lege profielen "
     "krijgen minder gerichte suggesties."),
     ("Met minder dan 50 goede uitkomsten in de geschiedenis toont werkkans een band "
