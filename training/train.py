@@ -157,9 +157,9 @@ class TrainConfig:
         off at the top of a list, where a shortlist and an event plan read
         the chance: measured on simulated municipalities, the chance shown in
         a top 10 stayed level over the rungs of the participation ladder
-        while the true chance rose with them, so a plan inviting by the
-        difference it makes preferred the rungs whose chance was most
-        overstated. Empty: the score alone.
+        while the true chance rose with them, and a plan inviting by social
+        value told candidates apart by what a job is worth rather than by
+        their chance (docs/ranker.md, docs/events.md). Empty: the score alone.
     logistic_c
         Inverse regularisation of the logistic baseline.
     refit
