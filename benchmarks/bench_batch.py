@@ -23,13 +23,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from cpu import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "batch.md"
@@ -140,7 +141,7 @@ def main() -> int:
         lines = [
             "## Batch run on Dask (`werkkans batch`)",
             "",
-            (f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+            (f"Measured {dt.date.today()} on {cpu_name()}, {os.cpu_count()} cores, "
             f"{args.municipalities} simulated municipalities ({candidates:,} candidates, "
             f"{texts:,} distinct texts to embed with multilingual-e5-small), every mode through "
             "`werkkans batch --json` in a child process on an empty embedding cache "

@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ for path in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(path))
 
 from bench_shortlist_quality import dcg, load_world
+from cpu import cpu_name
 
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.fair_exposure import (
@@ -127,7 +127,7 @@ def report(runs: list[dict], total: float) -> str:
     lines = [
         "# Fair exposure on shortlists",
         "",
-        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
+        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_name()}, "
          f"{os.cpu_count()} cores; total {total:.0f} s"),
         ("- the service's engine, top 10 of every work need open on the day, ranker trained on the "
          "history before it; exposure ratio = a group's position-weighted share of the top 10 over "

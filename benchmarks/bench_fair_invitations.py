@@ -35,7 +35,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -53,6 +52,7 @@ for path in (ROOT, ROOT / "benchmarks"):
 
 from bench_invitation_objective import HOSTS, ROUNDS, SEATS, plan_value, true_worth
 from bench_shortlist_quality import load_world
+from cpu import cpu_name
 
 from matching.events.event_plan import PlanControls
 from matching.events.event_planning import plan_event
@@ -174,7 +174,7 @@ def report(runs: list[dict], total: float) -> str:
         "# Fair exposure on invitation lists: groups' share of the invitations against the cost"
         + ("" if objective == "chance" else f" (invited by {objective})"),
         "",
-        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
+        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_name()}, "
          f"{os.cpu_count()} cores; total {total:.0f} s"),
         (f"- per seed: a simulated municipality (2,000 candidates, 150 employers, 24 months), the "
          f"ranker trained on the history before the day, {runs[0]['events']} events on that day "

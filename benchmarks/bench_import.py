@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cpu import cpu_name
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "import.md"
 TARGET_MB = 300
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Large imports",
         "",
-        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
+        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_name()}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}"),
         ("- `werkkans import --no-index` of a candidates file (a simulated municipality's "
         "candidates repeated under new ids) into an empty SQLite database, in a child process; "

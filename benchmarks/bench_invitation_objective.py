@@ -42,7 +42,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -58,6 +57,7 @@ for path in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(path))
 
 from bench_shortlist_quality import load_world
+from cpu import cpu_name
 
 from matching.events.event_plan import EventPlan, PlanControls
 from matching.events.event_planning import plan_event
@@ -334,7 +334,7 @@ def report(runs: list[dict], total: float) -> str:
     lines = [
         "# Invitations by net effect and by social value against invitations by chance",
         "",
-        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
+        (f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_name()}, "
         f"{os.cpu_count()} cores; total {total:.0f} s"),
         (f"- per seed: a simulated municipality (2,000 candidates, 150 employers, 24 months), the "
         f"ranker trained on the history before the day, {len(runs[0]['events'])} events on that "

@@ -35,7 +35,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -50,6 +49,7 @@ from typing import Self
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
+from cpu import cpu_name
 from servers import free_port, postgres_server, wait_until_up
 
 RESULTS = ROOT / "benchmarks" / "results" / "load.md"
@@ -403,7 +403,7 @@ def main() -> int:
         ("## Load test with locust: two workers on PostgreSQL, a region of "
         f"{args.municipalities} municipalities"),
         "",
-        (f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores "
+        (f"Measured {dt.date.today()} on {cpu_name()}, {os.cpu_count()} cores "
         "(locust, PostgreSQL and the two API workers share them), `benchmarks/bench_load.py`: "
         f"{sum(sizes.values()):,} simulated candidates "
         f"({', '.join(f'{name} {n:,}' for name, n in sizes.items())}), "

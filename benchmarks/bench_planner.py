@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
+from cpu import cpu_name
+
 from matching.events.invitations import (
     InvitationPolicy,
     candidate_value,
@@ -231,13 +233,7 @@ def spreading(months, rng):
 
 def machine():
     """CPU model, core count, date and library versions."""
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = (line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-            model = next(names)
-    except (OSError, StopIteration):
-        pass
+    model = cpu_name()
     import ortools
     import scipy
 

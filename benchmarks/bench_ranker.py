@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cpu import cpu_name
+
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator
 from models.ranker import LambdaMARTRanker, LogisticRanker
@@ -135,16 +137,6 @@ def path_vs_treeshap(ranker: LambdaMARTRanker, X: pd.DataFrame) -> dict[str, flo
         "top-3 overlap": float(np.mean(overlap)),
         "correlation of all values": float(np.corrcoef(path.ravel(), shap.ravel())[0, 1]),
     }
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _training_section(timings: list[tuple[str, float, float]], logistic_wall: float) -> list[str]:

@@ -63,6 +63,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cpu import cpu_name
+
 from matching.records.importer import import_folder
 from matching.records.storage import Store
 from matching.shortlists.candidate_arrays import CandidateArrays
@@ -83,16 +85,6 @@ HARD_VETOES = (Veto.NO_CONSENT, Veto.TOO_FAR, Veto.HOURS, Veto.LIMITS)
 ORACLE = "attainable oracle (p_good_expected)"
 COSINE = "cosine only (dense)"
 MODEL = "ranker (two signals)"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def rerank_sets(

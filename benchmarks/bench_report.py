@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout
 
+from cpu import cpu_name
+
 from matching.records.importer import import_folder
 from matching.records.storage import Store
 from matching.report.builder import build_report
@@ -40,15 +42,7 @@ PERIOD = "2025"  # the simulator's default start is 1 January 2025
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_name()
     import numpy
     import pandas
 

@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import numpy as np
+from cpu import cpu_name
 
 from matching.shortlists.occupation_fields import sentences as split_sentences
 from matching.shortlists.text_space import TextSpace
@@ -125,7 +126,7 @@ def progress_bar(description: str) -> ProgressCallback:
 
 
 def machine_description() -> list[str]:
-    cpu = platform.processor() or "unknown"
+    cpu = cpu_name()
     mem_kb = 0
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -52,6 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cpu import cpu_name
+
 from matching.records.importer import import_folder
 from matching.records.storage import Store
 from matching.shortlists.engine import ShortlistEngine
@@ -345,7 +347,7 @@ def report(runs: list[dict], args: argparse.Namespace, total: float, load: tuple
         "",
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{quick}",
         (
-            f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"- machine: {cpu_name()}, {os.cpu_count()} cores, "
             f"{platform.system()} {platform.release()}; 1-min load average {load[0]:.1f} before, "
             f"{load[1]:.1f} after; total {total:.0f} s"
         ),
