@@ -180,7 +180,7 @@ class ProbabilityCalibrator(BaseEstimator):
             if self.covariate_prior_sd <= 0:
                 raise ValueError(f"covariate_prior_sd must be > 0, got {self.covariate_prior_sd}")
             names, z = _as_covariates(covariates, s.shape[0])
-            mean = np.nanmean(z, axis=0) if z.size else np.zeros(z.shape[1])
+            mean = np.nanmean(z, axis=0)
             mean = np.where(np.isfinite(mean), mean, 0.0)
             scale = np.nanstd(z, axis=0)
             scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
@@ -273,27 +273,36 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def _fit_logistic(
+    offset: np.ndarray | float,
+    x: np.ndarray,
+    targets: np.ndarray,
+    *,
+    penalty: float = 0.0,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """``[b, c_1, ..., c_k]`` of ``logit p = offset + b + x @ c`` by log-loss against
+    ``targets`` in [0, 1], plus ``penalty * sum(c ** 2)`` (the intercept is not penalised)."""
+    from scipy.optimize import minimize
+
+    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = offset + w[0] + x @ w[1:]
+        # log(1 + e^eta) - t * eta is the cross-entropy with logits, stable for large |eta|
+        loss = float(np.sum(np.logaddexp(0.0, eta) - targets * eta) + penalty * np.sum(w[1:] ** 2))
+        r = _sigmoid(eta) - targets
+        return loss, np.concatenate([[r.sum()], x.T @ r + 2.0 * penalty * w[1:]])
+
+    start = np.zeros(x.shape[1] + 1) if start is None else start
+    return np.asarray(minimize(loss_grad, start, jac=True, method="L-BFGS-B").x, dtype=np.float64)
+
+
 def _fit_adjustment(
     offset: np.ndarray, z: np.ndarray, y: np.ndarray, prior_sd: float
 ) -> tuple[float, np.ndarray]:
     """Intercept and coefficients of ``logit p = offset + b + z @ c`` by log-loss, with a normal
     prior of standard deviation ``prior_sd`` on ``c`` (not on ``b``)."""
-    from scipy.optimize import minimize
-
-    k = z.shape[1]
-    penalty = 1.0 / (2.0 * prior_sd**2)
-
-    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
-        eta = offset + w[0] + z @ w[1:]
-        p = _sigmoid(eta)
-        # log(1 + e^eta) - y * eta, stable for large |eta|
-        loss = float(np.sum(np.logaddexp(0.0, eta) - y * eta) + penalty * np.sum(w[1:] ** 2))
-        r = p - y
-        grad = np.concatenate([[r.sum()], z.T @ r + 2.0 * penalty * w[1:]])
-        return loss, grad
-
-    result = minimize(loss_grad, np.zeros(k + 1), jac=True, method="L-BFGS-B")
-    return float(result.x[0]), np.asarray(result.x[1:], dtype=np.float64)
+    w = _fit_logistic(offset, z, y, penalty=1.0 / (2.0 * prior_sd**2))
+    return float(w[0]), w[1:]
 
 
 def _observed_cap(s: np.ndarray, y: np.ndarray, rows: int) -> float:
@@ -347,8 +356,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def _fit_platt(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Fit ``sigmoid(a*s + b)`` by log-loss on Platt's smoothed targets (Platt, 1999)."""
-    from scipy.optimize import minimize
-
     n_pos = y.sum()
     n_neg = y.shape[0] - n_pos
     # Smoothed targets keep a and b finite when the classes separate perfectly.
@@ -357,17 +364,8 @@ def _fit_platt(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     mu, sd = s.mean(), s.std()
     sd = sd if sd > 0 else 1.0
     z = (s - mu) / sd
-
-    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
-        f = w[0] * z + w[1]
-        # log(1 + exp(f)) - t*f is the cross-entropy with logits.
-        loss = np.sum(np.logaddexp(0.0, f) - t * f)
-        r = _sigmoid(f) - t
-        return float(loss), np.array([np.dot(r, z), r.sum()])
-
     prior = np.log((n_pos + 1.0) / (n_neg + 1.0))
-    res = minimize(loss_grad, x0=np.array([0.0, prior]), jac=True, method="L-BFGS-B")
-    a_z, b_z = res.x
+    b_z, a_z = _fit_logistic(0.0, z[:, None], t, start=np.array([prior, 0.0]))
     return float(a_z / sd), float(b_z - a_z * mu / sd)
 
 
