@@ -46,6 +46,14 @@ from training.simulator.vocabulary_families import FAMILY_WORDS
 
 DESIRED_SHARE = 0.55  # candidates with ESCO occupations in their profile
 MOTIVATION_READING_SD = 0.7  # noise of the text's reading of latent motivation
+#: How often each kind of family hint comes from the candidate's own family and from their
+#: second one (the rest: a random family for desired occupations and fields of work, a
+#: hobby or strength that hints at no family). Read by the benchmark's exact reader too.
+DESIRED_FROM = (0.7, 0.2)
+SECTOR_FROM_OWN = 0.75
+SECTOR_SECOND_OTHERWISE = 0.6  # when the field of work is not the own family's
+HOBBY_FROM = (0.5, 0.15)
+SKILL_FROM = (0.4, 0.1)
 _NORMAL = NormalDist()
 _MOTORISED = (Mobility.CAR, Mobility.MOPED)
 
@@ -75,9 +83,9 @@ def occupation_text(label: str) -> str:
 
 def _family_for_draw(tr: TextRandom, own: int, second: int) -> int:
     u = tr.random()
-    if u < 0.7:
+    if u < DESIRED_FROM[0]:
         return own
-    if u < 0.9:
+    if u < DESIRED_FROM[0] + DESIRED_FROM[1]:
         return second
     return tr.randint(0, N_FAMILIES - 1)
 
@@ -101,10 +109,10 @@ def _wishes(
             parts.append(tr.choice(WISH_OCCUPATION).format(occ=name))
         revealed = occ.family
     elif u < (0.85 if desired else 0.62):
-        if tr.chance(0.75):
+        if tr.chance(SECTOR_FROM_OWN):
             fam = own
         else:
-            fam = second if tr.chance(0.6) else tr.randint(0, N_FAMILIES - 1)
+            fam = second if tr.chance(SECTOR_SECOND_OTHERWISE) else tr.randint(0, N_FAMILIES - 1)
         sector = tr.choice(FAMILY_WORDS[FAMILY_CODES[fam]].sector)
         parts.append(tr.choice(WISH_SECTOR).format(sector=sector))
         revealed = fam
@@ -137,9 +145,9 @@ def _motivation(tr: TextRandom, tier: int) -> str:
 def _interests(tr: TextRandom, own: int, second: int) -> str:
     hobbies = tr.sample(HOBBIES_GENERAL, 2)
     u = tr.random()
-    if u < 0.5:
+    if u < HOBBY_FROM[0]:
         hobbies[0] = tr.choice(FAMILY_WORDS[FAMILY_CODES[own]].hobbies)
-    elif u < 0.65:
+    elif u < HOBBY_FROM[0] + HOBBY_FROM[1]:
         hobbies[0] = tr.choice(FAMILY_WORDS[FAMILY_CODES[second]].hobbies)
     if tr.chance(0.5):
         hobbies.reverse()
@@ -153,9 +161,9 @@ def _strengths(tr: TextRandom, own: int, second: int) -> str:
     a, b = tr.sample(QUALITIES, 2)
     parts = [cap(tr.choice(STRENGTH_FRAMES).format(a=a, b=b))]
     u = tr.random()
-    if u < 0.4:
+    if u < SKILL_FROM[0]:
         parts.append(cap(tr.choice(FAMILY_WORDS[FAMILY_CODES[own]].skills)) + ".")
-    elif u < 0.5:
+    elif u < SKILL_FROM[0] + SKILL_FROM[1]:
         parts.append(cap(tr.choice(FAMILY_WORDS[FAMILY_CODES[second]].skills)) + ".")
     if tr.chance(0.35):
         parts.append(tr.choice(STRENGTH_EXAMPLES))
