@@ -144,8 +144,9 @@ def hint_reader_fit(
     it forms the posterior over (own family, second family) from the family shares, the
     second family's dependence on the first, and every desired occupation and family
     phrase in the texts; the fit is the posterior mean of the true fit, the second
-    family's weight taken from its distribution. This is the most any reader of the
-    exported profile can know about occupational fit.
+    family's weight taken from its distribution. This is the most a reader of the
+    profile's occupations and texts can know about occupational fit (the families' shares
+    by gender and education are left out: the product may not read gender).
     """
     t = world.truth
     n_families = len(FAMILIES)
@@ -513,8 +514,8 @@ def report(runs: list[dict], args: argparse.Namespace, total: float, load: tuple
             "for candidates without any). *Every hint read exactly*: the expected true fit given "
             "the desired occupations and every field-of-work phrase, hobby and strength in the "
             "texts, read by someone who knows the simulator's words per family and how often "
-            "each kind of hint comes from the own or the second family: the most any reader of "
-            "the exported profile can know. Diagnosis only: no product code sees any of them."
+            "each kind of hint comes from the own or the second family: the most a reader of the "
+            "profile's occupations and texts can know. Diagnosis only: no product code sees any of them."
         ),
         "",
         (
