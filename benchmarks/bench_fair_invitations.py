@@ -81,8 +81,25 @@ from training.train import TrainConfig, train_ranker
 
 logger = logging.getLogger("bench_fair_invitations")
 RESULTS = ROOT / "benchmarks" / "results" / "fair_invitations.md"
-#: what a list is graded by, per objective: the index into ``plan_value``'s sums
-GRADED = {"chance": 0, "net": 1, "value": 2}
+#: what a list is graded by, per objective: the index into ``plan_value``'s sums, its name,
+#: and what it is
+GRADED: dict[str, tuple[int, str, str]] = {
+    "chance": (
+        0, "true expected good outcomes",
+        ("true expected good outcomes of the invited on the new events (`1 - prod (1 - p_good)` "
+        "over their conversations)"),
+    ),
+    "net": (
+        1, "true expected net good outcomes",
+        ("true expected net good outcomes of the invited on the new events (`(1 - p_base over 6 "
+        "months) * (1 - prod (1 - p_good))`; see invitation_objective.md)"),
+    ),
+    "value": (
+        2, "true social value",
+        ("true social value of the invited on the new events (true net effect times what a good "
+        "outcome is worth for them, minus the invitation's cost; see invitation_objective.md)"),
+    ),
+}
 POLICIES: dict[str, ExposurePolicy | None] = {
     "none": None,
     "0.6-1.5": ExposurePolicy(0.6, 1.5),
@@ -144,7 +161,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path,
             for g in GROUPS:
                 invited[name][g] += float(members[g].sum())
                 deserved[name][g] += float(pool[g].mean()) * len(plan.invited)
-            good[name] += plan_value(world, plan, worth)[GRADED[objective]]
+            good[name] += plan_value(world, plan, worth)[GRADED[objective][0]]
             swapped[name] += sum(1 for n in plan.notes if n.startswith("evenwichtige zichtbaarheid"))
         # over the period the policy keeps (the planner's three months up to the last event),
         # the simulated history's invitations included, against the last event's eligible pool
@@ -171,10 +188,7 @@ def run_seed(seed: int, n_events: int, space: TextSpace, tmp: Path,
 
 def report(runs: list[dict], total: float) -> str:
     objective = runs[0]["objective"]
-    graded = {
-        "chance": "true expected good outcomes", "net": "true expected net good outcomes",
-        "value": "true social value",
-    }[objective]
+    _, graded, grading = GRADED[objective]
     lines = [
         "# Fair exposure on invitation lists: groups' share of the invitations against the cost"
         + ("" if objective == "chance" else f" (invited by {objective})"),
@@ -191,15 +205,7 @@ def report(runs: list[dict], total: float) -> str:
          "invitations / its share of the eligible pool (1 = invited as often as its share). "
          "'new events only': the lowest and highest group ratio over the benchmark's events alone "
          "(a group invited above its share earlier in the period gets less now). Cost: the "
-         + {
-             "chance": "true expected good outcomes of the invited on the new events (`1 - prod "
-             "(1 - p_good)` over their conversations)",
-             "net": "true expected net good outcomes of the invited on the new events (`(1 - "
-             "p_base over 6 months) * (1 - prod (1 - p_good))`; see invitation_objective.md)",
-             "value": "true social value of the invited on the new events (true net effect times "
-             "what a good outcome is worth for them, minus the invitation's cost; see "
-             "invitation_objective.md)",
-         }[objective] + " against no policy."),
+         + grading + " against no policy."),
         "",
         "| seed | policy | " + " | ".join(GROUPS.values()) + f" | new events only | lists changed | {graded} | change | plan s | target |",
         "|---:|---|" + "---:|" * len(GROUPS) + "---|---:|---:|---:|---:|---|",
