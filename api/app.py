@@ -290,13 +290,14 @@ def _warm(shortlists: ShortlistService) -> None:
 
 
 #: Seconds between a worker's checks for writes and for a new day (:func:`_keep_current`).
-STEP_SECONDS = 1.0
+STEP_SECONDS = 0.2
 
 
 async def _keep_current(shortlists: ShortlistService) -> None:
     """Keep the pools current before anyone asks: after writes, bring them up to date
-    (:meth:`~matching.shortlists.engine.ShortlistEngine.keep_in_step`); when the day moves on,
-    build every pool for the new day.
+    and keep the lists held that the writes cannot change
+    (:meth:`ShortlistService.catch_up`); when the day moves on, build every pool for the
+    new day.
 
     A request would otherwise do it and wait: after a profile edit, the regional pools copy
     the written rows in; a pool holds the records as of one day, so the first request of a
@@ -312,7 +313,7 @@ async def _keep_current(shortlists: ShortlistService) -> None:
             await run_in_threadpool(_warm, shortlists)
             continue
         try:
-            await run_in_threadpool(engine.keep_in_step)
+            await run_in_threadpool(shortlists.catch_up)
         except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
             logger.warning("could not bring the shortlist pools up to date: %s", exc)
 

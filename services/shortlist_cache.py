@@ -89,7 +89,7 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 6
+    SHARED_FORMAT = 7
 
     def __init__(self, max_entries: int = 4096, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
@@ -119,14 +119,7 @@ class ShortlistCache:
         elsewhere leaves this process too, and other scopes keep theirs.
         """
         with self._lock:
-            seen = self._versions.get(scope)
-            if seen is None or key.version > seen:
-                if seen is not None:
-                    for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
-                        del self._entries[stale]
-                    for stale in [k for k, (s, *_) in self._late.items() if s == scope]:
-                        del self._late[stale]
-                self._versions[scope] = key.version
+            self._seen(scope, key.version)
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
@@ -135,10 +128,27 @@ class ShortlistCache:
             self.misses += 1
             return None
 
+    def _seen(self, scope: str, version: int) -> None:
+        """Note ``scope``'s ``version``; the first newer one drops that scope's answers
+        (with the lock held)."""
+        seen = self._versions.get(scope)
+        if seen is None or version > seen:
+            if seen is not None:
+                for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
+                    del self._entries[stale]
+                for stale in [k for k, (s, *_) in self._late.items() if s == scope]:
+                    del self._late[stale]
+            self._versions[scope] = version
+
     def latest(self, key: CacheKey) -> tuple[CacheKey, Computed] | None:
         """The newest answer this process holds to ``key.request``, whatever its version."""
         with self._lock:
             return self._latest.get(key.request)
+
+    def newest(self) -> list[tuple[CacheKey, Computed]]:
+        """The newest answer this process holds to every request."""
+        with self._lock:
+            return list(self._latest.values())
 
     def hold_late(self, key: CacheKey, value: Computed, since: dt.datetime, scope: str) -> None:
         """Remember that ``value`` may stand for ``key`` while its successor is computed, the
@@ -162,6 +172,7 @@ class ShortlistCache:
 
     def put(self, key: CacheKey, value: Computed, scope: str) -> None:
         with self._lock:
+            self._seen(scope, key.version)  # kept: a newer answer ends the older ones
             self._entries[key] = (scope, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
@@ -365,6 +376,8 @@ def _decode(value: dict[str, Any]) -> Computed:
             retrieved=ranking["retrieved"],
             floor=None if ranking["floor"] is None else float(ranking["floor"]),
             employer_record=(float(ranking["employer_record"][0]), float(ranking["employer_record"][1])),
+            pools=tuple((str(m), int(v)) for m, v in ranking["pools"]),
+            allowed=int(ranking["allowed"]),
         )
     return Computed(
         Shortlist(**shortlist),

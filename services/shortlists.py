@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -262,6 +262,10 @@ class ShortlistService:
         self.max_stale = max_stale
         self.refresh = BackgroundRefresh()
         self.updated = 0  # lists brought up to date after new history instead of made anew
+        self._carried_at = -1  # the engine's pool moves when lists were last carried forward
+        self._catching = threading.Lock()
+        #: request -> the version of the newest list held of it, which could not be carried
+        self._stuck: dict[tuple[Any, ...], int] = {}
         # the engine's work is CPU-bound Python: more than a couple at once only makes every
         # one of them slower (and holds database connections while waiting for the GIL)
         self._computing = threading.BoundedSemaphore(2)
@@ -338,6 +342,59 @@ class ShortlistService:
                     limit=self.cache.max_entries - taken,
                 )
         return taken
+
+    def catch_up(self) -> int:
+        """Bring the engine's pools up to date with the writes since
+        (:meth:`~matching.shortlists.engine.ShortlistEngine.keep_in_step`) and carry forward the
+        lists held that those writes cannot change (:meth:`carry_forward`); how many lists.
+
+        The service calls it every second, and a thread making a list's successor first: right
+        after a write, one pass keeps nearly every list current, and only the rest is made again.
+        One pass at a time; a caller during a pass waits for it.
+        """
+        with self._catching:
+            self.runtime.engine.keep_in_step()
+            return self.carry_forward()
+
+    def carry_forward(self) -> int:
+        """Keep under the version of their records now the work needs' lists this process
+        holds that the writes since cannot change
+        (:meth:`~matching.shortlists.engine.ShortlistEngine.carry_forward`); how many.
+
+        Called after the engine brought its pools up to date with new writes
+        (:meth:`~matching.shortlists.engine.ShortlistEngine.keep_in_step`): a list's next
+        showing then finds it current instead of showing it as it was while its successor is
+        made, once per list and worker. Lists with overrides are left to their next showing.
+        """
+        engine = self.runtime.engine
+        moves = engine.moves
+        if moves == self._carried_at:  # no pool moved on since the last time
+            return 0
+        self._carried_at = moves
+        model, day = engine.scored_by, engine.today()
+        held = [
+            (key, computed) for key, computed in self.cache.newest()
+            if key.request[0] == "work_need" and not key.request[-1] and (key.model, key.day) == (model, day)
+            and self._stuck.get(key.request) != key.version
+        ]
+        # a work need's request: (kind, municipality, id, k, audience, sort, scope, overrides)
+        carried = engine.carry_forward([
+            (computed.shortlist, key.request[4], key.request[5], key.request[6] == "region")
+            for key, computed in held
+        ])
+        kept = 0
+        for (key, computed), shortlist in zip(held, carried, strict=True):
+            if shortlist is None or shortlist.ranking is None:
+                self._stuck[key.request] = key.version  # until a newer list of it is held
+                continue
+            version = max(v for _, v in shortlist.ranking.pools)
+            if version <= key.version:
+                continue
+            shown = computed.shown if shortlist.vetoed == computed.shortlist.vetoed else {}
+            scope = f"region:{key.request[1]}" if key.request[6] == "region" else key.request[1]
+            self.cache.put(key._replace(version=version), replace(computed, shortlist=shortlist, shown=dict(shown)), scope)
+            kept += 1
+        return kept
 
     async def _work_need_list(
         self,
@@ -555,6 +612,7 @@ class ShortlistService:
             return self.cache.compute(key, lambda: work(key, held), scope), None
 
         def refresh() -> None:
+            self.catch_up()  # most lists need no successor after a write: carried forward at once
             key = self._key(request, members)
             if self.cache.get(key, scope) is None and self.cache.shared(key, scope) is None:
                 self.cache.compute(key, lambda: work(key, self._held(key, members, named)), scope)

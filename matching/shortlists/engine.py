@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -71,9 +72,11 @@ from matching.shortlists.text_models import TextModels
 from matching.shortlists.text_space import TextVectors
 from matching.shortlists.vetoes import (
     VETO_LABELS,
+    DayStatus,
     Site,
     Veto,
     allowed,
+    day_status,
     veto_masks,
     vetoes_of,
 )
@@ -86,11 +89,25 @@ INDEXED = (Candidate, WorkNeed)
 #: similar retrieved before are scored again too (a scan of patched vectors may differ in the
 #: last bits from the one before).
 FLOOR_MARGIN = 1e-6
+#: Steps of a pool kept (:meth:`ShortlistEngine.carry_forward` follows a list along them).
+MAX_STEPS = 16
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A municipality's pool moved on by writes that concern only these candidates' profiles
+    and history (and employers' track record): the pool before, and the version after."""
+
+    before: Pool
+    after: int
+    candidates: frozenset[str]
 
 
 def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     """Equal, NaN for NaN."""
-    return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True))
+    return len(a) == len(b) and all(
+        x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True)
+    )
 
 
 class ShortlistEngine:
@@ -128,6 +145,10 @@ class ShortlistEngine:
         #: its region's pool was made of, and that pool
         self._regional_pools: dict[tuple[str, bool], tuple[list[Pool], Pool]] = {}
         self._indexed: int | None = None  # version of the candidates and work needs indexed
+        #: per municipality: its pool's latest steps from one version to the next (:class:`_Step`)
+        self._steps: dict[str, list[_Step]] = {}
+        #: how often a pool held was replaced by a newer one (lists may be carried forward)
+        self.moves = 0
         #: per municipality and protected group: exposure given and deserved over lists so far
         self._exposure: dict[str, dict[str, list[float]]] = {}
         self._exposure_lock = threading.Lock()
@@ -141,6 +162,7 @@ class ShortlistEngine:
             self.scorer = scorer
             self._pools = {}
             self._regional_pools = {}
+            self._steps = {}
 
     @property
     def text_models(self) -> TextModels | None:
@@ -168,13 +190,17 @@ class ShortlistEngine:
                 self._indexed = version
 
     def warm(self, municipalities: Iterable[str] | None = None) -> list[str]:
-        """Build the candidate and work-need pools now, so the first shortlist is not slow.
+        """Build the candidate and work-need pools now, and each municipality's pool over its
+        region (when it is in one), so the first shortlist is not slow.
 
         Returns the municipalities warmed (default: every one in the store).
         """
         names = list(self.store.municipalities() if municipalities is None else municipalities)
         for municipality in names:
             self._pool(municipality)
+        for municipality in names:
+            if len(self.region_of(municipality)) > 1:
+                self._regional(municipality)
         return names
 
     def keep_in_step(self) -> int:
@@ -223,7 +249,7 @@ class ShortlistEngine:
             return pool
         profiles = self.store.version(municipalities=[municipality], record_types=PROFILE_TYPES)
         space, text_models = self.index.space, self.text_models
-        patched = None
+        patched = changes = None
         if pool is not None and (pool.model, pool.day) == (self.scored_by, day):
             changes = self.store.changed_since(
                 pool.version, municipalities=[municipality], record_types=POOL_TYPES, limit=MAX_PIECEMEAL
@@ -232,11 +258,23 @@ class ShortlistEngine:
                 patched = with_changes(pool, self.store, space, text_models, changes, version, profiles)
             if patched is None and pool.profile_version == profiles:
                 patched = with_new_history(pool, self.store, space, text_models, version)
+        step = None
+        if pool is not None and patched is not None and changes is not None and (
+            touched := touched_by(changes)
+        ) is not None:
+            step = _Step(before=pool, after=version, candidates=touched[0])
         pool = patched or load_pool(
             self.store, space, municipality, version, day, text_models, self.scored_by, profiles
         )
         with self._lock:
             self._pools[municipality] = pool
+            self.moves += 1
+            steps = self._steps.setdefault(municipality, [])
+            if step is None:
+                steps.clear()  # read in full, or by a write reaching further: no step to follow
+            else:
+                steps.append(step)
+                del steps[:-MAX_STEPS]
         return pool
 
     def region_of(self, municipality: str) -> list[str]:
@@ -266,6 +304,7 @@ class ShortlistEngine:
             pool = regional_pool(members[0], members[1:], before)
         with self._lock:
             self._regional_pools[(municipality, work)] = (members, pool)
+            self.moves += 1
         return pool
 
     # ---- requests --------------------------------------------------------------------------
@@ -374,6 +413,8 @@ class ShortlistEngine:
                 retrieved=retrieved,
                 floor=floor,
                 employer_record=self._employer_record(pool, employer.id),
+                pools=pool.stamp,
+                allowed=int(ok.sum()),
             )
         else:
             order, exposure = self._fair(
@@ -453,6 +494,7 @@ class ShortlistEngine:
         masks, ok, vetoed = self._allowed(pool, need, employer, audience, excluded)
         if not ok.any():
             return None
+        allowed_rows = int(ok.sum())
         need_vec, need_fields = self._need_side(pool, need)
         scored, similarities = self._to_score("candidates", need_vec.dense[0], ok, pool.row_of, pool.vectors)
         entrants = np.zeros(0, dtype=int)
@@ -530,8 +572,160 @@ class ShortlistEngine:
                 ranking,
                 order=tuple((c, value[c]) for c in merged[:depth]),
                 complete=ranking.complete and len(merged) <= depth,
+                pools=pool.stamp,
+                allowed=allowed_rows,
             ),
         )
+
+    def carry_forward(
+        self, lists: Sequence[tuple[Shortlist, Audience, SortBy, bool]]
+    ) -> list[Shortlist | None]:
+        """Work needs' lists (each with its audience, sort and whether it is over the region)
+        carried to the pools held now, where the writes since they were made cannot change
+        them; None where that cannot be shown (:meth:`update_work_need` then).
+
+        A list made from pools that have since moved on only by writes to some candidates'
+        profiles or history (:class:`_Step`) stays as it is when none of those candidates is
+        among those it ranked, each of them is vetoed for the work exactly as before (and so
+        left out as before), and those the vetoes allow rank below the last it ranked, with
+        their similarity on the same side of its retrieval floor as before; the employer's
+        track record and the pool's size are unchanged. That holds for nearly every list after
+        a write, so a service can keep them all current after each write (:meth:`keep_in_step`)
+        by scoring the written candidates against every open work need once per pool, instead
+        of bringing each list up to date on its next showing.
+
+        Reads only what the engine holds in memory: a list whose pools are not held, or moved
+        further than the steps kept (``MAX_STEPS``), is not carried. Lists with overrides,
+        pinned candidates or a fair-exposure policy are not carried either.
+        """
+        memo = _Pass()
+        return [self._carried(held, audience, sort, region, memo) for held, audience, sort, region in lists]
+
+    def _carried(
+        self,
+        held: Shortlist,
+        audience: Audience,
+        sort: SortBy,
+        region: bool,
+        memo: _Pass,
+    ) -> Shortlist | None:
+        """One list of :meth:`carry_forward`; ``memo``: what the lists of a pass share."""
+        ranking = held.ranking
+        if (
+            ranking is None
+            or not ranking.pools
+            or held.direction != "work_need"
+            or held.scored_by != self.scored_by
+            or self.config.fair_exposure is not None
+            or held.excluded
+            or any(m.pinned for m in held.matches)
+        ):
+            return None
+        found = self._regional_pools.get((held.municipality, False)) if region else None
+        pool = found[1] if found is not None else None if region else self._pools.get(held.municipality)
+        if pool is None or (pool.model, pool.day) != (self.scored_by, self.today()):
+            return None
+        if ranking.pools == pool.stamp:
+            return held
+        if (ranking.pools, pool.stamp) not in memo.since:
+            memo.since[(ranking.pools, pool.stamp)] = self._since(ranking.pools, pool.stamp)
+        since = memo.since[(ranking.pools, pool.stamp)]
+        if since is None:
+            return None
+        befores, written = since
+        row = pool.need_row_of.get(held.query_id)
+        if row is None:
+            return None
+        employer = pool.employers.get(pool.needs[row].employer_id)
+        if (
+            employer is None
+            or not _same(self._employer_record(pool, employer.id), ranking.employer_record)
+            or len(pool.candidates) != held.pool_size
+            or (ranking.retrieved is not None and ranking.floor is None)
+        ):
+            return None
+        consent = "employers" if audience == "employer" else "matching"
+        last_id, last_value = ranking.order[-1] if ranking.order else ("", np.inf)
+        n_allowed, vetoed = ranking.allowed, dict(held.vetoed)
+        listed: set[str] | None = None
+        for cid in sorted(written):
+            key = (id(pool), cid)
+            if key not in memo.touched:
+                memo.touched[key] = _Touched.read(self, pool, befores, cid, memo.sites)
+            one = memo.touched[key]
+            if one is None:  # came into the pool or left it
+                return None
+            if one.unchanged:
+                continue
+            names, before, after, alike = one.vetoes(consent)
+            if alike[row] and after[:, row].any():  # left out for this work then and now alike
+                continue
+            if listed is None:
+                listed = {c for c, _ in ranking.order}
+            if cid in listed:  # ranked then: it may move
+                return None
+            then, later = bool(~before[:, row].any()), bool(~after[:, row].any())
+            if not alike[row]:
+                for name, a, b in zip(names, before[:, row], after[:, row], strict=True):
+                    vetoed[name] = vetoed.get(name, 0) + int(b) - int(a)
+                n_allowed += int(later) - int(then)
+            if ranking.retrieved is not None:  # retrieved then and now alike?
+                assert ranking.floor is not None
+                sides = (one.similarity_before[row] - ranking.floor, one.similarity[row] - ranking.floor)
+                if then and later and min(abs(d) for d in sides) <= FLOOR_MARGIN:
+                    return None
+                if (then and sides[0] > 0) != (later and sides[1] > 0):
+                    return None
+                later = later and sides[1] > 0
+            if not later:
+                continue
+            if ranking.complete or not ranking.order:  # it would be among those ranked
+                return None
+            value = float(self._rank_by(one.score, one.probability, one.anyway, sort)[row])
+            if (-value, cid) <= (-last_value, last_id):
+                return None
+        exhaustive = n_allowed <= self.config.exhaustive_limit
+        if ranking.allowed < 0 or n_allowed < 1 or exhaustive != (ranking.retrieved is None):
+            return None
+        return replace(
+            held,
+            vetoed=held.vetoed if vetoed == held.vetoed else {
+                v.value: vetoed[v.value] for v in Veto if vetoed.get(v.value, 0) > 0
+            },
+            ranking=replace(ranking, pools=pool.stamp, allowed=n_allowed),
+        )
+
+    def _since(
+        self, was: tuple[tuple[str, int], ...], now: tuple[tuple[str, int], ...]
+    ) -> tuple[dict[str, Pool], frozenset[str]] | None:
+        """What the pools of stamp ``was`` became at ``now``: each moved member's pool before,
+        and the candidates the steps between wrote; None when not kept."""
+        then, later = dict(was), dict(now)
+        if then.keys() != later.keys():
+            return None
+        befores: dict[str, Pool] = {}
+        written: set[str] = set()
+        for municipality, version in then.items():
+            if later[municipality] == version:
+                continue
+            steps = self._chain(municipality, version, later[municipality])
+            if steps is None:
+                return None
+            befores[municipality] = steps[0].before
+            for step in steps:
+                written |= step.candidates
+        return befores, frozenset(written)
+
+    def _chain(self, municipality: str, start: int, end: int) -> list[_Step] | None:
+        """The steps the municipality's pool took from version ``start`` to ``end``, if kept."""
+        with self._lock:
+            steps = list(self._steps.get(municipality, ()))
+        chain = []
+        for step in steps:
+            if step.before.version == start and start != end:
+                chain.append(step)
+                start = step.after
+        return chain if chain and start == end else None
 
     def for_candidate(
         self,
@@ -936,4 +1130,107 @@ class ShortlistEngine:
             contributions=contrib,
             anyway=anyway,
             net=None if chance is None or anyway is None else (1.0 - anyway) * chance,
+        )
+
+
+@dataclass
+class _Pass:
+    """What the lists of one pass of :meth:`ShortlistEngine.carry_forward` share: the steps
+    between two stamps, the written candidates as read for each pool, each pool's work."""
+
+    since: dict[tuple[Any, Any], tuple[dict[str, Pool], frozenset[str]] | None] = field(
+        default_factory=dict
+    )
+    touched: dict[tuple[int, str], _Touched | None] = field(default_factory=dict)
+    sites: dict[int, Site] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """A written candidate against every open work need of a pool, before and after the
+    writes (:meth:`ShortlistEngine.carry_forward`)."""
+
+    #: in a pool of a member whose pool did not move: nothing about them changed
+    unchanged: bool
+    #: consent -> (veto names, before, after, alike): each veto (rows) for each work need
+    #: (columns) before and after, and for each work need whether they are the same
+    _vetoes: Mapping[str, tuple[list[str], np.ndarray, np.ndarray, np.ndarray]]
+    similarity_before: np.ndarray
+    similarity: np.ndarray
+    score: np.ndarray
+    probability: np.ndarray | None
+    anyway: np.ndarray | None
+
+    def vetoes(self, consent: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """The vetoes' names; each veto (rows) for each work need (columns) before and after;
+        for each work need whether they are alike."""
+        return self._vetoes[consent]
+
+    @classmethod
+    def same(cls) -> _Touched:
+        """Nothing about them in the pool changed."""
+        nothing = np.zeros(0)
+        return cls(True, {}, nothing, nothing, nothing, None, None)
+
+    @classmethod
+    def read(
+        cls, engine: ShortlistEngine, pool: Pool, befores: Mapping[str, Pool], cid: str,
+        sites: dict[int, Site],
+    ) -> _Touched | None:
+        """``cid`` in ``pool`` now and in its member's pool before (``befores``: the pools
+        before of the members that moved); None when they came into the pool or left it.
+        ``sites``: the work of each pool, per ``id(pool)``, kept for the other candidates."""
+        row = pool.row_of.get(cid)
+        home = next((m for m, before in befores.items() if cid in before.row_of), None)
+        if home is None:  # in no pool that moved: new, or of a member whose pool did not move
+            if row is not None and pool.candidates[row].municipality in befores:
+                return None
+            return cls.same()
+        before = befores[home]
+        was = before.row_of[cid]
+        shared = bool(before.arrays.consent_region[was] & before.arrays.consent_matching[was])
+        if (home == pool.municipality or shared) != (row is not None):
+            return None
+        if row is None:  # outside the pool before and now
+            return cls.same()
+        n = len(pool.needs)
+        site = sites.get(id(pool))
+        if site is None:
+            site = sites[id(pool)] = Site.of_work_needs(pool.needs, pool.employers)
+
+        def vetoes(p: Pool, r: int, consent: Literal["matching", "employers"]) -> dict[Veto, np.ndarray]:
+            one = p.arrays.take(np.array([r]))
+            day = day_status(one, p.day, np.array([cid in p.placed_ids]))
+            return veto_masks(
+                one.take(np.zeros(n, dtype=int)), site, on=pool.day, consent=consent,
+                day=DayStatus(np.repeat(day.placed, n), np.repeat(day.not_available, n)),
+            )
+
+        side = {}
+        for consent in ("matching", "employers"):
+            masks = vetoes(before, was, consent), vetoes(pool, row, consent)
+            then, now = (np.array(list(m.values())) for m in masks)
+            side[consent] = ([v.value for v in masks[1]], then, now, (then == now).all(axis=0))
+        needs = pool.need_vectors.dense
+        vector = pool.vectors.rows(np.array([row]))[0]
+        old = before.vectors.rows(np.array([was]))[0]
+        similarity = needs @ vector
+        # scored only for the work the vetoes allow them now (an employer's audience needs more)
+        allowed_rows = np.flatnonzero(~side["matching"][2].any(axis=0))
+        score = np.full(n, np.nan)
+        probability = None
+        if allowed_rows.size:
+            features = engine._features(
+                pool, np.full(allowed_rows.size, row), allowed_rows, pool.needs, pool.need_arrays,
+                pool.need_vectors, pool.work_fields,
+            )
+            scored, chance = engine._score(features)
+            score[allowed_rows] = scored
+            if chance is not None:
+                probability = np.full(n, np.nan)
+                probability[allowed_rows] = chance
+        anyway = None if pool.anyway is None else np.full(n, pool.anyway[row])
+        return cls(
+            False, side, similarity if np.array_equal(old, vector) else needs @ old, similarity, score,
+            probability, anyway,
         )

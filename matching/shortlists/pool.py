@@ -99,7 +99,15 @@ class Pool:
     municipality: str = ""
     #: the model behind ``anyway``, fitted when the pool was loaded (daily)
     own_chance: OwnChanceModel | None = field(default=None, repr=False, compare=False)
+    #: a regional pool: the (municipality, version) of each member pool it was made of
+    members: tuple[tuple[str, int], ...] | None = None
     _day_status: DayStatus | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def stamp(self) -> tuple[tuple[str, int], ...]:
+        """The (municipality, version) of the records it holds: its own, or a regional
+        pool's members'."""
+        return self.members if self.members is not None else ((self.municipality, self.version),)
 
     def day_status(self) -> DayStatus:
         """Who is placed (also by ``placed_ids``) or not available on ``day``
@@ -531,6 +539,7 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
         )
     return replace(
         home,
+        members=tuple((p.municipality, p.version) for p in members),
         candidates=candidates,
         arrays=arrays,
         vectors=vectors,

@@ -138,6 +138,11 @@ class Ranking:
     floor: float | None
     #: The employer's track record the scores were made with: (good-outcome rate, meetings).
     employer_record: tuple[float, float]
+    #: The pool's records it was made of: (municipality, version) of each
+    #: (:attr:`~matching.shortlists.pool.Pool.stamp`).
+    pools: tuple[tuple[str, int], ...] = ()
+    #: How many candidates the vetoes (and exclusions) allowed; -1: not known.
+    allowed: int = -1
 
     #: Candidates ``order`` holds beyond the list's own length.
     DEPTH = 40

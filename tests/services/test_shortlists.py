@@ -378,3 +378,33 @@ def test_a_list_naming_a_pinned_candidate_it_leaves_out_is_never_shown_stale_aft
     assert pinned is not None
     store.upsert([pinned.model_copy(update={"wishes": "Liefst in de bouw."})])
     assert not asyncio.run(lenient.for_work_need(rm, "W1", k=5)).stale  # the note names them
+
+
+def test_after_a_write_that_cannot_change_a_list_it_is_kept_current_before_its_next_showing(
+    lenient, runtime, store, rm
+):
+    from factories import make_candidate
+
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    # C8 lives 60 km away: vetoed for every work need here, so on no list
+    store.upsert([make_candidate("C8", lat=52.1, lon=5.1, max_travel_km=5)])
+    first = asyncio.run(lenient.for_work_need(rm, "W1", k=2))
+    assert "C8" not in [m.candidate_id for m in first.matches] and first.vetoed["too_far"] >= 1
+    assert lenient.carry_forward() == 0  # nothing written since
+    day = runtime.engine.today()
+    store.upsert([Outcome(id="O8", municipality="GM0855", candidate_id="C8", kind=OutcomeKind.FOLLOW_UP,
+                          recorded_on=day)])
+    runtime.engine.keep_in_step()
+    assert lenient.carry_forward() == 1
+    again = asyncio.run(lenient.for_work_need(rm, "W1", k=2))
+    assert not again.stale and lenient.cache.computed == 1  # found current: nothing made, nothing late
+    assert [(m.candidate_id, m.score, m.reason) for m in again.matches] == [
+        (m.candidate_id, m.score, m.reason) for m in first.matches
+    ]
+    # C8 moves next door: the list may change, so it is left to its next showing
+    store.upsert([make_candidate("C8", max_travel_km=5)])
+    runtime.engine.keep_in_step()
+    assert lenient.carry_forward() == 0
+    assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale

@@ -379,6 +379,42 @@ def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one
     ]
 
 
+def test_a_regional_list_is_carried_forward_after_writes_elsewhere_in_the_region_as_made_anew(
+    tiny_world,
+):
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    engine = _regional_engine(tiny_world, True)
+    # B3 shares regionally but lives 60 km away: vetoed for the work, on no list
+    engine.store.upsert([make_candidate("B3", municipality=OTHER, consent_region=True, lat=52.1, lon=5.1,
+                                        max_travel_km=5)])
+    held = engine.for_work_need("W1", 10, region=True)
+    assert held.ranking is not None and "B3" not in {c for c, _ in held.ranking.order}
+    assert engine.carry_forward([(held, "staff", "chance", True)]) == [held]  # nothing written since
+    engine.store.upsert([Outcome(id="O9", municipality=OTHER, candidate_id="B3", employer_id="BE1",
+                                 kind=OutcomeKind.FOLLOW_UP, recorded_on=TODAY)])
+    assert engine.keep_in_step() == 2  # the other municipality's pool, and the regional one
+    carried = engine.carry_forward([(held, "staff", "chance", True)])[0]
+    made = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY).for_work_need(
+        "W1", 10, region=True)
+    assert carried is not None and carried.ranking is not None and made.ranking is not None
+    assert carried.ranking.pools == made.ranking.pools != held.ranking.pools
+    assert [(m.candidate_id, m.score) for m in carried.matches] == [(m.candidate_id, m.score) for m in made.matches]
+    assert (carried.vetoed, carried.pool_size, carried.note) == (made.vetoed, made.pool_size, made.note)
+    # B3 moves next door: allowed now, every allowed candidate was ranked, so the list changes
+    engine.store.upsert([make_candidate("B3", municipality=OTHER, consent_region=True)])
+    engine.keep_in_step()
+    assert engine.carry_forward([(carried, "staff", "chance", True)]) == [None]
+    # and a candidate who stops sharing regionally leaves the regional pool: never carried
+    engine.store.upsert([make_candidate("B3", municipality=OTHER, consent_region=False, lat=52.1, lon=5.1)])
+    engine.keep_in_step()
+    again = engine.for_work_need("W1", 10, region=True)
+    engine.store.upsert([make_candidate("B3", municipality=OTHER, consent_region=True, lat=52.1, lon=5.1)])
+    engine.keep_in_step()
+    assert engine.carry_forward([(again, "staff", "chance", True)]) == [None]
+
+
 def test_the_index_reads_again_only_the_records_written(tiny_world):
     engine = _engine(tiny_world)
     engine.for_work_need("W1", k=10)

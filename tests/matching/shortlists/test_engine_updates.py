@@ -403,3 +403,54 @@ def test_profile_edits_that_move_candidates_in_and_out_of_those_retrieved_update
         depth = len(updated.ranking.order)
         assert [c for c, _ in updated.ranking.order] == [c for c, _ in made.ranking.order[:depth]]
     assert other >= 3  # the edits did change who similarity retrieves
+
+
+@pytest.mark.parametrize("config", [ShortlistConfig(), ShortlistConfig(exhaustive_limit=60, retrieve_k=40)],
+                         ids=["every candidate", "retrieved"])
+def test_lists_carried_forward_after_writes_equal_lists_made_anew(world, store, config) -> None:
+    engine = _engine(world, store, config=config)
+    pool = engine._pool(HERE)
+    asked = [(n.id, audience, sort) for n in pool.needs[:16]
+             for audience, sort in (("staff", "chance"), ("employer", "chance"), ("staff", "net"))]
+    held = [engine.for_work_need(n, k=10, audience=audience, sort=sort) for n, audience, sort in asked]
+    retrieved = sum(h.ranking is not None and h.ranking.retrieved is not None for h in held)
+    assert retrieved >= len(held) // 2 if config.retrieve_k < 500 else retrieved == 0
+    ranked = {c for h in held if h.ranking for c, _ in h.ranking.order}
+    rng = np.random.default_rng(5)
+    others = [pool.candidates[i] for i in rng.permutation(len(pool.candidates)) if pool.candidates[i].id not in ranked]
+    top = held[0].matches[0].candidate_id
+    host = pool.needs[0].employer_id
+    # history and profile edits of candidates no list ranked (one placed, one moved far away, one
+    # rewriting their wishes), and a job for the first list's first candidate with the first employer
+    store.upsert([
+        Outcome(id="O-carry-0", municipality=HERE, candidate_id=others[0].id, kind=OutcomeKind.WEP, hours=20,
+                start_date=DAY - dt.timedelta(days=2), recorded_on=DAY - dt.timedelta(days=2)),
+        Outcome(id="O-carry-1", municipality=HERE, candidate_id=others[1].id, kind=OutcomeKind.FOLLOW_UP,
+                recorded_on=DAY - dt.timedelta(days=1)),
+        others[2].model_copy(update={"max_travel_km": 1}),
+        others[3].model_copy(update={"wishes": "Ik wil graag in de zorg werken, liefst in de ochtend."}),
+    ])
+    assert engine.keep_in_step() == 1
+    store.upsert([Outcome(id="O-carry-2", municipality=HERE, candidate_id=top, employer_id=host,
+                          kind=OutcomeKind.JOB, contract_type=ContractType.FIXED_6M, hours=24,
+                          start_date=DAY, recorded_on=DAY - dt.timedelta(days=1))])
+    assert engine.keep_in_step() == 1  # two steps: lists are carried along both
+    carried = engine.carry_forward([(h, audience, sort, False) for h, (_, audience, sort) in zip(held, asked, strict=True)])
+    fresh = _engine(world, store, config=config)
+    kept = 0
+    for (need, audience, sort), before, after in zip(asked, held, carried, strict=True):
+        if after is None:
+            continue
+        kept += 1
+        made = fresh.for_work_need(need, k=10, audience=audience, sort=sort)
+        assert _lines(after) == _lines(made), need
+        assert (after.vetoed, after.pool_size, after.note, after.about_work) == (
+            made.vetoed, made.pool_size, made.note, made.about_work)
+        assert after.ranking is not None and made.ranking is not None and before.ranking is not None
+        assert after.ranking.pools == made.ranking.pools != before.ranking.pools
+        assert [c for c, _ in after.ranking.order] == [c for c, _ in made.ranking.order]
+        assert np.allclose([v for _, v in after.ranking.order], [v for _, v in made.ranking.order], rtol=0, atol=1e-9)
+    # the first list's first candidate was written, the employer's record changed: never carried
+    assert all(c is None for c, h in zip(carried, held, strict=True)
+               if top in {m for m, _ in h.ranking.order} or h.matches[0].employer_id == host)  # type: ignore[union-attr]
+    assert kept >= len(held) // 2, kept
