@@ -23,7 +23,8 @@ Everything runs on 127.0.0.1 and is removed afterwards:
    ``PAUSE`` seconds between requests. Statistics start once every user has started;
 5. in-process on the same data, with the service stopped: lists brought up to date after
    an outcome and after a profile edit against the same lists made anew over every
-   candidate, and the pool patched against read in full (:func:`brought_up_to_date`).
+   candidate, and the pool patched against read in full (:func:`brought_up_to_date`); every
+   list of the largest municipality carried forward after each write (:func:`carried_forward`).
 
 Writes ``benchmarks/results/load.md``.
 """
@@ -209,6 +210,63 @@ def stale_lists(db: str, since: dt.datetime) -> tuple[int, list[float]]:
     return len(inputs), ages
 
 
+def carried_forward(db: str, home: Path, tracking_uri: str, municipality: str, *, needs: int = 60,
+                    writes: int = 10, checked: int = 3) -> list[str]:
+    """In-process on the same data: the lists of ``needs`` open work needs of ``municipality``,
+    own and regional, held; after each of ``writes`` writes in it (outcomes, and every fourth a profile
+    edit, as the load test writes), one pass carrying forward the lists the write cannot change
+    (:meth:`~matching.shortlists.engine.ShortlistEngine.carry_forward`), timed, and
+    ``checked`` of the lists carried against the list made anew over every candidate. A list
+    not carried is brought up to date for the next write."""
+    import numpy as np
+
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+    from matching.records.storage import Store
+    from services.runtime import RuntimeConfig, open_runtime
+
+    store = Store(db)
+    engine = open_runtime(RuntimeConfig(home=home, model=None, tracking_uri=tracking_uri), store=store).engine
+    rng = random.Random(11)
+    try:
+        pool = engine._pool(municipality)
+        asked = [(n.id, region) for n in pool.needs[:needs] for region in (False, True)]
+        held = {a: engine.for_work_need(a[0], k=10, region=a[1]) for a in asked}
+        seconds, carried, mismatched = [], [], 0
+        for step in range(writes):
+            who = rng.choice(pool.candidates)
+            if step % 4 == 3:
+                store.upsert([who.model_copy(update={"wishes": f"{who.wishes} Liefst dichtbij ({step})."})])
+            else:
+                store.upsert([Outcome(
+                    id=f"bench-carry-{step}", municipality=municipality, candidate_id=who.id,
+                    employer_id=rng.choice(sorted(pool.employers)), kind=OutcomeKind.FOLLOW_UP,
+                    recorded_on=pool.day,
+                )])
+            engine.keep_in_step()
+            started = time.perf_counter()
+            after = engine.carry_forward([(held[a], "staff", "chance", a[1]) for a in asked])
+            seconds.append(time.perf_counter() - started)
+            kept = {a: shortlist for a, shortlist in zip(asked, after, strict=True) if shortlist is not None}
+            carried.append(len(kept) / len(asked))
+            for a in rng.sample(sorted(kept), min(checked, len(kept))):
+                made = engine.for_work_need(a[0], k=10, region=a[1])
+                mismatched += [(m.candidate_id, m.score) for m in made.matches] != [
+                    (m.candidate_id, m.score) for m in kept[a].matches]
+            for a, shortlist in zip(asked, after, strict=True):
+                held[a] = shortlist or engine.for_work_need(a[0], k=10, region=a[1])
+    finally:
+        store.dispose()
+    return [(
+        f"- After each of {writes} writes in the largest municipality (outcomes, and every fourth a "
+        f"profile edit), in-process: of {len(asked):,} lists held ({len(asked) // 2} open work needs, own and "
+        f"regional) {np.median(carried):.0%} carried forward unchanged (median; least "
+        f"{min(carried):.0%}) in one pass of median {1000 * np.median(seconds):.0f} ms "
+        f"({1e6 * np.median(seconds) / len(asked):.0f} us a list); {writes * checked} of those "
+        f"carried checked against the list made anew: {mismatched} differed"
+    )]
+
+
 def brought_up_to_date(db: str, home: Path, tracking_uri: str, municipality: str, *, needs: int = 30,
                        writes: int = 10, full_reads: int = 3) -> list[str]:
     """In-process, on the same data once the runs are over: after each of ``writes`` outcomes
@@ -389,6 +447,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=60)
             updates = brought_up_to_date(db, home, env["MLFLOW_TRACKING_URI"], "GM0855")
+            updates += carried_forward(db, home, env["MLFLOW_TRACKING_URI"], "GM0855")
     finally:
         if server is not None:
             server.terminate()

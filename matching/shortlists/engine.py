@@ -89,8 +89,11 @@ INDEXED = (Candidate, WorkNeed)
 #: similar retrieved before are scored again too (a scan of patched vectors may differ in the
 #: last bits from the one before).
 FLOOR_MARGIN = 1e-6
-#: Steps of a pool kept (:meth:`ShortlistEngine.carry_forward` follows a list along them).
-MAX_STEPS = 16
+#: Steps of a pool kept (:meth:`ShortlistEngine.carry_forward` follows a list along them). A
+#: pass follows each write within a fraction of a second, so a list is rarely more than a step
+#: behind; each step keeps the pool before it, which after a profile edit holds its own copy of
+#: the text readings (tens of MB in a municipality of 40,000).
+MAX_STEPS = 4
 
 
 @dataclass(frozen=True)
