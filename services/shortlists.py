@@ -348,9 +348,9 @@ class ShortlistService:
         (:meth:`~matching.shortlists.engine.ShortlistEngine.keep_in_step`) and carry forward the
         lists held that those writes cannot change (:meth:`carry_forward`); how many lists.
 
-        The service calls it every second, and a thread making a list's successor first: right
-        after a write, one pass keeps nearly every list current, and only the rest is made again.
-        One pass at a time; a caller during a pass waits for it.
+        The service calls it five times a second, and so does a thread about to make a list's
+        successor: right after a write, one pass keeps nearly every list current, and only the
+        rest is made again. One pass at a time; a caller during a pass waits for it.
         """
         with self._catching:
             self.runtime.engine.keep_in_step()

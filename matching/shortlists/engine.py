@@ -212,8 +212,8 @@ class ShortlistEngine:
 
         A request does this itself for the pools it needs, but then it waits for it: after a
         profile edit in a region of ten municipalities, the first regional list of each home
-        municipality copies the written rows in. The service calls this every second, so a
-        request after a write mostly finds its pools current. Pools of another day or model
+        municipality copies the written rows in. The service calls this five times a second,
+        so a request after a write mostly finds its pools current. Pools of another day or model
         are left to :meth:`warm` (reading them in full takes seconds).
         """
         self.refresh()
