@@ -252,20 +252,18 @@ class ShortlistEngine:
             return pool
         profiles = self.store.version(municipalities=[municipality], record_types=PROFILE_TYPES)
         space, text_models = self.index.space, self.text_models
-        patched = changes = None
+        patched = step = None
         if pool is not None and (pool.model, pool.day) == (self.scored_by, day):
             changes = self.store.changed_since(
                 pool.version, municipalities=[municipality], record_types=POOL_TYPES, limit=MAX_PIECEMEAL
             )
             if changes is not None:
                 patched = with_changes(pool, self.store, space, text_models, changes, version, profiles)
+                touched = touched_by(changes)
+                if patched is not None and touched is not None:  # candidates' writes alone
+                    step = _Step(before=pool, after=version, candidates=touched[0])
             if patched is None and pool.profile_version == profiles:
                 patched = with_new_history(pool, self.store, space, text_models, version)
-        step = None
-        if pool is not None and patched is not None and changes is not None and (
-            touched := touched_by(changes)
-        ) is not None:
-            step = _Step(before=pool, after=version, candidates=touched[0])
         pool = patched or load_pool(
             self.store, space, municipality, version, day, text_models, self.scored_by, profiles
         )
