@@ -350,7 +350,9 @@ def _with_candidates(
         arrays=CandidateArrays.concat([pool.arrays.take(keep), side.arrays]).take(order),
         vectors=TextVectors.concat([pool.vectors.take(keep), side.vectors]).take(order),
         row_of={candidates[j].id: i for i, j in enumerate(order)},
-        text=None if texts[0] is None or texts[1] is None else _joined([texts[0].take(keep), texts[1]]).take(order),
+        text=None if texts[0] is None or texts[1] is None else CandidateSide.gather(
+            [(texts[0], keep), (texts[1], np.arange(len(fresh)))]
+        ).take(order),
         anyway=None if anyway[0] is None or anyway[1] is None else np.concatenate(
             [anyway[0][keep], anyway[1]]
         )[order],
@@ -520,12 +522,12 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
                 (p, rows[written[member == i] - starts[i]]) for i, (p, rows) in enumerate(zip(members, shared, strict=True))
             ]
             sources = [(p, rows) for p, rows in sources if rows.size]
-            taken = [p.text.take(r) for p, r in sources if p.text is not None]
+            taken = [(p.text, r) for p, r in sources if p.text is not None]
             side = replace(side, **_rows_replaced(
                 side, written, [p.candidates[r] for p, rows in sources for r in rows],
                 CandidateArrays.concat([p.arrays.take(r) for p, r in sources]),
                 np.concatenate([p.vectors.rows(r) for p, r in sources]),
-                _joined(taken) if len(taken) == len(sources) else None,
+                CandidateSide.gather(taken) if len(taken) == len(sources) else None,
             ))
         candidates, arrays, vectors, text, row_of = side.candidates, side.arrays, side.vectors, side.text, side.row_of
     else:
@@ -534,8 +536,8 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
         arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
         vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
         row_of = dict(zip(vectors.ids.tolist(), range(len(vectors.ids)), strict=True))
-        text = None if any(t is None for t in texts) else _joined(
-            [t.take(rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
+        text = None if any(t is None for t in texts) else CandidateSide.gather(
+            [(t, rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
         )
     return replace(
         home,
@@ -618,28 +620,12 @@ def regional_work(home: Pool, others: Sequence[Pool]) -> Pool:
     )
 
 
-def _joined(sides: Sequence[CandidateSide]) -> CandidateSide:
-    width = max(s.fields.desired.shape[1] for s in sides)
-    desired = np.concatenate([
-        np.pad(s.fields.desired, ((0, 0), (0, width - s.fields.desired.shape[1])), constant_values=-1)
-        for s in sides
-    ])
-    return CandidateSide(
-        CandidateFields(
-            desired,
-            np.concatenate([s.fields.text for s in sides]),
-            np.concatenate([s.fields.words for s in sides]),
-        ),
-        np.concatenate([s.motivation for s in sides]),
-    )
-
-
 def _spread(side: CandidateSide, rows: list[int], n: int) -> CandidateSide:
     """A reading of some candidates as one of all ``n``, zeros (no field, no motivation) elsewhere."""
-    f = side.fields
-    desired = np.full((n, f.desired.shape[1]), -1, dtype=np.int64)
-    text = np.zeros((n, f.text.shape[1]), dtype=np.float32)
-    words = np.zeros((n, f.words.shape[1]), dtype=np.float32)
+    desired = np.full((n, side.desired.shape[1]), -1, dtype=np.int64)
+    text = np.zeros((n, side.text.shape[1]), dtype=np.float32)
+    words = np.zeros((n, side.words.shape[1]), dtype=np.float32)
     motivation = np.zeros(n)
-    desired[rows], text[rows], words[rows], motivation[rows] = f.desired, f.text, f.words, side.motivation
-    return CandidateSide(CandidateFields(desired, text, words), motivation)
+    desired[rows], text[rows], words[rows] = side.desired.whole, side.text.whole, side.words.whole
+    motivation[rows] = side.motivation.whole
+    return CandidateSide.of(CandidateFields(desired, text, words), motivation)

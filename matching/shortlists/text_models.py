@@ -26,6 +26,7 @@ from matching.shortlists.occupation_fields import (
     field_features,
     skill_level,
 )
+from matching.shortlists.row_blocks import RowBlocks
 from matching.shortlists.text_space import TextSpace, candidate_sentences
 
 logger = logging.getLogger(__name__)
@@ -35,30 +36,56 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class CandidateSide:
-    """The text models' reading of a list of candidates; row ``i`` is candidate ``i``."""
+    """The text models' reading of a list of candidates; row ``i`` is candidate ``i``.
 
-    fields: CandidateFields
-    motivation: np.ndarray
+    Kept in blocks of rows (:class:`~matching.shortlists.row_blocks.RowBlocks`): a pool moves
+    on by a profile edit with the edited rows' blocks copied, not the whole reading.
+    """
+
+    desired: RowBlocks  # (n, k) item ids of the desired occupations, -1 padded
+    text: RowBlocks  # (n, rank)
+    words: RowBlocks  # (n, rank)
+    motivation: RowBlocks  # (n,)
+
+    @classmethod
+    def of(cls, fields: CandidateFields, motivation: np.ndarray) -> CandidateSide:
+        return cls(RowBlocks(fields.desired), RowBlocks(fields.text), RowBlocks(fields.words), RowBlocks(motivation))
+
+    def fields(self, rows: np.ndarray) -> CandidateFields:
+        """The fields of the candidates in ``rows``, row for row."""
+        return CandidateFields(self.desired[rows], self.text[rows], self.words[rows])
 
     def take(self, rows: np.ndarray) -> CandidateSide:
         """The reading of the candidates in ``rows``."""
-        f = self.fields
-        return CandidateSide(
-            CandidateFields(f.desired[rows], f.text[rows], f.words[rows]), self.motivation[rows]
-        )
+        return CandidateSide.of(self.fields(rows), self.motivation[rows])
 
     def with_rows(self, rows: np.ndarray, other: CandidateSide) -> CandidateSide:
         """The reading with ``rows`` replaced by ``other``'s rows (as many desired occupations
-        wide as the wider of the two)."""
-        mine, theirs = self.fields, other.fields
-        width = max(mine.desired.shape[1], theirs.desired.shape[1])
-        desired = np.full((len(mine.desired), width), -1, dtype=mine.desired.dtype)
-        desired[:, : mine.desired.shape[1]] = mine.desired
-        desired[rows] = -1
-        desired[rows, : theirs.desired.shape[1]] = theirs.desired
-        text, words, motivation = mine.text.copy(), mine.words.copy(), self.motivation.copy()
-        text[rows], words[rows], motivation[rows] = theirs.text, theirs.words, other.motivation
-        return CandidateSide(CandidateFields(desired, text, words), motivation)
+        wide as the wider of the two); only the blocks they fall in are copied."""
+        mine, theirs = self.desired.shape[1], other.desired.shape[1]
+        desired = self.desired if mine >= theirs else RowBlocks(_padded(self.desired.whole, theirs))
+        return CandidateSide(
+            desired.with_rows(rows, _padded(other.desired.whole, max(mine, theirs))),
+            self.text.with_rows(rows, other.text.whole),
+            self.words.with_rows(rows, other.words.whole),
+            self.motivation.with_rows(rows, other.motivation.whole),
+        )
+
+    @classmethod
+    def gather(cls, parts: Sequence[tuple[CandidateSide, np.ndarray]]) -> CandidateSide:
+        """The readings of each part's candidates in ``rows``, in order, copied once."""
+        width = max(side.desired.shape[1] for side, _ in parts)
+        return cls(
+            RowBlocks(np.concatenate([_padded(side.desired[rows], width) for side, rows in parts])),
+            RowBlocks.gather([(side.text, rows) for side, rows in parts]),
+            RowBlocks.gather([(side.words, rows) for side, rows in parts]),
+            RowBlocks.gather([(side.motivation, rows) for side, rows in parts]),
+        )
+
+
+def _padded(desired: np.ndarray, width: int) -> np.ndarray:
+    """Desired occupations padded with -1 to ``width`` columns."""
+    return np.pad(desired, ((0, 0), (0, width - desired.shape[1])), constant_values=-1)
 
 
 class TextModels:
@@ -106,7 +133,7 @@ class TextModels:
             motivation = np.array(
                 [held.get(c.id, m) for c, m in zip(candidates, motivation, strict=True)], dtype=float
             )
-        return CandidateSide(self.fields.candidate_fields(candidates, vectors), motivation)
+        return CandidateSide.of(self.fields.candidate_fields(candidates, vectors), motivation)
 
     def work_side(self, needs: Sequence[WorkNeed], need_vectors: np.ndarray) -> WorkFields:
         return self.fields.work_fields(needs, need_vectors)
@@ -115,7 +142,7 @@ class TextModels:
         self, cand: CandidateSide, work: WorkFields, cand_rows: np.ndarray, work_rows: np.ndarray
     ) -> tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray]:
         """(field features, ISCO skill level of the work, motivation score) of aligned pairs."""
-        found = field_features(cand.fields, work, cand_rows, work_rows, self.fields.items_)
+        found = field_features(cand.fields(cand_rows), work, np.arange(len(cand_rows)), work_rows, self.fields.items_)
         assert set(found) == set(FIELD_FEATURES)
         skills = np.array([skill_level(int(i)) for i in work.item], dtype=float)
         return found, skills[work_rows], cand.motivation[cand_rows]

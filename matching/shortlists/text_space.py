@@ -32,6 +32,7 @@ from matching.records.schemas import Candidate, WorkNeed
 from matching.shortlists.motivation import motivation_sentences
 from matching.shortlists.occupation_fields import field_sentences
 from matching.shortlists.occupations import load_occupations
+from matching.shortlists.row_blocks import RowBlocks
 from models.e5_encoder import E5Encoder
 from models.embedding_cache import EmbeddingCache
 from models.encoders import DenseEncoder, TextEncoder
@@ -69,98 +70,56 @@ def work_need_text(need: WorkNeed) -> str:
 class TextVectors:
     """Vectors of a list of records; row ``i`` belongs to ``ids[i]``.
 
-    Kept in blocks of :attr:`BLOCK_ROWS` rows, so that a few rows written again (a profile
-    edited) copy their blocks, not the whole matrix: a large municipality's is some 60 MB, and
-    every region holding its shared candidates has its own copy of theirs.
+    Kept in blocks (:class:`~matching.shortlists.row_blocks.RowBlocks`), so that a few rows
+    written again (a profile edited) copy their blocks, not the whole matrix: a large
+    municipality's is some 60 MB, and every region holding its shared candidates has its
+    own copy of theirs.
     """
 
-    BLOCK_ROWS = 2048
+    __slots__ = ("ids", "matrix")
 
-    __slots__ = ("_whole", "blocks", "ids")
-
-    def __init__(self, ids: np.ndarray, dense: np.ndarray) -> None:
-        step = self.BLOCK_ROWS
+    def __init__(self, ids: np.ndarray, dense: np.ndarray | RowBlocks) -> None:
         self.ids = ids
-        self.blocks: tuple[np.ndarray, ...] = tuple(dense[i : i + step] for i in range(0, max(len(dense), 1), step))
-        self._whole: np.ndarray | None = dense  # the blocks are views of it
-
-    @classmethod
-    def _of_blocks(cls, ids: np.ndarray, blocks: tuple[np.ndarray, ...]) -> TextVectors:
-        made = cls.__new__(cls)
-        made.ids, made.blocks, made._whole = ids, blocks, None
-        return made
+        self.matrix = dense if isinstance(dense, RowBlocks) else RowBlocks(dense)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @property
     def dim(self) -> int:
-        return int(self.blocks[0].shape[1])
+        return int(self.matrix.shape[1])
 
     @property
     def dense(self) -> np.ndarray:
         """Every row as one matrix (a copy once rows were changed in blocks)."""
-        return np.concatenate(self.blocks) if self._whole is None else self._whole
+        return self.matrix.whole
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Inner product of every row with ``query``."""
-        if len(self.blocks) == 1:
-            sims: np.ndarray = self.blocks[0] @ query
-            return sims
-        return np.concatenate([block @ query for block in self.blocks])
+        return self.matrix.dot(query)
 
     def rows(self, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The vectors of rows ``idx`` as one matrix (into ``out`` when given)."""
-        idx = np.asarray(idx, dtype=np.intp)
-        if out is None:
-            out = np.empty((len(idx), self.dim), dtype=self.blocks[0].dtype)
-        if len(self.blocks) == 1:
-            return np.take(self.blocks[0], idx, axis=0, out=out)
-        block, at = np.divmod(idx, self.BLOCK_ROWS)
-        if np.all(block[1:] >= block[:-1]):  # in block order (a pool's rows): each block at once
-            bounds = np.flatnonzero(np.diff(block)) + 1
-            for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(idx)], strict=True):
-                if hi > lo:
-                    np.take(self.blocks[block[lo]], at[lo:hi], axis=0, out=out[lo:hi])
-        else:
-            for b in np.unique(block):
-                these = np.flatnonzero(block == b)
-                out[these] = self.blocks[b][at[these]]
-        return out
+        return self.matrix.rows(idx, out)
 
     def take(self, rows: np.ndarray) -> TextVectors:
-        return TextVectors(self.ids[rows], self.rows(np.arange(len(self))[rows]))
+        return TextVectors(self.ids[rows], self.matrix.take(rows))
 
     def with_rows(self, rows: np.ndarray, dense: np.ndarray) -> TextVectors:
         """The same records with the vectors of ``rows`` replaced by ``dense``'s; only the
         blocks they fall in are copied."""
-        blocks = list(self.blocks)
-        block, at = np.divmod(np.asarray(rows, dtype=np.intp), self.BLOCK_ROWS)
-        for b in np.unique(block):
-            these = np.flatnonzero(block == b)
-            blocks[b] = blocks[b].copy()
-            blocks[b][at[these]] = dense[these]
-        return TextVectors._of_blocks(self.ids, tuple(blocks))
+        return TextVectors(self.ids, self.matrix.with_rows(rows, dense))
 
     @classmethod
     def concat(cls, parts: Sequence[TextVectors]) -> TextVectors:
         """The rows of several, in order."""
-        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([b for p in parts for b in p.blocks]))
+        return cls(np.concatenate([p.ids for p in parts]), RowBlocks.concat([p.matrix for p in parts]))
 
     @classmethod
     def gather(cls, parts: Sequence[tuple[TextVectors, np.ndarray]]) -> TextVectors:
-        """``concat`` of each part's ``take(rows)``, copied once into one new matrix (a
-        region's vectors are some 100 MB: every copy more is tens of milliseconds)."""
-        n = sum(len(rows) for _, rows in parts)
-        first = parts[0][0].blocks[0]
-        dense = np.empty((n, first.shape[1]), dtype=first.dtype)
-        ids = np.empty(n, dtype=object)
-        at = 0
-        for vectors, rows in parts:
-            vectors.rows(rows, out=dense[at : at + len(rows)])
-            ids[at : at + len(rows)] = vectors.ids[rows]
-            at += len(rows)
-        return cls(ids, dense)
+        """``concat`` of each part's ``take(rows)``, copied once (:meth:`RowBlocks.gather`)."""
+        ids = np.concatenate([vectors.ids[rows] for vectors, rows in parts])
+        return cls(ids, RowBlocks.gather([(vectors.matrix, rows) for vectors, rows in parts]))
 
 
 class TextSpace:

@@ -16,13 +16,13 @@ from matching.shortlists.candidate_arrays import CandidateArrays
 from matching.shortlists.engine import ShortlistEngine
 from matching.shortlists.pool import POOL_TYPES
 from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.row_blocks import RowBlocks
 from matching.shortlists.shortlist import (
     SIMILARITY_NOTE,
     ShortlistConfig,
     ShortlistError,
     UnknownRecordError,
 )
-from matching.shortlists.text_space import TextVectors
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -435,7 +435,7 @@ def test_the_index_reads_again_only_the_records_written(tiny_world):
 
 
 def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_it_was(tiny_world, monkeypatch):
-    monkeypatch.setattr(TextVectors, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(RowBlocks, "BLOCK_ROWS", 2)
     other = OTHER
     engine = _regional_engine(tiny_world, False)
     before = engine._regional("GM0855")
@@ -448,8 +448,8 @@ def test_an_edit_of_someone_the_region_does_not_see_keeps_the_regional_pool_as_i
     # B1's row copied in, the rest kept: only B1's block of vectors is new
     assert edited.row_of is after.row_of and edited.vectors.ids is after.vectors.ids
     b1_block = edited.row_of["B1"] // 2
-    assert [a is b for a, b in zip(edited.vectors.blocks, after.vectors.blocks, strict=True)] == [
-        i != b1_block for i in range(len(after.vectors.blocks))
+    assert [a is b for a, b in zip(edited.vectors.matrix.blocks, after.vectors.matrix.blocks, strict=True)] == [
+        i != b1_block for i in range(len(after.vectors.matrix.blocks))
     ]
     anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
     made = anew._regional("GM0855")

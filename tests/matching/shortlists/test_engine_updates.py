@@ -33,8 +33,8 @@ from matching.shortlists.pool import (
     with_changes,
 )
 from matching.shortlists.retrieval import RetrievalIndex
+from matching.shortlists.row_blocks import RowBlocks
 from matching.shortlists.shortlist import Ranking, Shortlist, ShortlistConfig
-from matching.shortlists.text_space import TextVectors
 from training.simulator import SimulationConfig, simulate, write_world
 from training.train import train_ranker
 
@@ -139,13 +139,13 @@ def _assert_same_candidate_side(patched: Pool, made: Pool) -> None:
         np.testing.assert_array_equal(getattr(patched.arrays, name), getattr(made.arrays, name), err_msg=name)
     np.testing.assert_array_equal(patched.vectors.dense, made.vectors.dense)
     assert patched.text is not None and made.text is not None
-    for read, read_in_full in ((patched.text.motivation, made.text.motivation),
-                               (patched.text.fields.text, made.text.fields.text),
-                               (patched.text.fields.words, made.text.fields.words)):
+    for read, read_in_full in ((patched.text.motivation.whole, made.text.motivation.whole),
+                               (patched.text.text.whole, made.text.text.whole),
+                               (patched.text.words.whole, made.text.words.whole)):
         np.testing.assert_allclose(read, read_in_full, rtol=0, atol=1e-6)  # float32 over another batch
-    width = made.text.fields.desired.shape[1]  # a patched pool may keep a wider padding of -1
-    np.testing.assert_array_equal(patched.text.fields.desired[:, :width], made.text.fields.desired)
-    assert (patched.text.fields.desired[:, width:] == -1).all()
+    width = made.text.desired.shape[1]  # a patched pool may keep a wider padding of -1
+    np.testing.assert_array_equal(patched.text.desired.whole[:, :width], made.text.desired.whole)
+    assert (patched.text.desired.whole[:, width:] == -1).all()
     for name, values in made.engagement.items():
         np.testing.assert_array_equal(patched.engagement[name], values, err_msg=name)
 
@@ -192,7 +192,7 @@ def test_a_pool_patched_after_profile_edits_equals_one_read_in_full(world, store
 
 
 def test_edits_alone_copy_only_the_rows_and_blocks_they_write(world, store, monkeypatch) -> None:
-    monkeypatch.setattr(TextVectors, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(RowBlocks, "BLOCK_ROWS", 64)
     engine = _engine(world, store)
     before = engine._pool(HERE)
     need = before.needs[0]
@@ -212,7 +212,7 @@ def test_edits_alone_copy_only_the_rows_and_blocks_they_write(world, store, monk
     fresh = _engine(world, store)
     _assert_same_candidate_side(patched, fresh._pool(HERE))
     assert patched.row_of is before.row_of and patched.vectors.ids is before.vectors.ids
-    kept = [b is a for a, b in zip(before.vectors.blocks, patched.vectors.blocks, strict=True)]
+    kept = [b is a for a, b in zip(before.vectors.matrix.blocks, patched.vectors.matrix.blocks, strict=True)]
     assert kept == [i not in (0, 3) for i in range(len(kept))]  # rows 3 and 4 in block 0, 200 in 3
     assert [line[:4] for line in _lines(shown)] == [line[:4] for line in _lines(fresh.for_work_need(need.id, k=10))]
 

@@ -8,6 +8,7 @@ from spaces import test_space
 from matching.records.schemas import Candidate
 from matching.records.storage import Store
 from matching.shortlists.retrieval import RetrievalIndex, most_similar
+from matching.shortlists.row_blocks import RowBlocks
 from matching.shortlists.text_space import TextVectors
 
 
@@ -63,7 +64,7 @@ def test_search_finds_the_closest_text(tmp_path):
 
 @pytest.mark.parametrize("k", [1, 7, 40, 60, 200])
 def test_most_similar_is_a_stable_sort_of_the_allowed_rows(k, monkeypatch):
-    monkeypatch.setattr(TextVectors, "BLOCK_ROWS", 16)  # the pool's vectors in blocks
+    monkeypatch.setattr(RowBlocks, "BLOCK_ROWS", 16)  # the pool's vectors in blocks
     rng = np.random.default_rng(k)
     vectors = rng.integers(-2, 3, size=(120, 4)).astype(np.float32)  # many exact ties
     vectors[60:] = vectors[:60]  # and identical texts
