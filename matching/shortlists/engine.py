@@ -152,6 +152,8 @@ class ShortlistEngine:
         self._steps: dict[str, list[_Step]] = {}
         #: how often a pool held was replaced by a newer one (lists may be carried forward)
         self.moves = 0
+        #: what carrying lists forward read of the pools as they were at ``moves`` (:class:`_Pass`)
+        self._pass: tuple[int, _Pass] = (-1, _Pass())
         #: per municipality and protected group: exposure given and deserved over lists so far
         self._exposure: dict[str, dict[str, list[float]]] = {}
         self._exposure_lock = threading.Lock()
@@ -599,7 +601,10 @@ class ShortlistEngine:
         further than the steps kept (``MAX_STEPS``), is not carried. Lists with overrides,
         pinned candidates or a fair-exposure policy are not carried either.
         """
-        memo = _Pass()
+        moves, memo = self._pass
+        if moves != self.moves:  # the pools moved on: what was read of them is of no more use
+            moves = self.moves
+            self._pass = (moves, memo := _Pass())
         return [self._carried(held, audience, sort, region, memo) for held, audience, sort, region in lists]
 
     def _carried(
@@ -610,7 +615,8 @@ class ShortlistEngine:
         region: bool,
         memo: _Pass,
     ) -> Shortlist | None:
-        """One list of :meth:`carry_forward`; ``memo``: what the lists of a pass share."""
+        """One list of :meth:`carry_forward`; ``memo``: what the lists carried since the pools
+        last moved share."""
         ranking = held.ranking
         if (
             ranking is None
@@ -649,8 +655,9 @@ class ShortlistEngine:
         last_id, last_value = ranking.order[-1] if ranking.order else ("", np.inf)
         n_allowed, vetoed = ranking.allowed, dict(held.vetoed)
         listed: set[str] | None = None
+        at = memo.keep(pool)
         for cid in sorted(written):
-            key = (id(pool), cid)
+            key = (at, ranking.pools, cid)  # the stamp the list was made at: the pools before
             if key not in memo.touched:
                 memo.touched[key] = _Touched.read(self, pool, befores, cid, memo.sites)
             one = memo.touched[key]
@@ -1136,14 +1143,22 @@ class ShortlistEngine:
 
 @dataclass
 class _Pass:
-    """What the lists of one pass of :meth:`ShortlistEngine.carry_forward` share: the steps
-    between two stamps, the written candidates as read for each pool, each pool's work."""
+    """What the lists :meth:`ShortlistEngine.carry_forward` carries while the pools stay as
+    they are share: the steps between two stamps, each written candidate as read for each
+    pool (and the stamp the lists were made at), each pool's work. Pools are keyed by
+    ``id``, and held here so that no other pool takes the same ``id`` while it is in use."""
 
     since: dict[tuple[Any, Any], tuple[dict[str, Pool], frozenset[str]] | None] = field(
         default_factory=dict
     )
-    touched: dict[tuple[int, str], _Touched | None] = field(default_factory=dict)
+    touched: dict[tuple[int, Any, str], _Touched | None] = field(default_factory=dict)
     sites: dict[int, Site] = field(default_factory=dict)
+    pools: dict[int, Pool] = field(default_factory=dict)
+
+    def keep(self, pool: Pool) -> int:
+        """``pool``'s key here."""
+        self.pools[id(pool)] = pool
+        return id(pool)
 
 
 @dataclass(frozen=True)

@@ -415,6 +415,26 @@ def test_a_regional_list_is_carried_forward_after_writes_elsewhere_in_the_region
     assert engine.carry_forward([(again, "staff", "chance", True)]) == [None]
 
 
+def test_lists_made_at_different_versions_are_each_carried_from_the_pool_they_were_made_of(tiny_world):
+    engine = _engine([*tiny_world, make_candidate("X", lat=52.1, lon=5.1, max_travel_km=5)], scorer=TravelScorer())
+    older = engine.for_work_need("W1", 10)  # X lives 60 km away
+    # X also wants at most 8 hours: vetoed for two reasons now
+    engine.store.upsert([make_candidate("X", lat=52.1, lon=5.1, max_travel_km=5, hours_min=4, hours_max=8)])
+    engine.keep_in_step()
+    newer = engine.for_work_need("W1", 5)
+    assert older.vetoed != newer.vetoed
+    engine.store.upsert([make_candidate("X", lat=52.1, lon=5.1, max_travel_km=5, hours_min=4, hours_max=8,
+                                        wishes="Liefst in de bouw.")])
+    engine.keep_in_step()
+    # one call, the older list first: each compares X with X as it was when that list was made
+    carried = engine.carry_forward([(older, "staff", "chance", False), (newer, "staff", "chance", False)])
+    anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    for list_, k in zip(carried, (10, 5), strict=True):
+        made = anew.for_work_need("W1", k)
+        assert list_ is not None and list_.vetoed == made.vetoed
+        assert [(m.candidate_id, m.score) for m in list_.matches] == [(m.candidate_id, m.score) for m in made.matches]
+
+
 def test_the_index_reads_again_only_the_records_written(tiny_world):
     engine = _engine(tiny_world)
     engine.for_work_need("W1", k=10)
