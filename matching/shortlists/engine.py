@@ -154,6 +154,9 @@ class ShortlistEngine:
         self.moves = 0
         #: what carrying lists forward read of the pools as they were at ``moves`` (:class:`_Pass`)
         self._pass: tuple[int, _Pass] = (-1, _Pass())
+        #: per ``id`` of a pool's work needs: those work needs, their employers and the work as
+        #: a :class:`Site` (writes to candidates leave a pool's work needs as they were)
+        self._sites: dict[int, tuple[list[WorkNeed], dict[str, Employer], Site]] = {}
         #: per municipality and protected group: exposure given and deserved over lists so far
         self._exposure: dict[str, dict[str, list[float]]] = {}
         self._exposure_lock = threading.Lock()
@@ -231,8 +234,11 @@ class ShortlistEngine:
             key for key, (members, _) in list(self._regional_pools.items())
             if any(m.municipality in moved for m in members)
         ]
+        municipalities = self.store.list(Municipality) if regional else []
         for municipality, work in regional:
-            self._regional(municipality, work=work)
+            region = region_members(municipalities, municipality)
+            known = {m: versions[m] for m in region if m in versions}
+            self._regional(municipality, work=work, versions=known if len(known) == len(region) else None)
         return len(moved) + len(regional)
 
     def _pool(self, municipality: str, version: int | None = None) -> Pool:
@@ -285,11 +291,14 @@ class ShortlistEngine:
         (only itself when it is in no region)."""
         return region_members(self.store.list(Municipality), municipality)
 
-    def _regional(self, municipality: str, *, work: bool = False) -> Pool:
+    def _regional(self, municipality: str, *, work: bool = False, versions: Mapping[str, int] | None = None) -> Pool:
         """The municipality's pool with the region's shared candidates (:func:`regional_pool`),
-        or with ``work`` the region's open work needs (:func:`regional_work`)."""
-        self.refresh()
-        versions = self.store.versions(self.region_of(municipality), record_types=POOL_TYPES)
+        or with ``work`` the region's open work needs (:func:`regional_work`); ``versions``:
+        the region's members (itself first) and the version of their records, when the caller
+        asked for them already, with the index in step."""
+        if versions is None:
+            self.refresh()
+            versions = self.store.versions(self.region_of(municipality), record_types=POOL_TYPES)
         members = [self._pool(m, version) for m, version in versions.items()]
         found = self._regional_pools.get((municipality, work))
         same = found is not None and [m.municipality for m in found[0]] == [
@@ -304,7 +313,7 @@ class ShortlistEngine:
             before = found if found is not None and same and now == [
                 (m.model, m.day) for m in found[0]
             ] else None
-            pool = regional_pool(members[0], members[1:], before)
+            pool = regional_pool(members[0], members[1:], before, None if before is None else self._written(before[0], members))
         with self._lock:
             self._regional_pools[(municipality, work)] = (members, pool)
             self.moves += 1
@@ -605,7 +614,10 @@ class ShortlistEngine:
         if moves != self.moves:  # the pools moved on: what was read of them is of no more use
             moves = self.moves
             self._pass = (moves, memo := _Pass())
-        return [self._carried(held, audience, sort, region, memo) for held, audience, sort, region in lists]
+        if self.config.fair_exposure is not None:
+            return [None] * len(lists)
+        now = (self.scored_by, self.today())
+        return [self._carried(held, audience, sort, region, memo, now) for held, audience, sort, region in lists]
 
     def _carried(
         self,
@@ -614,29 +626,30 @@ class ShortlistEngine:
         sort: SortBy,
         region: bool,
         memo: _Pass,
+        now: tuple[str, dt.date],
     ) -> Shortlist | None:
         """One list of :meth:`carry_forward`; ``memo``: what the lists carried since the pools
-        last moved share."""
+        last moved share; ``now``: the model in service and the day."""
         ranking = held.ranking
         if (
             ranking is None
             or not ranking.pools
             or held.direction != "work_need"
-            or held.scored_by != self.scored_by
-            or self.config.fair_exposure is not None
+            or held.scored_by != now[0]
             or held.excluded
             or any(m.pinned for m in held.matches)
         ):
             return None
         found = self._regional_pools.get((held.municipality, False)) if region else None
         pool = found[1] if found is not None else None if region else self._pools.get(held.municipality)
-        if pool is None or (pool.model, pool.day) != (self.scored_by, self.today()):
+        if pool is None or (pool.model, pool.day) != now:
             return None
-        if ranking.pools == pool.stamp:
+        stamp = pool.stamp
+        if ranking.pools == stamp:
             return held
-        if (ranking.pools, pool.stamp) not in memo.since:
-            memo.since[(ranking.pools, pool.stamp)] = self._since(ranking.pools, pool.stamp)
-        since = memo.since[(ranking.pools, pool.stamp)]
+        if (ranking.pools, stamp) not in memo.since:
+            memo.since[(ranking.pools, stamp)] = self._since(ranking.pools, stamp)
+        since = memo.since[(ranking.pools, stamp)]
         if since is None:
             return None
         befores, written = since
@@ -651,7 +664,7 @@ class ShortlistEngine:
             or (ranking.retrieved is not None and ranking.floor is None)
         ):
             return None
-        consent = "employers" if audience == "employer" else "matching"
+        consent: _Consent = "employers" if audience == "employer" else "matching"
         last_id, last_value = ranking.order[-1] if ranking.order else ("", np.inf)
         n_allowed, vetoed = ranking.allowed, dict(held.vetoed)
         listed: set[str] | None = None
@@ -659,7 +672,7 @@ class ShortlistEngine:
         for cid in sorted(written):
             key = (at, ranking.pools, cid)  # the stamp the list was made at: the pools before
             if key not in memo.touched:
-                memo.touched[key] = _Touched.read(self, pool, befores, cid, memo.sites)
+                memo.touched[key] = _Touched.read(self, pool, befores, cid)
             one = memo.touched[key]
             if one is None:  # came into the pool or left it
                 return None
@@ -700,7 +713,7 @@ class ShortlistEngine:
             vetoed=held.vetoed if vetoed == held.vetoed else {
                 v.value: vetoed[v.value] for v in Veto if vetoed.get(v.value, 0) > 0
             },
-            ranking=replace(ranking, pools=pool.stamp, allowed=n_allowed),
+            ranking=replace(ranking, pools=stamp, allowed=n_allowed),
         )
 
     def _since(
@@ -723,6 +736,32 @@ class ShortlistEngine:
             for step in steps:
                 written |= step.candidates
         return befores, frozenset(written)
+
+    def _site(self, pool: Pool) -> Site:
+        """The pool's open work as one :class:`Site`, made once for its work needs."""
+        found = self._sites.get(id(pool.needs))
+        if found is None or found[0] is not pool.needs or found[1] is not pool.employers:
+            found = (pool.needs, pool.employers, Site.of_work_needs(pool.needs, pool.employers))
+            with self._lock:
+                if len(self._sites) >= 4 * (len(self._pools) + len(self._regional_pools)) + 8:
+                    self._sites.clear()  # those of pools replaced since
+                self._sites[id(pool.needs)] = found
+        return found[2]
+
+    def _written(self, was: Sequence[Pool], now: Sequence[Pool]) -> frozenset[str] | None:
+        """The candidates whose profiles or history the steps from each pool of ``was`` to
+        the same municipality's in ``now`` wrote; None when a pool moved by other writes, or
+        further than the steps kept."""
+        written: set[str] = set()
+        for old, new in zip(was, now, strict=True):
+            if old is new:
+                continue
+            steps = self._chain(new.municipality, old.version, new.version)
+            if steps is None or steps[0].before is not old:
+                return None
+            for step in steps:
+                written |= step.candidates
+        return frozenset(written)
 
     def _chain(self, municipality: str, start: int, end: int) -> list[_Step] | None:
         """The steps the municipality's pool took from version ``start`` to ``end``, if kept."""
@@ -772,7 +811,7 @@ class ShortlistEngine:
                              note=f"geen open werkvragen in {where}", **base)
         row = pool.row_of[candidate.id]
         repeated = pool.arrays.take(np.full(len(pool.needs), row))
-        site = Site.of_work_needs(pool.needs, pool.employers)
+        site = self._site(pool)
         masks = veto_masks(repeated, site, on=pool.day, placed_ids=pool.placed_ids)
         ok = allowed(masks)
         for nid in excluded:
@@ -1152,13 +1191,18 @@ class _Pass:
         default_factory=dict
     )
     touched: dict[tuple[int, Any, str], _Touched | None] = field(default_factory=dict)
-    sites: dict[int, Site] = field(default_factory=dict)
     pools: dict[int, Pool] = field(default_factory=dict)
 
     def keep(self, pool: Pool) -> int:
         """``pool``'s key here."""
         self.pools[id(pool)] = pool
         return id(pool)
+
+
+#: veto names, and each veto (rows) for each work need (columns) before and after a write,
+#: and for each work need whether they are alike
+_Compared = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+_Consent = Literal["matching", "employers"]
 
 
 @dataclass(frozen=True)
@@ -1169,18 +1213,24 @@ class _Touched:
     #: in a pool of a member whose pool did not move: nothing about them changed
     unchanged: bool
     #: consent -> (veto names, before, after, alike): each veto (rows) for each work need
-    #: (columns) before and after, and for each work need whether they are the same
-    _vetoes: Mapping[str, tuple[list[str], np.ndarray, np.ndarray, np.ndarray]]
+    #: (columns) before and after, and for each work need whether they are the same; the
+    #: consent to matching read at once, the other (lists shown to employers) when asked
+    _vetoes: dict[_Consent, _Compared]
     similarity_before: np.ndarray
     similarity: np.ndarray
     score: np.ndarray
     probability: np.ndarray | None
     anyway: np.ndarray | None
+    _compare: Callable[[_Consent], _Compared] | None = None
 
-    def vetoes(self, consent: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    def vetoes(self, consent: _Consent) -> _Compared:
         """The vetoes' names; each veto (rows) for each work need (columns) before and after;
         for each work need whether they are alike."""
-        return self._vetoes[consent]
+        found = self._vetoes.get(consent)
+        if found is None:
+            assert self._compare is not None
+            found = self._vetoes[consent] = self._compare(consent)
+        return found
 
     @classmethod
     def same(cls) -> _Touched:
@@ -1189,13 +1239,9 @@ class _Touched:
         return cls(True, {}, nothing, nothing, nothing, None, None)
 
     @classmethod
-    def read(
-        cls, engine: ShortlistEngine, pool: Pool, befores: Mapping[str, Pool], cid: str,
-        sites: dict[int, Site],
-    ) -> _Touched | None:
+    def read(cls, engine: ShortlistEngine, pool: Pool, befores: Mapping[str, Pool], cid: str) -> _Touched | None:
         """``cid`` in ``pool`` now and in its member's pool before (``befores``: the pools
-        before of the members that moved); None when they came into the pool or left it.
-        ``sites``: the work of each pool, per ``id(pool)``, kept for the other candidates."""
+        before of the members that moved); None when they came into the pool or left it."""
         row = pool.row_of.get(cid)
         home = next((m for m, before in befores.items() if cid in before.row_of), None)
         if home is None:  # in no pool that moved: new, or of a member whose pool did not move
@@ -1210,11 +1256,9 @@ class _Touched:
         if row is None:  # outside the pool before and now
             return cls.same()
         n = len(pool.needs)
-        site = sites.get(id(pool))
-        if site is None:
-            site = sites[id(pool)] = Site.of_work_needs(pool.needs, pool.employers)
+        site = engine._site(pool)
 
-        def vetoes(p: Pool, r: int, consent: Literal["matching", "employers"]) -> dict[Veto, np.ndarray]:
+        def vetoes(p: Pool, r: int, consent: _Consent) -> dict[Veto, np.ndarray]:
             one = p.arrays.take(np.array([r]))
             day = day_status(one, p.day, np.array([cid in p.placed_ids]))
             return veto_masks(
@@ -1222,11 +1266,12 @@ class _Touched:
                 day=DayStatus(np.repeat(day.placed, n), np.repeat(day.not_available, n)),
             )
 
-        side = {}
-        for consent in ("matching", "employers"):
+        def compare(consent: _Consent) -> _Compared:
             masks = vetoes(before, was, consent), vetoes(pool, row, consent)
             then, now = (np.array(list(m.values())) for m in masks)
-            side[consent] = ([v.value for v in masks[1]], then, now, (then == now).all(axis=0))
+            return [v.value for v in masks[1]], then, now, (then == now).all(axis=0)
+
+        side: dict[_Consent, _Compared] = {"matching": compare("matching")}
         needs = pool.need_vectors.dense
         vector = pool.vectors.rows(np.array([row]))[0]
         old = before.vectors.rows(np.array([was]))[0]
@@ -1248,5 +1293,5 @@ class _Touched:
         anyway = None if pool.anyway is None else np.full(n, pool.anyway[row])
         return cls(
             False, side, similarity if np.array_equal(old, vector) else needs @ old, similarity, score,
-            probability, anyway,
+            probability, anyway, compare,
         )

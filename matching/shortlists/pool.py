@@ -490,7 +490,12 @@ def _with_history(
     )
 
 
-def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Pool], Pool] | None = None) -> Pool:
+def regional_pool(
+    home: Pool,
+    others: Sequence[Pool],
+    before: tuple[Sequence[Pool], Pool] | None = None,
+    written: frozenset[str] | None = None,
+) -> Pool:
     """``home``'s pool with the candidates of the region's other municipalities who consented
     to regional sharing (and to matching) added after its own.
 
@@ -503,7 +508,9 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
     candidates in the same rows (only history changed, profiles of candidates it does not
     list, or profiles of some it lists), its candidate side is kept, with just the rows of
     those written copied in from their own municipality's pool, instead of being copied
-    together again.
+    together again. ``written``: every candidate the members' writes since concern (their
+    profiles or history), when known; then only their rows are compared and copied, their
+    engagement and chance anyway too, instead of every row.
     """
     members = [home, *others]
     shared = [np.arange(len(home.candidates))] + [
@@ -512,41 +519,23 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
     parts = [(p, rows) for p, rows in zip(members, shared, strict=True) if rows.size]
     if len(parts) == 1:
         return home
-    anyway = [p.anyway for p, _ in parts]
-    if before is not None and (written := _rows_written(before, members, shared)) is not None:
-        side = before[1]
-        if written.size:  # each written row from its own municipality's pool, in row order
-            starts = np.cumsum([0] + [len(rows) for rows in shared])
-            member = np.searchsorted(starts, written, side="right") - 1
-            sources = [
-                (p, rows[written[member == i] - starts[i]]) for i, (p, rows) in enumerate(zip(members, shared, strict=True))
-            ]
-            sources = [(p, rows) for p, rows in sources if rows.size]
-            taken = [(p.text, r) for p, r in sources if p.text is not None]
-            side = replace(side, **_rows_replaced(
-                side, written, [p.candidates[r] for p, rows in sources for r in rows],
-                CandidateArrays.concat([p.arrays.take(r) for p, r in sources]),
-                np.concatenate([p.vectors.rows(r) for p, r in sources]),
-                CandidateSide.gather(taken) if len(taken) == len(sources) else None,
-            ))
-        candidates, arrays, vectors, text, row_of = side.candidates, side.arrays, side.vectors, side.text, side.row_of
-    else:
-        candidates = [p.candidates[r] for p, rows in parts for r in rows]
-        texts = [p.text for p, _ in parts]
-        arrays = CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts])
-        vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
-        row_of = dict(zip(vectors.ids.tolist(), range(len(vectors.ids)), strict=True))
-        text = None if any(t is None for t in texts) else CandidateSide.gather(
-            [(t, rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
-        )
+    history = None if before is None or written is None else _rows_of(before, members, written)
+    rows = history if history is not None else None if before is None else _rows_written(before, members, shared)
+    if before is not None and rows is not None:
+        return _patched(home, members, shared, before[1], rows, history is not None)
+    candidates = [p.candidates[r] for p, rows in parts for r in rows]
+    texts, anyway = [p.text for p, _ in parts], [p.anyway for p, _ in parts]
+    vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
     return replace(
         home,
         members=tuple((p.municipality, p.version) for p in members),
         candidates=candidates,
-        arrays=arrays,
+        arrays=CandidateArrays.concat([p.arrays.take(rows) for p, rows in parts]),
         vectors=vectors,
-        row_of=row_of,
-        text=text,
+        row_of=dict(zip(vectors.ids.tolist(), range(len(vectors.ids)), strict=True)),
+        text=None if any(t is None for t in texts) else CandidateSide.gather(
+            [(t, rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
+        ),
         engagement={
             name: np.concatenate([p.engagement[name][rows] for p, rows in parts])
             for name in home.engagement
@@ -557,6 +546,95 @@ def regional_pool(home: Pool, others: Sequence[Pool], before: tuple[Sequence[Poo
             [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]
         ),
     )
+
+
+def _patched(
+    home: Pool, members: Sequence[Pool], shared: Sequence[np.ndarray], pool: Pool, rows: np.ndarray,
+    history: bool,
+) -> Pool:
+    """The regional ``pool`` (listing the same candidates in the same rows as ``members``
+    share now) with ``rows`` copied in from their own municipality's pool: their records
+    written again, and with ``history`` (``rows`` are every row the writes concern) their
+    engagement and chance anyway; without, those are gathered from every member again."""
+    starts = np.cumsum([0] + [len(r) for r in shared])
+    member = np.searchsorted(starts, rows, side="right") - 1
+    at = np.array([shared[m][row - starts[m]] for m, row in zip(member.tolist(), rows.tolist(), strict=True)], dtype=np.intp)
+    # the rows whose record was written again (history alone leaves the record as it was)
+    edited = np.array([
+        i for i, (m, r, row) in enumerate(zip(member.tolist(), at.tolist(), rows.tolist(), strict=True))
+        if members[m].candidates[r] is not pool.candidates[row]
+    ], dtype=np.intp)
+    side = pool
+    if edited.size:  # rows of one member are consecutive, members in order
+        sources = [(members[m], at[edited][member[edited] == m]) for m in np.unique(member[edited]).tolist()]
+        texts = [(p.text, r) for p, r in sources if p.text is not None]
+        side = replace(pool, **_rows_replaced(
+            pool, rows[edited], [p.candidates[r] for p, rs in sources for r in rs],
+            CandidateArrays.concat([p.arrays.take(r) for p, r in sources]),
+            np.concatenate([p.vectors.rows(r) for p, r in sources]),
+            CandidateSide.gather(texts) if len(texts) == len(sources) else None,
+        ))
+
+    def copied(values: np.ndarray, held: Sequence[np.ndarray]) -> np.ndarray:
+        """``values`` (the regional pool's) with ``rows`` as their members hold them now
+        (``held``: each member's values)."""
+        now = np.array([held[m][r] for m, r in zip(member.tolist(), at.tolist(), strict=True)], dtype=values.dtype)
+        if np.array_equal(now, values[rows], equal_nan=values.dtype.kind == "f"):
+            return values
+        values = values.copy()
+        values[rows] = now
+        return values
+
+    parts = [(p, r) for p, r in zip(members, shared, strict=True) if r.size]
+    if history:
+        engagement = {name: copied(v, [p.engagement[name] for p in members]) for name, v in pool.engagement.items()}
+        anyway = None if pool.anyway is None or any(p.anyway is None for p, _ in parts) else copied(
+            pool.anyway, [np.zeros(0) if p.anyway is None else p.anyway for p in members]  # a member sharing no one is never read
+        )
+    else:
+        engagement = {
+            name: np.concatenate([p.engagement[name][r] for p, r in parts]) for name in home.engagement
+        }
+        anyway = None if any(p.anyway is None for p, _ in parts) else np.concatenate(
+            [p.anyway[r] for p, r in parts if p.anyway is not None]
+        )
+    return replace(
+        home,
+        members=tuple((p.municipality, p.version) for p in members),
+        candidates=side.candidates,
+        arrays=side.arrays,
+        vectors=side.vectors,
+        row_of=side.row_of,
+        text=side.text,
+        engagement=engagement,
+        placed_ids=frozenset().union(*(p.placed_ids for p, _ in parts)),
+        anyway=anyway,
+    )
+
+
+def _rows_of(before: tuple[Sequence[Pool], Pool], members: Sequence[Pool], written: frozenset[str]) -> np.ndarray | None:
+    """The rows of ``before``'s regional pool of the ``written`` candidates, in row order;
+    None unless it lists the same people in the same rows now: each member lists the same
+    candidates in the same rows as then, and each written candidate is shared as then."""
+    was, pool = before
+    if [m.municipality for m in was] != [m.municipality for m in members] or any(
+        new.row_of is not old.row_of for old, new in zip(was, members, strict=True)
+    ):
+        return None
+    home = members[0].municipality
+    rows = []
+    for cid in written:
+        row = pool.row_of.get(cid)
+        owner = next((m for m in members if cid in m.row_of), None)
+        if owner is None:
+            return None
+        r = owner.row_of[cid]
+        now = owner.municipality == home or bool(owner.arrays.consent_region[r] & owner.arrays.consent_matching[r])
+        if now != (row is not None):
+            return None
+        if row is not None:
+            rows.append(row)
+    return np.array(sorted(rows), dtype=np.intp)
 
 
 def _rows_written(

@@ -351,20 +351,36 @@ def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one
     from matching.records.enums import OutcomeKind
     from matching.records.schemas import Outcome
 
+    from factories import make_event
+
+    from matching.records.enums import InvitationStatus
+    from matching.records.schemas import Invitation
+
     other = OTHER
     engine = _regional_engine(tiny_world, True)
+    engine.store.upsert([make_event("EV9", municipality=other, date=TODAY - dt.timedelta(days=7))])
     before = engine._regional("GM0855")
     held = engine.for_work_need("W1", 10, region=True)
     assert {"B1", "B2"} <= {m.candidate_id for m in held.matches}
     region = ["GM0855", other]
     version = engine.store.version(municipalities=region, record_types=POOL_TYPES)
-    engine.store.upsert([Outcome(id="O9", municipality=other, candidate_id="B1", employer_id="BE1",
-                                 kind=OutcomeKind.WEP, hours=20, start_date=TODAY,
-                                 recorded_on=TODAY)])
+    engine.store.upsert([
+        Outcome(id="O9", municipality=other, candidate_id="B1", employer_id="BE1", kind=OutcomeKind.WEP,
+                hours=20, start_date=TODAY, recorded_on=TODAY),
+        Invitation(id="I9", municipality=other, event_id="EV9", candidate_id="B2",
+                   status=InvitationStatus.DECLINED),
+    ])
     after = engine._regional("GM0855")
     assert after is not before and after.vectors is before.vectors and "B1" in after.placed_ids
-    kept = engine.for_work_need("W1", 10, region=True)
     anew = ShortlistEngine(engine.store, engine.index, scorer=TravelScorer(), today=lambda: TODAY)
+    # only B1's and B2's rows read again, and what the history says of them as in a pool made anew
+    made_pool = anew._regional("GM0855")
+    assert after.row_of == made_pool.row_of and after.placed_ids == made_pool.placed_ids
+    b2 = after.row_of["B2"]
+    assert after.engagement["hist_invited"][b2] == 1 > before.engagement["hist_invited"][b2]
+    for name, values in made_pool.engagement.items():
+        np.testing.assert_array_equal(after.engagement[name], values, err_msg=name)
+    kept = engine.for_work_need("W1", 10, region=True)
     made = anew.for_work_need("W1", 10, region=True)
     assert "B1" not in [m.candidate_id for m in kept.matches]  # placed since
     assert [(m.candidate_id, m.score) for m in kept.matches] == [
