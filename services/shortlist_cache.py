@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -65,6 +65,46 @@ class CacheKey(NamedTuple):
     day: dt.date
 
 
+V = TypeVar("V")
+
+
+class _ByScope(Generic[V]):
+    """Values by key, least recently used first out beyond ``limit``, each kept under the
+    scope it depends on, so that a scope's values are dropped without looking at the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict[CacheKey, tuple[str, V]] = OrderedDict()
+        self._scopes: dict[str, set[CacheKey]] = {}
+
+    def get(self, key: CacheKey) -> V | None:
+        found = self._values.get(key)
+        if found is None:
+            return None
+        self._values.move_to_end(key)
+        return found[1]
+
+    def put(self, key: CacheKey, scope: str, value: V) -> None:
+        self._values[key] = (scope, value)
+        self._values.move_to_end(key)
+        self._scopes.setdefault(scope, set()).add(key)
+        while len(self._values) > self.limit:
+            old, (where, _) = self._values.popitem(last=False)
+            self._scopes[where].discard(old)
+
+    def drop(self, scope: str) -> None:
+        """Forget every value of ``scope``."""
+        for key in self._scopes.pop(scope, ()):
+            self._values.pop(key, None)
+
+    def clear(self) -> None:
+        self._values.clear()
+        self._scopes.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 class ShortlistCache:
     """Answers of the engine, reused while nothing they depend on changed.
 
@@ -94,10 +134,10 @@ class ShortlistCache:
     def __init__(self, max_entries: int = 4096, *, store: Store | None = None) -> None:
         self.max_entries = max_entries
         self.store = store
-        self._entries: OrderedDict[CacheKey, tuple[str, Computed]] = OrderedDict()
+        self._entries: _ByScope[Computed] = _ByScope(max_entries)
         self._latest: OrderedDict[tuple[Any, ...], tuple[CacheKey, Computed]] = OrderedDict()
-        # key -> (scope, answer shown for it late, when the first change since that answer came in)
-        self._late: OrderedDict[CacheKey, tuple[str, Computed, dt.datetime]] = OrderedDict()
+        # key -> (answer shown for it late, when the first change since that answer came in)
+        self._late: _ByScope[tuple[Computed, dt.datetime]] = _ByScope(max_entries)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -122,9 +162,8 @@ class ShortlistCache:
             self._seen(scope, key.version)
             found = self._entries.get(key)
             if found is not None:
-                self._entries.move_to_end(key)
                 self.hits += 1
-                return found[1]
+                return found
             self.misses += 1
             return None
 
@@ -134,10 +173,8 @@ class ShortlistCache:
         seen = self._versions.get(scope)
         if seen is None or version > seen:
             if seen is not None:
-                for stale in [k for k, (s, _) in self._entries.items() if s == scope]:
-                    del self._entries[stale]
-                for stale in [k for k, (s, *_) in self._late.items() if s == scope]:
-                    del self._late[stale]
+                self._entries.drop(scope)
+                self._late.drop(scope)
             self._versions[scope] = version
 
     def latest(self, key: CacheKey) -> tuple[CacheKey, Computed] | None:
@@ -154,16 +191,12 @@ class ShortlistCache:
         """Remember that ``value`` may stand for ``key`` while its successor is computed, the
         first change since it having come in at ``since``."""
         with self._lock:
-            self._late[key] = (scope, value, since)
-            self._late.move_to_end(key)
-            while len(self._late) > self.max_entries:
-                self._late.popitem(last=False)
+            self._late.put(key, scope, (value, since))
 
     def late(self, key: CacheKey) -> tuple[Computed, dt.datetime] | None:
         """What :meth:`hold_late` remembered for ``key`` (cheap: called on the event loop)."""
         with self._lock:
-            found = self._late.get(key)
-            return None if found is None else (found[1], found[2])
+            return self._late.get(key)
 
     def forget(self, key: CacheKey) -> None:
         """Drop the newest answer held to ``key.request`` (it may no longer be shown late)."""
@@ -173,10 +206,7 @@ class ShortlistCache:
     def put(self, key: CacheKey, value: Computed, scope: str) -> None:
         with self._lock:
             self._seen(scope, key.version)  # kept: a newer answer ends the older ones
-            self._entries[key] = (scope, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries.put(key, scope, value)
             before = self._latest.get(key.request)
             if before is None or before[0].version <= key.version:
                 self._latest[key.request] = (key, value)

@@ -373,8 +373,8 @@ class ShortlistService:
         self._carried_at = moves
         model, day = engine.scored_by, engine.today()
         newest = self.cache.newest()
-        # only lists still held can be stuck: the rest left the cache
-        self._stuck = {key.request: v for key, _ in newest if (v := self._stuck.get(key.request)) is not None}
+        if len(self._stuck) > len(newest):  # only lists still held can be stuck: the rest left the cache
+            self._stuck = {key.request: v for key, _ in newest if (v := self._stuck.get(key.request)) is not None}
         held = [
             (key, computed) for key, computed in newest
             if key.request[0] == "work_need" and not key.request[-1] and (key.model, key.day) == (model, day)

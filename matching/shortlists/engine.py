@@ -668,16 +668,15 @@ class ShortlistEngine:
         last_id, last_value = ranking.order[-1] if ranking.order else ("", np.inf)
         n_allowed, vetoed = ranking.allowed, dict(held.vetoed)
         listed: set[str] | None = None
-        at = memo.keep(pool)
-        for cid in sorted(written):
-            key = (at, ranking.pools, cid)  # the stamp the list was made at: the pools before
-            if key not in memo.touched:
-                memo.touched[key] = _Touched.read(self, pool, befores, cid)
-            one = memo.touched[key]
-            if one is None:  # came into the pool or left it
-                return None
-            if one.unchanged:
-                continue
+        # the stamp the list was made at names the pools before
+        group = (memo.keep(pool), ranking.pools, consent)
+        if group not in memo.read:
+            memo.read[group] = self._read_written(pool, befores, written, group, memo)
+        reading = memo.read[group]
+        if reading is None:  # someone came into the pool or left it
+            return None
+        touched, settled = reading
+        for cid, one in () if settled[row] else touched:
             names, before, after, alike = one.vetoes(consent)
             if alike[row] and after[:, row].any():  # left out for this work then and now alike
                 continue
@@ -715,6 +714,32 @@ class ShortlistEngine:
             },
             ranking=replace(ranking, pools=stamp, allowed=n_allowed),
         )
+
+    def _read_written(
+        self, pool: Pool, befores: dict[str, Pool], written: frozenset[str], group: tuple[int, Any, _Consent],
+        memo: _Pass,
+    ) -> tuple[list[tuple[str, _Touched]], np.ndarray] | None:
+        """The ``written`` candidates of lists of ``group`` (the pool's key in ``memo``, the
+        stamp the lists were made at, the consent they need) read against the pool's work:
+        those whose writes the pool holds, in id order, and for each work need whether every
+        one of them is left out of it then and now alike (a list of it is carried as it is);
+        None when one came into the pool or left it."""
+        at, made, consent = group
+        touched = []
+        for cid in sorted(written):
+            key = (at, made, cid)
+            if key not in memo.touched:
+                memo.touched[key] = _Touched.read(self, pool, befores, cid)
+            one = memo.touched[key]
+            if one is None:
+                return None
+            if not one.unchanged:
+                touched.append((cid, one))
+        settled = np.ones(len(pool.needs), dtype=bool)
+        for _, one in touched:
+            _, _, after, alike = one.vetoes(consent)
+            settled &= alike & after.any(axis=0)
+        return touched, settled
 
     def _since(
         self, was: tuple[tuple[str, int], ...], now: tuple[tuple[str, int], ...]
@@ -1191,6 +1216,10 @@ class _Pass:
         default_factory=dict
     )
     touched: dict[tuple[int, Any, str], _Touched | None] = field(default_factory=dict)
+    #: per pool, stamp made at and consent: :meth:`ShortlistEngine._read_written`
+    read: dict[tuple[int, Any, _Consent], tuple[list[tuple[str, _Touched]], np.ndarray] | None] = field(
+        default_factory=dict
+    )
     pools: dict[int, Pool] = field(default_factory=dict)
 
     def keep(self, pool: Pool) -> int:

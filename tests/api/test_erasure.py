@@ -175,7 +175,7 @@ def test_erasure_removes_the_candidate_everywhere(client, rm, admin, store, runt
     after = client.get("/shortlists/work-needs/W1", headers=rm).json()
     assert "C1" not in [m["candidate_id"] for m in after["matches"]]
     cache = client.app.state.shortlist_cache
-    assert not any("C1" in str(entry) for entry in cache._entries.values())
+    assert not any("C1" in str(entry) for entry in cache._entries._values.values())
 
 
 def test_a_failing_remover_erases_nothing(client, admin, store, runtime, monkeypatch):

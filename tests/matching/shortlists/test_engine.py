@@ -348,13 +348,10 @@ def _regional_engine(tiny_world, shared_b2: bool) -> ShortlistEngine:
 def test_after_new_history_a_regional_pool_keeps_its_candidates_and_ranks_as_one_made_anew(
     tiny_world,
 ):
-    from matching.records.enums import OutcomeKind
-    from matching.records.schemas import Outcome
-
     from factories import make_event
 
-    from matching.records.enums import InvitationStatus
-    from matching.records.schemas import Invitation
+    from matching.records.enums import InvitationStatus, OutcomeKind
+    from matching.records.schemas import Invitation, Outcome
 
     other = OTHER
     engine = _regional_engine(tiny_world, True)
