@@ -159,7 +159,7 @@ class User:
 
 
 def ensure_tables(store: Store) -> None:
-    metadata.create_all(store.engine, tables=[users_table], checkfirst=True)
+    store.create_tables([users_table])
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns(users_table.name)}
     if "session_version" not in columns:  # accounts made before logouts ended sessions
         with store.transaction() as conn:

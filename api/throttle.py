@@ -107,7 +107,7 @@ class LoginThrottle:
         self.name_failures = name_failures
         self.max_backoff = max_backoff
         self._clock = clock
-        metadata.create_all(store.engine, tables=[failures_table], checkfirst=True)
+        store.create_tables([failures_table])
 
     def _name(self, username: str) -> str:
         name = username.strip().lower().encode("utf-8")

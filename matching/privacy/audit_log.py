@@ -62,7 +62,7 @@ INSERT_ENTRY = audit_table.insert()
 
 def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
-    metadata.create_all(store.engine, tables=[audit_table], checkfirst=True)
+    store.create_tables([audit_table])
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns(audit_table.name)}
     if "ref" not in columns:  # a log made before entries had references
         with store.transaction() as conn:

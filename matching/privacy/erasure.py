@@ -112,7 +112,7 @@ class PseudonymKeyError(StoreError):
 
 def ensure_tables(store: Store) -> None:
     """Create this module's tables in a store opened before it was imported."""
-    metadata.create_all(store.engine, tables=[tombstone_table, _fingerprint_table], checkfirst=True)
+    store.create_tables([tombstone_table, _fingerprint_table])
     audit_log.ensure_tables(store)
     override_store.ensure_tables(store)
     shared_cache.ensure_tables(store)
@@ -134,7 +134,7 @@ def _key(store: Store, *, create: bool = True) -> bytes:
     (empty bytes). A key seen for the first time while erasing has its
     fingerprint recorded.
     """
-    metadata.create_all(store.engine, tables=[tombstone_table, _fingerprint_table], checkfirst=True)
+    store.create_tables([tombstone_table, _fingerprint_table])
     with store.engine.connect() as conn:
         recorded = conn.execute(
             sa.select(_fingerprint_table.c.fingerprint).where(_fingerprint_table.c.id == 1)
@@ -215,7 +215,7 @@ class ErasedIds:
 
 def erased_ids(store: Store) -> ErasedIds:
     """Every erased candidate, for dataset building and imports to exclude."""
-    metadata.create_all(store.engine, tables=[tombstone_table], checkfirst=True)
+    store.create_tables([tombstone_table])
     return ErasedIds(key=_key(store, create=False), pseudonyms=_tombstones(store))
 
 
@@ -472,7 +472,7 @@ def audit_scrubber(store: Store) -> Callable[[list[dict[str, object]]], list[dic
     Every batch reads the tombstones (one query, none while nobody was erased); the key
     is read and checked at the first batch that needs it.
     """
-    metadata.create_all(store.engine, tables=[tombstone_table], checkfirst=True)
+    store.create_tables([tombstone_table])
     keys: list[bytes] = []
 
     def scrub(rows: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -312,7 +312,7 @@ class Store:
                 f"werkkans reads version {SCHEMA_VERSION}"
             )
         # tables added in a later release of the same schema version (history, meta) are created
-        metadata.create_all(self.engine, checkfirst=True)
+        self.create_tables(metadata.sorted_tables)
         for index in history_table.indexes:  # and indexes added to a table that was there
             try:
                 index.create(self.engine, checkfirst=True)
@@ -321,6 +321,17 @@ class Store:
                 if index.name not in made:
                     raise
         self._add_missing_columns()
+
+    def create_tables(self, tables: Sequence[sa.Table]) -> None:
+        """Create those of ``tables`` (in order: a table before those referring to it) that are
+        not there yet. Another process creating one at the same moment, as every worker of a
+        service starting at once does, is no error."""
+        for table in tables:
+            try:
+                table.create(self.engine, checkfirst=True)
+            except sa.exc.DatabaseError:
+                if not sa.inspect(self.engine).has_table(table.name):
+                    raise
 
     def _add_missing_columns(self) -> None:
         """Add record fields a later release of this schema version introduced.

@@ -63,11 +63,7 @@ def ensure_tables(store: Store) -> None:
             cache_table.drop(store.engine)
         except sa.exc.DatabaseError:  # dropped by another process starting at the same moment
             pass
-    try:
-        metadata.create_all(store.engine, tables=[cache_table], checkfirst=True)
-    except sa.exc.DatabaseError:  # made by another process starting at the same moment
-        if not sa.inspect(store.engine).has_table(cache_table.name):
-            raise
+    store.create_tables([cache_table])
 
 
 def key_digest(key: tuple[Any, ...]) -> str:

@@ -63,7 +63,7 @@ _ACTIVE_FOR_WORK_NEED = (
 
 def ensure_tables(store: Store) -> None:
     """Create this module's table in a store opened before it was imported."""
-    metadata.create_all(store.engine, tables=[overrides_table], checkfirst=True)
+    store.create_tables([overrides_table])
 
 
 def _now() -> dt.datetime:

@@ -227,3 +227,26 @@ def test_a_version_read_while_a_write_is_open_never_hides_that_write(store):
     assert not other.is_alive()
     later = store.changed_since(seen, municipalities=None, record_types=[Candidate], limit=10)
     assert later is not None and seen_writes | {c.record_id for c in later} == {"C1", "B1"}
+
+
+def test_a_table_another_process_creates_at_the_same_moment_is_no_error(monkeypatch):
+    store = Store("sqlite://")
+    table = sa.Table("made_twice", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    made = table.create
+
+    def raced(bind, checkfirst=False):  # the other worker's CREATE lands first
+        made(bind)
+        raise sa.exc.ProgrammingError("CREATE TABLE made_twice", {}, Exception("already exists"))
+
+    monkeypatch.setattr(table, "create", raced)
+    store.create_tables([table])
+    assert sa.inspect(store.engine).has_table("made_twice")
+
+    other = sa.Table("never_made", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+
+    def failed(bind, checkfirst=False):  # a real failure: the table is not there
+        raise sa.exc.OperationalError("CREATE TABLE never_made", {}, Exception("disk full"))
+
+    monkeypatch.setattr(other, "create", failed)
+    with pytest.raises(sa.exc.OperationalError):
+        store.create_tables([other])
