@@ -265,6 +265,7 @@ def test_each_worker_builds_its_pools_for_a_new_day_before_anyone_asks(app, runt
 
 
 def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks(app, runtime, store, monkeypatch):
+    import gc
     import time
 
     from factories import make_candidate
@@ -284,3 +285,7 @@ def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks
         after = runtime.engine._pools["GM0855"]
         assert after.version == now and after is not before  # nobody asked
         assert "dierenasiel" in after.candidates[after.row_of["C1"]].wishes
+        # and, living until the next write, taken out of garbage collection like the pools before
+        while any(o is after.candidates for o in gc.get_objects()) and time.monotonic() - waited < 30:
+            time.sleep(0.05)
+        assert not any(o is after.candidates for o in gc.get_objects())
