@@ -1208,9 +1208,9 @@ class ShortlistEngine:
 @dataclass
 class _Pass:
     """What the lists :meth:`ShortlistEngine.carry_forward` carries while the pools stay as
-    they are share: the steps between two stamps, each written candidate as read for each
-    pool (and the stamp the lists were made at), each pool's work. Pools are keyed by
-    ``id``, and held here so that no other pool takes the same ``id`` while it is in use."""
+    they are share: the steps between two stamps, and each written candidate as read for
+    each pool and stamp the lists were made at. Pools are keyed by ``id``, and held here so
+    that no other pool takes the same ``id`` while it is in use."""
 
     since: dict[tuple[Any, Any], tuple[dict[str, Pool], frozenset[str]] | None] = field(
         default_factory=dict

@@ -588,15 +588,15 @@ def _patched(
     parts = [(p, r) for p, r in zip(members, shared, strict=True) if r.size]
     if history:
         engagement = {name: copied(v, [p.engagement[name] for p in members]) for name, v in pool.engagement.items()}
-        anyway = None if pool.anyway is None or any(p.anyway is None for p, _ in parts) else copied(
-            pool.anyway, [np.zeros(0) if p.anyway is None else p.anyway for p in members]  # a member sharing no one is never read
-        )
     else:
         engagement = {
             name: np.concatenate([p.engagement[name][r] for p, r in parts]) for name in home.engagement
         }
-        anyway = None if any(p.anyway is None for p, _ in parts) else np.concatenate(
-            [p.anyway[r] for p, r in parts if p.anyway is not None]
+    anyway = None  # a chance anyway shown for some and not others would sort them unevenly
+    if all(p.anyway is not None for p, _ in parts):
+        held = [np.zeros(0) if p.anyway is None else p.anyway for p in members]  # one sharing no one: never read
+        anyway = copied(pool.anyway, held) if history and pool.anyway is not None else np.concatenate(
+            [held[m][r] for m, r in enumerate(shared) if r.size]
         )
     return replace(
         home,
