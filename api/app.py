@@ -311,19 +311,22 @@ async def _keep_current(shortlists: ShortlistService) -> None:
     much longer: they are frozen out of garbage collection as well (:func:`_warm`). Left to
     the collector, each of its full collections walked them in 150-230 ms, a pause for every
     request waiting on that worker, some ten times a minute under the load test's writes.
+
+    This work runs on the service's background thread, below the requests' priority
+    (:class:`~services.shortlist_cache.BackgroundRefresh`), with the lists it brings up to date.
     """
-    engine = shortlists.runtime.engine
+    engine, background = shortlists.runtime.engine, shortlists.refresh
     day = engine.today()
     frozen_at = engine.moves
     while True:
         await asyncio.sleep(STEP_SECONDS)
         if engine.today() != day:
             day = engine.today()
-            await run_in_threadpool(_warm, shortlists)
+            await asyncio.wrap_future(background.run(lambda: _warm(shortlists)))
             frozen_at = engine.moves
             continue
         try:
-            await run_in_threadpool(shortlists.catch_up)
+            await asyncio.wrap_future(background.run(shortlists.catch_up))
         except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
             logger.warning("could not bring the shortlist pools up to date: %s", exc)
         if engine.moves != frozen_at:

@@ -220,8 +220,9 @@ def erased_ids(store: Store) -> ErasedIds:
 
 
 def _tombstones(store: Store) -> frozenset[str]:
-    """The pseudonyms of every erased candidate (the table exists)."""
-    with store.engine.connect() as conn:
+    """The pseudonyms of every erased candidate (the table exists): one statement outside a
+    transaction, asked for every batch of audit entries."""
+    with store.reading() as conn:
         return frozenset(conn.execute(sa.select(tombstone_table.c.pseudonym)).scalars())
 
 
