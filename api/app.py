@@ -421,7 +421,7 @@ def create_app(
     app.state.shortlist_cache = ShortlistCache(config.cached_lists, store=store)
     app.state.shortlists = ShortlistService(
         runtime, cache=app.state.shortlist_cache, writer=audit_writer,
-        max_stale=config.stale_seconds,
+        max_stale=config.stale_seconds, background_nice=config.background_nice,
     )
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

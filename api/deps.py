@@ -27,7 +27,7 @@ from matching.privacy.audit_writer import AuditWriter
 from matching.records.storage import Store
 from services.retraining import RetrainJobs
 from services.runtime import Runtime
-from services.shortlist_cache import ShortlistCache
+from services.shortlist_cache import BACKGROUND_NICE, ShortlistCache
 from services.shortlists import ShortlistService
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ class ApiConfig:
     stale_seconds: float = 0.0
     #: Shortlists each worker keeps in memory (:class:`~services.shortlist_cache.ShortlistCache`).
     cached_lists: int = 4096
+    #: How much lower the upkeep after writes runs than the requests
+    #: (:class:`~services.shortlist_cache.BackgroundRefresh`).
+    background_nice: int = BACKGROUND_NICE
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiConfig:
@@ -74,6 +77,7 @@ class ApiConfig:
             cookie_secure=settings.cookie_secure,
             stale_seconds=settings.stale_seconds,
             cached_lists=settings.cached_lists,
+            background_nice=settings.background_nice,
         )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.records.storage import DEFAULT_POOL_SIZE, Store, StoreError
+from services.shortlist_cache import BACKGROUND_NICE
 
 if TYPE_CHECKING:
     from matching.sroi.prices import PriceList
@@ -64,6 +65,10 @@ class Settings:
     ``WERKKANS_CACHED_LISTS``     shortlists each worker process keeps in memory (default
                                   4096, about 50-100 KB each); at start it takes in the
                                   ones computed for the records as they are
+    ``WERKKANS_BACKGROUND_NICE``  how much lower than the requests' each worker's upkeep
+                                  after writes runs (Linux nice value added, 0-19;
+                                  default 10; 0: the same: lists current sooner after
+                                  writes on busy cores, requests slower meanwhile)
     ============================  ===========================================
     """
 
@@ -82,6 +87,7 @@ class Settings:
     fair_exposure: tuple[float, float] | None = None
     stale_seconds: float = 120.0
     cached_lists: int = 4096
+    background_nice: int = BACKGROUND_NICE
     workspace: Path | None = None
     #: the municipality's SROI price list and settings (WERKKANS_PRICES); None: the defaults
     prices: PriceList | None = None
@@ -129,7 +135,12 @@ class Settings:
             cached_lists=int(_number("WERKKANS_CACHED_LISTS", env.get("WERKKANS_CACHED_LISTS"),
                                      defaults.cached_lists, whole=True, least=1,
                                      what="a whole number of lists")),
+            background_nice=int(_number("WERKKANS_BACKGROUND_NICE", env.get("WERKKANS_BACKGROUND_NICE"),
+                                        defaults.background_nice, whole=True, least=0,
+                                        what="a whole number from 0 to 19")),
         )
+        if settings.background_nice > 19:
+            raise ValueError(f"WERKKANS_BACKGROUND_NICE must be 19 or less, got {settings.background_nice}")
         if env.get("WERKKANS_PRICES"):
             prices, sroi = _price_file(Path(env["WERKKANS_PRICES"]))
             settings = dataclasses.replace(settings, prices=prices, sroi_settings=sroi)

@@ -347,9 +347,10 @@ class BackgroundRefresh:
     A worker's Python code holds one lock (the GIL); when the machine's cores are all busy,
     whichever of its threads the operating system runs next holds up the rest, and after a
     write the upkeep is some 0.2 s of Python per worker. Run at the same priority, it made
-    requests waiting on that worker slower by as much; lowered, the load test's shortlists
-    with writes went from p99 180-200 / 190-240 ms (largest municipality / region) to
-    140-150 / 150-160 ms in runs of the same minute.
+    requests waiting on that worker slower by as much; lowered by 10, the load test's
+    shortlists with writes went from p99 180-200 / 190-240 ms (largest municipality / region)
+    to 140-170 / 150-190 ms, four runs each, alternating. The price: on a full machine the
+    thread falls seconds behind, and more lists are shown as they were meanwhile (README).
 
     At most ``max_pending`` lists wait; a list left out is offered again at its next showing.
     """

@@ -43,7 +43,13 @@ from services.actor import Actor
 from services.errors import AuditUnavailable, Conflict, InvalidInput, NotFound
 from services.overrides import OverrideOut, override_out
 from services.runtime import Runtime
-from services.shortlist_cache import BackgroundRefresh, CacheKey, Computed, ShortlistCache
+from services.shortlist_cache import (
+    BACKGROUND_NICE,
+    BackgroundRefresh,
+    CacheKey,
+    Computed,
+    ShortlistCache,
+)
 
 __all__ = ["Audience", "ExcludedOut", "MatchOut", "Scope", "ShortlistOut", "ShortlistService"]
 
@@ -253,6 +259,7 @@ class ShortlistService:
         writer: AuditWriter,
         audit_timeout: float = AUDIT_TIMEOUT,
         max_stale: float = 0.0,
+        background_nice: int = BACKGROUND_NICE,
     ) -> None:
         self.runtime = runtime
         self.store = runtime.store
@@ -260,7 +267,7 @@ class ShortlistService:
         self.writer = writer
         self.audit_timeout = audit_timeout
         self.max_stale = max_stale
-        self.refresh = BackgroundRefresh()
+        self.refresh = BackgroundRefresh(nice=background_nice)
         self.updated = 0  # lists brought up to date after new history instead of made anew
         self._carried_at = -1  # the engine's pool moves when lists were last carried forward
         self._catching = threading.Lock()

@@ -125,7 +125,7 @@ def clean_environment(monkeypatch):
     for name in ("WERKKANS_WORKSPACE", "WERKKANS_DB", "WERKKANS_HOME", "MLFLOW_TRACKING_URI",
                  "WERKKANS_SECRET_KEY", "WERKKANS_PSEUDONYM_KEY", "WERKKANS_FAIR_EXPOSURE",
                  "WERKKANS_PRICES", "WERKKANS_STALE_SECONDS", "WERKKANS_DB_POOL",
-                 "WERKKANS_CACHED_LISTS"):
+                 "WERKKANS_CACHED_LISTS", "WERKKANS_BACKGROUND_NICE"):
         monkeypatch.delenv(name, raising=False)
     yield
     os.environ.clear()

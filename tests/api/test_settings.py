@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
+import threading
 
 import pytest
 
@@ -106,4 +109,23 @@ def test_how_many_connections_a_process_keeps_is_read_and_checked(monkeypatch, t
     for value in ("veel", "0", "-2", "2.5"):
         monkeypatch.setenv("WERKKANS_DB_POOL", value)
         with pytest.raises(ValueError, match="WERKKANS_DB_POOL"):
+            Settings.from_env()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux gives a thread its own nice value")
+def test_how_much_lower_the_upkeep_runs_is_read_and_checked(monkeypatch, settings, runtime):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    monkeypatch.delenv("WERKKANS_BACKGROUND_NICE", raising=False)
+    assert Settings.from_env().background_nice == 10
+    monkeypatch.setenv("WERKKANS_BACKGROUND_NICE", "0")
+    asked = dataclasses.replace(settings, background_nice=Settings.from_env().background_nice)
+    with TestClient(create_app(asked, runtime=runtime)) as client:
+        thread = client.app.state.shortlists.refresh.run(threading.get_native_id).result(10)
+        assert os.getpriority(os.PRIO_PROCESS, thread) == os.getpriority(os.PRIO_PROCESS, 0)
+    for value in ("laag", "-1", "2.5", "20"):
+        monkeypatch.setenv("WERKKANS_BACKGROUND_NICE", value)
+        with pytest.raises(ValueError, match="WERKKANS_BACKGROUND_NICE"):
             Settings.from_env()
