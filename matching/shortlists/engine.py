@@ -749,18 +749,7 @@ class ShortlistEngine:
         then, later = dict(was), dict(now)
         if then.keys() != later.keys():
             return None
-        befores: dict[str, Pool] = {}
-        written: set[str] = set()
-        for municipality, version in then.items():
-            if later[municipality] == version:
-                continue
-            steps = self._chain(municipality, version, later[municipality])
-            if steps is None:
-                return None
-            befores[municipality] = steps[0].before
-            for step in steps:
-                written |= step.candidates
-        return befores, frozenset(written)
+        return self._between([(m, version, later[m]) for m, version in then.items() if later[m] != version])
 
     def _site(self, pool: Pool) -> Site:
         """The pool's open work as one :class:`Site`, made once for its work needs."""
@@ -777,16 +766,27 @@ class ShortlistEngine:
         """The candidates whose profiles or history the steps from each pool of ``was`` to
         the same municipality's in ``now`` wrote; None when a pool moved by other writes, or
         further than the steps kept."""
+        moved = [(old, new) for old, new in zip(was, now, strict=True) if old is not new]
+        found = self._between([(new.municipality, old.version, new.version) for old, new in moved])
+        if found is None or any(found[0][new.municipality] is not old for old, new in moved):
+            return None
+        return found[1]
+
+    def _between(
+        self, moves: Sequence[tuple[str, int, int]]
+    ) -> tuple[dict[str, Pool], frozenset[str]] | None:
+        """For each (municipality, version, later version) of ``moves``: its pool at the
+        version, and the candidates the steps since wrote; None when a step is not kept."""
+        befores: dict[str, Pool] = {}
         written: set[str] = set()
-        for old, new in zip(was, now, strict=True):
-            if old is new:
-                continue
-            steps = self._chain(new.municipality, old.version, new.version)
-            if steps is None or steps[0].before is not old:
+        for municipality, start, end in moves:
+            steps = self._chain(municipality, start, end)
+            if steps is None:
                 return None
+            befores[municipality] = steps[0].before
             for step in steps:
                 written |= step.candidates
-        return frozenset(written)
+        return befores, frozenset(written)
 
     def _chain(self, municipality: str, start: int, end: int) -> list[_Step] | None:
         """The steps the municipality's pool took from version ``start`` to ``end``, if kept."""

@@ -524,7 +524,7 @@ def regional_pool(
     if before is not None and rows is not None:
         return _patched(home, members, shared, before[1], rows, history is not None)
     candidates = [p.candidates[r] for p, rows in parts for r in rows]
-    texts, anyway = [p.text for p, _ in parts], [p.anyway for p, _ in parts]
+    texts = [p.text for p, _ in parts]
     vectors = TextVectors.gather([(p.vectors, rows) for p, rows in parts])
     return replace(
         home,
@@ -536,16 +536,22 @@ def regional_pool(
         text=None if any(t is None for t in texts) else CandidateSide.gather(
             [(t, rows) for t, (_, rows) in zip(texts, parts, strict=True) if t is not None]
         ),
-        engagement={
-            name: np.concatenate([p.engagement[name][rows] for p, rows in parts])
-            for name in home.engagement
-        },
+        engagement=_engagement(home, parts),
         placed_ids=frozenset().union(*(p.placed_ids for p, _ in parts)),
-        # a chance anyway shown for some and not others would sort them unevenly: all or none
-        anyway=None if any(a is None for a in anyway) else np.concatenate(
-            [a[rows] for a, (_, rows) in zip(anyway, parts, strict=True) if a is not None]
-        ),
+        anyway=_anyway(parts),
     )
+
+
+def _engagement(home: Pool, parts: Sequence[tuple[Pool, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each member's engagement of its ``rows`` (``parts``), in that order."""
+    return {name: np.concatenate([p.engagement[name][rows] for p, rows in parts]) for name in home.engagement}
+
+
+def _anyway(parts: Sequence[tuple[Pool, np.ndarray]]) -> np.ndarray | None:
+    """Each member's chance anyway of its ``rows`` (``parts``), in that order; None unless
+    every member has one (shown for some and not others, it would sort them unevenly)."""
+    found = [p.anyway[rows] for p, rows in parts if p.anyway is not None]
+    return np.concatenate(found) if len(found) == len(parts) else None
 
 
 def _patched(
@@ -589,15 +595,13 @@ def _patched(
     if history:
         engagement = {name: copied(v, [p.engagement[name] for p in members]) for name, v in pool.engagement.items()}
     else:
-        engagement = {
-            name: np.concatenate([p.engagement[name][r] for p, r in parts]) for name in home.engagement
-        }
-    anyway = None  # a chance anyway shown for some and not others would sort them unevenly
-    if all(p.anyway is not None for p, _ in parts):
-        held = [np.zeros(0) if p.anyway is None else p.anyway for p in members]  # one sharing no one: never read
-        anyway = copied(pool.anyway, held) if history and pool.anyway is not None else np.concatenate(
-            [held[m][r] for m, r in enumerate(shared) if r.size]
-        )
+        engagement = _engagement(home, parts)
+    anyway: np.ndarray | None
+    if history and pool.anyway is not None and all(p.anyway is not None for p, _ in parts):
+        # one sharing no one has none, and is never read
+        anyway = copied(pool.anyway, [np.zeros(0) if p.anyway is None else p.anyway for p in members])
+    else:
+        anyway = _anyway(parts)
     return replace(
         home,
         members=tuple((p.municipality, p.version) for p in members),
