@@ -17,11 +17,10 @@ import importlib.util
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -45,7 +44,6 @@ from services.shortlist_cache import ShortlistCache
 from services.shortlists import ShortlistService
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 HERE = Path(__file__).parent
 VERSION = "0.1.0"
@@ -298,24 +296,6 @@ def _warm(shortlists: ShortlistService) -> None:
 STEP_SECONDS = 0.2
 
 
-def _collector_paused(job: Callable[[], T]) -> T:
-    """``job()`` with the garbage collector paused (as it was, after).
-
-    For the upkeep after a write (:func:`_keep_current`): the pools and lists it makes,
-    some 15,000 objects for 1,500 lists, nearly all live until the next write and are then
-    frozen; collections during it walked them again and again. In-process on the load
-    test's region, six passes each way, alternating: a pass over 2,000 lists took a median
-    77 ms with the collector paused against 114 ms without.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        return job()
-    finally:
-        if was:
-            gc.enable()
-
-
 async def _keep_current(shortlists: ShortlistService) -> None:
     """Keep the pools current before anyone asks: after writes, bring them up to date
     and keep the lists held that the writes cannot change
@@ -331,7 +311,7 @@ async def _keep_current(shortlists: ShortlistService) -> None:
     much longer: they are frozen out of garbage collection as well (:func:`_warm`). Left to
     the collector, each of its full collections walked them in 150-230 ms, a pause for every
     request waiting on that worker, some ten times a minute under the load test's writes.
-    They are made with the collector paused (:func:`_collector_paused`).
+    They are made with the collector paused (:meth:`ShortlistService.catch_up`).
 
     This work runs on the service's background thread, below the requests' priority
     (:class:`~services.shortlist_cache.BackgroundRefresh`), with the lists it brings up to date.
@@ -347,7 +327,7 @@ async def _keep_current(shortlists: ShortlistService) -> None:
             frozen_at = engine.moves
             continue
         try:
-            await asyncio.wrap_future(background.run(partial(_collector_paused, shortlists.catch_up)))
+            await asyncio.wrap_future(background.run(shortlists.catch_up))
         except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
             logger.warning("could not bring the shortlist pools up to date: %s", exc)
         if engine.moves != frozen_at:

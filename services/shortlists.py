@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio.to_thread
 from pydantic import BaseModel, Field
@@ -52,6 +53,8 @@ from services.shortlist_cache import (
 )
 
 __all__ = ["Audience", "ExcludedOut", "MatchOut", "Scope", "ShortlistOut", "ShortlistService"]
+
+T = TypeVar("T")
 
 #: Seconds a shortlist waits for its audit entry to be committed before it is refused.
 AUDIT_TIMEOUT = 2.0
@@ -237,6 +240,25 @@ def _logged(m: Match) -> dict[str, Any]:
     }
 
 
+def _collector_paused(job: Callable[[], T]) -> T:
+    """``job()`` with the garbage collector paused (as it was, after).
+
+    For the upkeep after a write (:meth:`ShortlistService.catch_up`): the pools and lists it
+    makes, some 15,000 objects for 1,500 lists, nearly all live until the next write (the
+    service then freezes them out of collection). Collections during it walked them again
+    and again. In-process on the load test's region, six passes each way, alternating: a
+    pass over 2,000 lists took a median 77 ms with the collector paused against 114 ms
+    without.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return job()
+    finally:
+        if was:
+            gc.enable()
+
+
 class ShortlistService:
     """Shortlists as shown to a user: overrides in, consent and health respected, logged.
 
@@ -357,11 +379,15 @@ class ShortlistService:
 
         The service calls it five times a second, and so does a thread about to make a list's
         successor: right after a write, one pass keeps nearly every list current, and only the
-        rest is made again. One pass at a time; a caller during a pass waits for it.
+        rest is made again. One pass at a time; a caller during a pass waits for it. It runs
+        with the garbage collector paused (:func:`_collector_paused`).
         """
         with self._catching:
-            self.runtime.engine.keep_in_step()
-            return self.carry_forward()
+            return _collector_paused(self._catch_up)
+
+    def _catch_up(self) -> int:
+        self.runtime.engine.keep_in_step()
+        return self.carry_forward()
 
     def carry_forward(self) -> int:
         """Keep under the version of their records now the work needs' lists this process
@@ -384,10 +410,9 @@ class ShortlistService:
             self._stuck = {key.request: v for key, _ in newest if (v := self._stuck.get(key.request)) is not None}
         held = [
             (key, computed) for key, computed in newest
-            if key.request[0] == "work_need" and not key.request[-1] and (key.model, key.day) == (model, day)
+            if self._passes(key.request) and (key.model, key.day) == (model, day)
             and self._stuck.get(key.request) != key.version
         ]
-        # a work need's request: (kind, municipality, id, k, audience, sort, scope, overrides)
         carried = engine.carry_forward([
             (computed.shortlist, key.request[4], key.request[5], key.request[6] == "region")
             for key, computed in held
@@ -624,7 +649,9 @@ class ShortlistService:
         def refresh() -> None:
             self.catch_up()  # most lists need no successor after a write: carried forward at once
             key = self._key(request, members)
-            if self.cache.get(key, scope) is None and self.cache.shared(key, scope) is None:
+            if self.cache.get(key, scope) is not None or self._carried_next(key):
+                return
+            if self.cache.shared(key, scope) is None:
                 self.cache.compute(key, lambda: work(key, self._held(key, members, named)), scope)
 
         found = self.cache.get(key, scope)
@@ -637,6 +664,31 @@ class ShortlistService:
             self.refresh.submit(request, refresh)
             return late[0], age
         return await anyio.to_thread.run_sync(load, key)
+
+    def _carried_next(self, key: CacheKey) -> bool:
+        """Whether the next pass (:meth:`catch_up`) carries the list of ``key`` forward: the
+        pass just made carried the newest list of its request held here as far as the pools
+        went, and a write came in after it.
+
+        Its successor is then not made for it alone: under a steady stream of writes the
+        successors the background thread made or brought up to date one by one, for lists
+        the next pass would carry anyway, were a third of its work in the load test.
+        """
+        held = self.cache.latest(key)
+        return (
+            held is not None
+            and held[0].version < key.version
+            and (held[0].model, held[0].day) == (key.model, key.day)
+            and self._passes(key.request)
+            and self._stuck.get(key.request) != held[0].version
+        )
+
+    @staticmethod
+    def _passes(request: tuple[Any, ...]) -> bool:
+        """Whether :meth:`carry_forward` looks at the lists of ``request``: a work need's,
+        without overrides."""
+        # a work need's request: (kind, municipality, id, k, audience, sort, scope, overrides)
+        return request[0] == "work_need" and not request[-1]
 
     def _held(self, key: CacheKey, members: list[str], named: frozenset[str]) -> _Held | None:
         """The newest list held for ``key.request`` (this worker's own, else the newest any

@@ -289,21 +289,3 @@ def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks
         while any(o is after.candidates for o in gc.get_objects()) and time.monotonic() - waited < 30:
             time.sleep(0.05)
         assert not any(o is after.candidates for o in gc.get_objects())
-
-
-def test_the_upkeep_after_a_write_runs_with_the_collector_paused_and_restores_it():
-    import gc
-
-    from api.app import _collector_paused
-
-    assert gc.isenabled()
-    assert _collector_paused(gc.isenabled) is False
-    with pytest.raises(ZeroDivisionError):
-        _collector_paused(lambda: 1 / 0)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        _collector_paused(lambda: None)
-        assert not gc.isenabled()  # left as it was
-    finally:
-        gc.enable()

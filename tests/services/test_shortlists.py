@@ -408,3 +408,66 @@ def test_after_a_write_that_cannot_change_a_list_it_is_kept_current_before_its_n
     runtime.engine.keep_in_step()
     assert lenient.carry_forward() == 0
     assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale
+
+
+def test_the_upkeep_runs_with_the_collector_paused_and_restores_it(lenient, monkeypatch):
+    import gc
+
+    seen = []
+    monkeypatch.setattr(lenient, "carry_forward", lambda: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    assert lenient.catch_up() == 0 and seen == [False] and gc.isenabled()
+    monkeypatch.setattr(lenient, "carry_forward", lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        lenient.catch_up()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(lenient, "carry_forward", lambda: 0)
+        lenient.catch_up()
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
+
+
+def test_a_late_list_the_next_pass_carries_is_left_to_it_and_one_it_cannot_is_made_anew(
+    lenient, runtime, store, rm, monkeypatch
+):
+    from factories import make_candidate
+
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    # C8 lives 60 km away: vetoed for every work need here, so on no list
+    store.upsert([make_candidate("C8", lat=52.1, lon=5.1, max_travel_km=5)])
+    asyncio.run(lenient.for_work_need(rm, "W1", k=2))
+    day = runtime.engine.today()
+    written = iter(range(1, 10))
+
+    def follow_up() -> None:
+        store.upsert([Outcome(id=f"O{next(written)}", municipality="GM0855", candidate_id="C8",
+                              kind=OutcomeKind.FOLLOW_UP, recorded_on=day)])
+
+    jobs = []
+    monkeypatch.setattr(lenient.refresh, "submit", lambda request, job: jobs.append(job) or True)
+    follow_up()
+    assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 1
+    key_now = lenient._key
+
+    def written_first(request, members):  # another write comes in right after the job's pass
+        follow_up()
+        return key_now(request, members)
+
+    monkeypatch.setattr(lenient, "_key", written_first)
+    jobs[0]()
+    monkeypatch.setattr(lenient, "_key", key_now)
+    assert lenient.cache.computed == 1 and lenient.updated == 0  # nothing made for it alone
+    lenient.catch_up()  # the next pass carries it
+    again = asyncio.run(lenient.for_work_need(rm, "W1", k=2))
+    assert not again.stale and lenient.cache.computed == 1 and len(jobs) == 1
+    # C8 moves next door: the pass cannot carry the list, so its late showing has it made
+    store.upsert([make_candidate("C8", max_travel_km=5)])
+    assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 2
+    jobs[1]()
+    assert lenient.cache.computed == 2
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale
