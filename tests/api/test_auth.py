@@ -95,6 +95,24 @@ def test_no_token_expired_forged_or_stale_tokens_are_401(client, users, store):
     )
 
 
+def test_a_token_checked_before_is_refused_once_it_expires(monkeypatch):
+    import time
+
+    now = dt.datetime.now(dt.UTC)
+    token = token_for("relationship", "relationship_manager", now=now, minutes=5)
+    claims = security.decode_access_token(token, secret=SECRET, max_minutes=60)
+    assert claims.username == "relationship"
+    assert security.decode_access_token(token, secret=SECRET, max_minutes=60) == claims
+    with pytest.raises(security.TokenError, match="lives longer"):  # checked per lifetime allowed
+        security.decode_access_token(token, secret=SECRET, max_minutes=4)
+    with pytest.raises(security.TokenError, match="signature"):  # and per secret
+        security.decode_access_token(token, secret="another-secret-" + "y" * 30, max_minutes=60)
+    later = now.timestamp() + 5 * 60 + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(security.TokenError, match="expired"):
+        security.decode_access_token(token, secret=SECRET, max_minutes=60)
+
+
 def test_a_role_calling_another_roles_endpoint_is_403_and_changes_nothing(client, auth, store):
     before = store.snapshot()
     organiser = auth("event_organiser")
