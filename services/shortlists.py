@@ -633,10 +633,13 @@ class ShortlistService:
                 return _computed(self.store, shortlist or compute(), municipality, members)
 
         def load(key: CacheKey) -> tuple[Computed, float | None]:
-            found = self.cache.shared(key, scope)
+            may_be_late = not fresh and self.max_stale > 0
+            # a list the next pass takes forward is made anew by no worker meanwhile: no need
+            # to ask the shared table first, when it may be shown late
+            asked = not (may_be_late and self._left_to_pass(key))
+            found = self.cache.shared(key, scope) if asked else None
             if found is not None:
                 return found, None
-            may_be_late = not fresh and self.max_stale > 0
             held = self._held(key, members, named) if update is not None or may_be_late else None
             if held is not None and held.since is not None and may_be_late:
                 age = self._age(held.since)
@@ -644,12 +647,14 @@ class ShortlistService:
                     self.cache.hold_late(key, held.computed, held.since, scope)
                     self.refresh.submit(request, refresh)
                     return held.computed, age
+            if not asked and (found := self.cache.shared(key, scope)) is not None:
+                return found, None
             return self.cache.compute(key, lambda: work(key, held), scope), None
 
         def refresh() -> None:
             self.catch_up()  # most lists need no successor after a write: carried forward at once
             key = self._key(request, members)
-            if self.cache.get(key, scope) is not None or self._carried_next(key):
+            if self.cache.get(key, scope) is not None or self._left_to_pass(key):
                 return
             if self.cache.shared(key, scope) is None:
                 self.cache.compute(key, lambda: work(key, self._held(key, members, named)), scope)
@@ -665,14 +670,16 @@ class ShortlistService:
             return late[0], age
         return await anyio.to_thread.run_sync(load, key)
 
-    def _carried_next(self, key: CacheKey) -> bool:
-        """Whether the next pass (:meth:`catch_up`) carries the list of ``key`` forward: the
-        pass just made carried the newest list of its request held here as far as the pools
-        went, and a write came in after it.
+    def _left_to_pass(self, key: CacheKey) -> bool:
+        """Whether the next pass (:meth:`catch_up`) tries to carry the newest list of
+        ``key.request`` held here forward to ``key``: one of an older version, that no pass
+        found it could not carry (after a pass, then, a write came in since).
 
         Its successor is then not made for it alone: under a steady stream of writes the
         successors the background thread made or brought up to date one by one, for lists
-        the next pass would carry anyway, were a third of its work in the load test.
+        the next pass would carry anyway, were a third of its work in the load test. And
+        no other worker has made it anew unless its pass could not carry it, so a request
+        showing the list late does not look for it in the shared table first.
         """
         held = self.cache.latest(key)
         return (

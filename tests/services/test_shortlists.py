@@ -448,10 +448,13 @@ def test_a_late_list_the_next_pass_carries_is_left_to_it_and_one_it_cannot_is_ma
         store.upsert([Outcome(id=f"O{next(written)}", municipality="GM0855", candidate_id="C8",
                               kind=OutcomeKind.FOLLOW_UP, recorded_on=day)])
 
-    jobs = []
+    jobs, shared = [], []
     monkeypatch.setattr(lenient.refresh, "submit", lambda request, job: jobs.append(job) or True)
+    shared_of = lenient.cache.shared
+    monkeypatch.setattr(lenient.cache, "shared", lambda *a: shared.append(1) or shared_of(*a))
     follow_up()
     assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 1
+    assert not shared  # no other worker makes it anew: the shared table is not asked
     key_now = lenient._key
 
     def written_first(request, members):  # another write comes in right after the job's pass
@@ -469,5 +472,5 @@ def test_a_late_list_the_next_pass_carries_is_left_to_it_and_one_it_cannot_is_ma
     store.upsert([make_candidate("C8", max_travel_km=5)])
     assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 2
     jobs[1]()
-    assert lenient.cache.computed == 2
+    assert lenient.cache.computed == 2 and len(shared) == 1  # asked once the pass could not carry it
     assert not asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale
