@@ -673,7 +673,8 @@ class ShortlistService:
     def _left_to_pass(self, key: CacheKey) -> bool:
         """Whether the next pass (:meth:`catch_up`) tries to carry the newest list of
         ``key.request`` held here forward to ``key``: one of an older version, that no pass
-        found it could not carry (after a pass, then, a write came in since).
+        found it could not carry, of pools the engine holds (after a pass, then, a write
+        came in since).
 
         Its successor is then not made for it alone: under a steady stream of writes the
         successors the background thread made or brought up to date one by one, for lists
@@ -688,6 +689,9 @@ class ShortlistService:
             and (held[0].model, held[0].day) == (key.model, key.day)
             and self._passes(key.request)
             and self._stuck.get(key.request) != held[0].version
+            and self.runtime.engine.held_pool(
+                key.request[1], region=key.request[6] == "region", now=(key.model, key.day)
+            ) is not None
         )
 
     @staticmethod

@@ -640,9 +640,8 @@ class ShortlistEngine:
             or any(m.pinned for m in held.matches)
         ):
             return None
-        found = self._regional_pools.get((held.municipality, False)) if region else None
-        pool = found[1] if found is not None else None if region else self._pools.get(held.municipality)
-        if pool is None or (pool.model, pool.day) != now:
+        pool = self.held_pool(held.municipality, region=region, now=now)
+        if pool is None:
             return None
         stamp = pool.stamp
         if ranking.pools == stamp:
@@ -714,6 +713,21 @@ class ShortlistEngine:
             },
             ranking=replace(ranking, pools=stamp, allowed=n_allowed),
         )
+
+    def held_pool(
+        self, municipality: str, *, region: bool, now: tuple[str, dt.date] | None = None
+    ) -> Pool | None:
+        """The municipality's pool (``region``: over its region) held in memory for the model
+        in service and the day (``now``, when the caller has them), as the last
+        :meth:`keep_in_step` left it; None when none is held. :meth:`carry_forward` carries
+        only lists of pools held."""
+        now = now or (self.scored_by, self.today())
+        if region:
+            found = self._regional_pools.get((municipality, False))
+            pool = None if found is None else found[1]
+        else:
+            pool = self._pools.get(municipality)
+        return pool if pool is not None and (pool.model, pool.day) == now else None
 
     def _read_written(
         self, pool: Pool, befores: dict[str, Pool], written: frozenset[str], group: tuple[int, Any, _Consent],

@@ -474,3 +474,9 @@ def test_a_late_list_the_next_pass_carries_is_left_to_it_and_one_it_cannot_is_ma
     jobs[1]()
     assert lenient.cache.computed == 2 and len(shared) == 1  # asked once the pass could not carry it
     assert not asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale
+    # a pool the engine does not hold is no pass's to carry: the list is made for itself
+    runtime.engine._pools.pop("GM0855")
+    follow_up()
+    assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 3
+    jobs[2]()
+    assert lenient.cache.computed == 3
