@@ -50,3 +50,20 @@ def test_concat_and_gather_give_the_rows_of_their_parts_in_order():
     np.testing.assert_array_equal(RowBlocks.concat(parts).whole, np.concatenate(wholes))
     gathered = RowBlocks.gather(list(zip(parts, rows, strict=True)))
     np.testing.assert_array_equal(gathered.whole, np.concatenate([w[r] for w, r in zip(wholes, rows, strict=True)]))
+
+
+def test_a_block_written_again_is_freed_once_no_older_one_holds_it():
+    import gc
+    import weakref
+
+    blocks = RowBlocks(np.arange(22.0).reshape(11, 2))
+    memory = blocks.blocks[1].base if blocks.blocks[1].base is not None else blocks.blocks[1]
+    replaced = weakref.ref(memory)
+    del memory
+    changed = blocks.with_rows(np.array([5]), np.array([[9.0, 9.0]]))
+    del blocks
+    gc.collect()
+    assert replaced() is None  # the blocks changed shares nothing that keeps it alive
+    assert changed.whole[5].tolist() == [9.0, 9.0] and len(changed) == 11
+    gathered = RowBlocks.gather([(changed, np.arange(11)[::-1])])
+    assert all(b.base is None for b in gathered.blocks) and [len(b) for b in gathered.blocks] == [4, 4, 3]
