@@ -22,9 +22,9 @@ class RowBlocks:
 
     Every block is memory of its own, so a block written again frees the one it replaced
     once no older pool holds it. Blocks that were views of one array kept all of it alive
-    for as long as any block was not written again: over a day of profile edits each
-    pool's copies came on top of the whole array (in the load test's region, 0.8 GB more
-    per worker after 111 edits).
+    for as long as any block was not written again: each profile edit added a copied
+    block per pool on top of the whole array (in-process on the load test's region, 60
+    writes with 15 profile edits: 261 MiB more before, 87 MiB after).
     """
 
     BLOCK_ROWS = 2048
