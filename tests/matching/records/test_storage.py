@@ -113,6 +113,27 @@ def test_version_moves_on_with_every_write(store):
     assert store.history(Candidate, "C1")[-1]["before"] is None
 
 
+def test_a_regions_version_binds_each_municipality_and_record_type_once(store):
+    from matching.shortlists.pool import POOL_TYPES
+
+    store.upsert(tiny_world())
+    region = ["GM0855", "GM0363", *(f"GM{9000 + i}" for i in range(8))]
+    sent: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(len(parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        found = store.version(municipalities=region, record_types=POOL_TYPES)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert found == store.version(municipalities=["GM0855"], record_types=POOL_TYPES) > 0
+    # 10 + 8 values, not one pair per combination: the PostgreSQL driver parses a statement
+    # with more than 50 parameters again on every call
+    assert sent == [len(region) + len(POOL_TYPES)]
+
+
 def test_versions_and_changes_per_municipality_and_record_type(store):
     import datetime as dt
 
