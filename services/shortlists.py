@@ -21,7 +21,7 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import anyio.to_thread
@@ -38,6 +38,7 @@ from matching.shortlists.shortlist import (
     ShortlistError,
     SortBy,
     UnknownRecordError,
+    copied,
 )
 from services import records
 from services.actor import Actor
@@ -418,16 +419,25 @@ class ShortlistService:
             for key, computed in held
         ])
         kept = 0
+        versions: dict[int, int] = {}  # the version of each stamp (by id: the pool's own tuple)
         for (key, computed), shortlist in zip(held, carried, strict=True):
             if shortlist is None or shortlist.ranking is None:
                 self._stuck[key.request] = key.version  # until a newer list of it is held
                 continue
-            version = max(v for _, v in shortlist.ranking.pools)
+            stamp = shortlist.ranking.pools
+            version = versions.get(id(stamp))
+            if version is None:
+                version = versions[id(stamp)] = max(v for _, v in stamp)
             if version <= key.version:
                 continue
+            # with the same counts of vetoes it shows as it did: the same renderings serve both
             shown = computed.shown if shortlist.vetoed == computed.shortlist.vetoed else {}
             scope = f"region:{key.request[1]}" if key.request[6] == "region" else key.request[1]
-            self.cache.put(key._replace(version=version), replace(computed, shortlist=shortlist, shown=dict(shown)), scope)
+            self.cache.put(
+                CacheKey(key.request, version, key.model, key.day),
+                copied(computed, shortlist=shortlist, shown=shown),
+                scope,
+            )
             kept += 1
         return kept
 

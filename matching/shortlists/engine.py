@@ -66,6 +66,7 @@ from matching.shortlists.shortlist import (
     SortBy,
     UnknownRecordError,
     chance_band,
+    copied,
     retrieved_digest,
 )
 from matching.shortlists.text_models import TextModels
@@ -108,7 +109,7 @@ class _Step:
 
 def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     """Equal, NaN for NaN."""
-    return len(a) == len(b) and all(
+    return a == b or len(a) == len(b) and all(
         x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True)
     )
 
@@ -655,10 +656,10 @@ class ShortlistEngine:
         row = pool.need_row_of.get(held.query_id)
         if row is None:
             return None
-        employer = pool.employers.get(pool.needs[row].employer_id)
+        record = memo.record(pool, pool.needs[row].employer_id)
         if (
-            employer is None
-            or not _same(self._employer_record(pool, employer.id), ranking.employer_record)
+            record is None
+            or not _same(record, ranking.employer_record)
             or len(pool.candidates) != held.pool_size
             or (ranking.retrieved is not None and ranking.floor is None)
         ):
@@ -706,12 +707,13 @@ class ShortlistEngine:
         exhaustive = n_allowed <= self.config.exhaustive_limit
         if ranking.allowed < 0 or n_allowed < 1 or exhaustive != (ranking.retrieved is None):
             return None
-        return replace(
+        stamped = copied(ranking, pools=stamp, allowed=n_allowed)
+        if vetoed == held.vetoed:
+            return copied(held, ranking=stamped)
+        return copied(
             held,
-            vetoed=held.vetoed if vetoed == held.vetoed else {
-                v.value: vetoed[v.value] for v in Veto if vetoed.get(v.value, 0) > 0
-            },
-            ranking=replace(ranking, pools=stamp, allowed=n_allowed),
+            vetoed={v.value: vetoed[v.value] for v in Veto if vetoed.get(v.value, 0) > 0},
+            ranking=stamped,
         )
 
     def held_pool(
@@ -1235,11 +1237,24 @@ class _Pass:
         default_factory=dict
     )
     pools: dict[int, Pool] = field(default_factory=dict)
+    #: per pool and employer: the track record the features read, None for an employer
+    #: not in the pool
+    records: dict[tuple[int, str], tuple[float, float] | None] = field(default_factory=dict)
 
     def keep(self, pool: Pool) -> int:
         """``pool``'s key here."""
         self.pools[id(pool)] = pool
         return id(pool)
+
+    def record(self, pool: Pool, employer_id: str) -> tuple[float, float] | None:
+        """The employer's track record in ``pool`` (:meth:`ShortlistEngine._employer_record`),
+        read once per pass; None when the pool does not hold the employer."""
+        key = (self.keep(pool), employer_id)
+        if key not in self.records:
+            self.records[key] = (
+                ShortlistEngine._employer_record(pool, employer_id) if employer_id in pool.employers else None
+            )
+        return self.records[key]
 
 
 #: veto names, and each veto (rows) for each work need (columns) before and after a write,

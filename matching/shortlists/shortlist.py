@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ __all__ = [
     "SortBy",
     "UnknownRecordError",
     "chance_band",
+    "copied",
     "retrieved_digest",
 ]
 
@@ -112,6 +113,23 @@ class Match:
     anyway: float | None = None  # chance of work found without the programme (6 months)
     net: float | None = None  # the difference meeting makes: (1 - anyway) * probability
     quote: Quote | None = None  # the candidate's own sentence about the work, as written
+
+
+_Frozen = TypeVar("_Frozen")
+
+
+def copied(value: _Frozen, **changes: object) -> _Frozen:
+    """A copy of a frozen dataclass instance (without ``__slots__``) with ``changes`` to its
+    fields, made without calling ``__init__`` again, as :func:`dataclasses.replace` does.
+
+    For the lists every write carries forward
+    (:meth:`~matching.shortlists.engine.ShortlistEngine.carry_forward`), some thousands
+    after each write in a region, three copies each: ``replace`` took about 3.8 µs a copy
+    against 1 µs. Only for changes the class's ``__init__`` would not check or derive from.
+    """
+    new = object.__new__(type(value))
+    new.__dict__.update(value.__dict__, **changes)
+    return new
 
 
 def retrieved_digest(ids: Sequence[str]) -> str:

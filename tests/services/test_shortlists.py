@@ -381,7 +381,7 @@ def test_a_list_naming_a_pinned_candidate_it_leaves_out_is_never_shown_stale_aft
 
 
 def test_after_a_write_that_cannot_change_a_list_it_is_kept_current_before_its_next_showing(
-    lenient, runtime, store, rm
+    lenient, runtime, store, rm, monkeypatch
 ):
     from factories import make_candidate
 
@@ -398,8 +398,14 @@ def test_after_a_write_that_cannot_change_a_list_it_is_kept_current_before_its_n
                           recorded_on=day)])
     runtime.engine.keep_in_step()
     assert lenient.carry_forward() == 1
+    rendered: list[str] = []
+    render = ShortlistService._render
+    monkeypatch.setattr(ShortlistService, "_render", staticmethod(
+        lambda computed, *rest: rendered.append(computed.shortlist.query_id) or render(computed, *rest)
+    ))
     again = asyncio.run(lenient.for_work_need(rm, "W1", k=2))
     assert not again.stale and lenient.cache.computed == 1  # found current: nothing made, nothing late
+    assert rendered == []  # nor rendered again: the carried list shows as it did
     assert [(m.candidate_id, m.score, m.reason) for m in again.matches] == [
         (m.candidate_id, m.score, m.reason) for m in first.matches
     ]
