@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import gc
 import importlib.util
 import json
 import logging
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -294,6 +297,40 @@ def _warm(shortlists: ShortlistService) -> None:
 
 #: Seconds between a worker's checks for writes and for a new day (:func:`_keep_current`).
 STEP_SECONDS = 0.2
+#: Least seconds between two times a worker gives its free heap memory back
+#: (:func:`_give_back_free_memory`).
+TRIM_SECONDS = 30.0
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """The C library's ``malloc_trim`` (glibc); None where there is none (musl, macOS)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def _give_back_free_memory() -> bool:
+    """Give the C heap's free memory back to the operating system; False where the C
+    library cannot (then nothing happens).
+
+    The arrays requests and the upkeep after writes work with come from the C heap, in
+    several threads. glibc keeps what they free in its per-thread arenas, scattered among
+    what is still in use, so a worker's resident memory grew with every write while what
+    it held did not: in the load test's mixed traffic each worker grew from 2.6 to 3.0 GB
+    in 2.5 minutes (3.4 GB after ten), with 1.8 GB in use throughout and the rest free in
+    the arenas. Trimming gave it back (3,025 → 2,685 MiB) in about a millisecond, without
+    holding the GIL.
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 async def _keep_current(shortlists: ShortlistService) -> None:
@@ -311,7 +348,9 @@ async def _keep_current(shortlists: ShortlistService) -> None:
     much longer: they are frozen out of garbage collection as well (:func:`_warm`). Left to
     the collector, each of its full collections walked them in 150-230 ms, a pause for every
     request waiting on that worker, some ten times a minute under the load test's writes.
-    They are made with the collector paused (:meth:`ShortlistService.catch_up`).
+    They are made with the collector paused (:meth:`ShortlistService.catch_up`). What the
+    pools before leave free in the C heap is given back to the operating system at most every
+    ``TRIM_SECONDS`` (:func:`_give_back_free_memory`).
 
     This work runs on the service's background thread, below the requests' priority
     (:class:`~services.shortlist_cache.BackgroundRefresh`), with the lists it brings up to date.
@@ -319,20 +358,26 @@ async def _keep_current(shortlists: ShortlistService) -> None:
     engine, background = shortlists.runtime.engine, shortlists.refresh
     day = engine.today()
     frozen_at = engine.moves
+    trim_at = time.monotonic() + TRIM_SECONDS
     while True:
         await asyncio.sleep(STEP_SECONDS)
         if engine.today() != day:
             day = engine.today()
             await asyncio.wrap_future(background.run(lambda: _warm(shortlists)))
             frozen_at = engine.moves
-            continue
-        try:
-            await asyncio.wrap_future(background.run(shortlists.catch_up))
-        except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
-            logger.warning("could not bring the shortlist pools up to date: %s", exc)
-        if engine.moves != frozen_at:
+        else:
+            try:
+                await asyncio.wrap_future(background.run(shortlists.catch_up))
+            except Exception as exc:  # noqa: BLE001  (each request still brings its own pools up to date)
+                logger.warning("could not bring the shortlist pools up to date: %s", exc)
+            if engine.moves == frozen_at:
+                continue
             frozen_at = engine.moves
             gc.freeze()
+        # the pools before are freed: now and then, give back what the C heap keeps of them
+        if time.monotonic() >= trim_at:
+            trim_at = time.monotonic() + TRIM_SECONDS
+            await asyncio.wrap_future(background.run(_give_back_free_memory))
 
 
 def create_app(

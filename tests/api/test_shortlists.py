@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 import pytest
 from travel_scorer import TravelScorer
@@ -266,6 +268,7 @@ def test_each_worker_builds_its_pools_for_a_new_day_before_anyone_asks(app, runt
 
 def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks(app, runtime, store, monkeypatch):
     import gc
+    import threading
     import time
 
     from factories import make_candidate
@@ -275,7 +278,13 @@ def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks
     from matching.shortlists.pool import POOL_TYPES
 
     monkeypatch.setattr(app_module, "STEP_SECONDS", 0.05)
+    monkeypatch.setattr(app_module, "TRIM_SECONDS", 0.0)
+    trimmed: list[str] = []
+    monkeypatch.setattr(app_module, "_give_back_free_memory",
+                        lambda: trimmed.append(threading.current_thread().name) or True)
     with TestClient(app):
+        time.sleep(0.3)
+        assert trimmed == []  # nothing moved: nothing freed to give back
         before = runtime.engine._pools["GM0855"]
         store.upsert([make_candidate("C1", wishes="Liefst iets met dieren, in een dierenasiel.")])
         now = store.version(municipalities=["GM0855"], record_types=POOL_TYPES)
@@ -289,3 +298,14 @@ def test_each_worker_brings_its_pools_up_to_date_after_writes_before_anyone_asks
         while any(o is after.candidates for o in gc.get_objects()) and time.monotonic() - waited < 30:
             time.sleep(0.05)
         assert not any(o is after.candidates for o in gc.get_objects())
+        # and the C heap's free memory given back, on the background thread
+        while not trimmed and time.monotonic() - waited < 30:
+            time.sleep(0.05)
+        assert trimmed and all(name.startswith("shortlist-refresh") for name in trimmed)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_a_worker_can_give_its_free_heap_memory_back() -> None:
+    import api.app as app_module
+
+    assert app_module._give_back_free_memory()
