@@ -532,13 +532,15 @@ def _validated_for_predict(model: BaseEstimator, X: Any) -> np.ndarray:
     """``X`` as a float array after the checks ``validate_data`` makes at predict time.
 
     The serving path hands over a float DataFrame with exactly the fitted
-    columns; that case is checked directly (names, dtypes, no infinities),
-    which takes a tenth of the general validation. Anything else goes
-    through ``validate_data`` and gets its messages.
+    columns, and an ensemble hands its members the float array it checked; those
+    cases are checked directly (names, shape, dtype, no infinities), which takes
+    a tenth of the general validation. Anything else goes through
+    ``validate_data`` and gets its messages.
     """
     import pandas as pd
 
     names = getattr(model, "feature_names_in_", None)
+    values: np.ndarray | None = None
     if (
         isinstance(X, pd.DataFrame)
         and names is not None
@@ -548,9 +550,17 @@ def _validated_for_predict(model: BaseEstimator, X: Any) -> np.ndarray:
         and all(dtype == np.float64 for dtype in X.dtypes)
     ):
         values = X.to_numpy(dtype=np.float64)
-        if not np.isinf(values).any():
-            result: np.ndarray = values
-            return result
+    elif (
+        isinstance(X, np.ndarray)
+        and names is None
+        and X.dtype == np.float64
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] == getattr(model, "n_features_in_", -1)
+    ):
+        values = X
+    if values is not None and not np.isinf(values).any():
+        return values
     checked: np.ndarray = validate_data(
         model, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
     )

@@ -638,7 +638,7 @@ class ShortlistEngine:
             or held.direction != "work_need"
             or held.scored_by != now[0]
             or held.excluded
-            or any(m.pinned for m in held.matches)
+            or (held.matches and held.matches[0].pinned)  # pinned ones come first
         ):
             return None
         pool = self.held_pool(held.municipality, region=region, now=now)

@@ -98,3 +98,27 @@ def test_a_failed_fit_leaves_a_fitted_model_as_it_was(fitted):
     with pytest.raises(ValueError):
         ranker.fit(X.iloc[:20], np.zeros(20, dtype=int), group_ids=np.arange(20))
     np.testing.assert_allclose(ranker.predict(X.iloc[:10]), before)
+
+
+def test_the_bags_take_the_checked_array_as_it_is_and_still_refuse_a_bad_one(fitted, monkeypatch):
+    # the ensemble checks the table once; its members, fitted on arrays, take that array
+    # without sklearn's general validation, and anything else still gets its messages
+    import models.ranker as ranker_module
+
+    ranker, X, _ = fitted
+    member = ranker.bags_[0][0]
+    values = X.to_numpy(dtype=np.float64)
+    assert ranker_module._validated_for_predict(member, values) is values
+    calls = []
+    real = ranker_module.validate_data
+    monkeypatch.setattr(ranker_module, "validate_data", lambda *a, **k: calls.append(1) or real(*a, **k))
+    expected = ranker.predict(X)
+    assert len(calls) == 0  # the DataFrame and each member's array: checked directly
+    bad = values.copy()
+    bad[3, 1] = np.inf
+    with pytest.raises(ValueError, match="(?i)infinity"):
+        member.predict(bad)
+    with pytest.raises(ValueError, match="features"):
+        member.predict(values[:, :2])
+    assert len(calls) == 2
+    np.testing.assert_allclose(ranker.predict(X), expected)

@@ -65,6 +65,15 @@ def test_feature_values_for_a_known_pair():
     assert 1.0 < f["travel_km"] < 2.5
 
 
+def test_the_table_is_one_float_block_the_ranker_reads_without_copying():
+    # the ranker takes the table as one float array, without copying or converting it
+    table = _features([make_candidate(), make_candidate(id="C2", hours_min=8, hours_max=12)])
+    values = table.to_numpy()
+    assert values.dtype == np.float64 and values.shape == (2, len(FEATURE_NAMES))
+    assert np.shares_memory(values, table["sim_dense"].to_numpy())
+    assert np.shares_memory(values, table["employer_meetings"].to_numpy())
+
+
 def test_occupation_levels():
     occupations = load_occupations()
     uris = sorted(occupations)
