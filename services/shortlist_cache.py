@@ -57,7 +57,8 @@ class Computed:
 class CacheKey(NamedTuple):
     """Everything a computed shortlist depends on."""
 
-    #: What was asked: direction, municipality, id, k, ..., the overrides in force.
+    #: What was asked: direction, municipality, id, k, ..., the scope and the municipalities
+    #: it draws on, the overrides in force.
     request: tuple[Any, ...]
     #: The version of its scope's records (its municipality's, or its region's).
     version: int
@@ -132,7 +133,7 @@ class ShortlistCache:
     PURGE_EVERY = 256
     #: Part of every shared key: raise it when the stored form of a shortlist changes, so
     #: a newer release never reads an older one's entries.
-    SHARED_FORMAT = 7
+    SHARED_FORMAT = 8
 
     def __init__(self, max_entries: int = 4096, *, store: Store | None = None) -> None:
         self.max_entries = max_entries

@@ -502,7 +502,11 @@ class ShortlistService:
             members = self._members(municipality, scope)
             overrides = overrides_of(self.store, record_id, municipality=municipality)
             kind = "work_need" if record_type is WorkNeed else "candidate"
-            request = (kind, municipality, record_id, *asked, scope, tuple(o.id for o in overrides))
+            # the members too: a list over a region is another list once the region changed,
+            # even where no record of the members it has now did
+            request = (
+                kind, municipality, record_id, *asked, scope, tuple(members), tuple(o.id for o in overrides)
+            )
             return municipality, members, overrides, self._key(request, members)
 
         return await anyio.to_thread.run_sync(ask)
@@ -708,7 +712,8 @@ class ShortlistService:
     def _passes(request: tuple[Any, ...]) -> bool:
         """Whether :meth:`carry_forward` looks at the lists of ``request``: a work need's,
         without overrides."""
-        # a work need's request: (kind, municipality, id, k, audience, sort, scope, overrides)
+        # a work need's request: (kind, municipality, id, k, audience, sort, scope, members,
+        # overrides)
         return request[0] == "work_need" and not request[-1]
 
     def _held(self, key: CacheKey, members: list[str], named: frozenset[str]) -> _Held | None:

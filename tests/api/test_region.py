@@ -164,3 +164,25 @@ def test_a_candidates_list_over_the_region_adds_the_regions_open_work(client, rm
 def test_a_candidates_list_over_no_region_is_refused(client, rm, store):
     r = client.get("/shortlists/candidates/C1", headers=rm, params={"scope": "region"})
     assert r.status_code == 409 and "no labour-market region" in r.text
+
+
+def test_a_municipality_that_leaves_the_region_takes_its_candidates_out_of_the_regions_lists(
+    client, rm, region, store
+):
+    third = "GM0785"
+    store.upsert(
+        [
+            make_candidate("T1", municipality=third, consent_region=True),
+            Municipality(id=third, municipality=third, name="Goirle", region="Midden-Brabant"),
+        ],
+        actor="test",
+    )  # the region's newest write is now the third member's
+    r = client.get("/shortlists/work-needs/W1", headers=rm, params={"k": 50, "scope": "region"})
+    assert {"B2", "T1"} <= set(_ids(r.json()))
+    # the other municipality leaves: its write is outside what the region is now, and the rest
+    # of the region did not change, yet the list held from before must not be shown
+    store.upsert([Municipality(id=OTHER, municipality=OTHER, name="Amsterdam", region="Amsterdam")],
+                 actor="test")
+    again = client.get("/shortlists/work-needs/W1", headers=rm, params={"k": 50, "scope": "region"})
+    assert again.status_code == 200
+    assert "T1" in _ids(again.json()) and "B2" not in _ids(again.json())
