@@ -666,12 +666,18 @@ class ShortlistService:
             return self.cache.compute(key, lambda: work(key, held), scope), None
 
         def refresh() -> None:
-            self.catch_up()  # most lists need no successor after a write: carried forward at once
-            key = self._key(request, members)
-            if self.cache.get(key, scope) is not None or self._left_to_pass(key):
+            # queued behind the pass: the list is mostly carried forward by the time this
+            # runs, and then nothing is asked of the store (a later write is judged at the
+            # list's next showing)
+            held = self.cache.latest(key)
+            if held is not None and held[0].version >= key.version and held[0][2:] == key[2:]:
                 return
-            if self.cache.shared(key, scope) is None:
-                self.cache.compute(key, lambda: work(key, self._held(key, members, named)), scope)
+            self.catch_up()  # most lists need no successor after a write: carried forward at once
+            now = self._key(request, members)
+            if self.cache.get(now, scope) is not None or self._left_to_pass(now):
+                return
+            if self.cache.shared(now, scope) is None:
+                self.cache.compute(now, lambda: work(now, self._held(now, members, named)), scope)
 
         found = self.cache.get(key, scope)
         if found is not None:

@@ -486,3 +486,26 @@ def test_a_late_list_the_next_pass_carries_is_left_to_it_and_one_it_cannot_is_ma
     assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 3
     jobs[2]()
     assert lenient.cache.computed == 3
+
+
+def test_a_late_lists_job_asks_the_store_nothing_once_the_pass_carried_it(lenient, runtime, store, rm, monkeypatch):
+    from factories import make_candidate
+
+    from matching.records.enums import OutcomeKind
+    from matching.records.schemas import Outcome
+
+    store.upsert([make_candidate("C8", lat=52.1, lon=5.1, max_travel_km=5)])  # on no list
+    asyncio.run(lenient.for_work_need(rm, "W1", k=2))
+    jobs, asked = [], []
+    monkeypatch.setattr(lenient.refresh, "submit", lambda request, job: jobs.append(job) or True)
+    store.upsert([Outcome(id="O1", municipality="GM0855", candidate_id="C8",
+                          kind=OutcomeKind.FOLLOW_UP, recorded_on=runtime.engine.today())])
+    assert asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale and len(jobs) == 1
+    lenient.catch_up()  # the service's own pass carries the list before its job runs
+    for name in ("version", "versions", "changed_since"):
+        real = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda *a, _real=real, **kw: asked.append(1) or _real(*a, **kw))
+    jobs[0]()
+    assert not asked and lenient.cache.computed == 1
+    monkeypatch.undo()
+    assert not asyncio.run(lenient.for_work_need(rm, "W1", k=2)).stale
