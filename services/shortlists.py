@@ -670,7 +670,9 @@ class ShortlistService:
             # runs, and then nothing is asked of the store (a later write is judged at the
             # list's next showing)
             held = self.cache.latest(key)
-            if held is not None and held[0].version >= key.version and held[0][2:] == key[2:]:
+            if held is not None and held[0].version >= key.version and (
+                held[0].model, held[0].day
+            ) == (key.model, key.day):
                 return
             self.catch_up()  # most lists need no successor after a write: carried forward at once
             now = self._key(request, members)
