@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import gc
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -224,7 +224,7 @@ def _shown(shortlist: Shortlist) -> set[str]:
     return shown
 
 
-def _scope(municipality: str, members: list[str]) -> str:
+def _scope(municipality: str, members: Sequence[str]) -> str:
     """What a list of ``municipality`` drawing on ``members`` depends on, in the caches: the
     municipality, or ``region:<code>`` for a list over its region."""
     return municipality if len(members) == 1 else f"region:{municipality}"
@@ -432,7 +432,7 @@ class ShortlistService:
                 continue
             # with the same counts of vetoes it shows as it did: the same renderings serve both
             shown = computed.shown if shortlist.vetoed == computed.shortlist.vetoed else {}
-            scope = f"region:{key.request[1]}" if key.request[6] == "region" else key.request[1]
+            scope = _scope(key.request[1], key.request[7])
             self.cache.put(
                 CacheKey(key.request, version, key.model, key.day),
                 copied(computed, shortlist=shortlist, shown=shown),
@@ -669,10 +669,8 @@ class ShortlistService:
             # queued behind the pass: the list is mostly carried forward by the time this
             # runs, and then nothing is asked of the store (a later write is judged at the
             # list's next showing)
-            held = self.cache.latest(key)
-            if held is not None and held[0].version >= key.version and (
-                held[0].model, held[0].day
-            ) == (key.model, key.day):
+            held = self._newest_held(key)
+            if held is not None and held.version >= key.version:
                 return
             self.catch_up()  # most lists need no successor after a write: carried forward at once
             now = self._key(request, members)
@@ -704,17 +702,24 @@ class ShortlistService:
         no other worker has made it anew unless its pass could not carry it, so a request
         showing the list late does not look for it in the shared table first.
         """
-        held = self.cache.latest(key)
+        held = self._newest_held(key)
         return (
             held is not None
-            and held[0].version < key.version
-            and (held[0].model, held[0].day) == (key.model, key.day)
+            and held.version < key.version
             and self._passes(key.request)
-            and self._stuck.get(key.request) != held[0].version
+            and self._stuck.get(key.request) != held.version
             and self.runtime.engine.held_pool(
                 key.request[1], region=key.request[6] == "region", now=(key.model, key.day)
             ) is not None
         )
+
+    def _newest_held(self, key: CacheKey) -> CacheKey | None:
+        """The key of the newest list of ``key.request`` this process holds, when it was made
+        by the same model on the same day (whatever its version); None otherwise."""
+        found = self.cache.latest(key)
+        if found is None or (found[0].model, found[0].day) != (key.model, key.day):
+            return None
+        return found[0]
 
     @staticmethod
     def _passes(request: tuple[Any, ...]) -> bool:
