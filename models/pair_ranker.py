@@ -27,9 +27,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -102,6 +104,10 @@ class TwoSignalRanker(BaseEstimator):
     monotone : mapping of feature name to +1/-1, optional
         Directions the trees must respect (needs ``X`` with column names).
     random_state : int, default=0
+    n_jobs : int, optional
+        Bags fitted at once (joblib's ``n_jobs``); None: one at a time unless a
+        ``joblib.parallel_config`` around the fit says otherwise. The model is the same
+        either way.
 
     Attributes
     ----------
@@ -109,7 +115,8 @@ class TwoSignalRanker(BaseEstimator):
     oof_score_ : ndarray of shape (n_rows,)
         Each training row's score from the bag that did not see its group.
     feature_importances_ : ndarray
-        Mean absolute contribution per feature on the training rows, normalised to sum to 1.
+        Each bag's mean absolute contribution per feature on the training rows, averaged
+        over the bags and normalised to sum to 1.
 
     Examples
     --------
@@ -133,6 +140,7 @@ class TwoSignalRanker(BaseEstimator):
         reg_lambda: float = 5.0,
         monotone: Mapping[str, int] | None = None,
         random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_bags = n_bags
         self.good_grade = good_grade
@@ -147,6 +155,7 @@ class TwoSignalRanker(BaseEstimator):
         self.reg_lambda = reg_lambda
         self.monotone = monotone
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _tree_params(self, names: Sequence[str] | None, seed: int) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -189,8 +198,16 @@ class TwoSignalRanker(BaseEstimator):
         ``eval_set`` is accepted for interface compatibility and ignored: the
         bags' out-of-fold scores take its place.
         """
-        import lightgbm as lgb
+        plan = self.plan_fit(X, y, group, group_ids=group_ids)
+        return plan.finish(Parallel(n_jobs=self.n_jobs)(plan.jobs))
 
+    def plan_fit(
+        self, X: Any, y: Any, group: Any | None = None, *, group_ids: Any | None = None
+    ) -> BagPlan:
+        """:meth:`fit` cut in independent jobs, one per bag, to run with joblib (alongside
+        other work in one ``Parallel``, on whatever backend is configured); the plan's
+        ``finish`` takes their results and completes the fit. Raises what ``fit`` raises
+        about the data before any job runs."""
         if self.n_bags < 2:
             raise ValueError(f"n_bags must be >= 2, got {self.n_bags}")
         if not 0 < self.signal_grade <= self.good_grade:
@@ -207,8 +224,6 @@ class TwoSignalRanker(BaseEstimator):
         # a canonical row order (by group, then by the rows' values): the same rows in any
         # order give the same model, whatever the trees' row sampling does with positions
         order = np.lexsort((*np.nan_to_num(X, nan=np.inf).T[::-1], grades, codes))
-        restore = np.empty_like(order)
-        restore[order] = np.arange(order.size)
         X, grades, codes = X[order], grades[order], codes[order]
         good = (grades >= self.good_grade).astype(np.int32)
         signal = (grades >= self.signal_grade).astype(np.int32)
@@ -220,31 +235,19 @@ class TwoSignalRanker(BaseEstimator):
         if signal.all():
             raise ValueError(f"every row has grade >= {self.signal_grade}: nothing to contrast")
         folds = _folds(codes, good, self.n_bags, self.random_state)
-        names = list(getattr(self, "feature_names_in_", [])) or None
-        bags: list[tuple[LogisticRanker, _Trees]] = []
-        oof = np.zeros(n_rows)
         for b, held in enumerate(folds):
-            train = ~held
-            if good[train].sum() < MIN_GOOD_PER_BAG or good[train].all():
+            if good[~held].sum() < MIN_GOOD_PER_BAG or good[~held].all():
                 raise ValueError(f"bag {b} has too few rows of each kind of the scarce signal to fit")
-            logistic = LogisticRanker(threshold=1, C=self.C).fit(X[train], good[train])
-            booster = lgb.train(
-                self._tree_params(names, self.random_state + b),
-                lgb.Dataset(X[train], label=signal[train], feature_name=names or "auto"),
-                num_boost_round=self.n_estimators,
+        names = list(getattr(self, "feature_names_in_", [])) or None
+        jobs = [
+            delayed(_fit_bag)(
+                X, good, signal, held, self.C,
+                self._tree_params(names, self.random_state + b), self.n_estimators, names,
             )
-            trees = _Trees(booster, X.shape[1])
-            bags.append((logistic, trees))
-            oof[held] = logistic.predict(X[held]) + trees.predict(X[held])
-        self.bags_ = bags
-        self.oof_score_ = oof[restore]
-        contrib = np.abs(self._contributions(X)[:, :-1]).mean(axis=0)
-        self.feature_importances_ = contrib / contrib.sum() if contrib.sum() > 0 else contrib
-        logger.info(
-            "two-signal ranker: %d rows (%d good, %d signal) in %d bags, %.1f s",
-            n_rows, int(good.sum()), int(signal.sum()), len(bags), time.perf_counter() - started,
-        )
-        return self
+            for b, held in enumerate(folds)
+        ]
+        counts = (n_rows, int(good.sum()), int(signal.sum()))
+        return BagPlan(self, jobs, folds, order, counts, started)
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
         return np.stack([lr.predict(X) + trees.predict(X) for lr, trees in self.bags_])
@@ -261,12 +264,6 @@ class TwoSignalRanker(BaseEstimator):
         scores = self._scores(_validated_for_predict(self, X))
         return scores.mean(axis=0), scores.std(axis=0)
 
-    def _contributions(self, X: np.ndarray) -> np.ndarray:
-        total = np.zeros((X.shape[0], X.shape[1] + 1))
-        for lr, trees in self.bags_:
-            total += lr.contributions(X) + trees.contributions(X)
-        return total / len(self.bags_)
-
     def contributions(self, X: Any, *, exact: bool = False) -> np.ndarray:
         """Per-feature contributions (bias last), averaged over the bags; rows sum to ``predict``.
 
@@ -274,7 +271,67 @@ class TwoSignalRanker(BaseEstimator):
         (``exact`` is accepted for interface compatibility).
         """
         check_is_fitted(self, "bags_")
-        return self._contributions(_validated_for_predict(self, X))
+        X = _validated_for_predict(self, X)
+        total = np.zeros((X.shape[0], X.shape[1] + 1))
+        for lr, trees in self.bags_:
+            total += lr.contributions(X) + trees.contributions(X)
+        return total / len(self.bags_)
+
+
+@dataclass
+class BagPlan:
+    """A :class:`TwoSignalRanker` fit waiting for its bags (:meth:`TwoSignalRanker.plan_fit`)."""
+
+    ranker: TwoSignalRanker
+    jobs: list[Any]  # joblib ``delayed`` calls, one per bag
+    folds: list[np.ndarray]  # each bag's held-out rows, in the canonical order
+    order: np.ndarray  # the canonical order of the rows given
+    counts: tuple[int, int, int]  # rows, of the scarce signal, of the plentiful one
+    started: float
+
+    def finish(self, results: Sequence[Any]) -> TwoSignalRanker:
+        """The ranker, fitted from the jobs' results (in the jobs' order)."""
+        ranker, (n_rows, n_good, n_signal) = self.ranker, self.counts
+        oof = np.zeros(n_rows)
+        for held, (_, _, scores, _) in zip(self.folds, results, strict=True):
+            oof[held] = scores
+        restore = np.empty_like(self.order)
+        restore[self.order] = np.arange(self.order.size)
+        ranker.bags_ = [(logistic, trees) for logistic, trees, _, _ in results]
+        ranker.oof_score_ = oof[restore]
+        leaning = np.mean([r[3] for r in results], axis=0)
+        ranker.feature_importances_ = leaning / leaning.sum() if leaning.sum() > 0 else leaning
+        logger.info(
+            "two-signal ranker: %d rows (%d good, %d signal) in %d bags, %.1f s",
+            n_rows, n_good, n_signal, len(results), time.perf_counter() - self.started,
+        )
+        return ranker
+
+
+def _fit_bag(
+    X: np.ndarray,
+    good: np.ndarray,
+    signal: np.ndarray,
+    held: np.ndarray,
+    C: float,
+    params: dict[str, Any],
+    rounds: int,
+    names: list[str] | None,
+) -> tuple[LogisticRanker, _Trees, np.ndarray, np.ndarray]:
+    """One bag fitted without the ``held`` rows: the bag, its scores of them, and its mean
+    absolute contribution per feature over every row."""
+    import lightgbm as lgb
+
+    train = ~held
+    logistic = LogisticRanker(threshold=1, C=C).fit(X[train], good[train])
+    booster = lgb.train(
+        params,
+        lgb.Dataset(X[train], label=signal[train], feature_name=names or "auto"),
+        num_boost_round=rounds,
+    )
+    trees = _Trees(booster, X.shape[1])
+    leaning = np.abs((logistic.contributions(X) + trees.contributions(X))[:, :-1]).mean(axis=0)
+    return logistic, trees, logistic.predict(X[held]) + trees.predict(X[held]), leaning
 
 
 def _folds(codes: np.ndarray, good: np.ndarray, n_bags: int, seed: int) -> list[np.ndarray]:

@@ -16,8 +16,10 @@ Steps, each over partitions handed to the workers as they free up:
    in the cache as it arrives, so the cache is the checkpoint: after a crash a new run
    finds the finished partitions cached and embeds only the rest.
 2. **index**: the vector index synced with the store (every vector is cached by now).
-3. **train** (when asked): the pooled ranker over every municipality's history, in this
-   process (LightGBM already uses every core of it), promoted if better.
+3. **train** (when asked): the pooled ranker over every municipality's history, promoted
+   if better. This process reads the history and computes the features; the models
+   (the ranker's bags of the tested and the served fit, and the baselines) are fitted on
+   the workers through joblib's Dask backend, as twelve independent jobs.
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the
@@ -30,6 +32,7 @@ With ``workers=0`` the same task functions run one after another in this process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -59,7 +62,7 @@ from services.runtime import RuntimeConfig, new_audit_writer, open_runtime
 from services.shortlist_cache import ShortlistCache
 from services.shortlists import Scope, ShortlistService
 
-__all__ = ["BatchConfig", "BatchReport", "run_batch", "texts_to_embed"]
+__all__ = ["BatchConfig", "BatchReport", "Trained", "run_batch", "texts_to_embed"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +108,15 @@ class BatchConfig:
             )
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What the training step reports back."""
+
+    version: str | None  # the model version logged
+    pairs: int  # the history's meetings it learned from
+    fit_seconds: float  # of the step, fitting the models
+
+
 @dataclass
 class BatchReport:
     """What a batch run did, with the seconds each step took."""
@@ -116,6 +128,7 @@ class BatchReport:
     precompute_skipped: int = 0  # partitions a previous run of the same day already did
     shortlists: int = 0  # work-need lists computed in this run
     trained: str | None = None  # the model version trained, when asked
+    trained_pairs: int = 0  # the history's meetings it learned from
     workers: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -237,6 +250,17 @@ class _Cluster:
         for future in as_completed(futures):
             yield futures[future], future.result()
 
+    def joblib(self) -> contextlib.AbstractContextManager[Any]:
+        """Around code that fits with joblib (``Parallel``): its jobs go to the workers."""
+        if self.client is None:
+            return contextlib.nullcontext()
+        from joblib import parallel_config
+
+        config: contextlib.AbstractContextManager[Any] = parallel_config(
+            backend="dask", n_jobs=-1, client=self.client
+        )
+        return config
+
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
@@ -268,7 +292,7 @@ def run_batch(
     db_url: str | None = None,
     progress: Progress | None = None,
     index_sync: Callable[[], object] | None = None,
-    train: Callable[[], str | None] | None = None,
+    train: Callable[[], Trained] | None = None,
 ) -> BatchReport:
     """Run the batch (see the module) and report what it did.
 
@@ -316,9 +340,12 @@ def run_batch(
         if config.train and train is not None:
             started = time.perf_counter()
             tell("ranker trainen", 0, 1)
-            report.trained = train()
+            with cluster.joblib():
+                trained = train()
+            report.trained, report.trained_pairs = trained.version, trained.pairs
             tell("ranker trainen", 1, 1)
             report.seconds["train"] = time.perf_counter() - started
+            report.seconds["fit"] = trained.fit_seconds
 
         if config.precompute:
             started = time.perf_counter()

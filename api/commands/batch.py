@@ -23,6 +23,7 @@ STEP_LABELS = {
     "embed": "inbedden",
     "index": "index bijwerken",
     "train": "trainen",
+    "fit": "waarvan modellen leren",
     "precompute": "vooraf berekenen",
 }
 
@@ -61,7 +62,7 @@ def batch(
     Na een onderbreking gaat een nieuwe run verder waar de vorige bleef: wat al ingebed of
     berekend is, wordt niet opnieuw gedaan.
     """
-    from services.batch import BatchConfig, run_batch
+    from services.batch import BatchConfig, Trained, run_batch
     from services.retraining import RetrainRequest, retrain
     from services.runtime import open_runtime
 
@@ -77,12 +78,14 @@ def batch(
     with console.status("tekstmodel laden"):
         runtime = open_runtime(settings.runtime(), store=store, with_model=False)
 
-    def do_train() -> str | None:
+    def do_train() -> Trained:
         done = retrain(
             store, runtime.space, settings.effective_tracking_uri,
             RetrainRequest(trigger="batch"),
         )
-        return done.run.model_version
+        return Trained(
+            done.run.model_version, done.result.dataset_summary["pairs"], done.result.fit_seconds
+        )
 
     columns = (
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()

@@ -56,6 +56,30 @@ def test_contributions_add_up_to_the_score(fitted):
     assert importance["fit"] > importance["travel"] > importance["noise"]
 
 
+def test_bags_fitted_at_once_make_the_same_model(fitted):
+    from joblib import parallel_config
+
+    ranker, X, _ = fitted
+    X_all, y, g, _ = history(0)
+    with parallel_config(backend="threading", n_jobs=2):
+        again = TwoSignalRanker(n_bags=4, monotone={"fit": 1}).fit(X_all, y, group_ids=g)
+    np.testing.assert_array_equal(again.predict(X), ranker.predict(X))
+    np.testing.assert_array_equal(again.oof_score_, ranker.oof_score_)
+    np.testing.assert_array_equal(again.feature_importances_, ranker.feature_importances_)
+
+
+def test_a_plan_is_the_fit_cut_in_jobs_one_per_bag(fitted):
+    ranker, X, _ = fitted
+    X_all, y, g, _ = history(0)
+    plan = TwoSignalRanker(n_bags=4, monotone={"fit": 1}).plan_fit(X_all, y, group_ids=g)
+    assert len(plan.jobs) == 4
+    results = [fn(*args, **kwargs) for fn, args, kwargs in reversed(plan.jobs)][::-1]
+    np.testing.assert_array_equal(plan.finish(results).predict(X), ranker.predict(X))
+    # the data's problems are raised while planning, before any job runs
+    with pytest.raises(ValueError, match="rows of grade >= 2"):
+        TwoSignalRanker(n_bags=4).plan_fit(X_all, np.minimum(y, 1), group_ids=g)
+
+
 def test_spread_is_the_disagreement_of_the_bags(fitted):
     ranker, X, _ = fitted
     mean, spread = ranker.predict_spread(X.iloc[:100])

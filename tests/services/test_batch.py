@@ -6,12 +6,14 @@ cluster."""
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from services.actor import Actor
-from services.batch import BatchConfig, run_batch, texts_to_embed
+from services.batch import BatchConfig, Trained, run_batch, texts_to_embed
 from services.runtime import RuntimeConfig, new_audit_writer, open_runtime
 from services.shortlist_cache import ShortlistCache
 from services.shortlists import ShortlistService
@@ -73,10 +75,33 @@ def test_precomputes_the_first_list_of_every_open_work_need(store, config):
     assert again.precompute_skipped == 2 and again.shortlists == 0
 
 
+def _training_that_notes_where_its_fits_run(seen: dict) -> Callable[[], Trained]:
+    def train() -> Trained:
+        from joblib import Parallel, delayed
+
+        seen["pids"] = set(Parallel()(delayed(os.getpid)() for _ in range(8)))
+        return Trained("3", 120, 0.5)
+
+    return train
+
+
+def test_without_workers_training_fits_in_this_process(store, config):
+    seen: dict = {}
+    _, report = _run(store, config, BatchConfig(workers=0, train=True, precompute=False),
+                     train=_training_that_notes_where_its_fits_run(seen))
+    assert seen["pids"] == {os.getpid()}
+    assert (report.trained, report.trained_pairs, report.seconds["fit"]) == ("3", 120, 0.5)
+
+
 @pytest.mark.slow
 def test_a_local_dask_cluster_does_the_same(store, config, tmp_path):
-    _, report = _run(store, config, BatchConfig(workers=2, partition_texts=2))
+    seen: dict = {}
+    _, report = _run(store, config, BatchConfig(workers=2, partition_texts=2, train=True),
+                     train=_training_that_notes_where_its_fits_run(seen))
     assert report.workers == 2
+    # the training's joblib jobs ran in the workers, not here
+    assert seen["pids"] and os.getpid() not in seen["pids"]
+    assert report.trained == "3"
     assert report.embedded == len(texts_to_embed(store)) and report.embed_partitions > 1
     assert report.shortlists == 4
     runtime = open_runtime(config, store=store, with_model=False)

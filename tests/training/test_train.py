@@ -159,6 +159,37 @@ def test_training_is_reproducible(dataset: PairDataset, result: TrainResult) -> 
     )
 
 
+@pytest.mark.slow
+def test_on_a_dask_cluster_every_fit_runs_on_the_workers_and_the_models_are_the_same(
+    dataset: PairDataset, result: TrainResult
+) -> None:
+    from distributed import Client, LocalCluster, get_task_stream
+    from joblib import parallel_config
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        parallel_config(backend="dask", n_jobs=-1, client=client),
+        get_task_stream(client) as stream,
+    ):
+        again = train_on_dataset(dataset, TrainConfig())
+    assert again.metrics == result.metrics
+    np.testing.assert_array_equal(
+        again.bundle.predict(dataset.features, explain=False).score,
+        result.bundle.predict(dataset.features, explain=False).score,
+    )
+    np.testing.assert_array_equal(
+        again.bundle.extras["tested"].predict(dataset.features, explain=False).score,
+        result.bundle.extras["tested"].predict(dataset.features, explain=False).score,
+    )
+    # the baselines and each bag of the tested and the served ranker, spread over both workers
+    bags = [t for t in stream.data if "_fit_bag" in t["key"]]
+    assert len(bags) == 2 * TrainConfig().n_bags
+    assert len(stream.data) == len(bags) + 2
+    assert len({t["worker"] for t in bags}) == 2
+
+
 def test_too_little_history_says_what_is_needed(dataset: PairDataset) -> None:
     first_months = dataset.take(np.flatnonzero(dataset.dates < np.datetime64("2025-05-01")))
     with pytest.raises(
