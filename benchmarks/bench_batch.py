@@ -56,6 +56,23 @@ def run(args: list[str], home: Path, db: str, **env: str) -> tuple[dict, float]:
     return json.loads(done.stdout[done.stdout.index("{"):]), wall
 
 
+def region(work: Path, name: str, municipalities: int, largest: int, *, months: int, seed: int) -> tuple[Path, Path]:
+    """A simulated region's folder and the SQLite database it was imported into."""
+    folder = work / name
+    subprocess.run(
+        [WERKKANS, "simulate", "--out", str(folder), "--municipalities", str(municipalities),
+         "--candidates", str(largest), "--employers", str(max(20, largest // 13)),
+         "--months", str(months), "--seed", str(seed)],
+        check=True, capture_output=True,
+    )
+    base = work / f"{name}.db"
+    subprocess.run(
+        [WERKKANS, "import", str(folder), "--db", f"sqlite:///{base}", "--no-index"],
+        check=True, capture_output=True, env={**os.environ, "WERKKANS_HOME": str(work / f"{name}-home")},
+    )
+    return folder, base
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--municipalities", type=int, default=4)
@@ -67,18 +84,7 @@ def main() -> int:
         args.municipalities, args.largest, args.train_largest = 2, 200, 600
     work = Path(tempfile.mkdtemp(prefix="werkkans-batch-"))
     try:
-        folder = work / "region"
-        subprocess.run(
-            [WERKKANS, "simulate", "--out", str(folder), "--municipalities", str(args.municipalities),
-             "--candidates", str(args.largest), "--employers", str(max(20, args.largest // 13)),
-             "--months", "6", "--seed", "11"],
-            check=True, capture_output=True,
-        )
-        base = work / "base.db"
-        subprocess.run(
-            [WERKKANS, "import", str(folder), "--db", f"sqlite:///{base}", "--no-index"],
-            check=True, capture_output=True, env={**os.environ, "WERKKANS_HOME": str(work / "h0")},
-        )
+        folder, base = region(work, "region", args.municipalities, args.largest, months=6, seed=11)
         candidates = len((folder / "candidates.csv").read_text(encoding="utf-8").splitlines()) - 1
 
         modes = [
@@ -194,18 +200,7 @@ def main() -> int:
 
 def measure_training(work: Path, args: argparse.Namespace) -> dict:
     """``werkkans batch --train`` on a larger region, its texts embedded beforehand, by mode."""
-    folder = work / "train-region"
-    subprocess.run(
-        [WERKKANS, "simulate", "--out", str(folder), "--municipalities", str(args.municipalities),
-         "--candidates", str(args.train_largest), "--employers", str(max(20, args.train_largest // 13)),
-         "--months", "24", "--seed", "12"],
-        check=True, capture_output=True,
-    )
-    base = work / "train-base.db"
-    subprocess.run(
-        [WERKKANS, "import", str(folder), "--db", f"sqlite:///{base}", "--no-index"],
-        check=True, capture_output=True, env={**os.environ, "WERKKANS_HOME": str(work / "h1")},
-    )
+    _, base = region(work, "train-region", args.municipalities, args.train_largest, months=24, seed=12)
     # the texts once, so that each mode below trains on the same cached vectors
     embedded = work / "train-embedded" / ".werkkans"
     embedded.mkdir(parents=True)
