@@ -278,11 +278,10 @@ class _Cluster:
 
 def _load_fitting() -> None:
     """Import, in a worker, what the training's jobs need (:meth:`_Cluster.joblib`)."""
-    import lightgbm  # noqa: F401
-    import sklearn.linear_model
-    import sklearn.preprocessing  # noqa: F401
+    import importlib
 
-    import models.pair_ranker  # noqa: F401 - which imports models.ranker
+    for module in ("lightgbm", "sklearn.linear_model", "sklearn.preprocessing", "models.pair_ranker"):
+        importlib.import_module(module)
 
 
 def _quiet_dask() -> None:
