@@ -520,7 +520,9 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     ]
     fitting = time.perf_counter()
     try:
-        lambdamart, logistic, *bags = Parallel()(jobs)
+        # one job per task, all handed out at once: a dozen coarse jobs balance over the
+        # workers only if joblib does not pair short ones into batches as it learns their length
+        lambdamart, logistic, *bags = Parallel(batch_size=1, pre_dispatch="all")(jobs)
         ranker = tested_plan.finish(bags[: len(tested_plan.jobs)])
         # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
         # all of it, calibrate on their in-sample scores (they are only compared)
