@@ -208,7 +208,6 @@ class _Cluster:
     def __init__(self, config: BatchConfig) -> None:
         self.client: Any = None
         self.cluster: Any = None
-        self.loading: list[Any] = []  # futures of the workers' imports, held until they run
         if config.scheduler or config.workers > 0:
             _quiet_dask()
         if config.scheduler:
@@ -257,13 +256,6 @@ class _Cluster:
             return contextlib.nullcontext()
         from joblib import parallel_config
 
-        # each worker loads what the jobs run on now, while this process reads the history
-        # and computes features; a fresh worker otherwise spends about a second importing
-        # when its first job arrives, a third of a small region's whole fit
-        self.loading = [
-            self.client.submit(_load_fitting, workers=[worker], pure=False)
-            for worker in self.client.scheduler_info()["workers"]
-        ]
         config: contextlib.AbstractContextManager[Any] = parallel_config(
             backend="dask", n_jobs=-1, client=self.client
         )
@@ -274,14 +266,6 @@ class _Cluster:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-
-def _load_fitting() -> None:
-    """Import, in a worker, what the training's jobs need (:meth:`_Cluster.joblib`)."""
-    import importlib
-
-    for module in ("lightgbm", "sklearn.linear_model", "sklearn.preprocessing", "models.pair_ranker"):
-        importlib.import_module(module)
 
 
 def _quiet_dask() -> None:
