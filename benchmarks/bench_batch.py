@@ -265,8 +265,8 @@ def training_lines(out: dict[str, list[dict]]) -> list[str]:
         "",
         (f"- Target: 2 workers >= {TARGET_SPEEDUP}x the in-process training throughput: fitting "
          f"**{ratio:.2f}x ({'met' if ratio >= TARGET_SPEEDUP else 'not met'})**; the in-process "
-         "fit runs its jobs one after another on one core. The whole step gains "
-         f"{median(ref, 'train') / median(two, 'train'):.2f}x: this process reads the history, "
+         "fit runs its jobs one after another on one core. The whole step: "
+         f"{median(ref, 'train') / median(two, 'train'):.2f}x, since this process reads the history, "
          "computes the features and logs to MLflow, which are not distributed."),
         ("- The jobs are independent, so more workers help up to 12 (then the longest job, the "
          "LambdaMART baseline, bounds the fit); the models are the same in every mode "
