@@ -199,7 +199,7 @@ class TwoSignalRanker(BaseEstimator):
         bags' out-of-fold scores take its place.
         """
         plan = self.plan_fit(X, y, group, group_ids=group_ids)
-        return plan.finish(Parallel(n_jobs=self.n_jobs)(plan.jobs))
+        return plan.finish(run_jobs(plan.jobs, n_jobs=self.n_jobs))
 
     def plan_fit(
         self, X: Any, y: Any, group: Any | None = None, *, group_ids: Any | None = None
@@ -306,6 +306,13 @@ class BagPlan:
             n_rows, n_good, n_signal, len(results), time.perf_counter() - self.started,
         )
         return ranker
+
+
+def run_jobs(jobs: Sequence[Any], n_jobs: int | None = None) -> list[Any]:
+    """The results of joblib ``delayed`` fits, in their order: one job per task, all handed
+    out at once, since a dozen coarse jobs balance over the workers only if joblib does not
+    pair short ones into batches as it learns their length."""
+    return list(Parallel(n_jobs=n_jobs, batch_size=1, pre_dispatch="all")(jobs))
 
 
 def _fit_bag(

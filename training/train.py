@@ -48,13 +48,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from matching.shortlists.text_models import TextModels
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
-from models.pair_ranker import BagPlan, TwoSignalRanker
+from models.pair_ranker import BagPlan, TwoSignalRanker, run_jobs
 from models.ranker import LambdaMARTRanker, LogisticRanker
 from training.dataset import PairDataset, ProgressCallback, build_dataset
 from training.evaluate import (
@@ -500,7 +500,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     # every model of this training, the ranker's bags each on their own, is an independent
     # job: fitted one after another, or over the workers of a backend the caller configures
     # (``joblib.parallel_config``: the batch run's Dask cluster); the models are the same
-    # either way. The longest single fit goes first, so no worker waits for it at the end.
+    # either way. The longest single fit is handed out first.
     try:
         tested_plan = _plan_ranker(config, features, fit)
     except ValueError as exc:
@@ -520,9 +520,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     ]
     fitting = time.perf_counter()
     try:
-        # one job per task, all handed out at once: a dozen coarse jobs balance over the
-        # workers only if joblib does not pair short ones into batches as it learns their length
-        lambdamart, logistic, *bags = Parallel(batch_size=1, pre_dispatch="all")(jobs)
+        lambdamart, logistic, *bags = run_jobs(jobs)
         ranker = tested_plan.finish(bags[: len(tested_plan.jobs)])
         # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
         # all of it, calibrate on their in-sample scores (they are only compared)
