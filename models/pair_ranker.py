@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from models.fit_jobs import run_jobs
 from models.ranker import (
     LogisticRanker,
     _all_or_nothing,
@@ -306,13 +307,6 @@ class BagPlan:
             n_rows, n_good, n_signal, len(results), time.perf_counter() - self.started,
         )
         return ranker
-
-
-def run_jobs(jobs: Sequence[Any], n_jobs: int | None = None) -> list[Any]:
-    """The results of joblib ``delayed`` fits, in their order: one job per task, all handed
-    out at once, since a dozen coarse jobs balance over the workers only if joblib does not
-    pair short ones into batches as it learns their length."""
-    return list(Parallel(n_jobs=n_jobs, batch_size=1, pre_dispatch="all")(jobs))
 
 
 def _fit_bag(

@@ -25,9 +25,11 @@ import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from joblib import delayed
 
 from matching.records.schemas import Candidate
 from matching.shortlists.occupation_fields import sentences
+from models.fit_jobs import run_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,6 @@ class MotivationModel:
         to a follow-up or more).
         """
         from sklearn.decomposition import PCA
-        from sklearn.linear_model import LogisticRegression
 
         unique = sorted({s for c in candidates for s in motivation_sentences(c)})
         if len(unique) < 3:
@@ -99,24 +100,19 @@ class MotivationModel:
             raise ValueError("the history holds no invitations or conversations with both results")
         Z = self.represent(candidates, sentence_vectors)
         design = np.column_stack([Z[rows], task])
-
-        def fitted(mask: np.ndarray) -> np.ndarray:
-            model = LogisticRegression(C=self.C, max_iter=3000).fit(design[mask], y[mask])
-            return np.asarray(model.coef_[0][:dims])
-
-        self.weights_ = fitted(np.ones(rows.size, dtype=bool))
-        # out of fold: candidates dealt to folds; a candidate's score from the model without them
+        # out of fold: candidates dealt to folds; a candidate's score from the model without
+        # them. The fits are independent jobs (on the batch run's workers when there are any).
         people = np.unique(rows)
         fold_of = dict(zip(people, np.random.default_rng(0).permutation(people.size) % FOLDS, strict=True))
         fold = np.array([fold_of[r] for r in rows])
+        folds = [f for f in range(FOLDS) if (fold == f).any() and y[fold != f].min() < y[fold != f].max()]
+        masks = [np.ones(rows.size, dtype=bool), *(fold != f for f in folds)]
+        weights = run_jobs([delayed(_weights)(design, y, mask, self.C, dims) for mask in masks])
+        self.weights_ = weights[0]
         self.out_of_fold_: dict[str, float] = {}  # candidate id -> score
-        for f in range(FOLDS):
-            held = fold == f
-            if not held.any() or y[~held].min() == y[~held].max():
-                continue
-            weights = fitted(~held)
-            for r in np.unique(rows[held]):
-                self.out_of_fold_[candidates[int(r)].id] = float(Z[r] @ weights)
+        for f, fold_weights in zip(folds, weights[1:], strict=True):
+            for r in np.unique(rows[fold == f]):
+                self.out_of_fold_[candidates[int(r)].id] = float(Z[r] @ fold_weights)
         logger.info(
             "motivation text: %d sentences, %d events of %d candidates", len(unique), rows.size, people.size
         )
@@ -126,3 +122,11 @@ class MotivationModel:
         """Score of each candidate row of :meth:`represent`'s output."""
         scores: np.ndarray = represented @ self.weights_
         return scores
+
+
+def _weights(design: np.ndarray, y: np.ndarray, rows: np.ndarray, C: float, dims: int) -> np.ndarray:
+    """The directions' weights of a logistic regression fitted on ``rows`` of the design."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=3000).fit(design[rows], y[rows])
+    return np.asarray(model.coef_[0][:dims])
