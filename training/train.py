@@ -54,7 +54,8 @@ from matching.shortlists.features import FEATURE_NAMES, PROTECTED_ATTRIBUTES
 from matching.shortlists.text_models import TextModels
 from models.bundle import RankerBundle
 from models.calibration import ProbabilityCalibrator, calibration_curve_data
-from models.pair_ranker import BagPlan, TwoSignalRanker, run_jobs
+from models.fit_jobs import run_jobs
+from models.pair_ranker import BagPlan, TwoSignalRanker
 from models.ranker import LambdaMARTRanker, LogisticRanker
 from training.dataset import PairDataset, ProgressCallback, build_dataset
 from training.evaluate import (
@@ -421,6 +422,15 @@ def _plan_ranker(config: TrainConfig, features: tuple[str, ...], part: PairDatas
     )
 
 
+def _baseline(
+    model: Any, features: pd.DataFrame, target: np.ndarray, good: np.ndarray, **fit_params: Any
+) -> tuple[Any, ProbabilityCalibrator]:
+    """A baseline fitted on all of ``features`` and calibrated on its in-sample scores (it is
+    only compared): one job, so that its scoring runs where it was fitted."""
+    model.fit(features, target, **fit_params)
+    return model, ProbabilityCalibrator(method="platt").fit(model.predict(features), good)
+
+
 def _calibrate(
     config: TrainConfig, ranker: TwoSignalRanker, part: PairDataset
 ) -> ProbabilityCalibrator:
@@ -500,7 +510,9 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     # every model of this training, the ranker's bags each on their own, is an independent
     # job: fitted one after another, or over the workers of a backend the caller configures
     # (``joblib.parallel_config``: the batch run's Dask cluster); the models are the same
-    # either way. The longest single fit is handed out first.
+    # either way. Longest first (LambdaMART's 500 trees, then the bags on every month, then
+    # those on the fit months, the logistic baseline last), so that the workers' last jobs
+    # are short ones and they finish close together.
     try:
         tested_plan = _plan_ranker(config, features, fit)
     except ValueError as exc:
@@ -509,35 +521,37 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
         served_plan = _plan_ranker(config, features, dataset) if config.refit else None
     except ValueError as exc:
         raise TrainingError(f"kan op de hele geschiedenis niet opnieuw leren: {exc}") from exc
+    served_jobs = served_plan.jobs if served_plan else []
     jobs = [
-        delayed(_lambdamart(config, features).fit)(fit.features, fit.labels, group_ids=fit.groups),
-        # pointwise: fitted straight on the event the probability is about (WEP or job)
-        delayed(LogisticRanker(threshold=1, C=config.logistic_c).fit)(
-            fit.features, fit.good.astype(np.int32)
+        delayed(_baseline)(
+            _lambdamart(config, features), fit.features, fit.labels, fit.good, group_ids=fit.groups
         ),
+        *served_jobs,
         *tested_plan.jobs,
-        *(served_plan.jobs if served_plan else []),
+        # pointwise: fitted straight on the event the probability is about (WEP or job)
+        delayed(_baseline)(
+            LogisticRanker(threshold=1, C=config.logistic_c),
+            fit.features,
+            fit.good.astype(np.int32),
+            fit.good,
+        ),
     ]
     fitting = time.perf_counter()
     try:
-        lambdamart, logistic, *bags = run_jobs(jobs)
-        ranker = tested_plan.finish(bags[: len(tested_plan.jobs)])
-        # the ranker's bags score every fit meeting out of fold; the baselines, fitted on
-        # all of it, calibrate on their in-sample scores (they are only compared)
+        (lambdamart, lambdamart_chance), *bags, (logistic, logistic_chance) = run_jobs(jobs)
+        served_bags, tested_bags = bags[: len(served_jobs)], bags[len(served_jobs) :]
+        ranker = tested_plan.finish(tested_bags)
+        # the ranker's bags score every fit meeting out of fold
         calibrators = {
             "ranker": _calibrate(config, ranker, fit),
-            "lambdamart": ProbabilityCalibrator(method="platt").fit(
-                lambdamart.predict(fit.features), fit.good
-            ),
-            "logistic": ProbabilityCalibrator(method="platt").fit(
-                logistic.predict(fit.features), fit.good
-            ),
+            "lambdamart": lambdamart_chance,
+            "logistic": logistic_chance,
         }
     except ValueError as exc:
         raise TrainingError(f"kan op deze geschiedenis niet leren: {exc}") from exc
     served = None
     if served_plan is not None:
-        whole = served_plan.finish(bags[len(tested_plan.jobs) :])
+        whole = served_plan.finish(served_bags)
         try:
             served = (whole, _calibrate(config, whole, dataset))
         except ValueError as exc:
