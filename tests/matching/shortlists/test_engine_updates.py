@@ -71,13 +71,26 @@ def _read_in_full(*args, **kwargs):
     raise AssertionError("the pool was read in full")
 
 
+class _Near(float):
+    """A number that equals any within 1e-6: what a batch of another size brings. The
+    profiles' texts are read in float32 and the sums run in another order; on some
+    processors' BLAS kernels a score moves by 2e-8."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and abs(float(self) - other) <= 1e-6
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = float.__hash__
+
+
 def _lines(shortlist: Shortlist) -> list[tuple]:
-    """Each line as shown; the score to the rounding a batch of another size brings (the
-    ranker's sums run in another order: the last digit of a float64 may differ)."""
+    """Each line as shown, its numbers compared to the rounding of another batch (:class:`_Near`)."""
     return [
-        (m.rank, m.candidate_id, round(m.score, 9), m.probability and round(m.probability, 9), m.anyway,
+        (m.rank, m.candidate_id, _Near(m.score), m.probability and _Near(m.probability), m.anyway,
          m.reason, m.quote, m.checks_passed,
-         m.contributions and {n: round(v, 9) for n, v in m.contributions.items()})
+         m.contributions and {n: _Near(v) for n, v in m.contributions.items()})
         for m in shortlist.matches
     ]
 
@@ -449,7 +462,7 @@ def test_lists_carried_forward_after_writes_equal_lists_made_anew(world, store, 
         assert after.ranking is not None and made.ranking is not None and before.ranking is not None
         assert after.ranking.pools == made.ranking.pools != before.ranking.pools
         assert [c for c, _ in after.ranking.order] == [c for c, _ in made.ranking.order]
-        assert np.allclose([v for _, v in after.ranking.order], [v for _, v in made.ranking.order], rtol=0, atol=1e-9)
+        assert np.allclose([v for _, v in after.ranking.order], [v for _, v in made.ranking.order], rtol=0, atol=1e-6)
     # the first list's first candidate was written, the employer's record changed: never carried
     assert all(c is None for c, h in zip(carried, held, strict=True)
                if top in {m for m, _ in h.ranking.order} or h.matches[0].employer_id == host)  # type: ignore[union-attr]
