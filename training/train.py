@@ -508,7 +508,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     logger.info("fit %d pairs, test %d", len(fit), len(test))
 
     # every model of this training, the ranker's bags each on their own, is an independent
-    # job: fitted one after another, or over the workers of a backend the caller configures
+    # job: fitted on a thread per core, or over the workers of a backend the caller configures
     # (``joblib.parallel_config``: the batch run's Dask cluster); the models are the same
     # either way. Longest first (LambdaMART's 500 trees, then the bags on every month, then
     # those on the fit months, the logistic baseline last), so that the workers' last jobs
@@ -538,7 +538,7 @@ def train_on_dataset(dataset: PairDataset, config: TrainConfig | None = None) ->
     ]
     fitting = time.perf_counter()
     try:
-        (lambdamart, lambdamart_chance), *bags, (logistic, logistic_chance) = run_jobs(jobs)
+        (lambdamart, lambdamart_chance), *bags, (logistic, logistic_chance) = run_jobs(jobs, n_jobs=-1)
         served_bags, tested_bags = bags[: len(served_jobs)], bags[len(served_jobs) :]
         ranker = tested_plan.finish(tested_bags)
         # the ranker's bags score every fit meeting out of fold

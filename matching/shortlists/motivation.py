@@ -107,7 +107,7 @@ class MotivationModel:
         fold = np.array([fold_of[r] for r in rows])
         folds = [f for f in range(FOLDS) if (fold == f).any() and y[fold != f].min() < y[fold != f].max()]
         masks = [np.ones(rows.size, dtype=bool), *(fold != f for f in folds)]
-        weights = run_jobs([delayed(_weights)(design, y, mask, self.C, dims) for mask in masks])
+        weights = run_jobs([delayed(_weights)(design, y, mask, self.C, dims) for mask in masks], n_jobs=-1)
         self.weights_ = weights[0]
         self.out_of_fold_: dict[str, float] = {}  # candidate id -> score
         for f, fold_weights in zip(folds, weights[1:], strict=True):
