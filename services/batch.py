@@ -18,8 +18,9 @@ Steps, each over partitions handed to the workers as they free up:
 2. **index**: the vector index synced with the store (every vector is cached by now).
 3. **train** (when asked): the pooled ranker over every municipality's history, promoted
    if better. This process reads the history and computes the features; the models
-   (the ranker's bags of the tested and the served fit, and the baselines) are fitted on
-   the workers through joblib's Dask backend, as twelve independent jobs.
+   (the ranker's bags of the tested and the served fit, the baselines and the motivation
+   model's folds) are independent jobs, fitted on the workers through joblib's Dask
+   backend, or with ``workers=0`` on a thread per core of this process.
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the

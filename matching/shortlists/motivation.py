@@ -101,7 +101,8 @@ class MotivationModel:
         Z = self.represent(candidates, sentence_vectors)
         design = np.column_stack([Z[rows], task])
         # out of fold: candidates dealt to folds; a candidate's score from the model without
-        # them. The fits are independent jobs (on the batch run's workers when there are any).
+        # them. The fits are independent jobs: on a thread per core, or on the batch run's
+        # workers when there are any.
         people = np.unique(rows)
         fold_of = dict(zip(people, np.random.default_rng(0).permutation(people.size) % FOLDS, strict=True))
         fold = np.array([fold_of[r] for r in rows])
