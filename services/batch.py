@@ -20,7 +20,8 @@ Steps, each over partitions handed to the workers as they free up:
    if better. This process reads the history and computes the features; the models
    (the ranker's bags of the tested and the served fit, the baselines and the motivation
    model's folds) are independent jobs, fitted on the workers through joblib's Dask
-   backend, or with ``workers=0`` on a thread per core of this process.
+   backend (each worker loads the model libraries meanwhile), or with ``workers=0`` on a
+   thread per core of this process.
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the
@@ -216,19 +217,30 @@ class _Cluster:
 
             self.client = Client(config.scheduler)
         elif config.workers > 0:
+            import dask
             from distributed import Client, LocalCluster
 
             threads = max(1, (os.cpu_count() or 1) // config.workers)
-            self.cluster = LocalCluster(
-                n_workers=config.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                # the text model's own threads: the cores shared out between the workers
-                env={"OMP_NUM_THREADS": str(threads), "HF_HUB_OFFLINE": "1"},
-            )
+            settings = {
+                # no dashboard, so nobody reads the workers' profiles: their sampling every
+                # 10 ms would take time from the work
+                "distributed.worker.profile.enabled": False,
+                # the workers live for one run, so glibc may keep what they free for their
+                # next arrays; Dask's trimming returned it, and every large array of a fit
+                # faulted its pages in anew (two workers fitted a region 7 % slower)
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            }
+            with dask.config.set(settings):
+                self.cluster = LocalCluster(
+                    n_workers=config.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    # the text model's own threads: the cores shared out between the workers
+                    env={"OMP_NUM_THREADS": str(threads), "HF_HUB_OFFLINE": "1"},
+                )
             self.client = Client(self.cluster)
 
     @property
@@ -250,6 +262,16 @@ class _Cluster:
         }
         for future in as_completed(futures):
             yield futures[future], future.result()
+
+    def warm(self, fn: Callable[[], Any]) -> list[Any]:
+        """``fn()`` started once on every worker, not waited for: its futures, to hold as long
+        as it may run (a released future is cancelled). Nothing in this process."""
+        if self.client is None:
+            return []
+        return [
+            self.client.submit(fn, workers=[worker], allow_other_workers=False, pure=False)
+            for worker in self.client.scheduler_info()["workers"]
+        ]
 
     def joblib(self) -> contextlib.AbstractContextManager[Any]:
         """Around code that fits with joblib (``Parallel``): its jobs go to the workers."""
@@ -341,8 +363,13 @@ def run_batch(
         if config.train and train is not None:
             started = time.perf_counter()
             tell("ranker trainen", 0, 1)
+            from training.train import warm_up
+
+            # the workers load the model libraries while this process reads the history
+            warming = cluster.warm(warm_up)
             with cluster.joblib():
                 trained = train()
+            del warming
             report.trained, report.trained_pairs = trained.version, trained.pairs
             tell("ranker trainen", 1, 1)
             report.seconds["train"] = time.perf_counter() - started
