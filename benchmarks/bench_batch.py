@@ -18,7 +18,7 @@ Training (``werkkans batch --train``) is measured on larger regions of 4 and 10
 municipalities (``--train-municipalities``; 10 is the regional pool of the load
 test) with the history a pooled model learns from (``--train-largest``, 24 months), their
 texts embedded once beforehand: in-process (a thread per core, and one thread), and on
-LocalClusters of 1 and 2 single-thread workers, each mode three times (``--train-rounds``), the modes taking turns.
+LocalClusters of 1 and 2 single-thread workers, each mode five times (``--train-rounds``), the modes taking turns.
 
 Writes ``benchmarks/results/batch.md``.
 """
@@ -83,7 +83,7 @@ def main() -> int:
     parser.add_argument("--train-largest", type=int, default=3000)
     parser.add_argument("--train-municipalities", default="4,10",
                         help="region sizes to train on, comma-separated")
-    parser.add_argument("--train-rounds", type=int, default=3)
+    parser.add_argument("--train-rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
