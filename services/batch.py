@@ -20,8 +20,7 @@ Steps, each over partitions handed to the workers as they free up:
    if better. This process reads the history and computes the features; the models
    (the ranker's bags of the tested and the served fit, the baselines and the motivation
    model's folds) are independent jobs, fitted on the workers through joblib's Dask
-   backend (each worker loads the model libraries meanwhile), or with ``workers=0`` on a
-   thread per core of this process.
+   backend, or with ``workers=0`` on a thread per core of this process.
 4. **precompute**: every open work need's first list (as the page and API ask for it,
    and over the region where the municipality is in one), partitioned by municipality, into the shortlist cache the service workers share. A
    finished partition is recorded in ``WERKKANS_HOME/batch/<database id>/precomputed.json`` for the
@@ -263,16 +262,6 @@ class _Cluster:
         for future in as_completed(futures):
             yield futures[future], future.result()
 
-    def warm(self, fn: Callable[[], Any]) -> list[Any]:
-        """``fn()`` started once on every worker, not waited for: its futures, to hold as long
-        as it may run (a released future is cancelled). Nothing in this process."""
-        if self.client is None:
-            return []
-        return [
-            self.client.submit(fn, workers=[worker], allow_other_workers=False, pure=False)
-            for worker in self.client.scheduler_info()["workers"]
-        ]
-
     def joblib(self) -> contextlib.AbstractContextManager[Any]:
         """Around code that fits with joblib (``Parallel``): its jobs go to the workers."""
         if self.client is None:
@@ -363,13 +352,8 @@ def run_batch(
         if config.train and train is not None:
             started = time.perf_counter()
             tell("ranker trainen", 0, 1)
-            from training.train import warm_up
-
-            # the workers load the model libraries while this process reads the history
-            warming = cluster.warm(warm_up)
             with cluster.joblib():
                 trained = train()
-            del warming
             report.trained, report.trained_pairs = trained.version, trained.pairs
             tell("ranker trainen", 1, 1)
             report.seconds["train"] = time.perf_counter() - started

@@ -431,26 +431,6 @@ def _baseline(
     return model, ProbabilityCalibrator(method="platt").fit(model.predict(features), good)
 
 
-def warm_up() -> None:
-    """Fit each kind of model of a training once, on a few random rows, and keep nothing.
-
-    The batch run sends this to each worker process while it reads the history itself, so
-    that the first real jobs do not pay for loading the model libraries and their first
-    calls: on two fresh workers, the region of 10 municipalities' fits took 4.8-5.3 s
-    without it and 4.5-4.6 s after it (two runs each).
-    """
-    rng = np.random.default_rng(0)
-    features = rng.normal(size=(120, 3))
-    groups = np.repeat(np.arange(12), 10)
-    grades = (features[:, 0] > 0.5).astype(np.int32) + (features[:, 1] > 1).astype(np.int32)
-    TwoSignalRanker(n_bags=2, n_estimators=2, min_child_samples=5).fit(
-        features, grades, group_ids=groups
-    ).predict(features)
-    LambdaMARTRanker(n_estimators=2, min_child_samples=5, n_jobs=1).fit(
-        features, grades, group_ids=groups
-    ).predict(features)
-
-
 def _calibrate(
     config: TrainConfig, ranker: TwoSignalRanker, part: PairDataset
 ) -> ProbabilityCalibrator:

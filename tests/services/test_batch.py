@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -76,14 +75,12 @@ def test_precomputes_the_first_list_of_every_open_work_need(store, config):
     assert again.precompute_skipped == 2 and again.shortlists == 0
 
 
-def _fit_process() -> tuple[int, bool, str | None, bool]:
-    """Where a fit job runs: its process, whether the model library is loaded there before
-    any fit asked for it, Dask's memory trimming and the workers' profiling."""
+def _fit_process() -> tuple[int, str | None, bool]:
+    """Where a fit job runs: its process, Dask's memory trimming and the workers' profiling."""
     import dask
 
     return (
         os.getpid(),
-        "lightgbm" in sys.modules,
         os.environ.get("MALLOC_TRIM_THRESHOLD_"),
         dask.config.get("distributed.worker.profile.enabled", default=None),
     )
@@ -118,10 +115,9 @@ def test_a_local_dask_cluster_does_the_same(store, config, tmp_path, monkeypatch
     _, report = _run(store, config, BatchConfig(workers=2, partition_texts=2, train=True),
                      train=_training_that_notes_where_its_fits_run(seen))
     assert report.workers == 2
-    # the training's joblib jobs ran in the workers, not here, each worker warmed up (its
-    # model library loaded while this process read the history) and set up for the fits
+    # the training's joblib jobs ran in the workers, not here, set up for the fits
     assert seen["pids"] and os.getpid() not in seen["pids"]
-    assert seen["settings"] == {(True, None, False)}
+    assert seen["settings"] == {(None, False)}
     assert report.trained == "3"
     assert report.embedded == len(texts_to_embed(store)) and report.embed_partitions > 1
     assert report.shortlists == 4
